@@ -1,0 +1,86 @@
+"""Public entry points: ``clean`` and ``audit``. The command line is a thin layer over these."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .audit import audit_image
+from .errors import UnseenError
+from .model import AuditResult, CleanResult, Region
+from .output import TMP_PREFIX, is_output_name
+from .pipeline import Options, clean_image
+
+Progress = Callable[[CleanResult | AuditResult], None]
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Expand directories (recursively, in a stable order); skip hidden files, unseen's own
+    outputs and temporary files found while walking. Named files are yielded as given."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    f = Path(root) / name
+                    if name.startswith(".") or name.startswith(TMP_PREFIX) or is_output_name(f):
+                        continue
+                    yield f
+        else:
+            yield p
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text or type(e).__name__
+
+
+def clean(
+    paths: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    fill: str = "solid",
+    color: tuple[int, int, int] = (0, 0, 0),
+    faces: bool = True,
+    regions: dict[str, list[Region]] | None = None,
+    overwrite: bool = False,
+    grid: int | None = None,
+    on_result: Progress | None = None,
+) -> list[CleanResult]:
+    """Clean every file (directories are walked). Never raises for a bad file: each result says
+    ``status`` ``ok`` (with ``output``) or ``error`` (with a one-line ``error``, and no output)."""
+    opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, regions or {}, overwrite, grid)
+    if opts.out_dir is not None:
+        from .output import check_dir
+
+        check_dir(opts.out_dir)
+    results = []
+    for path in iter_files(paths):
+        try:
+            res = clean_image(path, opts)
+        except UnseenError as e:
+            res = CleanResult(input=str(path), status="error", error=_one_line(e))
+        except MemoryError:
+            res = CleanResult(input=str(path), status="error", error="out of memory while cleaning")
+        except OSError as e:
+            res = CleanResult(input=str(path), status="error", error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
+        results.append(res)
+        if on_result:
+            on_result(res)
+    return results
+
+
+def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, on_result: Progress | None = None) -> list[AuditResult]:
+    """Report what each file gives away. Never raises for a bad file (``error`` is set)."""
+    results = []
+    for path in iter_files(paths):
+        try:
+            res = audit_image(path, faces)
+        except UnseenError as e:
+            res = AuditResult(input=str(path), error=_one_line(e))
+        except OSError as e:
+            res = AuditResult(input=str(path), error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
+        results.append(res)
+        if on_result:
+            on_result(res)
+    return results

@@ -1,0 +1,180 @@
+"""The ``unseen`` command: parse arguments, call the API, print one line per file.
+
+Exit status: 0 every file done (clean) / nothing identifying (audit); 1 at least one file not
+cleaned (clean) / something identifying or unreadable (audit); 2 bad usage; 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .api import audit, clean, iter_files
+from .errors import UnseenError
+from .mask import FILLS, WEAK_FILLS, WEAK_WARNING
+from .model import AuditResult, CleanResult
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _color(text: str) -> tuple[int, int, int]:
+    t = text.strip().lstrip("#")
+    named = {"black": "000000", "white": "ffffff", "gray": "808080", "grey": "808080"}
+    t = named.get(t.lower(), t)
+    try:
+        if "," in t:
+            r, g, b = (int(v) for v in t.split(","))
+        else:
+            r, g, b = int(t[0:2], 16), int(t[2:4], 16), int(t[4:6], 16)
+            if len(t) != 6:
+                raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad colour {text!r}: use black, #rrggbb or r,g,b") from None
+    if not all(0 <= v <= 255 for v in (r, g, b)):
+        raise argparse.ArgumentTypeError(f"bad colour {text!r}: components must be 0-255")
+    return r, g, b
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="unseen", description="Make photos safe to share: hide faces, rebuild files without metadata, verify before release. Works offline.")
+    p.add_argument("--version", action="version", version=f"unseen {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("clean", help="write cleaned copies (NAME.unseen.EXT); inputs are never modified")
+    c.add_argument("paths", nargs="+", help="files or directories (walked recursively)")
+    c.add_argument("-o", "--out-dir", type=Path, help="write outputs here instead of beside each input")
+    c.add_argument("--fill", choices=FILLS, default="solid", help="how faces are covered (default: solid)")
+    c.add_argument("--color", type=_color, default=(0, 0, 0), help="solid fill colour: black, #rrggbb or r,g,b (default black)")
+    c.add_argument("--regions", type=Path, help="JSON file of extra boxes to mask: [[x0,y0,x1,y1],...] or {\"name.jpg\": [...]}")
+    c.add_argument("--no-faces", action="store_true", help="do not look for faces; clean metadata only")
+    c.add_argument("--grid", type=int, default=None, help="block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)")
+    c.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    c.add_argument("--report", type=Path, help="write a JSON report (hashes, regions, models, checks; never metadata values)")
+    c.add_argument("--json", action="store_true", help="print one JSON object per file instead of text")
+    c.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+
+    a = sub.add_parser("audit", help="show what files give away (exit 1 when anything identifying is found)")
+    a.add_argument("paths", nargs="+", help="files or directories")
+    a.add_argument("--no-faces", action="store_true", help="do not look for faces")
+    a.add_argument("--json", action="store_true", help="print a JSON list instead of tables")
+    return p
+
+
+class _Bar:
+    """A progress bar on stderr for batches, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = None
+        if enabled and total > 1 and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+
+    def write(self, line: str, err: bool = False) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr if err else sys.stdout)
+        else:
+            print(line, file=sys.stderr if err else sys.stdout, flush=True)
+
+    def step(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _clean_line(r: CleanResult) -> str:
+    if r.status != "ok":
+        return f"FAILED  {r.input}: {r.error}"
+    n = len(r.regions)
+    extra = f" [{r.fallback}]" if r.fallback else ""
+    meta = f", {len(r.metadata_found)} metadata item(s) dropped" if r.metadata_found else ""
+    rounds = r.verification.rounds if r.verification else 0
+    recheck = f", {rounds - 1} added by verification" if rounds > 1 else ""
+    return f"ok      {r.input} -> {r.output} ({n} region(s) masked{recheck}{meta}; verified){extra}"
+
+
+def _run_clean(args: argparse.Namespace) -> int:
+    if args.fill in WEAK_FILLS:
+        print(f"warning: {WEAK_WARNING}", file=sys.stderr)
+    regions = None
+    if args.regions:
+        from .pipeline import load_regions
+
+        regions = load_regions(args.regions)
+    total = sum(1 for _ in iter_files(args.paths))
+    bar = _Bar(total, not args.json and not args.quiet)
+
+    def show(r: CleanResult | AuditResult) -> None:
+        assert isinstance(r, CleanResult)
+        if args.json:
+            print(json.dumps(r.to_dict()), flush=True)
+        elif r.status != "ok":
+            bar.write(_clean_line(r), err=True)
+        elif not args.quiet:
+            bar.write(_clean_line(r))
+        bar.step()
+
+    try:
+        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, on_result=show)
+    finally:
+        bar.close()
+    if args.report:
+        from .report import write_report
+
+        write_report(args.report, results)
+    failed = sum(r.status != "ok" for r in results)
+    if not results:
+        print("unseen: no files found", file=sys.stderr)
+        return EXIT_FAILED
+    if failed and not args.json:
+        print(f"unseen: {failed} of {len(results)} file(s) not cleaned", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _audit_table(r: AuditResult) -> str:
+    lines = [f"== {r.input}"]
+    if r.error:
+        return f"== {r.input}\n   cannot read: {r.error}"
+    lines.append(f"   {r.format} {r.kind}, {r.width}x{r.height}")
+    if not r.findings and not r.faces:
+        lines.append("   nothing identifying found in the file's data (the picture itself may still show places or people)")
+    for f in r.findings:
+        mark = "!" if f.identifying else " "
+        lines.append(f" {mark} {f.category:<15} {f.name:<32} {f.value}")
+    if r.faces:
+        boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.faces[:8])
+        more = f" and {len(r.faces) - 8} more" if len(r.faces) > 8 else ""
+        lines.append(f" ! {'face':<15} {f'{len(r.faces)} face(s) found':<32} {boxes}{more}")
+    return "\n".join(lines)
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    results = audit(args.paths, faces=not args.no_faces, on_result=None if args.json else lambda r: print(_audit_table(r), flush=True))  # type: ignore[arg-type]
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+    if not results:
+        print("unseen: no files found", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_FAILED if any(r.identifying or r.error for r in results) else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run_clean(args) if args.command == "clean" else _run_audit(args)
+    except KeyboardInterrupt:
+        print("unseen: interrupted; no partial output was left", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except UnseenError as e:
+        print(f"unseen: {' '.join(str(e).split())}", file=sys.stderr)
+        return EXIT_USAGE if "regions file" in str(e) or "output directory" in str(e) or "output path" in str(e) else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

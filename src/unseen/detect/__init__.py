@@ -1,0 +1,132 @@
+"""Face detection: a multi-pass CenterFace pyramid (main) and a BlazeFace checker (verify).
+
+The two use different model families, so a face the first misses for a systematic reason
+(pose, scale, texture) has an independent chance of being caught by the second.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..model import Detections, Region
+from .weights import BLAZEFACE_FULL, BLAZEFACE_SHORT, CENTERFACE, Weights
+
+TILE = 1024  # model input tile side, in scaled pixels
+OVERLAP = 128  # tiles overlap so a face on a seam is whole in at least one tile
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    threshold: float = 0.1  # low on purpose: a missed face is a person exposed
+    detail_scale: float = 2.0  # upscale for the smallest faces
+    max_detail_pixels: float = 24e6  # cap on the upscaled area (bounds time on huge photos)
+    overview_side: int = 640  # long side of the pass that sees faces filling the frame
+    flip: bool = True  # also run on the mirrored image: cheap recall on profiles
+
+
+def _flip_back(d: Detections, width: int) -> Detections:
+    return d.map(lambda r: Region(width - r.x1, r.y0, width - r.x0, r.y1, r.score, r.source))
+
+
+def _nms(d: Detections, iou: float = 0.5) -> Detections:
+    """Keep the best box of each overlapping group, but grow it to span the group (recall first)."""
+    regions = sorted(d, key=lambda r: -r.score)
+    kept: list[Region] = []
+    for r in regions:
+        for i, k in enumerate(kept):
+            if k.iou(r) >= iou:
+                kept[i] = Region(min(k.x0, r.x0), min(k.y0, r.y0), max(k.x1, r.x1), max(k.y1, r.y1), k.score, k.source)
+                break
+        else:
+            kept.append(r)
+    return Detections(kept)
+
+
+class FaceFinder:
+    """The main detector: CenterFace over an image pyramid, tiled when large, mirrored."""
+
+    def __init__(self, settings: DetectorSettings | None = None) -> None:
+        from .centerface import CenterFace
+
+        self.settings = settings or DetectorSettings()
+        self.model = CenterFace()
+
+    @property
+    def weights(self) -> list[Weights]:
+        return [CENTERFACE]
+
+    def scales(self, width: int, height: int) -> list[float]:
+        s = self.settings
+        long_side = max(width, height)
+        overview = min(1.0, s.overview_side / long_side)
+        detail = min(s.detail_scale, float(np.sqrt(s.max_detail_pixels / (width * height))))
+        scales = [overview]
+        if detail > overview * 1.3:
+            scales.append(detail)
+        if overview < 1.0 and 1.0 < detail / 1.3:
+            scales.insert(1, 1.0)
+        return scales
+
+    def _run(self, rgb: np.ndarray, scale: float) -> Detections:
+        h, w = rgb.shape[:2]
+        tile_src = int(TILE / scale)
+        if max(h, w) * scale <= TILE + OVERLAP:
+            return self.model.detect(rgb, scale, self.settings.threshold)
+        step = max(1, tile_src - int(OVERLAP / scale))
+        out = Detections()
+        for y in range(0, max(1, h - int(OVERLAP / scale)), step):
+            for x in range(0, max(1, w - int(OVERLAP / scale)), step):
+                tile = rgb[y : y + tile_src, x : x + tile_src]
+                out = out + self.model.detect(tile, scale, self.settings.threshold).map(lambda r: r.shifted(x, y))
+        return out
+
+    def find(self, rgb: np.ndarray) -> Detections:
+        rgb = np.ascontiguousarray(rgb[..., :3])
+        h, w = rgb.shape[:2]
+        found = Detections()
+        for scale in self.scales(w, h):
+            found = found + self._run(rgb, scale)
+            if self.settings.flip:
+                found = found + _flip_back(self._run(np.ascontiguousarray(rgb[:, ::-1]), scale), w)
+        return _nms(found)
+
+
+class FaceChecker:
+    """The verifier: BlazeFace full-range over the whole image and overlapping tiles."""
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        from .blazeface import BlazeFace
+
+        self.threshold = threshold
+        self.full = BlazeFace("full")
+        self.short = BlazeFace("short")
+
+    @property
+    def weights(self) -> list[Weights]:
+        return [BLAZEFACE_FULL, BLAZEFACE_SHORT]
+
+    def find(self, rgb: np.ndarray) -> Detections:
+        rgb = np.ascontiguousarray(rgb[..., :3])
+        h, w = rgb.shape[:2]
+        found = self.full.detect_square(rgb, self.threshold) + self.short.detect_square(rgb, self.threshold)
+        # tiles about 4x the model input catch faces too small for the whole-image pass
+        side = max(192 * 2, min(h, w) // 2)
+        if max(h, w) > side:
+            step = side * 3 // 4
+            for y in range(0, max(1, h - side // 4), step):
+                for x in range(0, max(1, w - side // 4), step):
+                    tile = rgb[y : y + side, x : x + side]
+                    found = found + self.full.detect_square(tile, self.threshold).map(lambda r: r.shifted(x, y))
+        return _nms(Detections(r.clipped(w, h) for r in found if r.area > 0))
+
+
+@lru_cache(maxsize=1)
+def face_finder() -> FaceFinder:
+    return FaceFinder()
+
+
+@lru_cache(maxsize=1)
+def face_checker() -> FaceChecker:
+    return FaceChecker()

@@ -1,0 +1,27 @@
+"""Runtime helpers shared by the model adapters: providers, threads, resizing."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PIL import Image
+
+
+def onnx_providers() -> list[str]:
+    """GPU providers first when present at run time, the CPU always last."""
+    import onnxruntime as ort
+
+    preferred = ["CUDAExecutionProvider", "CoreMLExecutionProvider", "DmlExecutionProvider"]
+    available = ort.get_available_providers()
+    chosen = [p for p in preferred if p in available]
+    return chosen + ["CPUExecutionProvider"]
+
+
+def cpu_threads() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def resize_rgb(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    if rgb.shape[1] == width and rgb.shape[0] == height:
+        return rgb
+    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.BILINEAR))

@@ -1,0 +1,250 @@
+"""Still and animated images through Pillow (and pillow-heif for HEIF): decode to plain pixels,
+encode a fresh file that carries nothing but those pixels."""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageCms, ImageSequence
+
+from ..errors import CorruptInput, UnsupportedFormat
+from . import register
+
+# Decompression bombs: Pillow warns past this many pixels and refuses past twice as many; both
+# are treated as refusals so a crafted file cannot exhaust memory.
+MAX_PIXELS = 120_000_000
+MAX_FRAMES = 2_000
+
+_PIL_NAME = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WEBP",
+    "tiff": "TIFF",
+    "bmp": "BMP",
+    "gif": "GIF",
+    "heif": "HEIF",
+    "avif": "AVIF",
+}
+EXTENSION = {
+    "jpeg": ".jpg",
+    "png": ".png",
+    "webp": ".webp",
+    "tiff": ".tif",
+    "bmp": ".bmp",
+    "gif": ".gif",
+    "heif": ".heic",
+    "avif": ".avif",
+}
+# Lossy codecs leave residue of the original inside a partly covered block, so masks there
+# grow outward to the 16-px grid (JPEG 4:2:0 MCU, HEVC/AV1/VP8 macroblocks); lossless codecs
+# store the fill exactly and need no grid.
+LOSSY = {"jpeg", "webp", "heif", "avif"}
+BLOCK_GRID = 16
+
+_heif_ready = False
+
+
+def _ensure_heif() -> None:
+    global _heif_ready
+    if not _heif_ready:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        _heif_ready = True
+
+
+@dataclass
+class Picture:
+    """Decoded pixels, orientation applied, in sRGB: the only thing an output is built from."""
+
+    frames: list[np.ndarray]  # HxWx3 (RGB) or HxWx4 (RGBA) uint8
+    format: str
+    durations: list[int] = field(default_factory=list)  # ms per frame, animations only
+    loop: int | None = None
+
+    @property
+    def width(self) -> int:
+        return int(self.frames[0].shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.frames[0].shape[0])
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.frames[0].shape[2] == 4
+
+
+_SRGB = None
+
+
+def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """Convert any mode to RGB/RGBA, through the embedded ICC profile when there is one."""
+    global _SRGB
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (im.mode == "P" and "transparency" in im.info)
+    target = "RGBA" if has_alpha else "RGB"
+    if icc and im.mode in ("RGB", "RGBA", "CMYK", "L", "LA"):
+        try:
+            if _SRGB is None:
+                _SRGB = ImageCms.createProfile("sRGB")
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            alpha = im.getchannel("A") if "A" in im.getbands() else None
+            base = im.convert("L") if im.mode == "LA" else im.convert("RGB") if im.mode == "RGBA" else im
+            out = ImageCms.profileToProfile(base, src, _SRGB, outputMode="RGB")
+            if out is not None:
+                if alpha is not None:
+                    out.putalpha(alpha)
+                return out.convert(target)
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: fall back to a plain conversion, the profile is dropped anyway
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(im, dtype=np.uint32)
+        peak = 65535 if im.mode.startswith("I;16") or arr.max() > 255 else 255
+        im = Image.fromarray((arr * 255 // peak).astype(np.uint8), "L")
+    elif im.mode == "F":
+        arr = np.asarray(im, dtype=np.float32)
+        im = Image.fromarray(np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8), "L")
+    return im.convert(target)
+
+
+def _pixels(im: Image.Image) -> np.ndarray:
+    arr = np.asarray(im)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        raise CorruptInput(f"unexpected pixel layout {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+class StillImages:
+    kind = "image"
+    formats = tuple(_PIL_NAME)
+
+    def open(self, path: Path | io.BytesIO, fmt: str) -> Image.Image:
+        """Open with Pillow restricted to the sniffed format; every failure becomes one line."""
+        if fmt == "heif":
+            _ensure_heif()
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                im = Image.open(path, formats=[_PIL_NAME[fmt]])
+                if im.width <= 0 or im.height <= 0:
+                    raise CorruptInput("image has no pixels (zero width or height)")
+                if im.width * im.height > MAX_PIXELS:
+                    raise CorruptInput(f"image too large ({im.width}x{im.height}, limit {MAX_PIXELS} pixels): possible decompression bomb")
+                return im
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise CorruptInput(f"image too large (over {MAX_PIXELS} pixels): possible decompression bomb") from None
+        except Image.UnidentifiedImageError:
+            raise CorruptInput(f"not a readable {fmt.upper()} file (corrupt or truncated header)") from None
+        except (OSError, SyntaxError, ValueError, EOFError) as e:
+            raise CorruptInput(f"cannot open {fmt.upper()}: {_oneline(e)}") from None
+
+    def decode_bytes(self, data: bytes, fmt: str) -> Picture:
+        return self.decode(io.BytesIO(data), fmt)
+
+    def decode(self, path: Path | io.BytesIO, fmt: str) -> Picture:
+        im = self.open(path, fmt)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                return self._decode(im, fmt)
+        except CorruptInput:
+            raise
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError, Image.DecompressionBombWarning) as e:
+            raise CorruptInput(f"cannot decode {fmt.upper()}: {_oneline(e)}") from None
+        finally:
+            im.close()
+
+    def _decode(self, im: Image.Image, fmt: str) -> Picture:
+        # Orientation is read once from the first frame and applied to every frame's pixels.
+        exif = im.getexif()
+        orientation = exif.get(0x0112, 1) if exif else 1
+        frames: list[np.ndarray] = []
+        durations: list[int] = []
+        animated = getattr(im, "is_animated", False) and fmt in ("gif", "webp", "png")
+        seq = ImageSequence.Iterator(im) if (animated or fmt == "tiff") else [im]
+        for frame in seq:
+            if len(frames) >= MAX_FRAMES:
+                raise CorruptInput(f"more than {MAX_FRAMES} frames")
+            frame.load()
+            icc = frame.info.get("icc_profile") or im.info.get("icc_profile")
+            rgb = _to_srgb(frame, icc)
+            if orientation in range(2, 9):
+                rgb = _orient(rgb, orientation)
+            if frames and (rgb.size != (frames[0].shape[1], frames[0].shape[0]) or rgb.mode != ("RGBA" if frames[0].shape[2] == 4 else "RGB")):
+                rgb = _match(rgb, frames[0])
+            frames.append(_pixels(rgb))
+            durations.append(int(frame.info.get("duration", im.info.get("duration", 0)) or 0))
+        if not frames:
+            raise CorruptInput("image has no frames")
+        loop = im.info.get("loop") if animated else None
+        return Picture(frames, fmt, durations if animated else [], loop)
+
+    def encode(self, pic: Picture, out: Path, fmt: str) -> str:
+        """Write ``pic`` to ``out`` as ``fmt``; return the format actually written."""
+        images = [Image.fromarray(f, "RGBA" if f.shape[2] == 4 else "RGB") for f in pic.frames]
+        first, rest = images[0], images[1:]
+        if fmt == "jpeg" and pic.has_alpha:
+            # JPEG has no alpha; composite on black so a masked area can never become see-through
+            images = [Image.alpha_composite(Image.new("RGBA", i.size, (0, 0, 0, 255)), i).convert("RGB") for i in images]
+            first, rest = images[0], images[1:]
+        params: dict = {}
+        multi = bool(rest)
+        if multi:
+            params.update(save_all=True, append_images=rest)
+            if pic.durations:
+                params["duration"] = pic.durations
+            if pic.loop is not None:
+                params["loop"] = pic.loop
+        if fmt == "jpeg":
+            params.update(quality=92, subsampling=2, optimize=True)
+        elif fmt == "png":
+            params.update(compress_level=6)
+        elif fmt == "webp":
+            params.update(quality=90, method=4)
+        elif fmt == "tiff":
+            params.update(compression="tiff_adobe_deflate")
+        elif fmt == "gif":
+            params.update(optimize=False, disposal=1)
+        elif fmt == "heif":
+            _ensure_heif()
+            params.update(quality=90)
+        elif fmt == "avif":
+            params.update(quality=85)
+        with open(out, "wb") as fh:
+            first.save(fh, format=_PIL_NAME[fmt], **params)
+        return fmt
+
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orient(im: Image.Image, orientation: int) -> Image.Image:
+    """Apply the EXIF orientation to the pixels (the tag itself is never written)."""
+    return im.transpose(_TRANSPOSE[orientation])
+
+
+def _match(im: Image.Image, ref: np.ndarray) -> Image.Image:
+    """Frames of one file must share size and mode; paste a differing frame on a blank canvas."""
+    mode = "RGBA" if ref.shape[2] == 4 else "RGB"
+    canvas = Image.new(mode, (ref.shape[1], ref.shape[0]))
+    canvas.paste(im.convert(mode), (0, 0))
+    return canvas
+
+
+def _oneline(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+STILL = register(StillImages())

@@ -1,0 +1,206 @@
+"""The types every pipeline stage shares: regions to hide, and per-file results."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Region:
+    """An axis-aligned box in output-pixel coordinates (x0, y0 inclusive; x1, y1 exclusive).
+
+    ``source`` names what produced it (a detector, ``"manual"``, ``"verify:<detector>"``) so
+    reports can say which stage found each masked area.
+    """
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float = 1.0
+    source: str = "manual"
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.width) * max(0.0, self.height)
+
+    def scaled(self, sx: float, sy: float | None = None) -> "Region":
+        sy = sx if sy is None else sy
+        return Region(self.x0 * sx, self.y0 * sy, self.x1 * sx, self.y1 * sy, self.score, self.source)
+
+    def shifted(self, dx: float, dy: float) -> "Region":
+        return Region(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy, self.score, self.source)
+
+    def head(self) -> "Region":
+        """Grow a face box to the whole head: hair above, ears at the sides, chin below.
+
+        Face detectors box the eyes-to-chin area; the margins here are generous on purpose
+        (recall first) and were tuned on WIDER FACE boxes, see bench/faces.py.
+        """
+        w, h = self.width, self.height
+        return Region(
+            self.x0 - 0.20 * w,
+            self.y0 - 0.35 * h,
+            self.x1 + 0.20 * w,
+            self.y1 + 0.30 * h,
+            self.score,
+            self.source,
+        )
+
+    def clipped(self, width: int, height: int) -> "Region":
+        return Region(
+            min(max(self.x0, 0.0), width),
+            min(max(self.y0, 0.0), height),
+            min(max(self.x1, 0.0), width),
+            min(max(self.y1, 0.0), height),
+            self.score,
+            self.source,
+        )
+
+    def pixel_box(self, width: int, height: int, grid: int = 1) -> tuple[int, int, int, int]:
+        """Integer box grown outward to a multiple of ``grid`` and clipped to the image."""
+        x0 = int(np.floor(self.x0 / grid) * grid)
+        y0 = int(np.floor(self.y0 / grid) * grid)
+        x1 = int(np.ceil(self.x1 / grid) * grid)
+        y1 = int(np.ceil(self.y1 / grid) * grid)
+        return max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+
+    def iou(self, other: "Region") -> float:
+        ix = max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
+        iy = max(0.0, min(self.y1, other.y1) - max(self.y0, other.y0))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("x0", "y0", "x1", "y1"):
+            d[k] = round(float(d[k]), 1)
+        d["score"] = round(float(d["score"]), 3)
+        return d
+
+
+class Detections:
+    """An ordered collection of regions: what detectors return and masks consume."""
+
+    def __init__(self, regions: Iterable[Region] = ()) -> None:
+        self._regions = list(regions)
+
+    def __iter__(self) -> Iterator[Region]:
+        return iter(self._regions)
+
+    def __len__(self) -> int:
+        return len(self._regions)
+
+    def __getitem__(self, i: int) -> Region:
+        return self._regions[i]
+
+    def __add__(self, other: "Detections") -> "Detections":
+        return Detections([*self._regions, *other._regions])
+
+    def __repr__(self) -> str:
+        return f"Detections({self._regions!r})"
+
+    def map(self, fn: Any) -> "Detections":
+        return Detections(fn(r) for r in self._regions)
+
+    def boxes(self) -> np.ndarray:
+        if not self._regions:
+            return np.zeros((0, 4), dtype=np.float32)
+        return np.array([[r.x0, r.y0, r.x1, r.y1] for r in self._regions], dtype=np.float32)
+
+    def scores(self) -> np.ndarray:
+        return np.array([r.score for r in self._regions], dtype=np.float32)
+
+
+@dataclass
+class Verification:
+    passed: bool
+    checks: dict[str, str] = field(default_factory=dict)
+    rounds: int = 1
+
+
+@dataclass
+class CleanResult:
+    """What happened to one input file. ``error`` set means no output exists."""
+
+    input: str
+    input_sha256: str | None = None
+    output: str | None = None
+    kind: str | None = None
+    format: str | None = None
+    output_format: str | None = None
+    fallback: str | None = None
+    regions: list[Region] = field(default_factory=list)
+    metadata_found: list[str] = field(default_factory=list)
+    models: dict[str, str] = field(default_factory=dict)
+    verification: Verification | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    status: str = "ok"  # ok | skipped | error
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "input_sha256": self.input_sha256,
+            "status": self.status,
+            "output": self.output,
+            "kind": self.kind,
+            "format": self.format,
+            "output_format": self.output_format,
+            "fallback": self.fallback,
+            "regions": [r.to_dict() for r in self.regions],
+            "metadata_found": sorted(set(self.metadata_found)),
+            "models": self.models,
+            "verification": asdict(self.verification) if self.verification else None,
+            "warnings": self.warnings,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Finding:
+    """One thing a file gives away. ``value`` is shown to the user of ``audit`` only."""
+
+    category: str  # location | time | device | owner | software | hidden-picture | trailer | face | other
+    name: str
+    value: str
+    identifying: bool = True
+
+
+@dataclass
+class AuditResult:
+    input: str
+    format: str | None = None
+    kind: str | None = None
+    width: int | None = None
+    height: int | None = None
+    findings: list[Finding] = field(default_factory=list)
+    faces: list[Region] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def identifying(self) -> bool:
+        return bool(self.faces) or any(f.identifying for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "format": self.format,
+            "kind": self.kind,
+            "size": [self.width, self.height] if self.width else None,
+            "identifying": self.identifying,
+            "findings": [asdict(f) for f in self.findings],
+            "faces": [r.to_dict() for r in self.faces],
+            "error": self.error,
+        }

@@ -1,0 +1,67 @@
+"""Where outputs go, and how they appear: a temporary name first, the final name only after
+verification, never over an existing file unless asked."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import OutputError
+
+MARK = ".unseen"
+TMP_PREFIX = ".unseen-tmp-"
+
+
+def is_output_name(path: Path) -> bool:
+    return MARK in path.suffixes or path.name.startswith(TMP_PREFIX)
+
+
+def output_path(src: Path, out_dir: Path | None, ext: str, same_family_exts: tuple[str, ...] = ()) -> Path:
+    """``NAME.unseen.EXT`` beside the input or in ``out_dir``; keeps the input's extension when
+    it already names the output format (``.jpeg`` stays ``.jpeg``)."""
+    suffix = src.suffix if src.suffix.lower() in same_family_exts else ext
+    folder = out_dir if out_dir is not None else src.parent
+    return folder / f"{src.stem}{MARK}{suffix}"
+
+
+def check_dir(folder: Path) -> None:
+    if not folder.exists():
+        raise OutputError(f"output directory does not exist: {folder}")
+    if not folder.is_dir():
+        raise OutputError(f"output path is not a directory: {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"output directory is not writable: {folder}")
+
+
+@contextlib.contextmanager
+def staged(final: Path) -> Iterator[Path]:
+    """A temporary file beside ``final``; removed on any exit that did not publish it."""
+    check_dir(final.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=final.suffix, dir=final.parent)
+    except OSError as e:
+        raise OutputError(f"cannot create a file in {final.parent}: {e.strerror}") from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def publish(tmp: Path, final: Path, overwrite: bool) -> None:
+    """Move the verified file into place atomically; without ``overwrite`` never clobber."""
+    os.chmod(tmp, 0o644)
+    try:
+        if overwrite:
+            os.replace(tmp, final)
+        else:
+            os.link(tmp, final)  # fails if final exists, even if it appeared meanwhile
+            tmp.unlink()
+    except FileExistsError:
+        raise OutputError(f"output exists: {final} (use --overwrite)") from None
+    except OSError as e:
+        raise OutputError(f"cannot write {final}: {e.strerror}") from None

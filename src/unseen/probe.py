@@ -1,0 +1,55 @@
+"""Find what a file is from its content, never its name."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorruptInput, UnsupportedFormat
+
+
+@dataclass(frozen=True)
+class Probe:
+    kind: str  # "image" (video and audio come with their handlers)
+    format: str  # jpeg | png | webp | tiff | bmp | gif | heif | avif
+
+
+_HEAD = 64
+
+
+def sniff(head: bytes) -> Probe | None:
+    """Return the format for the first bytes of a file, or None if it is not one unseen knows."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return Probe("image", "jpeg")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return Probe("image", "png")
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Probe("image", "webp")
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return Probe("image", "tiff")
+    if head[:2] == b"BM" and len(head) >= 26:
+        return Probe("image", "bmp")
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return Probe("image", "gif")
+    if head[4:8] == b"ftyp":
+        brands = {head[i : i + 4] for i in range(8, min(len(head), 40), 4)}
+        if brands & {b"avif", b"avis"}:
+            return Probe("image", "avif")
+        if brands & {b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"hevc", b"hevx"}:
+            return Probe("image", "heif")
+    return None
+
+
+def probe(path: Path) -> Probe:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HEAD)
+    except IsADirectoryError:
+        raise UnsupportedFormat("is a directory") from None
+    except OSError as e:
+        raise CorruptInput(f"cannot read file: {e.strerror or e}") from None
+    if not head:
+        raise CorruptInput("file is empty")
+    found = sniff(head)
+    if found is None:
+        raise UnsupportedFormat("not a supported image format (content not recognised)")
+    return found

@@ -1,0 +1,123 @@
+"""Independent re-checks of an output before it is released.
+
+1. structure: the file is walked with unseen's own container reader (not the writer's library)
+   and must hold no metadata block of any kind and nothing after its end;
+2. decoded view: Pillow must see no EXIF, XMP, ICC or comment when it re-opens the file;
+3. masks: every region meant to be covered is covered in the decoded output (this catches
+   orientation, alpha and scaling mistakes, and a codec that smeared the fill);
+4. faces: a detector of another model family must find no face outside the masks.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from . import containers
+from .mask import MaskStyle, coverage
+from .model import Detections, Region
+
+# Blocks a fresh encode is allowed to contain (format identification only, no content about
+# the picture's origin).
+_ALLOWED_BLOCKS = {"APP0:JFIF"}
+_SIGNATURES = (b"Exif\x00\x00", b"<x:xmpmeta", b"ICC_PROFILE\x00", b"Photoshop 3.0\x00", b"http://ns.adobe.com/xap/1.0/")
+_INFO_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "photoshop", "mpinfo", "iptc")
+# TIFF tags describing pixels only; anything else in an output IFD is a leak
+_TIFF_OK = {256, 257, 258, 259, 262, 273, 274, 277, 278, 279, 282, 283, 284, 296, 317, 320, 322, 323, 324, 325, 338, 339}
+
+
+@dataclass
+class Check:
+    problems: list[str] = field(default_factory=list)
+    unmasked: list[Region] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.unmasked
+
+
+def structure(fmt: str, data: bytes) -> list[str]:
+    problems = []
+    lay = containers.layout(fmt, data)
+    if lay is not None:
+        leaked = [b for b in lay.blocks if b not in _ALLOWED_BLOCKS]
+        if leaked:
+            problems.append("metadata blocks in output: " + ", ".join(sorted(set(leaked))))
+        if lay.trailer:
+            problems.append(f"{lay.trailer} bytes after the end of the image")
+        problems += [f"output structure: {p}" for p in lay.problems]
+    if fmt == "bmp" and len(data) >= 18:
+        header = int.from_bytes(data[14:18], "little")
+        declared = int.from_bytes(data[2:6], "little")
+        if header > 40 and header != 108:  # V5 headers may embed an ICC profile
+            problems.append(f"BMP header of {header} bytes may carry a colour profile")
+        if declared != len(data):
+            problems.append(f"BMP size field {declared} differs from file size {len(data)}")
+    for sig in _SIGNATURES:
+        if sig in data:
+            problems.append(f"metadata signature {sig[:12]!r} found in output bytes")
+    return problems
+
+
+def decoded_view(fmt: str, data: bytes) -> list[str]:
+    problems = []
+    with Image.open(io.BytesIO(data)) as im:
+        frame = 0
+        while True:
+            present = [k for k in _INFO_KEYS if im.info.get(k)]
+            if present:
+                problems.append(f"frame {frame}: {', '.join(present)} readable in output")
+            if fmt == "tiff":
+                extra = sorted(set(im.tag_v2.keys()) - _TIFF_OK)
+                if extra:
+                    problems.append(f"frame {frame}: TIFF tags {extra} in output")
+            exif = im.getexif()
+            if len(exif):
+                problems.append(f"frame {frame}: {len(exif)} EXIF tags in output")
+            if fmt == "png" and getattr(im, "text", None):
+                problems.append("PNG text chunks in output")
+            frame += 1
+            try:
+                im.seek(frame)
+            except EOFError:
+                break
+    return problems
+
+
+def masks(expected: np.ndarray, actual: np.ndarray, regions: list[Region], style: MaskStyle, lossy: bool) -> list[str]:
+    """Compare the covered pixels of the decoded output with what was rendered."""
+    if expected.shape[:2] != actual.shape[:2]:
+        return [f"output is {actual.shape[1]}x{actual.shape[0]}, expected {expected.shape[1]}x{expected.shape[0]}"]
+    problems = []
+    h, w = expected.shape[:2]
+    for r in regions:
+        x0, y0, x1, y1 = r.pixel_box(w, h, style.grid)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        exp = expected[y0:y1, x0:x1, :3].astype(np.int16)
+        got = actual[y0:y1, x0:x1, :3].astype(np.int16)
+        diff = np.abs(exp - got)
+        # lossless codecs must return the fill exactly; lossy ones within codec noise
+        limit_mean, limit_max = (12.0, 96) if lossy else (0.0, 0)
+        if style.fill in ("blur", "pixelate") and lossy:
+            limit_mean, limit_max = 16.0, 160
+        if diff.mean() > limit_mean or np.percentile(diff, 99) > limit_max:
+            problems.append(f"region at ({x0},{y0})-({x1},{y1}) is not covered in the decoded output")
+        if actual.shape[2] == 4 and int(actual[y0:y1, x0:x1, 3].min()) < 255:
+            problems.append(f"region at ({x0},{y0})-({x1},{y1}) is partly transparent")
+    return problems
+
+
+def unmasked_faces(found: Detections, regions: list[Region], width: int, height: int, grid: int) -> list[Region]:
+    """Faces the checker sees that the masks do not already cover (at least 80%)."""
+    cov = coverage(regions, width, height, grid)
+    out = []
+    for r in found:
+        x0, y0, x1, y1 = r.pixel_box(width, height)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        if cov[y0:y1, x0:x1].mean() < 0.8:
+            out.append(r)
+    return out
