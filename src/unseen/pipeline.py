@@ -13,7 +13,7 @@ from PIL import Image
 from . import verify
 from .errors import CorruptInput, OutputError, UnseenError, VerificationFailed
 from .formats import handler_for
-from .formats.still import EXTENSION, LOSSY, BLOCK_GRID, Picture
+from .formats.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, Picture
 from .mask import MaskStyle, apply
 from .metadata import image_findings
 from .model import CleanResult, Region, Verification
@@ -25,6 +25,7 @@ _SAME_FAMILY = {
     "jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
     "tiff": (".tif", ".tiff"),
     "heif": (".heic", ".heif", ".hif"),
+    "ppm": (".ppm", ".pgm", ".pbm", ".pnm"),
 }
 
 
@@ -136,7 +137,9 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
     p = probe(src)
     res.kind, res.format = p.kind, p.format
     handler = handler_for(p)
-    out_fmt = p.format
+    out_fmt = OUTPUT_FORMAT.get(p.format, p.format)
+    if out_fmt != p.format:
+        res.fallback = f"{p.format.upper()} is not written by unseen; wrote {out_fmt.upper()}"
     final = output_path(src, opts.out_dir, EXTENSION[out_fmt], _SAME_FAMILY.get(out_fmt, (EXTENSION[out_fmt],)))
     if final.exists() and not opts.overwrite:
         raise OutputError(f"output exists: {final} (use --overwrite)")

@@ -10,7 +10,7 @@ from .errors import CorruptInput, UnsupportedFormat
 @dataclass(frozen=True)
 class Probe:
     kind: str  # "image" (video and audio come with their handlers)
-    format: str  # jpeg | png | webp | tiff | bmp | gif | heif | avif
+    format: str  # jpeg | png | webp | tiff | bmp | gif | heif | avif | psd | jpeg2000 | ppm | ico | pcx
 
 
 _HEAD = 64
@@ -30,6 +30,16 @@ def sniff(head: bytes) -> Probe | None:
         return Probe("image", "bmp")
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return Probe("image", "gif")
+    if head[:4] == b"8BPS":
+        return Probe("image", "psd")
+    if head.startswith(b"\x00\x00\x00\x0cjP  \r\n\x87\n") or head.startswith(b"\xff\x4f\xff\x51"):
+        return Probe("image", "jpeg2000")
+    if head[:1] == b"P" and head[1:2] in b"123456" and head[2:3] in (b" ", b"\n", b"\r", b"\t"):
+        return Probe("image", "ppm")
+    if head[:4] == b"\x00\x00\x01\x00" and int.from_bytes(head[4:6], "little") > 0:
+        return Probe("image", "ico")
+    if head[:1] == b"\x0a" and head[1:2] in b"\x00\x02\x03\x04\x05" and head[2:3] == b"\x01" and head[3:4] in b"\x01\x02\x04\x08":
+        return Probe("image", "pcx")
     if head[4:8] == b"ftyp":
         brands = {head[i : i + 4] for i in range(8, min(len(head), 40), 4)}
         if brands & {b"avif", b"avis"}:

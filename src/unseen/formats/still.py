@@ -27,6 +27,11 @@ _PIL_NAME = {
     "gif": "GIF",
     "heif": "HEIF",
     "avif": "AVIF",
+    "psd": "PSD",
+    "jpeg2000": "JPEG2000",
+    "ppm": "PPM",
+    "ico": "ICO",
+    "pcx": "PCX",
 }
 EXTENSION = {
     "jpeg": ".jpg",
@@ -37,7 +42,15 @@ EXTENSION = {
     "gif": ".gif",
     "heif": ".heic",
     "avif": ".avif",
+    "psd": ".psd",
+    "jpeg2000": ".jp2",
+    "ppm": ".ppm",
+    "ico": ".ico",
+    "pcx": ".pcx",
 }
+# Formats read but not written as such: the output is PNG, and the result line says so.
+# (Pillow cannot write PSD; its JPEG 2000 writer stamps an encoder comment into the file.)
+OUTPUT_FORMAT = {"psd": "png", "jpeg2000": "png"}
 # Lossy codecs leave residue of the original inside a partly covered block, so masks there
 # grow outward to the 16-px grid (JPEG 4:2:0 MCU, HEVC/AV1/VP8 macroblocks); lossless codecs
 # store the fill exactly and need no grid.
@@ -202,7 +215,7 @@ class StillImages:
         if fmt == "jpeg":
             params.update(quality=92, subsampling=2, optimize=True)
         elif fmt == "png":
-            params.update(compress_level=6)
+            params.update(compress_level=4)
         elif fmt == "webp":
             params.update(quality=90, method=4)
         elif fmt == "tiff":
@@ -214,6 +227,8 @@ class StillImages:
             params.update(quality=90)
         elif fmt == "avif":
             params.update(quality=85)
+        elif fmt == "ico":
+            params.update(sizes=[first.size])
         with open(out, "wb") as fh:
             first.save(fh, format=_PIL_NAME[fmt], **params)
         return fmt

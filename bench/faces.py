@@ -1,0 +1,146 @@
+"""Face protection in still images, metrics.md section 1, unseen and deface side by side.
+
+    python bench/faces.py [--data ../shared/eval/faces-wider] [--deface PATH] [--limit N]
+
+Writes bench/out/faces/ (PNGs and outputs) and bench/results/faces.json, prints a table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+BINS = [(12, 24), (24, 48), (48, 96), (96, 10**9)]
+
+
+def load_gt(root: Path) -> dict[str, list[list[float]]]:
+    lines = (root / "gt" / "subset_416x416_bbx_gt.txt").read_text().splitlines()
+    out, i = {}, 0
+    while i < len(lines) and lines[i].strip():
+        name, n = lines[i].strip(), int(lines[i + 1])
+        rows = lines[i + 2 : i + 2 + max(n, 1)]
+        # skip faces WIDER flags invalid (8th field)
+        out[name] = [[float(v) for v in r.split()[:4]] for r in rows if n and r.split()[7] == "0"]
+        i += 2 + max(n, 1)
+    return out
+
+
+def flat(name: str) -> str:
+    return name.replace("/", "__").rsplit(".", 1)[0] + ".png"
+
+
+def score(inputs: Path, outputs: dict[str, Path], gt: dict[str, list[list[float]]]) -> dict:
+    prot90 = prot50 = total = 0
+    bins = {f"{a}-{b if b < 10**9 else ''}": [0, 0] for a, b in BINS}
+    small = [0, 0]
+    inside = outside = 0
+    missing = 0
+    for name, boxes in gt.items():
+        src = np.asarray(Image.open(inputs / flat(name)).convert("RGB"))
+        out_path = outputs.get(name)
+        if out_path is None or not out_path.exists():
+            missing += 1
+            masked = np.zeros(src.shape[:2], bool)
+        else:
+            out = np.asarray(Image.open(out_path).convert("RGB"))
+            masked = (out == 0).all(-1) & ~(src == 0).all(-1)
+        h, w = masked.shape
+        near = np.zeros_like(masked)
+        for x, y, bw, bh in boxes:
+            cx, cy = x + bw / 2, y + bh / 2
+            near[max(0, int(cy - 0.9 * bh)) : int(np.ceil(cy + 0.9 * bh)), max(0, int(cx - 0.9 * bw)) : int(np.ceil(cx + 0.9 * bw))] = True
+            x0, y0 = max(0, int(np.floor(x))), max(0, int(np.floor(y)))
+            x1, y1 = min(w, int(np.ceil(x + bw))), min(h, int(np.ceil(y + bh)))
+            cov = float(masked[y0:y1, x0:x1].mean()) if x1 > x0 and y1 > y0 else 0.0
+            if bh < 12:
+                small[1] += 1
+                small[0] += int(cov >= 0.9)
+                continue
+            total += 1
+            prot90 += int(cov >= 0.9)
+            prot50 += int(cov >= 0.5)
+            for a, b in BINS:
+                if a <= bh < b:
+                    k = f"{a}-{b if b < 10**9 else ''}"
+                    bins[k][1] += 1
+                    bins[k][0] += int(cov >= 0.9)
+        inside += int((masked & near).sum())
+        outside += int((masked & ~near).sum())
+    return {
+        "faces": total,
+        "protected_90": prot90 / total,
+        "protected_90_count": prot90,
+        "protected_50": prot50 / total,
+        "by_height": {k: {"protected": v[0], "faces": v[1], "share": v[0] / max(1, v[1])} for k, v in bins.items()},
+        "under_12px": {"protected": small[0], "faces": small[1]},
+        "overmasking": outside / max(1, inside + outside),
+        "missing_outputs": missing,
+    }
+
+
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
+    t = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    if p.returncode != 0:
+        print(f"  {cmd[0]} exited {p.returncode}: {p.stderr.strip().splitlines()[-3:]}", file=sys.stderr)
+    return time.perf_counter() - t, p.returncode
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "faces-wider")
+    ap.add_argument("--deface", default=shutil.which("deface") or "/work/bench-venv/bin/deface")
+    ap.add_argument("--unseen", default=shutil.which("unseen") or "unseen")
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--skip-deface", action="store_true")
+    args = ap.parse_args()
+
+    gt = load_gt(args.data)
+    if args.limit:
+        gt = dict(list(gt.items())[: args.limit])
+    work = HERE / "out" / "faces"
+    inputs = work / "input"
+    shutil.rmtree(work, ignore_errors=True)
+    inputs.mkdir(parents=True)
+    for name in gt:  # step 1: lossless RGB PNGs
+        Image.open(args.data / "images" / name).convert("RGB").save(inputs / flat(name))
+
+    results = {"images": len(gt)}
+    out_u = work / "unseen"
+    out_u.mkdir()
+    secs, rc = run([args.unseen, "clean", str(inputs), "-o", str(out_u), "--fill", "solid", "-q"])
+    results["unseen"] = {"seconds": secs, "images_per_s": len(gt) / secs, "exit": rc, **score(inputs, {n: out_u / flat(n).replace(".png", ".unseen.png") for n in gt}, gt)}
+
+    if not args.skip_deface:
+        out_d = work / "deface"
+        shutil.copytree(inputs, out_d)
+        files = sorted(str(p) for p in out_d.glob("*.png"))
+        secs, rc = run([args.deface, *files, "--replacewith", "solid"])
+        results["deface"] = {"seconds": secs, "images_per_s": len(gt) / secs, "exit": rc, **score(inputs, {n: out_d / flat(n).replace(".png", "_anonymized.png") for n in gt}, gt)}
+
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "faces.json").write_text(json.dumps(results, indent=2))
+    tools = [t for t in ("unseen", "deface") if t in results]
+    print(f"| {len(gt)} images | " + " | ".join(tools) + " |")
+    print("|---|" + "---|" * len(tools))
+    r = [results[t] for t in tools]
+    print("| protected (cover 0.9), faces >= 12 px | " + " | ".join(f"{x['protected_90']:.1%} ({x['protected_90_count']}/{x['faces']})" for x in r) + " |")
+    print("| protected (cover 0.5) | " + " | ".join(f"{x['protected_50']:.1%}" for x in r) + " |")
+    for k in r[0]["by_height"]:
+        print(f"| {k} px | " + " | ".join(f"{x['by_height'][k]['share']:.1%} ({x['by_height'][k]['protected']}/{x['by_height'][k]['faces']})" for x in r) + " |")
+    print("| under 12 px | " + " | ".join(f"{x['under_12px']['protected']}/{x['under_12px']['faces']}" for x in r) + " |")
+    print("| over-masking | " + " | ".join(f"{x['overmasking']:.3f}" for x in r) + " |")
+    print("| speed | " + " | ".join(f"{x['seconds']:.1f} s = {x['images_per_s']:.1f} images/s" for x in r) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""audit: what a file gives away, for people and for scripts."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import unseen
+from unseen.cli import main
+
+from conftest import png_chunk, thumb_of, write_format
+
+
+def _by_name(res):
+    return {f.name: f for f in res.findings}
+
+
+def test_audit_reports_everything(tagged_jpeg: Path) -> None:
+    [res] = unseen.audit([tagged_jpeg])
+    f = _by_name(res)
+    assert f["GPS position"].value == "41.808333, 129.500000"
+    assert f["camera make"].value == "TestMaker"
+    assert f["camera model"].value == "PhoneModel X1"
+    assert f["camera body serial number"].value == "SN123456789"
+    assert f["camera owner name"].value == "Kim Secret"
+    assert f["capture time"].value == "2026:03:01 10:11:12"
+    assert f["software"].value == "Firmware 9.9"
+    assert "Kim Secret" in f["artist"].value
+    assert f["unique image id"].category == "device"
+    assert f["comment"].value == "taken by Kim"
+    assert "photoshop:City" in f["XMP place name"].value
+    assert "dc:creator" in f["XMP author/rights"].value
+    assert "160x120" in f["EXIF thumbnail"].value and "differs" in f["EXIF thumbnail"].value
+    assert f["bytes after the end of the image"].value.startswith("280 bytes")
+    assert "ICC colour profile" in f
+    assert res.faces and res.faces[0].x0 < 230 < res.faces[0].x1
+    assert res.identifying
+
+
+def test_audit_exit_status_and_json(tagged_jpeg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(tagged_jpeg)]) == 1
+    table = capsys.readouterr().out
+    assert "GPS position" in table and "41.808333, 129.500000" in table and "face(s) found" in table
+    plain = tmp_path / "plain.png"
+    Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(plain)
+    assert main(["audit", str(plain), "--json"]) == 0
+    [doc] = json.loads(capsys.readouterr().out)
+    assert doc["identifying"] is False and doc["findings"] == [] and doc["faces"] == []
+
+
+def test_audit_png_text_and_trailer(astronaut: np.ndarray, tmp_path: Path) -> None:
+    src = tmp_path / "t.png"
+    Image.fromarray(astronaut[:64, :64]).save(src)
+    raw = src.read_bytes()
+    iend = raw.rindex(b"IEND") - 4
+    raw = raw[:iend] + png_chunk(b"tEXt", b"Author\x00Kim Secret") + raw[iend:] + b"hidden"
+    src.write_bytes(raw)
+    [res] = unseen.audit([src], faces=False)
+    f = _by_name(res)
+    assert f["PNG text 'Author'"].value == "Kim Secret" and f["PNG text 'Author'"].category == "owner"
+    assert f["bytes after the end of the image"].value.startswith("6 bytes")
+
+
+def test_audit_after_clean_is_quiet(tagged_jpeg: Path) -> None:
+    [res] = unseen.clean([tagged_jpeg])
+    [aud] = unseen.audit([res.output], faces=False)
+    assert aud.findings == []
+
+
+def test_audit_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "x.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0garbage")
+    assert main(["audit", str(bad)]) == 1
+    assert "cannot read" in capsys.readouterr().out

@@ -1,0 +1,182 @@
+"""Bad input: a clear one-line error, non-zero status, no partial file, the batch goes on."""
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import unseen
+from unseen.cli import main
+from unseen.errors import ModelError
+
+from conftest import sha
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".unseen" in p.name)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return b"\x89PNG\r\n\x1a\n" + chunk
+
+
+def _bad_files(tmp_path: Path, astronaut: np.ndarray) -> dict[str, tuple[Path, str]]:
+    good = tmp_path / "good.jpg"
+    Image.fromarray(astronaut).save(good, quality=90)
+    raw = good.read_bytes()
+    cases = {}
+
+    def put(name: str, data: bytes, expect: str) -> None:
+        p = tmp_path / name
+        p.write_bytes(data)
+        cases[name] = (p, expect)
+
+    put("empty.jpg", b"", "empty")
+    put("truncated.jpg", raw[: len(raw) // 3], "truncated")
+    put("corrupt.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "PNG")
+    put("zero.png", _png_header(0, 10) + b"\x00" * 20, "PNG")
+    idat = zlib.compress(b"\x00" * 1000)
+    body = struct.pack(">I", len(idat)) + b"IDAT" + idat + struct.pack(">I", zlib.crc32(b"IDAT" + idat))
+    put("bomb.png", _png_header(60000, 60000) + body, "too large")
+    put("notes.jpg", b"this is a text file, not a picture\n" * 10, "not a supported")
+    put("header-only.gif", b"GIF89a\x10\x00\x10\x00", "GIF")
+    good.unlink()
+    return cases
+
+
+def test_each_bad_file_fails_cleanly(tmp_path: Path, astronaut: np.ndarray) -> None:
+    cases = _bad_files(tmp_path, astronaut)
+    hashes = {n: sha(p) for n, (p, _) in cases.items()}
+    results = unseen.clean([p for p, _ in cases.values()])
+    for res, (name, (path, expect)) in zip(results, cases.items()):
+        assert res.status == "error" and res.output is None, name
+        assert "\n" not in res.error and expect.lower() in res.error.lower(), (name, res.error)
+        assert sha(path) == hashes[name]
+    assert _leftovers(tmp_path) == []
+
+
+def test_batch_goes_on_after_a_bad_file(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    Image.fromarray(astronaut).save(tmp_path / "ok.png")
+    assert main(["clean", str(tmp_path)]) == 1
+    cap = capsys.readouterr()
+    assert "broken.png" in cap.err and "FAILED" in cap.err and "1 of 2" in cap.err
+    assert (tmp_path / "ok.unseen.png").exists() and not (tmp_path / "broken.unseen.png").exists()
+
+
+def test_missing_and_directory_paths(tmp_path: Path) -> None:
+    [res] = unseen.clean([tmp_path / "nope.jpg"])
+    assert res.status == "error" and "No such file" in res.error
+    assert main(["clean", str(tmp_path / "empty-dir-does-not-exist")]) == 1
+
+
+def test_output_dir_problems(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "a.png"
+    Image.fromarray(astronaut).save(src)
+    assert main(["clean", str(src), "-o", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    afile = tmp_path / "file"
+    afile.write_text("x")
+    assert main(["clean", str(src), "-o", str(afile)]) == 2
+    assert "not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_dir(tmp_path: Path, astronaut: np.ndarray) -> None:
+    src = tmp_path / "a.png"
+    Image.fromarray(astronaut).save(src)
+    ro = tmp_path / "ro"
+    ro.mkdir(mode=0o500)
+    assert main(["clean", str(src), "-o", str(ro)]) == 2
+
+
+def test_existing_output_kept_unless_overwrite(tmp_path: Path, astronaut: np.ndarray) -> None:
+    src = tmp_path / "a.png"
+    Image.fromarray(astronaut).save(src)
+    (tmp_path / "a.unseen.png").write_bytes(b"precious")
+    [res] = unseen.clean([src])
+    assert res.status == "error" and "exists" in res.error
+    assert (tmp_path / "a.unseen.png").read_bytes() == b"precious"
+    [res] = unseen.clean([src], overwrite=True)
+    assert res.status == "ok" and (tmp_path / "a.unseen.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_already_an_output_is_refused(tmp_path: Path, astronaut: np.ndarray) -> None:
+    src = tmp_path / "a.unseen.png"
+    Image.fromarray(astronaut).save(src)
+    [res] = unseen.clean([src])
+    assert res.status == "error" and "already an unseen output" in res.error
+    # walking a folder skips outputs silently instead
+    assert unseen.clean([tmp_path]) == []
+
+
+def test_ctrl_c_leaves_no_partial_file(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from unseen.formats.still import STILL
+
+    src = tmp_path / "a.png"
+    Image.fromarray(astronaut).save(src)
+    real = STILL.encode
+
+    def interrupted(pic, out, fmt):
+        real(pic, out, fmt)  # the temporary file is fully written...
+        raise KeyboardInterrupt  # ...when the user presses Ctrl-C
+
+    monkeypatch.setattr(STILL, "encode", interrupted)
+    assert main(["clean", str(src)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+def test_verification_blocks_an_unmasked_output(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the encoder wrote the original pixels, the mask check must refuse to release."""
+    from unseen.formats import still
+    from unseen import pipeline
+
+    src = tmp_path / "a.png"
+    Image.fromarray(astronaut).save(src)
+    original = still.Picture([astronaut.copy()], "png")
+    real = still.STILL.encode
+    monkeypatch.setattr(still.STILL, "encode", lambda pic, out, fmt: real(original, out, fmt))
+    [res] = unseen.clean([src])
+    assert res.status == "error" and "not covered" in res.error
+    assert _leftovers(tmp_path) == []
+    assert pipeline.MAX_VERIFY_ROUNDS >= 2
+
+
+def test_second_detector_catches_a_missed_face(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the main detector blinded, BlazeFace finds the face on the output and it is masked."""
+    from unseen import detect
+    from unseen.model import Detections
+
+    monkeypatch.setattr(detect.face_finder(), "find", lambda rgb: Detections())
+    src = tmp_path / "a.png"
+    Image.fromarray(astronaut).save(src)
+    [res] = unseen.clean([src])
+    assert res.status == "ok"
+    assert res.verification.rounds == 2
+    assert any(r.source.startswith("verify:blazeface") for r in res.regions)
+    from conftest import FACE_BOX, covered
+
+    out = np.asarray(Image.open(res.output).convert("RGB"))
+    assert covered(out, FACE_BOX, tol=0) > 0.9
+
+
+def test_tampered_model_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from unseen.detect import weights
+
+    bad = replace(weights.CENTERFACE, sha256="0" * 64)
+    weights.load_verified.cache_clear()
+    with pytest.raises(ModelError, match="SHA-256"):
+        weights.load_verified(bad)
+    missing = replace(weights.CENTERFACE, package="no_such_package_here")
+    with pytest.raises(ModelError, match="not installed"):
+        weights.load_verified(missing)

@@ -1,0 +1,258 @@
+"""Cleaning still images: faces masked, every metadata kind gone, right formats, verified."""
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import piexif
+import pytest
+from PIL import Image
+
+import unseen
+from unseen.cli import main
+
+from conftest import FACE_BOX, covered, exiftool, needs_exiftool, sha, write_format
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from leaks import identifying  # noqa: E402
+
+
+def _out(res):
+    assert res.status == "ok", res.error
+    return Path(res.output)
+
+
+def test_face_masked_and_metadata_gone(tagged_jpeg: Path, tmp_path: Path) -> None:
+    before = sha(tagged_jpeg)
+    [res] = unseen.clean([tagged_jpeg])
+    out = _out(res)
+    assert out.name == "photo.unseen.jpg" and out.parent == tagged_jpeg.parent
+    assert sha(tagged_jpeg) == before, "input modified"
+    rgb = np.asarray(Image.open(out).convert("RGB"))
+    assert covered(rgb, FACE_BOX) > 0.98
+    # a reader other than the writer: piexif finds no EXIF at all
+    loaded = piexif.load(str(out))
+    assert not any(loaded[k] for k in ("0th", "Exif", "GPS", "Interop", "1st")) and loaded["thumbnail"] is None
+    raw = out.read_bytes()
+    for needle in (b"Exif", b"xmpmeta", b"ICC_PROFILE", b"TestMaker", b"SN123456789", b"Kim", b"SECRET-TRAILER", b"Yanji"):
+        assert needle not in raw
+    assert raw.endswith(b"\xff\xd9")
+    assert res.verification and res.verification.passed
+
+
+@needs_exiftool
+def test_exiftool_finds_nothing_identifying(tagged_jpeg: Path) -> None:
+    assert len(identifying(exiftool(tagged_jpeg))) >= 10  # the input really is full of leaks
+    [res] = unseen.clean([tagged_jpeg])
+    assert identifying(exiftool(_out(res))) == []
+
+
+FORMATS = [
+    ("PNG", ".png", {}),
+    ("WEBP", ".webp", {"quality": 95}),
+    ("TIFF", ".tif", {}),
+    ("BMP", ".bmp", {}),
+    ("HEIF", ".heic", {"quality": 90}),
+    ("AVIF", ".avif", {"quality": 90}),
+    ("JPEG", ".jpg", {"quality": 95}),
+]
+
+
+@pytest.mark.parametrize("fmt,ext,kw", FORMATS, ids=[f[0] for f in FORMATS])
+def test_every_format_masked_and_rebuilt(fmt: str, ext: str, kw: dict, astronaut: np.ndarray, tmp_path: Path) -> None:
+    from conftest import XMP, gps_exif
+
+    src = tmp_path / f"in{ext}"
+    extra = dict(kw)
+    if fmt in ("PNG", "WEBP", "TIFF", "JPEG", "HEIF", "AVIF"):
+        extra["exif"] = gps_exif()
+    if fmt in ("PNG", "WEBP", "JPEG", "HEIF", "AVIF"):
+        extra["xmp"] = XMP
+    write_format(astronaut, src, fmt, **extra)
+    (tmp_path / "out").mkdir()
+    [res] = unseen.clean([src], tmp_path / "out")
+    out = _out(res)
+    assert out.suffix == ext and res.output_format == res.format
+    if fmt == "HEIF":
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    with Image.open(out) as im:
+        assert im.size == (512, 512)
+        assert not im.info.get("exif") and not im.info.get("xmp") and not im.info.get("icc_profile")
+        rgb = np.asarray(im.convert("RGB"))
+    assert covered(rgb, FACE_BOX, tol=12) > 0.97
+    raw = out.read_bytes()
+    assert b"TestMaker" not in raw and b"Yanji" not in raw
+
+
+@needs_exiftool
+@pytest.mark.parametrize("fmt,ext,kw", FORMATS, ids=[f[0] for f in FORMATS])
+def test_every_format_exiftool_clean(fmt: str, ext: str, kw: dict, astronaut: np.ndarray, tmp_path: Path) -> None:
+    from conftest import XMP, gps_exif
+
+    src = tmp_path / f"in{ext}"
+    extra = dict(kw)
+    if fmt != "BMP":
+        extra["exif"] = gps_exif()
+    if fmt in ("PNG", "WEBP", "JPEG", "HEIF", "AVIF"):
+        extra["xmp"] = XMP
+    write_format(astronaut, src, fmt, **extra)
+    [res] = unseen.clean([src], faces=False)
+    assert identifying(exiftool(_out(res))) == []
+
+
+def test_animated_gif_every_frame(astronaut: np.ndarray, tmp_path: Path) -> None:
+    frames = []
+    for dx in (0, 20, 40):
+        canvas = np.full((512, 600, 3), 60, np.uint8)
+        canvas[:, dx : dx + 512] = astronaut
+        frames.append(Image.fromarray(canvas))
+    src = tmp_path / "anim.gif"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=[100, 120, 140], loop=0, comment=b"Kim was here")
+    [res] = unseen.clean([src])
+    out = _out(res)
+    with Image.open(out) as im:
+        assert im.n_frames == 3
+        assert "comment" not in im.info
+        for i, dx in enumerate((0, 20, 40)):
+            im.seek(i)
+            rgb = np.asarray(im.convert("RGB"))
+            x0, y0, x1, y1 = FACE_BOX
+            assert covered(rgb, (x0 + dx, y0, x1 + dx, y1), tol=10) > 0.97, f"frame {i}"
+    assert b"Kim" not in out.read_bytes()
+
+
+def test_orientation_applied_to_pixels(astronaut: np.ndarray, tmp_path: Path) -> None:
+    from conftest import gps_exif
+
+    # stored sideways with orientation 6: viewers rotate it 90 degrees clockwise
+    stored = np.ascontiguousarray(np.rot90(astronaut, 1))
+    src = tmp_path / "rot.jpg"
+    Image.fromarray(stored).save(src, quality=95, exif=gps_exif(orientation=6))
+    [res] = unseen.clean([src])
+    rgb = np.asarray(Image.open(_out(res)).convert("RGB"))
+    assert rgb.shape == astronaut.shape
+    assert covered(rgb, FACE_BOX) > 0.98
+    # the rest of the picture is upright: compare a face-free area with the original
+    assert np.abs(rgb[400:500, 0:100].astype(int) - astronaut[400:500, 0:100]).mean() < 6
+
+
+def test_alpha_image_has_no_transparent_hole(astronaut: np.ndarray, tmp_path: Path) -> None:
+    rgba = np.dstack([astronaut, np.full(astronaut.shape[:2], 255, np.uint8)])
+    rgba[100:170, 190:270, 3] = 0  # a transparent window over the eyes
+    src = tmp_path / "alpha.png"
+    Image.fromarray(rgba, "RGBA").save(src)
+    [res] = unseen.clean([src])
+    out = np.asarray(Image.open(_out(res)))
+    assert out.shape[2] == 4
+    x0, y0, x1, y1 = FACE_BOX
+    assert out[y0:y1, x0:x1, 3].min() == 255
+    assert covered(out, FACE_BOX, tol=0) == 1.0
+
+
+def test_crowd_of_small_faces(crowd, tmp_path: Path) -> None:
+    rgb, boxes = crowd
+    src = tmp_path / "crowd.png"
+    Image.fromarray(rgb).save(src)
+    [res] = unseen.clean([src])
+    out = np.asarray(Image.open(_out(res)).convert("RGB"))
+    for b in boxes:
+        assert covered(out, b, tol=0) > 0.9, f"face {b} ({b[3] - b[1]} px tall) not covered"
+
+
+def test_large_image_is_tiled(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A 3000x2000 photo with one small face far from the origin."""
+    big = np.full((2000, 3000, 3), 120, np.uint8)
+    head = np.asarray(Image.fromarray(astronaut[40:260, 120:340]).resize((66, 66)))
+    big[1700:1766, 2700:2766] = head
+    src = tmp_path / "big.png"
+    Image.fromarray(big).save(src)
+    [res] = unseen.clean([src])
+    out = np.asarray(Image.open(_out(res)).convert("RGB"))
+    k = 66 / 220
+    box = (int(2700 + 60 * k), int(1700 + 40 * k), int(2700 + 160 * k), int(1700 + 150 * k))
+    assert covered(out, box, tol=0) > 0.9
+
+
+@pytest.mark.parametrize("fill", ["noise", "blur", "pixelate"])
+def test_other_fills(fill: str, astronaut: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_format(astronaut, tmp_path / "a.png", "PNG")
+    assert main(["clean", str(src), "--fill", fill]) == 0
+    err = capsys.readouterr().err
+    assert ("recognise" in err) == (fill in ("blur", "pixelate"))
+    out = np.asarray(Image.open(tmp_path / "a.unseen.png").convert("RGB")).astype(int)
+    x0, y0, x1, y1 = FACE_BOX
+    patch, orig = out[y0:y1, x0:x1], astronaut[y0:y1, x0:x1].astype(int)
+    assert np.abs(patch - orig).mean() > 10
+    if fill == "noise":
+        # noise is unrelated to the original pixels
+        assert abs(np.corrcoef(patch.ravel(), orig.ravel())[0, 1]) < 0.05
+
+
+def test_solid_colour_and_manual_regions(astronaut: np.ndarray, tmp_path: Path) -> None:
+    src = write_format(astronaut, tmp_path / "a.png", "PNG")
+    regions = tmp_path / "r.json"
+    regions.write_text(json.dumps({"a.png": [[400, 400, 460, 450]]}))
+    assert main(["clean", str(src), "--color", "#ff0000", "--regions", str(regions)]) == 0
+    out = np.asarray(Image.open(tmp_path / "a.unseen.png").convert("RGB"))
+    assert covered(out, (400, 400, 460, 450), color=np.array([255, 0, 0]), tol=0) == 1.0
+    assert covered(out, FACE_BOX, color=np.array([255, 0, 0]), tol=0) > 0.98
+
+
+def test_no_faces_cleans_metadata_only(tagged_jpeg: Path, astronaut: np.ndarray) -> None:
+    [res] = unseen.clean([tagged_jpeg], faces=False)
+    out = _out(res)
+    rgb = np.asarray(Image.open(out).convert("RGB"))
+    assert covered(rgb, FACE_BOX) < 0.2
+    assert res.models == {} and res.regions == []
+    assert b"Exif" not in out.read_bytes()
+
+
+def test_lossy_masks_align_to_block_grid(tagged_jpeg: Path) -> None:
+    [res] = unseen.clean([tagged_jpeg])
+    rgb = np.asarray(Image.open(_out(res)).convert("RGB"))
+    face = max(res.regions, key=lambda r: r.area)
+    x0, y0, x1, y1 = (int(v) for v in (face.x0, face.y0, face.x1, face.y1))
+    gx0, gy0 = x0 // 16 * 16, y0 // 16 * 16
+    gx1, gy1 = -(-x1 // 16) * 16, -(-y1 // 16) * 16
+    assert (gx0, gy0, gx1, gy1) != (x0, y0, x1, y1)
+    # the whole grid-aligned box is filled, including the margin outside the region itself
+    assert covered(rgb, (max(0, gx0), max(0, gy0), min(512, gx1), min(512, gy1)), tol=8) > 0.995
+
+
+def test_wrong_extension_sniffed(astronaut: np.ndarray, tmp_path: Path) -> None:
+    src = tmp_path / "looks.jpg"
+    Image.fromarray(astronaut).save(src, "PNG")
+    [res] = unseen.clean([src])
+    out = _out(res)
+    assert res.format == "png" and out.name == "looks.unseen.png"
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_report_names_but_never_values(tagged_jpeg: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    assert main(["clean", str(tagged_jpeg), "--report", str(report)]) == 0
+    text = report.read_text()
+    doc = json.loads(text)
+    [f] = doc["files"]
+    assert f["input_sha256"] == sha(tagged_jpeg)
+    assert set(f["models"]) == {"centerface", "blazeface-full-range", "blazeface-short-range"}
+    assert all(len(v) == 64 for v in f["models"].values())
+    assert "GPS position" in f["metadata_found"] and "camera body serial number" in f["metadata_found"]
+    assert f["verification"]["passed"] is True
+    assert f["regions"] and all(r["source"] for r in f["regions"])
+    for secret in ("41.8", "129.5", "TestMaker", "PhoneModel", "SN123456789", "Kim", "Yanji", "safe house"):
+        assert secret not in text
+
+
+def test_json_output_lines(astronaut: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = write_format(astronaut, tmp_path / "a.png", "PNG")
+    b = write_format(astronaut, tmp_path / "b.webp", "WEBP")
+    assert main(["clean", str(a), str(b), "--json"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [x["status"] for x in lines] == ["ok", "ok"]
+    assert lines[1]["output"].endswith("b.unseen.webp")
