@@ -98,7 +98,7 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "faces-wider")
-    ap.add_argument("--deface", default=shutil.which("deface") or "/work/bench-venv/bin/deface")
+    ap.add_argument("--deface", default=str(HERE / ".venv-deface" / "bin" / "deface"))
     ap.add_argument("--unseen", default=shutil.which("unseen") or "unseen")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--skip-deface", action="store_true")

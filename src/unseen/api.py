@@ -1,11 +1,14 @@
 """Public entry points: ``clean`` and ``audit``. The command line is a thin layer over these."""
 from __future__ import annotations
 
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .audit import audit_image
+from .detect.runtime import cpu_count
 from .errors import UnseenError
 from .model import AuditResult, CleanResult, Region
 from .output import TMP_PREFIX, is_output_name
@@ -45,29 +48,54 @@ def clean(
     regions: dict[str, list[Region]] | None = None,
     overwrite: bool = False,
     grid: int | None = None,
+    jobs: int | None = None,
     on_result: Progress | None = None,
 ) -> list[CleanResult]:
     """Clean every file (directories are walked). Never raises for a bad file: each result says
-    ``status`` ``ok`` (with ``output``) or ``error`` (with a one-line ``error``, and no output)."""
+    ``status`` ``ok`` (with ``output``) or ``error`` (with a one-line ``error``, and no output).
+    ``jobs``: files cleaned side by side (default: one per CPU core, for batches)."""
     opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, regions or {}, overwrite, grid)
     if opts.out_dir is not None:
         from .output import check_dir
 
         check_dir(opts.out_dir)
+    files = list(iter_files(paths))
+    workers = min(jobs if jobs is not None else cpu_count(), len(files))
     results = []
-    for path in iter_files(paths):
-        try:
-            res = clean_image(path, opts)
-        except UnseenError as e:
-            res = CleanResult(input=str(path), status="error", error=_one_line(e))
-        except MemoryError:
-            res = CleanResult(input=str(path), status="error", error="out of memory while cleaning")
-        except OSError as e:
-            res = CleanResult(input=str(path), status="error", error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
+    if workers >= 2 and len(files) >= PARALLEL_MIN_FILES:
+        # separate processes, one model thread each (see detect.runtime.cpu_threads)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
+            for res in pool.map(_clean_one, files, [opts] * len(files)):
+                results.append(res)
+                if on_result:
+                    on_result(res)
+        return results
+    for path in files:
+        res = _clean_one(path, opts)
         results.append(res)
         if on_result:
             on_result(res)
     return results
+
+
+PARALLEL_MIN_FILES = 6
+
+
+def _init_worker() -> None:
+    os.environ["UNSEEN_THREADS"] = "1"
+
+
+def _clean_one(path: Path, opts: Options) -> CleanResult:
+    """Clean one file; every failure becomes a result with a one-line error."""
+    try:
+        return clean_image(path, opts)
+    except UnseenError as e:
+        return CleanResult(input=str(path), status="error", error=_one_line(e))
+    except MemoryError:
+        return CleanResult(input=str(path), status="error", error="out of memory while cleaning")
+    except OSError as e:
+        return CleanResult(input=str(path), status="error", error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
 
 
 def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, on_result: Progress | None = None) -> list[AuditResult]:

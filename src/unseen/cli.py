@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-faces", action="store_true", help="do not look for faces; clean metadata only")
     c.add_argument("--grid", type=int, default=None, help="block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)")
     c.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    c.add_argument("--jobs", "-j", type=int, default=None, help="files cleaned in parallel (default: one per CPU core)")
     c.add_argument("--report", type=Path, help="write a JSON report (hashes, regions, models, checks; never metadata values)")
     c.add_argument("--json", action="store_true", help="print one JSON object per file instead of text")
     c.add_argument("--quiet", "-q", action="store_true", help="print errors only")
@@ -121,7 +122,7 @@ def _run_clean(args: argparse.Namespace) -> int:
         bar.step()
 
     try:
-        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, on_result=show)
+        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, jobs=args.jobs, on_result=show)
     finally:
         bar.close()
     if args.report:

@@ -5,6 +5,11 @@ MediaPipe's SSD anchor calculator options for the two models.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from typing import Iterator
+
 import numpy as np
 
 from ..model import Detections, Region
@@ -23,6 +28,25 @@ def _anchors(size: int, strides: list[int], per_cell: list[int]) -> np.ndarray:
     return np.concatenate(out).astype(np.float32)
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 class BlazeFace:
     def __init__(self, variant: str = "full") -> None:
         from ai_edge_litert.interpreter import Interpreter
@@ -39,8 +63,9 @@ class BlazeFace:
         else:
             raise ValueError(variant)
         self.name = self.weights.name
-        self.interp = Interpreter(model_content=load_verified(self.weights), num_threads=cpu_threads())
-        self.interp.allocate_tensors()
+        with _quiet_stderr():  # LiteRT prints an INFO line about its CPU delegate
+            self.interp = Interpreter(model_content=load_verified(self.weights), num_threads=cpu_threads())
+            self.interp.allocate_tensors()
         self._in = self.interp.get_input_details()[0]["index"]
         outs = sorted(self.interp.get_output_details(), key=lambda d: d["shape"][-1])
         self._scores, self._boxes = outs[0]["index"], outs[1]["index"]

@@ -17,8 +17,15 @@ def onnx_providers() -> list[str]:
     return chosen + ["CPUExecutionProvider"]
 
 
-def cpu_threads() -> int:
+def cpu_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def cpu_threads() -> int:
+    """Threads per model run; batch workers set UNSEEN_THREADS=1 and run files side by side,
+    which uses small CPUs better than intra-op threads on these small convolutions."""
+    env = os.environ.get("UNSEEN_THREADS")
+    return max(1, int(env)) if env and env.isdigit() else cpu_count()
 
 
 def resize_rgb(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
