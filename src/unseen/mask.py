@@ -49,13 +49,19 @@ def apply(frame: np.ndarray, regions: list[Region], style: MaskStyle, rng: np.ra
     so no transparent hole can show what is behind the image when it is composited."""
     out = frame.copy()
     h, w = frame.shape[:2]
+    if style.fill == "solid":
+        # fast path (video frames): fill the boxes directly, no full-frame mask needed
+        color = np.array(style.color, dtype=np.uint8)
+        for x0, y0, x1, y1 in mask_boxes(regions, w, h, style.grid):
+            out[y0:y1, x0:x1, :3] = color
+            if out.shape[2] == 4:
+                out[y0:y1, x0:x1, 3] = 255
+        return out
     covered = coverage(regions, w, h, style.grid)
     if not covered.any():
         return out
     rgb = out[..., :3]
-    if style.fill == "solid":
-        rgb[covered] = np.array(style.color, dtype=np.uint8)
-    elif style.fill == "noise":
+    if style.fill == "noise":
         # independent of the original pixels: fresh random values from the OS entropy pool
         rgb[covered] = rng.integers(0, 256, size=(int(covered.sum()), 3), dtype=np.uint8)
     else:

@@ -38,6 +38,8 @@ class Options:
     manual: dict[str, list[Region]] = field(default_factory=dict)  # file name or "*" -> regions
     overwrite: bool = False
     grid: int | None = None  # None: 16 for lossy outputs, 1 for lossless
+    audio: str = "drop"  # video: drop | keep
+    crf: int = 18  # video: x264 quality
 
 
 def sha256_file(path: Path) -> str:
@@ -133,8 +135,12 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
     res = CleanResult(input=str(src))
     if is_output_name(src):
         raise UnseenError("already an unseen output (name contains .unseen); not cleaning it again")
-    res.input_sha256 = sha256_file(src)
     p = probe(src)
+    if p.kind == "video":
+        from .video_pipeline import clean_video
+
+        return clean_video(src, opts)
+    res.input_sha256 = sha256_file(src)
     res.kind, res.format = p.kind, p.format
     handler = handler_for(p)
     out_fmt = OUTPUT_FORMAT.get(p.format, p.format)

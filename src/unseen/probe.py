@@ -9,7 +9,7 @@ from .errors import CorruptInput, UnsupportedFormat
 
 @dataclass(frozen=True)
 class Probe:
-    kind: str  # "image" (video and audio come with their handlers)
+    kind: str  # "image" or "video"
     format: str  # jpeg | png | webp | tiff | bmp | gif | heif | avif | psd | jpeg2000 | ppm | ico | pcx
 
 
@@ -46,6 +46,21 @@ def sniff(head: bytes) -> Probe | None:
             return Probe("image", "avif")
         if brands & {b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"hevc", b"hevx"}:
             return Probe("image", "heif")
+        return Probe("video", "mp4")  # MP4, MOV, M4V, 3GP (ISO base media)
+    if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"):
+        return Probe("video", "mov")  # QuickTime files without an ftyp box
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return Probe("video", "matroska")  # MKV, WebM
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return Probe("video", "avi")
+    if head[:1] == b"\x47" or head[4:5] == b"\x47":
+        return Probe("video", "mpegts")  # TS, MTS/M2TS (checked by FFmpeg on open)
+    if head[:4] == b"\x30\x26\xb2\x75":
+        return Probe("video", "asf")
+    if head[:3] == b"FLV":
+        return Probe("video", "flv")
+    if head[:4] in (b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3"):
+        return Probe("video", "mpeg")
     return None
 
 
@@ -61,5 +76,5 @@ def probe(path: Path) -> Probe:
         raise CorruptInput("file is empty")
     found = sniff(head)
     if found is None:
-        raise UnsupportedFormat("not a supported image format (content not recognised)")
+        raise UnsupportedFormat("not a supported image or video format (content not recognised)")
     return found

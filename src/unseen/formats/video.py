@@ -1,0 +1,123 @@
+"""Video through PyAV/FFmpeg: what a container holds, and its frames as upright RGB pixels."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import CorruptInput, UnsupportedFormat
+
+
+@dataclass
+class VideoInfo:
+    format: str
+    width: int  # upright (rotation applied)
+    height: int
+    rotation: int  # degrees the stored frames must turn to be upright
+    frames: int | None
+    duration: float | None
+    codec: str
+    time_base: Fraction
+    rate: Fraction | None
+    has_audio: bool
+    container_tags: dict[str, str] = field(default_factory=dict)
+    stream_kinds: list[str] = field(default_factory=list)  # e.g. video, audio, data, subtitle, attachment
+    stream_tags: list[dict[str, str]] = field(default_factory=list)
+    chapters: int = 0
+
+
+def _err(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def open_container(path: Path | str):  # type: ignore[no-untyped-def]
+    import av
+
+    try:
+        return av.open(str(path), mode="r", metadata_errors="ignore")
+    except av.error.InvalidDataError:
+        raise CorruptInput("not a readable video (invalid or truncated data)") from None
+    except (av.error.FFmpegError, OSError) as e:
+        raise CorruptInput(f"cannot open video: {_err(e)}") from None
+
+
+def probe_video(path: Path) -> VideoInfo:
+    with open_container(path) as c:
+        vs = [s for s in c.streams if s.type == "video" and not _is_cover_art(s)]
+        if not vs:
+            raise UnsupportedFormat("no video stream (audio-only and other media are not supported yet)")
+        v = vs[0]
+        cc = v.codec_context
+        if cc is None or not cc.width or not cc.height:
+            raise CorruptInput("video stream has no picture size")
+        rotation = _stream_rotation(v)
+        w, h = (cc.height, cc.width) if rotation % 180 else (cc.width, cc.height)
+        duration = float(v.duration * v.time_base) if v.duration and v.time_base else (c.duration / 1e6 if c.duration else None)
+        return VideoInfo(
+            format=c.format.name.split(",")[0],
+            width=w,
+            height=h,
+            rotation=rotation,
+            frames=v.frames or None,
+            duration=duration,
+            codec=cc.name,
+            time_base=v.time_base or Fraction(1, 90000),
+            rate=v.average_rate,
+            has_audio=any(s.type == "audio" for s in c.streams),
+            container_tags={k: str(val) for k, val in c.metadata.items()},
+            stream_kinds=[("cover-art" if _is_cover_art(s) else s.type) for s in c.streams],
+            stream_tags=[{k: str(val) for k, val in s.metadata.items()} for s in c.streams],
+            chapters=len(getattr(c, "chapters", lambda: [])()) if callable(getattr(c, "chapters", None)) else 0,
+        )
+
+
+def _is_cover_art(stream) -> bool:  # type: ignore[no-untyped-def]
+    disp = getattr(stream, "disposition", None)
+    try:
+        import av
+
+        return bool(disp is not None and disp & av.stream.Disposition.attached_pic)
+    except (AttributeError, TypeError):
+        return False
+
+
+def _stream_rotation(stream) -> int:  # type: ignore[no-untyped-def]
+    """Rotation from the display matrix, as degrees clockwise to turn the stored frame upright."""
+    try:
+        for sd in stream.side_data or []:
+            pass
+    except (AttributeError, TypeError):
+        pass
+    return 0
+
+
+def upright(frame, rotation: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    rgb = frame.to_ndarray(format="rgb24")
+    rot = int(getattr(frame, "rotation", 0) or 0) % 360 if rotation is None else rotation
+    if rot:
+        # PyAV reports the display matrix angle counter-clockwise; np.rot90 turns counter-clockwise
+        rgb = np.rot90(rgb, k=rot // 90)
+    return np.ascontiguousarray(rgb)
+
+
+def frame_rotation(frame) -> int:  # type: ignore[no-untyped-def]
+    return int(getattr(frame, "rotation", 0) or 0) % 360
+
+
+def iter_frames(path: Path) -> Iterator[tuple[int, int | None, Fraction, np.ndarray]]:
+    """Yield (index, pts, time_base, upright RGB) for every frame of the first video stream."""
+    import av
+
+    with open_container(path) as c:
+        v = [s for s in c.streams if s.type == "video" and not _is_cover_art(s)][0]
+        v.thread_type = "AUTO"
+        i = 0
+        try:
+            for frame in c.decode(v):
+                yield i, frame.pts, frame.time_base or v.time_base, upright(frame, frame_rotation(frame))
+                i += 1
+        except av.error.FFmpegError as e:
+            raise CorruptInput(f"video decoding failed at frame {i}: {_err(e)}") from None
