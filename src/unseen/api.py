@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .audit import audit_image
+from .audit import audit_file
 from .detect.runtime import cpu_count
 from .errors import UnseenError
 from .model import AuditResult, CleanResult, Region
@@ -105,7 +105,7 @@ def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, on_res
     results = []
     for path in iter_files(paths):
         try:
-            res = audit_image(path, faces)
+            res = audit_file(path, faces)
         except UnseenError as e:
             res = AuditResult(input=str(path), error=_one_line(e))
         except OSError as e:

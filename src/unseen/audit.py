@@ -1,12 +1,86 @@
 """What a file gives away: metadata, hidden pictures, trailers and faces."""
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
+from .errors import UnseenError
 from .formats import handler_for
 from .metadata import image_findings
-from .model import AuditResult
+from .model import AuditResult, Region
 from .probe import probe
+
+
+_TAG_CATEGORY = [
+    (("location", "iso6709", "gps", "xyz"), "location"),
+    (("creation_time", "date", "time"), "time"),
+    (("make", "model", "serial", "device", "camera", "lens"), "device"),
+    (("encoder", "software", "handler_name", "writing_application", "tool"), "software"),
+    (("artist", "author", "title", "comment", "description", "copyright", "album", "composer", "performer", "publisher", "owner", "keywords"), "owner"),
+]
+
+
+def _tag_category(key: str) -> str:
+    k = key.lower().replace("com.apple.quicktime.", "")
+    for needles, cat in _TAG_CATEGORY:
+        if any(n in k for n in needles):
+            return cat
+    return "other"
+
+
+def audit_video(path: Path, faces: bool = True, max_samples: int = 20) -> AuditResult:
+    from .formats.video import iter_frames, probe_video
+    from .model import Finding
+
+    info = probe_video(path, decode_first=False)  # a stub without frames still has tags to show
+    res = AuditResult(input=str(path), kind="video", format=info.format, width=info.width, height=info.height)
+    for key, value in info.container_tags.items():
+        if key in ("major_brand", "minor_version", "compatible_brands"):
+            continue
+        res.findings.append(Finding(_tag_category(key), f"container tag '{key}'", value[:80]))
+    for i, (kind, tags) in enumerate(zip(info.stream_kinds, info.stream_tags)):
+        for key, value in tags.items():
+            if key in ("language", "vendor_id") or (key == "handler_name" and value in ("VideoHandler", "SoundHandler")):
+                continue
+            res.findings.append(Finding(_tag_category(key), f"stream {i} ({kind}) tag '{key}'", value[:80]))
+        if kind == "audio":
+            res.findings.append(Finding("voice", f"stream {i}: audio track", "voices and background sounds can identify people and places"))
+        elif kind == "data":
+            res.findings.append(Finding("location", f"stream {i}: data stream", "may hold a GPS track or sensor data (GoPro GPMF, CAMM, dash cams)"))
+        elif kind in ("subtitle", "attachment", "cover-art"):
+            res.findings.append(Finding("hidden-picture" if kind == "cover-art" else "other", f"stream {i}: {kind}", "carried beside the picture"))
+    if info.chapters:
+        res.findings.append(Finding("other", "chapters", str(info.chapters)))
+    if info.rotation:
+        res.findings.append(Finding("other", "rotation", f"{info.rotation} degrees (applied to the pixels when cleaned)", identifying=False))
+    if faces:
+        from .detect import face_finder
+
+        total = info.frames or 0
+        step = max(1, total // max_samples) if total else 25
+        finder = face_finder()
+        frames = iter_frames(path)
+        try:
+            first = next(frames)
+        except (StopIteration, UnseenError):
+            res.findings.append(Finding("other", "frames", "none decodable: faces not searched", identifying=False))
+            return res
+        for i, pts, tb, rgb in itertools.chain([first], frames):
+            if i % step:
+                continue
+            when = f"{float(pts * tb):.2f}s" if pts is not None and tb else f"frame {i}"
+            # faces on sampled frames; the source says when, so people can look for themselves
+            res.faces += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in finder.find(rgb)]
+            if i // step + 1 >= max_samples:
+                break
+    return res
+
+
+def audit_file(path: Path, faces: bool = True) -> AuditResult:
+    p = probe(path)
+    if p.kind == "video":
+        return audit_video(path, faces)
+    return audit_image(path, faces)
 
 
 def audit_image(path: Path, faces: bool = True) -> AuditResult:

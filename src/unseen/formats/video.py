@@ -44,7 +44,8 @@ def open_container(path: Path | str):  # type: ignore[no-untyped-def]
         raise CorruptInput(f"cannot open video: {_err(e)}") from None
 
 
-def probe_video(path: Path) -> VideoInfo:
+def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
+    """Streams, tags and geometry; ``decode_first`` also proves a frame decodes and reads rotation."""
     with open_container(path) as c:
         vs = [s for s in c.streams if s.type == "video" and not _is_cover_art(s)]
         if not vs:
@@ -53,7 +54,7 @@ def probe_video(path: Path) -> VideoInfo:
         cc = v.codec_context
         if cc is None or not cc.width or not cc.height:
             raise CorruptInput("video stream has no picture size")
-        rotation = _stream_rotation(v)
+        rotation = _first_frame_rotation(c, v) if decode_first else 0
         w, h = (cc.height, cc.width) if rotation % 180 else (cc.width, cc.height)
         duration = float(v.duration * v.time_base) if v.duration and v.time_base else (c.duration / 1e6 if c.duration else None)
         return VideoInfo(
@@ -84,22 +85,24 @@ def _is_cover_art(stream) -> bool:  # type: ignore[no-untyped-def]
         return False
 
 
-def _stream_rotation(stream) -> int:  # type: ignore[no-untyped-def]
-    """Rotation from the display matrix, as degrees clockwise to turn the stored frame upright."""
+def _first_frame_rotation(c, v) -> int:  # type: ignore[no-untyped-def]
+    """The display rotation, read from the first decoded frame (FFmpeg attaches the stream's
+    display matrix to every frame); also proves the stream has a decodable frame."""
+    import av
+
     try:
-        for sd in stream.side_data or []:
-            pass
-    except (AttributeError, TypeError):
-        pass
-    return 0
+        for frame in c.decode(v):
+            return frame_rotation(frame)
+    except av.error.FFmpegError as e:
+        raise CorruptInput(f"video cannot be decoded: {_err(e)}") from None
+    raise CorruptInput("video has no decodable frames")
 
 
 def upright(frame, rotation: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """RGB pixels as a viewer shows them. FFmpeg's rotation is counter-clockwise, as is np.rot90."""
     rgb = frame.to_ndarray(format="rgb24")
-    rot = int(getattr(frame, "rotation", 0) or 0) % 360 if rotation is None else rotation
-    if rot:
-        # PyAV reports the display matrix angle counter-clockwise; np.rot90 turns counter-clockwise
-        rgb = np.rot90(rgb, k=rot // 90)
+    if rotation % 90 == 0 and rotation % 360:
+        rgb = np.rot90(rgb, k=(rotation % 360) // 90)
     return np.ascontiguousarray(rgb)
 
 

@@ -1,0 +1,210 @@
+"""Video: faces masked in every frame, same frames and timestamps, nothing of the container kept.
+
+Clips are made here with PyAV from scikit-image's astronaut portrait moving across a canvas,
+with real container tags, a location atom, an audio track and a rotation matrix."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+import unseen
+from unseen.cli import main
+
+from conftest import FACE_BOX, needs_exiftool, sha
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from leaks import exiftool_tags, identifying  # noqa: E402
+
+W, H, N = 480, 320, 24
+HEAD = 200  # the 220x220 head-and-shoulders crop is drawn at this size
+
+
+def _positions() -> list[int]:
+    return [int(10 + i * (W - HEAD - 20) / (N - 1)) for i in range(N)]
+
+
+def face_box(i: int) -> tuple[int, int, int, int]:
+    k = HEAD / 220
+    x = _positions()[i]
+    fx0, fy0, fx1, fy1 = FACE_BOX
+    return (int(x + (fx0 - 120) * k), int(60 + (fy0 - 40) * k), int(x + (fx1 - 120) * k), int(60 + (fy1 - 40) * k))
+
+
+def make_clip(path: Path, astronaut: np.ndarray, *, audio: bool = True, rotation: int = 0, frames: int = N) -> list[int]:
+    """An MP4 with variable frame timing; returns the pts written (time base 1/1000)."""
+    head = np.asarray(Image.fromarray(astronaut[40:260, 120:340]).resize((HEAD, HEAD)))
+    out = av.open(str(path), "w", format="mp4")
+    out.metadata.update({"title": "Interview with Kim", "artist": "Kim Secret", "location": "+41.8083+129.5000/", "creation_time": "2026-03-01T10:11:12Z", "comment": "safe house"})
+    v = out.add_stream("libx264", rate=10)
+    v.width, v.height, v.pix_fmt = (H, W, "yuv420p") if rotation % 180 else (W, H, "yuv420p")
+    v.time_base = Fraction(1, 1000)
+    v.metadata["handler_name"] = "Kim's phone camera"
+    if rotation:
+        v.set_display_rotation(rotation)
+    a = out.add_stream("aac", rate=16000) if audio else None
+    pts, t = [], 0
+    for i in range(frames):
+        canvas = np.full((H, W, 3), 70, np.uint8)
+        x = _positions()[i]
+        canvas[60 : 60 + HEAD, x : x + HEAD] = head
+        stored = np.ascontiguousarray(np.rot90(canvas, k=-(rotation // 90))) if rotation else canvas
+        f = av.VideoFrame.from_ndarray(stored, format="rgb24")
+        f.pts, f.time_base = t, Fraction(1, 1000)
+        pts.append(t)
+        t += 100 if i % 3 else 160  # variable frame rate
+        for p in v.encode(f):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+    if a is not None:
+        tone = (0.2 * np.sin(np.arange(16000 * 2) * 2 * np.pi * 440 / 16000)).astype(np.float32)
+        for k in range(0, len(tone), 1024):
+            af = av.AudioFrame.from_ndarray(tone[None, k : k + 1024], format="fltp", layout="mono")
+            af.sample_rate = 16000
+            for p in a.encode(af):
+                out.mux(p)
+        for p in a.encode():
+            out.mux(p)
+    out.close()
+    return pts
+
+
+def read_frames(path: Path) -> tuple[list[np.ndarray], list[Fraction], list[str]]:
+    """Frames, their presentation times in seconds, and the stream kinds."""
+    with av.open(str(path)) as c:
+        kinds = [s.type for s in c.streams]
+        frames, times = [], []
+        for f in c.decode(video=0):
+            frames.append(f.to_ndarray(format="rgb24"))
+            times.append(f.pts * f.time_base)
+    return frames, times, kinds
+
+
+def covered(rgb: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    x0, y0, x1, y1 = box
+    return float((rgb[y0:y1, x0:x1] <= 40).all(-1).mean())
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> tuple[Path, list[int]]:
+    folder = tmp_path_factory.mktemp("clip")
+    path = folder / "interview.mov"
+    make_clip(path, astronaut)
+    times = read_frames(path)[1]
+    assert len(set(np.diff([float(t) for t in times]).round(3))) > 1  # really variable frame rate
+    return path, times
+
+
+@pytest.fixture(scope="module")
+def cleaned(clip, tmp_path_factory: pytest.TempPathFactory):
+    src, pts = clip
+    out_dir = tmp_path_factory.mktemp("out")
+    before = sha(src)
+    [res] = unseen.clean([src], out_dir)
+    assert res.status == "ok", res.error
+    assert sha(src) == before
+    return res, pts
+
+
+def test_every_frame_masked_same_timing(cleaned) -> None:
+    res, pts = cleaned
+    out = Path(res.output)
+    assert out.name == "interview.unseen.mp4"
+    frames, out_pts, kinds = read_frames(out)
+    assert kinds == ["video"]
+    assert out_pts == pts  # same frames, same (variable) timestamps
+    for i, rgb in enumerate(frames):
+        assert rgb.shape == (H, W, 3)
+        assert covered(rgb, face_box(i)) > 0.97, f"frame {i}"
+    assert any("audio dropped" in w for w in res.warnings)
+
+
+def test_nothing_of_the_container_kept(cleaned) -> None:
+    res, _ = cleaned
+    raw = Path(res.output).read_bytes()
+    for needle in (b"Kim", b"safe house", b"+41.8", b"2026", b"x264 - core", b"Lavf", b"Lavc"):
+        assert needle not in raw, needle
+    with av.open(res.output) as c:
+        assert set(c.metadata) <= {"major_brand", "minor_version", "compatible_brands"}
+        assert c.streams.video[0].metadata.get("handler_name") == "VideoHandler"
+    assert "location" in res.metadata_found and "audio stream" in res.metadata_found
+
+
+@needs_exiftool
+def test_exiftool_and_ffprobe_see_nothing_identifying(clip, cleaned) -> None:
+    src, _ = clip
+    res, _ = cleaned
+    assert len(identifying(exiftool_tags(src))) >= 4
+    assert identifying(exiftool_tags(Path(res.output))) == []
+    if shutil.which("ffprobe"):
+        out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:format_tags", "-of", "compact", res.output], capture_output=True, text=True).stdout
+        assert "codec_type=audio" not in out and "creation_time" not in out and "location" not in out
+
+
+def test_audio_kept_when_asked(clip, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src, pts = clip
+    assert main(["clean", str(src), "-o", str(tmp_path), "--audio", "keep"]) == 0
+    assert "voices identify people" in capsys.readouterr().err
+    out = tmp_path / "interview.unseen.mp4"
+    _, out_pts, kinds = read_frames(out)
+    assert sorted(kinds) == ["audio", "video"] and out_pts == pts
+    with av.open(str(out)) as c:
+        assert c.streams.audio[0].codec_context.name == "aac"
+
+
+def test_rotation_applied_to_pixels(astronaut: np.ndarray, tmp_path: Path) -> None:
+    src = tmp_path / "sideways.mp4"
+    make_clip(src, astronaut, audio=False, rotation=90, frames=8)
+    [res] = unseen.clean([src])
+    assert res.status == "ok", res.error
+    frames, _, _ = read_frames(Path(res.output))
+    with av.open(res.output) as c:
+        f = next(c.decode(video=0))
+        assert int(f.rotation or 0) == 0
+    for i, rgb in enumerate(frames):
+        assert rgb.shape == (H, W, 3)
+        assert covered(rgb, face_box(i)) > 0.97
+
+
+def test_video_bad_inputs(clip, astronaut: np.ndarray, tmp_path: Path) -> None:
+    src, _ = clip
+    raw = src.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(raw[: len(raw) // 2])
+    garbage = tmp_path / "garbage.mkv"
+    garbage.write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 500)
+    sound = tmp_path / "sound.m4a"
+    out = av.open(str(sound), "w", format="mp4")
+    a = out.add_stream("aac", rate=16000)
+    af = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+    af.sample_rate = 16000
+    for p in [*a.encode(af), *a.encode()]:
+        out.mux(p)
+    out.close()
+    results = unseen.clean([cut, garbage, sound])
+    errors = [r.error for r in results]
+    assert all(r.status == "error" and r.output is None for r in results), errors
+    assert "video" in errors[0].lower() and "video" in errors[1].lower()
+    assert "no video stream" in errors[2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "garbage.mkv", "sound.m4a"]
+
+
+def test_audit_video_reports_tags_audio_and_faces(clip, capsys: pytest.CaptureFixture[str]) -> None:
+    src, _ = clip
+    [res] = unseen.audit([src])
+    names = {f.name: f for f in res.findings}
+    assert names["container tag 'location'"].category == "location"
+    assert names["container tag 'artist'"].value == "Kim Secret"
+    assert any(f.category == "voice" for f in res.findings)
+    assert "stream 0 (video) tag 'handler_name'" in names
+    assert res.faces and all(" at " in r.source for r in res.faces)
+    assert main(["audit", str(src), "--no-faces"]) == 1
+    assert "+41.8083+129.5000/" in capsys.readouterr().out
