@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from .detect.boxes import iou_matrix
 from .model import Region
 
 
@@ -21,15 +24,15 @@ class TrackSettings:
 
 @dataclass
 class Track:
-    boxes: dict[int, Region] = field(default_factory=dict)
+    boxes: dict[int, Region] = field(default_factory=dict)  # filled in increasing frame order
 
     @property
     def first(self) -> int:
-        return min(self.boxes)
+        return next(iter(self.boxes))
 
     @property
     def last(self) -> int:
-        return max(self.boxes)
+        return next(reversed(self.boxes))
 
 
 def _grow(r: Region, k: float) -> Region:
@@ -68,19 +71,25 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
         prev = f
         active = [t for t in active if f - t.last <= s.max_gap]
         free = list(detections[f])
-        pairs = sorted(
-            ((t.boxes[t.last].iou(d), i, j) for i, t in enumerate(active) for j, d in enumerate(free)),
-            reverse=True,
-        )
-        used_t: set[int] = set()
         used_d: set[int] = set()
-        for score, i, j in pairs:
-            if i in used_t or j in used_d:
-                continue
-            if score >= s.iou or (score > 0 and _centre_close(active[i].boxes[active[i].last], free[j])):
-                active[i].boxes[f] = free[j]
-                used_t.add(i)
-                used_d.add(j)
+        if active and free:
+            last = [t.boxes[t.last] for t in active]
+            ious = iou_matrix(
+                np.array([[r.x0, r.y0, r.x1, r.y1] for r in last], dtype=np.float32),
+                np.array([[r.x0, r.y0, r.x1, r.y1] for r in free], dtype=np.float32),
+            )
+            used_t: set[int] = set()
+            for flat in np.argsort(-ious, axis=None, kind="stable"):
+                i, j = divmod(int(flat), len(free))
+                score = ious[i, j]
+                if score <= 0:
+                    break
+                if i in used_t or j in used_d:
+                    continue
+                if score >= s.iou or _centre_close(last[i], free[j]):
+                    active[i].boxes[f] = free[j]
+                    used_t.add(i)
+                    used_d.add(j)
         for j, d in enumerate(free):
             if j not in used_d:
                 t = Track({f: d})

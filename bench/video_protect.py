@@ -1,0 +1,179 @@
+"""Face protection in video, metrics.md section 2: synthetic camera motion over annotated stills.
+
+    python bench/video_protect.py [--clips 12] [--frames 75] [--size 1280x720]
+
+Each clip places one WIDER FACE image (the ones with the most faces) on a canvas and moves a
+seeded camera over it: smooth pan, zoom between 0.8x and 1.6x, small shake; every fourth clip
+cuts to another image for 5 frames. Ground-truth boxes follow exactly the same geometry.
+unseen and deface run on the same clips; writes bench/results/video_protect.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from faces import load_gt  # noqa: E402
+
+
+def camera(seed: int, frames: int) -> list[tuple[float, float, float]]:
+    """(zoom, pan_x, pan_y) per frame: smooth curves plus a little smoothed shake."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, frames)
+    z0, z1 = rng.uniform(0.8, 1.6, 2)
+    zoom = z0 + (z1 - z0) * (1 - np.cos(np.pi * t)) / 2
+    px0, px1, py0, py1 = rng.uniform(-0.25, 0.25, 4)
+    pan_x = px0 + (px1 - px0) * t
+    pan_y = py0 + (py1 - py0) * t
+    shake = np.convolve(rng.normal(0, 0.006, (frames + 4)), np.ones(5) / 5, mode="valid")[:frames]
+    return [(float(zoom[i]), float(pan_x[i] + shake[i]), float(pan_y[i] - shake[i])) for i in range(frames)]
+
+
+def geometry(size: tuple[int, int], zoom: float, px: float, py: float, img_side: int = 416) -> tuple[float, float, float]:
+    W, H = size
+    s = H / img_side * zoom
+    ox = W / 2 - img_side * s / 2 + px * W
+    oy = H / 2 - img_side * s / 2 + py * H
+    return s, ox, oy
+
+
+def render_frame(img: Image.Image, size: tuple[int, int], s: float, ox: float, oy: float) -> np.ndarray:
+    return np.asarray(img.transform(size, Image.AFFINE, (1 / s, 0, -ox / s, 0, 1 / s, -oy / s), Image.BILINEAR, fillcolor=(96, 96, 96)))
+
+
+def clip_frames(images: list[Image.Image], k: int, frames: int, size: tuple[int, int]):  # type: ignore[no-untyped-def]
+    """Yield (frame RGB, boxes in frame pixels or None during a cut) for clip k."""
+    path = camera(k, frames)
+    cut = range(frames // 2, frames // 2 + 5) if k % 4 == 3 else range(0)
+    for i, (z, px, py) in enumerate(path):
+        s, ox, oy = geometry(size, z, px, py)
+        if i in cut:
+            yield render_frame(images[(k + 1) % len(images)], size, s, ox, oy), None
+        else:
+            yield render_frame(images[k], size, s, ox, oy), (s, ox, oy)
+
+
+def write_clip(path: Path, frames_iter) -> None:  # type: ignore[no-untyped-def]
+    out = av.open(str(path), "w")
+    v = out.add_stream("libx264", rate=25)
+    first = True
+    for i, (rgb, _) in enumerate(frames_iter):
+        if first:
+            v.height, v.width = rgb.shape[:2]
+            v.pix_fmt = "yuv420p"
+            v.codec_context.options = {"crf": "12", "preset": "veryfast"}
+            first = False
+        f = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        f.pts = i
+        f.time_base = Fraction(1, 25)
+        for p in v.encode(f):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+    out.close()
+
+
+def score(out_path: Path, images, k: int, frames: int, size, boxes) -> dict:  # type: ignore[no-untyped-def]
+    face_frames = exposed = skipped = 0
+    ever = [False] * len(boxes)
+    counted = [False] * len(boxes)
+    if not out_path.exists():
+        return {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "missing": True}
+    with av.open(str(out_path)) as c:
+        outs = (f.to_ndarray(format="rgb24") for f in c.decode(video=0))
+        for (rgb, geo), got in zip(clip_frames(images, k, frames, size), outs):
+            if geo is None:
+                continue
+            s, ox, oy = geo
+            luma = rgb @ np.array([0.299, 0.587, 0.114])
+            masked = (got <= 16).all(-1)
+            H, W = masked.shape
+            for j, (x, y, w, h) in enumerate(boxes):
+                x0, y0 = int(np.floor(x * s + ox)), int(np.floor(y * s + oy))
+                x1, y1 = int(np.ceil((x + w) * s + ox)), int(np.ceil((y + h) * s + oy))
+                if h * s < 16:
+                    continue
+                cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+                if cx1 <= cx0 or cy1 <= cy0:
+                    continue
+                elig = luma[cy0:cy1, cx0:cx1] > 40
+                if elig.sum() < 0.25 * (x1 - x0) * (y1 - y0):
+                    skipped += 1
+                    continue
+                face_frames += 1
+                counted[j] = True
+                share = masked[cy0:cy1, cx0:cx1][elig].mean()
+                if share < 0.9:
+                    exposed += 1
+                    ever[j] = True
+    return {"face_frames": face_frames, "exposed": exposed, "faces": sum(counted), "faces_ever_exposed": sum(ever), "skipped": skipped}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "faces-wider")
+    ap.add_argument("--clips", type=int, default=12)
+    ap.add_argument("--frames", type=int, default=75)
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--unseen", default=shutil.which("unseen") or "unseen")
+    ap.add_argument("--deface", default=str(HERE / ".venv-deface" / "bin" / "deface"))
+    ap.add_argument("--skip-deface", action="store_true")
+    ap.add_argument("--skip-unseen", action="store_true")
+    args = ap.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    gt = load_gt(args.data)
+    # the crowd photos: most faces at least 12 px tall in the 416x416 image
+    names = sorted(gt, key=lambda n: (-sum(1 for b in gt[n] if b[3] >= 12), n))[: args.clips]
+    images = [Image.open(args.data / "images" / n).convert("RGB") for n in names]
+    work = HERE / "out" / "video_protect"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "clips").mkdir(parents=True)
+    (work / "unseen").mkdir()
+    (work / "deface").mkdir()
+    for k in range(len(names)):
+        write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
+    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "images": names}
+    t = time.perf_counter()
+    if not args.skip_unseen:
+        subprocess.run([args.unseen, "clean", str(work / "clips"), "-o", str(work / "unseen"), "-q"])
+    results["unseen_seconds"] = time.perf_counter() - t
+    tools = {"unseen": lambda k: work / "unseen" / f"clip{k:02d}.unseen.mp4"}
+    if args.skip_unseen:
+        tools.pop("unseen")
+    if not args.skip_deface:
+        t = time.perf_counter()
+        for k in range(len(names)):
+            subprocess.run([args.deface, str(work / "clips" / f"clip{k:02d}.mp4"), "--replacewith", "solid", "-o", str(work / "deface" / f"clip{k:02d}.mp4")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        results["deface_seconds"] = time.perf_counter() - t
+        tools["deface"] = lambda k: work / "deface" / f"clip{k:02d}.mp4"
+    for tool, out_of in tools.items():
+        tot = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0}
+        for k, n in enumerate(names):
+            r = score(out_of(k), images, k, args.frames, size, [b for b in gt[n]])
+            for key in tot:
+                tot[key] += r.get(key, 0)
+        tot["exposed_face_frames_share"] = tot["exposed"] / max(1, tot["face_frames"])
+        tot["faces_ever_exposed_share"] = tot["faces_ever_exposed"] / max(1, tot["faces"])
+        results[tool] = tot
+        print(tool, json.dumps(tot))
+    frames_total = len(names) * args.frames
+    for tool in tools:
+        results[tool]["fps"] = frames_total / results[f"{tool}_seconds"]
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "video_protect.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps({k: v for k, v in results.items() if k != "images"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
