@@ -11,7 +11,7 @@ IGNORED_GROUPS = {"System", "File", "Composite", "ExifTool", "SourceFile"}
 _PATTERNS = {
     "where": r"GPS|Location|City|Country|State$|Province|Sublocation|ISO6709|Coordinates|Latitude|Longitude|Altitude",
     "when": r"Date|Time(?!Scale|Code|Offset$|ToSample)|Timestamp",
-    "who": r"Artist|Author|Owner|Copyright|Comment|Rights|By-?line|Credit|Writer|Creator(?!Tool)|Contact|PersonInImage|RegionName|Region.*Name|Description|Title|Caption|Keywords|Publisher|Album|Performer|Composer",
+    "who": r"Artist|Author|Owner|Copyright|Comment|Rights|By-?line|Credit|Writer|Creator(?!Tool)|Contact|PersonInImage|RegionName|Region.*Name|(?<!SampleGroup)Description|Title|Caption|Keywords|Publisher|Album|Performer|Composer",
     "device": r"Make$|Model|Serial|UniqueID|Unique.*ID|DocumentID|InstanceID|MakerNote|DeviceManufacturer|DeviceModel|ProfileCreator|Software|Encoder|CreatorTool|HandlerVendor|Firmware|Lens(Make|Model|Serial|ID)|BodySerial|InternalSerial|CameraID|OwnerName|HostComputer|WriterName|ReaderName|Vendor",
     "picture": r"Thumbnail(Image|Offset|Length)|Preview(Image|PNG|TIFF)|JpgFromRaw|CoverArt|^Picture$|OtherImage|MPImage|PreviewJPG|EmbeddedImage|DepthMap|GainMap|ImageData",
 }
@@ -19,7 +19,15 @@ _RX = {k: re.compile(v, re.I) for k, v in _PATTERNS.items()}
 _ZERO_TIME = re.compile(r"^[0:\s.\-TZ+]*$")
 # Values every FFmpeg-written MP4 carries, the same for every file and device: the movie-level
 # iTunes metadata handler must name vendor 'appl', and track handlers get generic names.
-_CONSTANT = {("QuickTime:HandlerVendorID", "appl"), ("QuickTime:HandlerVendorID", "Apple")}
+# Likewise the Vorbis-comment vendor field, which FLAC and Ogg require, reads "ffmpeg" (no
+# version) when FFmpeg writes with +bitexact; and MPEG's one-bit copyright flag when unset.
+_CONSTANT = {
+    ("QuickTime:HandlerVendorID", "appl"),
+    ("QuickTime:HandlerVendorID", "Apple"),
+    ("Vorbis:Vendor", "ffmpeg"),
+    ("MPEG:CopyrightFlag", "0"),
+    ("MPEG:CopyrightFlag", "False"),
+}
 _GENERIC_HANDLER = re.compile(r"^(VideoHandler|SoundHandler|DataHandler|)$")
 # group names that hold maker notes or vendor blocks; any tag in them identifies the device
 _VENDOR_GROUP = re.compile(r"MakerNotes|^(Canon|Nikon|Sony|Olympus|Panasonic|Pentax|Fujifilm|Samsung|Apple|Casio|Kodak|Minolta|Ricoh|Sanyo|Sigma|Leica|DJI|GoPro|Google|FLIR|Reconyx|Qualcomm|Huawei|Xiaomi|Motorola|Nintendo|Microsoft|JVC|Phase|Red|Vivo|Oppo|Scalado|Parrot)", re.I)

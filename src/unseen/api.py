@@ -49,6 +49,7 @@ def clean(
     overwrite: bool = False,
     grid: int | None = None,
     audio: str = "drop",
+    voice: str | None = None,
     crf: int = 18,
     jobs: int | None = None,
     on_result: Progress | None = None,
@@ -56,7 +57,7 @@ def clean(
     """Clean every file (directories are walked). Never raises for a bad file: each result says
     ``status`` ``ok`` (with ``output``) or ``error`` (with a one-line ``error``, and no output).
     ``jobs``: files cleaned side by side (default: one per CPU core, for batches)."""
-    opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, regions or {}, overwrite, grid, audio, crf)
+    opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, regions or {}, overwrite, grid, audio, voice, crf)
     if opts.out_dir is not None:
         from .output import check_dir
 

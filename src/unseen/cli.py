@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--grid", type=int, default=None, help="block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)")
     c.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     c.add_argument("--audio", choices=("drop", "keep"), default="drop", help="video: drop the sound (default) or keep it re-encoded (voices identify people)")
+    c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help="audio files: disguise the voice (default), mute it (the only complete protection), or keep it (warned)")
     c.add_argument("--crf", type=int, default=18, help="video: x264 quality, lower is better (default 18)")
     c.add_argument("--jobs", "-j", type=int, default=None, help="files cleaned in parallel (default: one per CPU core)")
     c.add_argument("--report", type=Path, help="write a JSON report (hashes, regions, models, checks; never metadata values)")
@@ -98,6 +99,9 @@ def _clean_line(r: CleanResult) -> str:
     extra = f" [{r.fallback}]" if r.fallback else ""
     meta = f", {len(r.metadata_found)} metadata item(s) dropped" if r.metadata_found else ""
     rounds = r.verification.rounds if r.verification else 0
+    if r.kind == "audio":
+        notes = "; ".join(r.warnings)
+        return f"ok      {r.input} -> {r.output} (sound re-encoded, {len(r.metadata_found)} tag(s) dropped; verified){' [' + notes + ']' if notes else ''}"
     if r.kind == "video":
         notes = "; ".join(w for w in r.warnings)
         return f"ok      {r.input} -> {r.output} ({n} face track(s) masked; verified){' [' + notes + ']' if notes else ''}"
@@ -108,6 +112,10 @@ def _clean_line(r: CleanResult) -> str:
 def _run_clean(args: argparse.Namespace) -> int:
     if args.fill in WEAK_FILLS:
         print(f"warning: {WEAK_WARNING}", file=sys.stderr)
+    if args.voice == "keep":
+        from .audio_pipeline import KEEP_WARNING
+
+        print(f"warning: {KEEP_WARNING}", file=sys.stderr)
     if args.audio == "keep":
         from .video_pipeline import AUDIO_WARNING
 
@@ -131,7 +139,7 @@ def _run_clean(args: argparse.Namespace) -> int:
         bar.step()
 
     try:
-        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, audio=args.audio, crf=args.crf, jobs=args.jobs, on_result=show)
+        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, jobs=args.jobs, on_result=show)
     finally:
         bar.close()
     if args.report:

@@ -39,6 +39,7 @@ class Options:
     overwrite: bool = False
     grid: int | None = None  # None: 16 for lossy outputs, 1 for lossless
     audio: str = "drop"  # video: drop | keep
+    voice: str | None = None  # audio files: mute | disguise (default) | keep
     crf: int = 18  # video: x264 quality
 
 
@@ -136,10 +137,15 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
     if is_output_name(src):
         raise UnseenError("already an unseen output (name contains .unseen); not cleaning it again")
     p = probe(src)
-    if p.kind == "video":
+    if p.kind in ("video", "audio"):
+        from .formats.video import has_video
         from .video_pipeline import clean_video
 
-        return clean_video(src, opts)
+        if has_video(src):
+            return clean_video(src, opts)
+        from .audio_pipeline import clean_audio
+
+        return clean_audio(src, opts)
     res.input_sha256 = sha256_file(src)
     res.kind, res.format = p.kind, p.format
     handler = handler_for(p)

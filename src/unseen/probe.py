@@ -9,7 +9,7 @@ from .errors import CorruptInput, UnsupportedFormat
 
 @dataclass(frozen=True)
 class Probe:
-    kind: str  # "image" or "video"
+    kind: str  # "image", "video" or "audio" (a container with a picture stream is video)
     format: str  # jpeg | png | webp | tiff | bmp | gif | heif | avif | psd | jpeg2000 | ppm | ico | pcx
 
 
@@ -49,6 +49,18 @@ def sniff(head: bytes) -> Probe | None:
         return Probe("video", "mp4")  # MP4, MOV, M4V, 3GP (ISO base media)
     if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"):
         return Probe("video", "mov")  # QuickTime files without an ftyp box
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return Probe("audio", "wav")
+    if head[:4] == b"fLaC":
+        return Probe("audio", "flac")
+    if head[:4] == b"OggS":
+        return Probe("audio", "ogg")  # Vorbis, Opus (or Theora video: PyAV decides)
+    if head[:3] == b"ID3" or (head[:1] == b"\xff" and head[1:2] and head[1] & 0xE0 == 0xE0):
+        return Probe("audio", "mp3")  # MP3 or ADTS AAC frame sync
+    if head[:5] == b"#!AMR":
+        return Probe("audio", "amr")
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return Probe("audio", "aiff")
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return Probe("video", "matroska")  # MKV, WebM
     if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
@@ -76,5 +88,5 @@ def probe(path: Path) -> Probe:
         raise CorruptInput("file is empty")
     found = sniff(head)
     if found is None:
-        raise UnsupportedFormat("not a supported image or video format (content not recognised)")
+        raise UnsupportedFormat("not a supported image, video or audio format (content not recognised)")
     return found

@@ -39,9 +39,9 @@ def open_container(path: Path | str):  # type: ignore[no-untyped-def]
     try:
         return av.open(str(path), mode="r", metadata_errors="ignore")
     except av.error.InvalidDataError:
-        raise CorruptInput("not a readable video (invalid or truncated data)") from None
+        raise CorruptInput("not a readable media file (invalid or truncated data)") from None
     except (av.error.FFmpegError, OSError) as e:
-        raise CorruptInput(f"cannot open video: {_err(e)}") from None
+        raise CorruptInput(f"cannot open media file: {_err(e)}") from None
 
 
 def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
@@ -83,6 +83,12 @@ def _is_cover_art(stream) -> bool:  # type: ignore[no-untyped-def]
         return bool(disp is not None and disp & av.stream.Disposition.attached_pic)
     except (AttributeError, TypeError):
         return False
+
+
+def has_video(path: Path) -> bool:
+    """True when the file has a picture stream that is not just cover art."""
+    with open_container(path) as c:
+        return any(s.type == "video" and not _is_cover_art(s) for s in c.streams)
 
 
 def _first_frame_rotation(c, v) -> int:  # type: ignore[no-untyped-def]

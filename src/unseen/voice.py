@@ -1,0 +1,127 @@
+"""Voice disguise by signal processing (no model, nothing downloaded).
+
+Per 32 ms frame, linear prediction splits the voice into a vocal-tract filter and an excitation;
+the filter's poles are moved in angle by the McAdams transform (phi -> phi ** alpha), which
+shifts the formants that carry a speaker's timbre. Then the whole signal's pitch is moved (phase
+vocoder stretch, then resampling back to the same length), and a random spectral tilt changes
+the voice's brightness. Parameters are
+drawn afresh for every file from the OS entropy pool and never stored or printed, so two
+recordings of one person cleaned separately do not share one artificial voice.
+
+This is disguise, not removal: muting is the only complete protection (see bench/voice.py).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import solve_toeplitz
+from scipy.signal import lfilter
+
+
+@dataclass(frozen=True)
+class Disguise:
+    alpha: float  # McAdams coefficient: < 1 raises formants, > 1 lowers them
+    pitch: float  # excitation resampling factor (> 1 raises pitch)
+    tilt: float  # first-order spectral tilt coefficient
+
+    @staticmethod
+    def random() -> "Disguise":
+        rnd = secrets.SystemRandom()
+        up = rnd.random() < 0.5
+        # formants and pitch move in the same direction (as between real speakers), far enough
+        # to leave the speaker's region, not so far that speech breaks down
+        alpha = rnd.uniform(0.72, 0.82) if up else rnd.uniform(1.12, 1.22)
+        pitch = 2 ** (rnd.uniform(3.0, 6.0) / 12) if up else 2 ** (-rnd.uniform(3.0, 5.0) / 12)
+        return Disguise(alpha=alpha, pitch=pitch, tilt=rnd.uniform(-0.3, 0.3))
+
+
+def _lpc(frame: np.ndarray, order: int) -> np.ndarray:
+    r = np.correlate(frame, frame, mode="full")[len(frame) - 1 : len(frame) + order]
+    if r[0] <= 1e-9:
+        return np.concatenate([[1.0], np.zeros(order)])
+    r = r.copy()
+    r[0] *= 1.0 + 1e-4  # white-noise correction keeps the system well conditioned
+    a = solve_toeplitz(r[:order], -r[1 : order + 1])
+    return np.concatenate([[1.0], a])
+
+
+def _mcadams(a: np.ndarray, alpha: float) -> np.ndarray:
+    poles = np.roots(a)
+    out = []
+    for p in poles:
+        ang = np.angle(p)
+        if np.iscomplex(p) and abs(ang) > 1e-6:
+            new = np.sign(ang) * min(np.pi * 0.98, abs(ang) ** alpha)
+            out.append(abs(p) * np.exp(1j * new))
+        else:
+            out.append(p)
+    return np.real(np.poly(out))
+
+
+def _time_stretch(x: np.ndarray, rate: float, n_fft: int, hop: int) -> np.ndarray:
+    """Phase vocoder: play ``x`` ``rate`` times faster without changing its pitch."""
+    window = np.hanning(n_fft + 1)[:-1]
+    pad = np.concatenate([np.zeros(n_fft), x, np.zeros(n_fft)])
+    frames = np.lib.stride_tricks.sliding_window_view(pad, n_fft)[::hop] * window
+    spec = np.fft.rfft(frames, axis=1)
+    steps = np.arange(0, len(spec) - 1, rate)
+    expected = 2 * np.pi * hop * np.arange(spec.shape[1]) / n_fft
+    phase = np.angle(spec[0])
+    out = np.zeros(len(steps) * hop + n_fft)
+    for k, t in enumerate(steps):
+        i = int(t)
+        frac = t - i
+        mag = (1 - frac) * np.abs(spec[i]) + frac * np.abs(spec[i + 1])
+        out[k * hop : k * hop + n_fft] += np.fft.irfft(mag * np.exp(1j * phase), n_fft) * window
+        delta = np.angle(spec[i + 1]) - np.angle(spec[i]) - expected
+        delta -= 2 * np.pi * np.round(delta / (2 * np.pi))
+        phase = phase + expected + delta
+    out /= (window**2).sum() / hop
+    return out[n_fft:]
+
+
+def _pitch_shift(x: np.ndarray, factor: float, rate: int) -> np.ndarray:
+    """Stretch by ``factor`` then resample back to the original length: pitch x ``factor``."""
+    n_fft = 1 << int(np.ceil(np.log2(0.032 * rate)))
+    longer = _time_stretch(x, 1.0 / factor, n_fft, n_fft // 4)
+    idx = np.arange(len(x)) * factor
+    return np.interp(idx, np.arange(len(longer)), longer, right=0.0)
+
+
+def disguise(samples: np.ndarray, rate: int, params: Disguise | None = None) -> np.ndarray:
+    """Transform a mono float signal in [-1, 1]; returns the same length."""
+    params = params or Disguise.random()
+    x = samples.astype(np.float64)
+    n = len(x)
+    if n == 0:
+        return samples
+    win_len = max(64, int(0.032 * rate)) // 2 * 2
+    hop = win_len // 2
+    window = np.hanning(win_len + 1)[:-1]  # periodic Hann: halves overlap-add to one
+    order = int(min(24, 4 + rate // 1000))
+    pad = np.concatenate([np.zeros(win_len), x, np.zeros(win_len)])
+    out = np.zeros_like(pad)
+    for start in range(0, len(pad) - win_len, hop):
+        frame = pad[start : start + win_len] * window
+        if not frame.any():
+            continue
+        a = _lpc(frame, order)
+        residual = lfilter(a, [1.0], frame)
+        b = _mcadams(a, params.alpha)
+        y = lfilter([1.0], b, residual)
+        # keep the frame's loudness: warped filters can change gain a lot
+        e_in, e_out = np.sqrt(np.mean(frame**2)), np.sqrt(np.mean(y**2))
+        if e_out > 1e-9 and np.isfinite(e_out):
+            y *= e_in / e_out
+        else:
+            y = np.zeros_like(y)
+        out[start : start + win_len] += y * window
+    y = out[win_len : win_len + n]
+    y = _pitch_shift(y, params.pitch, rate)
+    y = lfilter([1.0, -params.tilt], [1.0], y)
+    peak = np.max(np.abs(y)) if len(y) else 0.0
+    if peak > 0.99:
+        y *= 0.99 / peak
+    return y.astype(np.float32)
