@@ -146,3 +146,13 @@ def test_audio_bad_inputs(tmp_path: Path) -> None:
     for r in results:
         assert r.status == "error" and r.output is None and "\n" not in r.error, (r.input, r.error)
     assert not [p for p in tmp_path.iterdir() if ".unseen" in p.name]
+
+
+def test_audit_sound_tags_and_speech(tmp_path: Path) -> None:
+    src = write_audio(tmp_path / "v.flac", vowel_voice(), "flac", "flac")
+    silent = write_audio(tmp_path / "s.flac", np.zeros(RATE, np.float32), "flac", "flac")
+    a, b = unseen.audit([src, silent])
+    names = {f.name: f for f in a.findings}
+    assert names["tag 'artist'"].value == "Kim Secret" and names["tag 'artist'"].category == "owner"
+    assert names["speech"].identifying and a.identifying
+    assert not {f.name: f for f in b.findings}["speech"].identifying

@@ -76,10 +76,37 @@ def audit_video(path: Path, faces: bool = True, max_samples: int = 20) -> AuditR
     return res
 
 
+def audit_audio(path: Path) -> AuditResult:
+    from .formats.audio import decode_audio, probe_tags
+    from .model import Finding
+    from .voice import voiced_share
+
+    res = AuditResult(input=str(path), kind="audio")
+    fmt, tags, extra = probe_tags(path)  # tags and pictures are shown even for a file with no sound
+    res.format = fmt
+    for key, value in tags.items():
+        if key in ("major_brand", "minor_version", "compatible_brands") or key.endswith("vendor_id"):
+            continue
+        res.findings.append(Finding(_tag_category(key), f"tag '{key}'", value[:80]))
+    for kind in extra:
+        res.findings.append(Finding("hidden-picture" if kind in ("cover-art", "video") else "other", f"{kind} stream", "carried beside the sound"))
+    try:
+        sound = decode_audio(path)
+    except UnseenError as e:
+        res.findings.append(Finding("other", "sound", f"not decodable ({e})", identifying=False))
+        return res
+    share = voiced_share(sound.samples.mean(0), sound.rate)
+    seconds = sound.samples.shape[1] / sound.rate
+    res.findings.append(Finding("voice", "speech", f"voiced {share:.0%} of {seconds:.1f}s: a voice identifies its speaker", identifying=share > 0.05))
+    return res
+
+
 def audit_file(path: Path, faces: bool = True) -> AuditResult:
     p = probe(path)
-    if p.kind == "video":
-        return audit_video(path, faces)
+    if p.kind in ("video", "audio"):
+        from .formats.video import has_video
+
+        return audit_video(path, faces) if has_video(path) else audit_audio(path)
     return audit_image(path, faces)
 
 

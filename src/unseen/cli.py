@@ -159,7 +159,7 @@ def _audit_table(r: AuditResult) -> str:
     lines = [f"== {r.input}"]
     if r.error:
         return f"== {r.input}\n   cannot read: {r.error}"
-    lines.append(f"   {r.format} {r.kind}, {r.width}x{r.height}")
+    lines.append(f"   {r.format} {r.kind}" + (f", {r.width}x{r.height}" if r.width else ""))
     if not r.findings and not r.faces:
         lines.append("   nothing identifying found in the file's data (the picture itself may still show places or people)")
     for f in r.findings:

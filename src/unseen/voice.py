@@ -32,8 +32,8 @@ class Disguise:
         up = rnd.random() < 0.5
         # formants and pitch move in the same direction (as between real speakers), far enough
         # to leave the speaker's region, not so far that speech breaks down
-        alpha = rnd.uniform(0.72, 0.82) if up else rnd.uniform(1.12, 1.22)
-        pitch = 2 ** (rnd.uniform(3.0, 6.0) / 12) if up else 2 ** (-rnd.uniform(3.0, 5.0) / 12)
+        alpha = rnd.uniform(0.68, 0.80) if up else rnd.uniform(1.14, 1.26)
+        pitch = 2 ** (rnd.uniform(4.0, 7.0) / 12) if up else 2 ** (-rnd.uniform(3.5, 6.0) / 12)
         return Disguise(alpha=alpha, pitch=pitch, tilt=rnd.uniform(-0.3, 0.3))
 
 
@@ -125,3 +125,24 @@ def disguise(samples: np.ndarray, rate: int, params: Disguise | None = None) -> 
     if peak > 0.99:
         y *= 0.99 / peak
     return y.astype(np.float32)
+
+
+def voiced_share(samples: np.ndarray, rate: int) -> float:
+    """Share of 30 ms frames that are loud enough and periodic at a speaking pitch (70-400 Hz):
+    a model-free hint that a recording holds speech (or singing)."""
+    x = samples.astype(np.float64)
+    n = int(0.03 * rate)
+    if len(x) < n or n < 16:
+        return 0.0
+    lo, hi = rate // 400, rate // 70
+    voiced = total = 0
+    for start in range(0, len(x) - n, n):
+        f = x[start : start + n] - x[start : start + n].mean()
+        energy = float(np.mean(f**2))
+        total += 1
+        if energy < 1e-5:  # about -50 dBFS
+            continue
+        ac = np.correlate(f, f, "full")[n - 1 :]
+        if hi < len(ac) and ac[0] > 0 and ac[lo:hi].max() / ac[0] > 0.45:
+            voiced += 1
+    return voiced / max(1, total)

@@ -75,6 +75,17 @@ def decode_audio(path: Path) -> Sound:
         return Sound(samples, rate, c.format.name.split(",")[0], a.codec_context.name, tags, extra)
 
 
+def probe_tags(path: Path) -> tuple[str, dict[str, str], list[str]]:
+    """Container format, every tag (stream tags prefixed), and the non-audio streams."""
+    with open_container(path) as c:
+        tags = {k: str(v) for k, v in c.metadata.items()}
+        for i, s in enumerate(c.streams):
+            tags.update({f"stream {i}:{k}": str(v) for k, v in s.metadata.items()})
+        first_audio = next((s for s in c.streams if s.type == "audio"), None)
+        extra = [("cover-art" if _is_cover_art(s) else s.type) for s in c.streams if s is not first_audio]
+        return c.format.name.split(",")[0], tags, extra
+
+
 def target_for(sound: Sound) -> AudioTarget:
     return TARGETS.get(sound.codec) or TARGETS.get(sound.format) or DEFAULT_TARGET
 
