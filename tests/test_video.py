@@ -210,3 +210,17 @@ def test_audit_video_reports_tags_audio_and_faces(clip, capsys: pytest.CaptureFi
     assert res.faces and all(" at " in r.source for r in res.faces)
     assert main(["audit", str(src), "--no-faces"]) == 1
     assert "+41.8083+129.5000/" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("voice", ["mute", "disguise"])
+def test_video_sound_muted_or_disguised(clip, tmp_path: Path, voice: str) -> None:
+    src, times = clip
+    [res] = unseen.clean([src], tmp_path, audio="keep", voice=voice)
+    assert res.status == "ok", res.error
+    with av.open(res.output) as c:
+        assert sorted(s.type for s in c.streams) == ["audio", "video"]
+        sound = np.concatenate([f.to_ndarray().ravel() for f in c.decode(audio=0)])
+    if voice == "mute":
+        assert np.abs(sound).max() < 1e-4
+    else:
+        assert np.abs(sound).max() > 0.01 and any("not removal" in w for w in res.warnings)

@@ -52,8 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-faces", action="store_true", help="do not look for faces; clean metadata only")
     c.add_argument("--grid", type=int, default=None, help="block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)")
     c.add_argument("--overwrite", action="store_true", help="replace an existing output file")
-    c.add_argument("--audio", choices=("drop", "keep"), default="drop", help="video: drop the sound (default) or keep it re-encoded (voices identify people)")
-    c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help="audio files: disguise the voice (default), mute it (the only complete protection), or keep it (warned)")
+    c.add_argument("--audio", choices=("drop", "keep"), default="drop", help="video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length")
+    c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help="voices: disguise (default for sound files), mute (the only complete protection; default for video, whose sound is dropped), or keep (warned). With video, disguise and keep keep the sound")
     c.add_argument("--crf", type=int, default=18, help="video: x264 quality, lower is better (default 18)")
     c.add_argument("--jobs", "-j", type=int, default=None, help="files cleaned in parallel (default: one per CPU core)")
     c.add_argument("--report", type=Path, help="write a JSON report (hashes, regions, models, checks; never metadata values)")
@@ -116,7 +116,7 @@ def _run_clean(args: argparse.Namespace) -> int:
         from .audio_pipeline import KEEP_WARNING
 
         print(f"warning: {KEEP_WARNING}", file=sys.stderr)
-    if args.audio == "keep":
+    if args.audio == "keep" and args.voice in (None, "keep"):
         from .video_pipeline import AUDIO_WARNING
 
         print(f"warning: {AUDIO_WARNING}", file=sys.stderr)

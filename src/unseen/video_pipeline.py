@@ -97,15 +97,15 @@ def _heads(boxes: dict[int, list[Region]]) -> dict[int, list[Region]]:
     return {f: [r.head() for r in rs] for f, rs in boxes.items()}
 
 
-def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int) -> None:
-    """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4."""
+def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "tuple[np.ndarray, int] | None" = None) -> None:
+    """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4; ``sound``
+    (samples, rate), already muted or disguised, becomes an AAC track."""
     import av
 
     rng = np.random.default_rng(seed)
     with open_container(src) as inp:
         v_in = [s for s in inp.streams if s.type == "video" and not _is_cover_art(s)][0]
         v_in.thread_type = "AUTO"
-        a_in = next((s for s in inp.streams if s.type == "audio"), None) if vopts.audio == "keep" else None
         # bitexact: no "Lavf" muxer string and no creation time in the container
         out = av.open(str(dst), mode="w", format="mp4", container_options={"fflags": "+bitexact"})
         try:
@@ -120,27 +120,28 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
             # drop x264's SEI (encoder name, version and settings) from the bitstream
             bsf = av.bitstream.BitStreamFilterContext("filter_units=remove_types=6", v_out)
             a_out = None
-            if a_in is not None:
-                a_out = out.add_stream("aac", rate=a_in.codec_context.sample_rate or 48000)
+            if sound is not None:
+                layout = "stereo" if sound[0].shape[0] == 2 else "mono"
+                a_out = out.add_stream("aac", rate=sound[1], layout=layout)
                 a_out.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
-            streams = [v_in] + ([a_in] if a_in is not None else [])
             i = 0
-            for packet in inp.demux(*streams):
-                for frame in packet.decode():
-                    if packet.stream is v_in:
-                        rgb = upright(frame, frame_rotation(frame))[: v_out.height, : v_out.width]
-                        rgb = apply(rgb, masks.get(i, []), style, rng)
-                        nf = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-                        nf.pts = frame.pts if frame.pts is not None else i
-                        nf.time_base = frame.time_base or v_in.time_base
-                        for pk in v_out.encode(nf):
-                            for fp in bsf.filter(pk):
-                                out.mux(fp)
-                        i += 1
-                    elif a_out is not None:
-                        frame.pts = None  # let the encoder's own frame-size buffering time it
-                        for pk in a_out.encode(frame):
-                            out.mux(pk)
+            for frame in inp.decode(v_in):
+                rgb = upright(frame, frame_rotation(frame))[: v_out.height, : v_out.width]
+                rgb = apply(rgb, masks.get(i, []), style, rng)
+                nf = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                nf.pts = frame.pts if frame.pts is not None else i
+                nf.time_base = frame.time_base or v_in.time_base
+                for pk in v_out.encode(nf):
+                    for fp in bsf.filter(pk):
+                        out.mux(fp)
+                i += 1
+            if a_out is not None:
+                samples, rate = sound
+                for start in range(0, samples.shape[1], 4096):
+                    af = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, start : start + 4096]), format="fltp", layout=layout)
+                    af.sample_rate = rate
+                    for pk in a_out.encode(af):
+                        out.mux(pk)
             for pk in v_out.encode():
                 for fp in bsf.filter(pk):
                     out.mux(fp)
@@ -164,7 +165,7 @@ def verify_video(path: Path, info: VideoInfo, pts_in: list[int | None], masks: d
     for needle in (b"x264 - core", b"Lavf", b"Lavc", b"libx264"):
         if needle in raw:
             problems.append(f"encoder string {needle.decode()!r} in output")
-    want = {"video"} | ({"audio"} if vopts.audio == "keep" and info.has_audio else set())
+    want = {"video"} | ({"audio"} if vopts.audio == "keep" else set())
     with open_container(path) as c:
         kinds = [s.type for s in c.streams]
         if sorted(kinds) != sorted(want):
@@ -222,6 +223,24 @@ def verify_video(path: Path, info: VideoInfo, pts_in: list[int | None], masks: d
     return problems, unmasked
 
 
+def _treated_sound(src: Path, voice: str, res: CleanResult) -> tuple[np.ndarray, int]:
+    """The video's sound as samples: silent (mute), disguised, or as recorded (warned)."""
+    from .audio_pipeline import DISGUISE_NOTE
+    from .formats.audio import decode_audio
+    from .voice import Disguise, disguise
+
+    sound = decode_audio(src)
+    if voice == "mute":
+        res.warnings.append("sound kept as silence of the same length")
+        return np.zeros_like(sound.samples), sound.rate
+    if voice == "disguise":
+        params = Disguise.random()
+        res.warnings.append(DISGUISE_NOTE)
+        return np.stack([disguise(ch, sound.rate, params) for ch in sound.samples]), sound.rate
+    res.warnings.append(AUDIO_WARNING)
+    return sound.samples, sound.rate
+
+
 def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     from .pipeline import sha256_file
 
@@ -234,8 +253,17 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     final = output_path(src, opts.out_dir, ".mp4", (".mp4", ".m4v"))
     if final.exists() and not opts.overwrite:
         raise OutputError(f"output exists: {final} (use --overwrite)")
-    if info.has_audio:
-        res.warnings.append(AUDIO_WARNING if vopts.audio == "keep" else AUDIO_NOTICE)
+    sound = None
+    voice = opts.voice
+    # the sound is kept when asked for, or when a voice treatment other than muting is asked for
+    if info.has_audio and (opts.audio == "keep" or voice in ("disguise", "keep")):
+        vopts.audio = "keep"
+        sound = _treated_sound(src, voice or "keep", res)
+    elif info.has_audio:
+        vopts.audio = "drop"
+        res.warnings.append(AUDIO_NOTICE)
+    else:
+        vopts.audio = "drop"
     dets, cuts, pts, n = analyse(src, info, vopts) if opts.faces else ({}, set(), [], 0)
     if not opts.faces:
         from .formats.video import iter_frames
@@ -257,7 +285,7 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
                 if manual:
                     masks.setdefault(f, []).extend(manual)
             ends = {t.first for t in tracks} | {t.last for t in tracks}
-            render(src, tmp, info, masks, style, vopts, seed)
+            render(src, tmp, info, masks, style, vopts, seed, sound)
             problems, unmasked = verify_video(tmp, info, pts, masks, style, vopts, opts.faces, ends)
             if problems:
                 raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
