@@ -11,7 +11,7 @@ from PIL import Image
 import unseen
 from unseen.cli import main
 
-from conftest import png_chunk, thumb_of, write_format
+from conftest import png_chunk
 
 
 def _by_name(res):

@@ -1,7 +1,6 @@
 """Cleaning still images: faces masked, every metadata kind gone, right formats, verified."""
 from __future__ import annotations
 
-import io
 import json
 import sys
 from pathlib import Path

@@ -20,10 +20,19 @@ def is_output_name(path: Path) -> bool:
 
 def output_path(src: Path, out_dir: Path | None, ext: str, same_family_exts: tuple[str, ...] = ()) -> Path:
     """``NAME.unseen.EXT`` beside the input or in ``out_dir``; keeps the input's extension when
-    it already names the output format (``.jpeg`` stays ``.jpeg``)."""
-    suffix = src.suffix if src.suffix.lower() in same_family_exts else ext
+    it already names the output format (``.jpeg`` stays ``.jpeg``). When the format changes
+    (``clip.mov`` to MP4) and that name was already written in this run by another input of
+    the same stem, the input's extension is kept in the name: ``clip.mov.unseen.mp4``."""
     folder = out_dir if out_dir is not None else src.parent
-    return folder / f"{src.stem}{MARK}{suffix}"
+    if src.suffix.lower() in same_family_exts:
+        return folder / f"{src.stem}{MARK}{src.suffix}"
+    plain = folder / f"{src.stem}{MARK}{ext}"
+    if plain.resolve() in _WRITTEN:
+        return folder / f"{src.name}{MARK}{ext}"
+    return plain
+
+
+_WRITTEN: set[Path] = set()  # outputs published by this process
 
 
 def check_dir(folder: Path) -> None:
@@ -54,6 +63,7 @@ def staged(final: Path) -> Iterator[Path]:
 
 def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     """Move the verified file into place atomically; without ``overwrite`` never clobber."""
+    _WRITTEN.add(final.resolve())
     os.chmod(tmp, 0o644)
     try:
         if overwrite:

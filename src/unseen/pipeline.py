@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from . import verify
-from .errors import CorruptInput, OutputError, UnseenError, VerificationFailed
+from .errors import OutputError, UnseenError, VerificationFailed
 from .formats import handler_for
 from .formats.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, Picture
 from .mask import MaskStyle, apply

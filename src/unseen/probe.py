@@ -76,6 +76,25 @@ def sniff(head: bytes) -> Probe | None:
     return None
 
 
+# FFmpeg demuxers that accept nearly any bytes (text as ANSI art, raw data): never trusted
+_PERMISSIVE = {"tty", "image2", "image2pipe", "data", "bin", "txt", "lavfi", "subviewer", "webvtt", "srt", "ass", "mpl2"}
+
+
+def _ffmpeg_probe(path: Path) -> Probe | None:
+    """Media without a signature unseen knows (DV, MXF, RealMedia, ...): ask FFmpeg."""
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as c:
+            name = c.format.name.split(",")[0]
+            kinds = {s.type for s in c.streams}
+    except Exception:  # noqa: BLE001 - not a media file FFmpeg can open
+        return None
+    if name in _PERMISSIVE or not kinds & {"video", "audio"}:
+        return None
+    return Probe("video" if "video" in kinds else "audio", name)
+
+
 def probe(path: Path) -> Probe:
     try:
         with open(path, "rb") as f:
@@ -86,7 +105,7 @@ def probe(path: Path) -> Probe:
         raise CorruptInput(f"cannot read file: {e.strerror or e}") from None
     if not head:
         raise CorruptInput("file is empty")
-    found = sniff(head)
+    found = sniff(head) or _ffmpeg_probe(path)
     if found is None:
         raise UnsupportedFormat("not a supported image, video or audio format (content not recognised)")
     return found

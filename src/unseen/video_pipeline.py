@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import CorruptInput, OutputError, UnseenError, VerificationFailed
+from .errors import CorruptInput, OutputError, VerificationFailed
 from .formats.video import VideoInfo, frame_rotation, open_container, probe_video, upright, _is_cover_art
 from .mask import MaskStyle, apply, coverage
 from .model import CleanResult, Region, Verification

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageSequence
 
-from ..errors import CorruptInput, UnsupportedFormat
+from ..errors import CorruptInput
 from . import register
 
 # Decompression bombs: Pillow warns past this many pixels and refuses past twice as many; both
