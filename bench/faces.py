@@ -39,7 +39,7 @@ def flat(name: str) -> str:
 
 def score(inputs: Path, outputs: dict[str, Path], gt: dict[str, list[list[float]]]) -> dict:
     prot90 = prot50 = total = 0
-    bins = {f"{a}-{b if b < 10**9 else ''}": [0, 0] for a, b in BINS}
+    bins = {(f"{a}-{b}" if b < 10**9 else f"{a}+"): [0, 0] for a, b in BINS}
     small = [0, 0]
     inside = outside = 0
     missing = 0
@@ -69,7 +69,7 @@ def score(inputs: Path, outputs: dict[str, Path], gt: dict[str, list[list[float]
             prot50 += int(cov >= 0.5)
             for a, b in BINS:
                 if a <= bh < b:
-                    k = f"{a}-{b if b < 10**9 else ''}"
+                    k = f"{a}-{b}" if b < 10**9 else f"{a}+"
                     bins[k][1] += 1
                     bins[k][0] += int(cov >= 0.9)
         inside += int((masked & near).sum())

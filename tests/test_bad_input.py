@@ -180,3 +180,25 @@ def test_tampered_model_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     missing = replace(weights.CENTERFACE, package="no_such_package_here")
     with pytest.raises(ModelError, match="not installed"):
         weights.load_verified(missing)
+
+
+def test_unexpected_failure_fails_closed(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug inside a stage still leaves no output and a one-line message, and the batch goes on."""
+    from unseen import mask
+
+    for name in ("a.png", "b.png"):
+        Image.fromarray(astronaut).save(tmp_path / name)
+    calls = []
+
+    def broken(frame, regions, style, rng):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IndexError("tuple index out of range")
+        return real(frame, regions, style, rng)
+
+    real = mask.apply
+    monkeypatch.setattr("unseen.pipeline.apply", broken)
+    a, b = unseen.clean([tmp_path / "a.png", tmp_path / "b.png"], jobs=1)
+    assert a.status == "error" and "internal error" in a.error and "\n" not in a.error
+    assert b.status == "ok"
+    assert _leftovers(tmp_path) == ["b.unseen.png"]

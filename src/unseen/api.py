@@ -99,6 +99,8 @@ def _clean_one(path: Path, opts: Options) -> CleanResult:
         return CleanResult(input=str(path), status="error", error="out of memory while cleaning")
     except OSError as e:
         return CleanResult(input=str(path), status="error", error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
+    except Exception as e:  # noqa: BLE001 - fail closed: a bug still leaves no output, and the batch goes on
+        return CleanResult(input=str(path), status="error", error=f"internal error ({type(e).__name__}: {_one_line(e)}); no output written")
 
 
 def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, on_result: Progress | None = None) -> list[AuditResult]:
@@ -111,6 +113,8 @@ def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, on_res
             res = AuditResult(input=str(path), error=_one_line(e))
         except OSError as e:
             res = AuditResult(input=str(path), error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
+        except Exception as e:  # noqa: BLE001 - an unreadable file is reported, never a traceback
+            res = AuditResult(input=str(path), error=f"internal error ({type(e).__name__}: {_one_line(e)})")
         results.append(res)
         if on_result:
             on_result(res)

@@ -90,8 +90,8 @@ def _ffmpeg_probe(path: Path) -> Probe | None:
             kinds = {s.type for s in c.streams}
     except Exception:  # noqa: BLE001 - not a media file FFmpeg can open
         return None
-    if name in _PERMISSIVE or not kinds & {"video", "audio"}:
-        return None
+    if name in _PERMISSIVE or name.endswith("_pipe") or not kinds & {"video", "audio"}:
+        return None  # *_pipe: still-image formats FFmpeg reads (HDR, EXR...): not written here
     return Probe("video" if "video" in kinds else "audio", name)
 
 

@@ -54,6 +54,8 @@ def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
         cc = v.codec_context
         if cc is None or not cc.width or not cc.height:
             raise CorruptInput("video stream has no picture size")
+        if cc.width < 2 or cc.height < 2:
+            raise CorruptInput(f"video is {cc.width}x{cc.height}: too small to encode")
         rotation = _first_frame_rotation(c, v) if decode_first else 0
         w, h = (cc.height, cc.width) if rotation % 180 else (cc.width, cc.height)
         duration = float(v.duration * v.time_base) if v.duration and v.time_base else (c.duration / 1e6 if c.duration else None)
