@@ -47,7 +47,11 @@ def main() -> None:
         # unseen
         copy = work / "in" / src.name
         shutil.copy2(src, copy)
-        p = subprocess.run([args.unseen, "clean", str(copy), "-o", str(work / "unseen"), "--json"], capture_output=True, text=True, timeout=600)
+        # one folder per input: ExifTool's corpus has same-stem files (Jpeg2000.jp2, .j2c) that
+        # unseen writes to the same PNG name and, run one file at a time, would refuse to clobber
+        dest = work / "unseen" / src.name
+        dest.mkdir()
+        p = subprocess.run([args.unseen, "clean", str(copy), "-o", str(dest), "--json"], capture_output=True, text=True, timeout=600)
         try:
             res = json.loads(p.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
