@@ -139,7 +139,7 @@ def _run_clean(args: argparse.Namespace) -> int:
         bar.step()
 
     try:
-        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, jobs=args.jobs, on_result=show)
+        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, jobs=args.jobs, progress=sys.stderr.isatty() and not args.json and not args.quiet, on_result=show)
     finally:
         bar.close()
     if args.report:

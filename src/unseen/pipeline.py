@@ -40,6 +40,7 @@ class Options:
     audio: str = "drop"  # video: drop | keep
     voice: str | None = None  # audio files: mute | disguise (default) | keep
     crf: int = 18  # video: x264 quality
+    progress: bool = False  # video: per-frame progress bars (fps, time left) on stderr
 
 
 def sha256_file(path: Path) -> str:

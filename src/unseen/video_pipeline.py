@@ -87,7 +87,7 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
             dets[i] = list(finder.find(rgb))
         n = i + 1
         if progress:
-            progress(i)
+            progress(1)
     if n == 0:
         raise CorruptInput("video has no decodable frames")
     return dets, cuts, pts, n
@@ -97,7 +97,7 @@ def _heads(boxes: dict[int, list[Region]]) -> dict[int, list[Region]]:
     return {f: [r.head() for r in rs] for f, rs in boxes.items()}
 
 
-def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "tuple[np.ndarray, int] | None" = None) -> None:
+def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "tuple[np.ndarray, int] | None" = None, progress: Callable[[int], None] | None = None) -> None:
     """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4; ``sound``
     (samples, rate), already muted or disguised, becomes an AAC track."""
     import av
@@ -135,6 +135,8 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                     for fp in bsf.filter(pk):
                         out.mux(fp)
                 i += 1
+                if progress:
+                    progress(1)
             if a_out is not None:
                 samples, rate = sound
                 for start in range(0, samples.shape[1], 4096):
@@ -223,6 +225,17 @@ def verify_video(path: Path, info: VideoInfo, pts_in: list[int | None], masks: d
     return problems, unmasked
 
 
+def _bar(enabled: bool, total: int | None, desc: str):  # type: ignore[no-untyped-def]
+    """A tqdm bar on stderr (frames per second and time left), or None."""
+    if not enabled:
+        return None
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total or None, unit="frame", desc=desc, file=sys.stderr, leave=False)
+
+
 def _treated_sound(src: Path, voice: str, res: CleanResult) -> tuple[np.ndarray, int]:
     """The video's sound as samples: silent (mute), disguised, or as recorded (warned)."""
     from .audio_pipeline import DISGUISE_NOTE
@@ -264,7 +277,10 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
         res.warnings.append(AUDIO_NOTICE)
     else:
         vopts.audio = "drop"
-    dets, cuts, pts, n = analyse(src, info, vopts) if opts.faces else ({}, set(), [], 0)
+    bar = _bar(opts.progress, info.frames, f"analyse {src.name}")
+    dets, cuts, pts, n = analyse(src, info, vopts, bar.update if bar else None) if opts.faces else ({}, set(), [], 0)
+    if bar:
+        bar.close()
     if not opts.faces:
         from .formats.video import iter_frames
 
@@ -285,7 +301,10 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
                 if manual:
                     masks.setdefault(f, []).extend(manual)
             ends = {t.first for t in tracks} | {t.last for t in tracks}
-            render(src, tmp, info, masks, style, vopts, seed, sound)
+            bar = _bar(opts.progress, n, f"render {src.name}" + (f" (round {rounds})" if rounds > 1 else ""))
+            render(src, tmp, info, masks, style, vopts, seed, sound, bar.update if bar else None)
+            if bar:
+                bar.close()
             problems, unmasked = verify_video(tmp, info, pts, masks, style, vopts, opts.faces, ends)
             if problems:
                 raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
