@@ -202,3 +202,20 @@ def test_unexpected_failure_fails_closed(tmp_path: Path, astronaut: np.ndarray, 
     assert a.status == "error" and "internal error" in a.error and "\n" not in a.error
     assert b.status == "ok"
     assert _leftovers(tmp_path) == ["b.unseen.png"]
+
+
+def test_publish_without_hard_links(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On file systems without hard links (FAT sticks) outputs still appear, never clobbering."""
+    import errno
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr("unseen.output.os.link", no_links)
+    src = tmp_path / "a.png"
+    Image.fromarray(astronaut).save(src)
+    [res] = unseen.clean([src])
+    assert res.status == "ok" and (tmp_path / "a.unseen.png").exists()
+    [res] = unseen.clean([src])
+    assert res.status == "error" and "exists" in res.error
+    assert _leftovers(tmp_path) == ["a.unseen.png"]

@@ -3,6 +3,7 @@ verification, never over an existing file unless asked."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Iterator
 from .errors import OutputError
 
 MARK = ".unseen"
+_NO_HARDLINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
 TMP_PREFIX = ".unseen-tmp-"
 
 
@@ -69,8 +71,18 @@ def publish(tmp: Path, final: Path, overwrite: bool) -> None:
         if overwrite:
             os.replace(tmp, final)
         else:
-            os.link(tmp, final)  # fails if final exists, even if it appeared meanwhile
-            tmp.unlink()
+            try:
+                os.link(tmp, final)  # fails if final exists, even if it appeared meanwhile
+                tmp.unlink()
+            except FileExistsError:
+                raise
+            except OSError as e:
+                if e.errno not in _NO_HARDLINKS:
+                    raise
+                # FAT/exFAT sticks and some network shares have no hard links: check, then rename
+                if final.exists():
+                    raise FileExistsError(str(final)) from None
+                os.replace(tmp, final)
     except FileExistsError:
         raise OutputError(f"output exists: {final} (use --overwrite)") from None
     except OSError as e:
