@@ -149,3 +149,16 @@ def covered(rgb: np.ndarray, box: tuple[int, int, int, int], color: int = 0, tol
     x0, y0, x1, y1 = box
     patch = rgb[y0:y1, x0:x1, :3].astype(int)
     return float((np.abs(patch - color) <= tol).all(-1).mean())
+
+
+def mux_mono(out, stream, samples: np.ndarray, rate: int) -> None:  # type: ignore[no-untyped-def]
+    """Encode mono float samples into ``stream`` of the open PyAV container ``out``, and flush."""
+    import av
+
+    for k in range(0, len(samples), 1024):
+        f = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[None, k : k + 1024]), format="fltp", layout="mono")
+        f.sample_rate = rate
+        for p in stream.encode(f):
+            out.mux(p)
+    for p in stream.encode():
+        out.mux(p)

@@ -15,7 +15,7 @@ import unseen
 from unseen.cli import main
 from unseen.voice import Disguise, disguise
 
-from conftest import needs_exiftool, sha
+from conftest import mux_mono, needs_exiftool, sha
 import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -47,14 +47,7 @@ def pitch_of(x: np.ndarray) -> float:
 def write_audio(path: Path, samples: np.ndarray, fmt: str, codec: str, rate: int = RATE) -> Path:
     out = av.open(str(path), "w", format=fmt)
     out.metadata.update({"artist": "Kim Secret", "title": "Testimony from Yanji", "comment": "recorded at the safe house"})
-    st = out.add_stream(codec, rate=rate, layout="mono")
-    for k in range(0, len(samples), 1024):
-        f = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[None, k : k + 1024]), format="fltp", layout="mono")
-        f.sample_rate = RATE
-        for p in st.encode(f):
-            out.mux(p)
-    for p in st.encode():
-        out.mux(p)
+    mux_mono(out, out.add_stream(codec, rate=rate, layout="mono"), samples, RATE)
     out.close()
     return path
 

@@ -18,7 +18,7 @@ from PIL import Image
 import unseen
 from unseen.cli import main
 
-from conftest import FACE_BOX, needs_exiftool, sha
+from conftest import FACE_BOX, mux_mono, needs_exiftool, sha
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from leaks import exiftool_tags, identifying  # noqa: E402
@@ -66,13 +66,7 @@ def make_clip(path: Path, astronaut: np.ndarray, *, audio: bool = True, rotation
         out.mux(p)
     if a is not None:
         tone = (0.2 * np.sin(np.arange(16000 * 2) * 2 * np.pi * 440 / 16000)).astype(np.float32)
-        for k in range(0, len(tone), 1024):
-            af = av.AudioFrame.from_ndarray(tone[None, k : k + 1024], format="fltp", layout="mono")
-            af.sample_rate = 16000
-            for p in a.encode(af):
-                out.mux(p)
-        for p in a.encode():
-            out.mux(p)
+        mux_mono(out, a, tone, 16000)
     out.close()
     return pts
 
@@ -183,11 +177,7 @@ def test_video_bad_inputs(clip, astronaut: np.ndarray, tmp_path: Path) -> None:
     garbage.write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 500)
     sound = tmp_path / "sound.m4a"
     out = av.open(str(sound), "w", format="mp4")
-    a = out.add_stream("aac", rate=16000)
-    af = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-    af.sample_rate = 16000
-    for p in [*a.encode(af), *a.encode()]:
-        out.mux(p)
+    mux_mono(out, out.add_stream("aac", rate=16000), np.zeros(1024, np.float32), 16000)
     out.close()
     results = unseen.clean([cut, garbage])
     errors = [r.error for r in results]

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 class Layout:
     blocks: list[str] = field(default_factory=list)  # names of the metadata-capable blocks, in order
     trailer: int = 0  # bytes after the logical end of the file
-    payload: dict[str, bytes] = field(default_factory=dict)  # first raw body of some blocks
     problems: list[str] = field(default_factory=list)  # structural damage seen while walking
 
 
 def _keep(lay: Layout, name: str, body: bytes) -> None:
     lay.blocks.append(name)
-    lay.payload.setdefault(name, body)
 
 
 def jpeg(data: bytes) -> Layout:

@@ -146,7 +146,8 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
         from .audio_pipeline import clean_audio
 
         return clean_audio(src, opts)
-    res.input_sha256 = sha256_file(src)
+    raw = src.read_bytes()  # read once: hashed here, scanned for metadata below
+    res.input_sha256 = hashlib.sha256(raw).hexdigest()
     res.kind, res.format = p.kind, p.format
     handler = handler_for(p)
     out_fmt = OUTPUT_FORMAT.get(p.format, p.format)
@@ -155,7 +156,6 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
     final = output_path(src, opts.out_dir, EXTENSION[out_fmt], _SAME_FAMILY.get(out_fmt, (EXTENSION[out_fmt],)))
     if final.exists() and not opts.overwrite:
         raise OutputError(f"output exists: {final} (use --overwrite)")
-    raw = src.read_bytes()
     with handler.open(src, p.format) as im:  # type: ignore[attr-defined]
         try:
             res.metadata_found = sorted({f.name for f in image_findings(im, p.format, raw)})
