@@ -65,13 +65,13 @@ def audit_video(path: Path, faces: bool = True, max_samples: int = 20) -> AuditR
         except (StopIteration, UnseenError):
             res.findings.append(Finding("other", "frames", "none decodable: faces not searched", identifying=False))
             return res
-        for i, pts, tb, rgb in itertools.chain([first], frames):
-            if i % step:
+        for fr in itertools.chain([first], frames):
+            if fr.index % step:
                 continue
-            when = f"{float(pts * tb):.2f}s" if pts is not None and tb else f"frame {i}"
+            when = f"{float(fr.pts * fr.time_base):.2f}s" if fr.pts is not None and fr.time_base else f"frame {fr.index}"
             # faces on sampled frames; the source says when, so people can look for themselves
-            res.faces += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in finder.find(rgb)]
-            if i // step + 1 >= max_samples:
+            res.faces += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in finder.find(fr.rgb())]
+            if fr.index // step + 1 >= max_samples:
                 break
     return res
 

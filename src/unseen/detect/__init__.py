@@ -94,11 +94,12 @@ class FaceFinder:
                 out = out + self.model.detect(tile, scale, self.settings.threshold).map(lambda r: r.shifted(x, y))
         return out
 
-    def find(self, rgb: np.ndarray) -> Detections:
+    def find(self, rgb: np.ndarray, scales: list[float] | None = None) -> Detections:
+        """Faces in ``rgb`` over this finder's pyramid, or over the ``scales`` given."""
         rgb = np.ascontiguousarray(rgb[..., :3])
         h, w = rgb.shape[:2]
         found = Detections()
-        for scale in self.scales(w, h):
+        for scale in scales or self.scales(w, h):
             found = found + self._run(rgb, scale)
             if self.settings.flip:
                 found = found + _flip_back(self._run(np.ascontiguousarray(rgb[:, ::-1]), scale), w)
@@ -123,14 +124,21 @@ class FaceChecker:
         rgb = np.ascontiguousarray(rgb[..., :3])
         h, w = rgb.shape[:2]
         found = self.full.detect_square(rgb, self.threshold) + self.short.detect_square(rgb, self.threshold)
-        # tiles about 4x the model input catch faces too small for the whole-image pass
+        # tiles of about 4x the model input catch faces too small for the whole-image pass; the
+        # image is shrunk once so that each tile is exactly the model's input (no per-tile resize)
         side = max(192 * 2, min(h, w) // 2)
         if max(h, w) > side:
-            step = side * 3 // 4
-            for y in range(0, max(1, h - side // 4), step):
-                for x in range(0, max(1, w - side // 4), step):
-                    tile = rgb[y : y + side, x : x + side]
-                    found = found + self.full.detect_square(tile, self.threshold).map(lambda r: r.shifted(x, y))
+            from .runtime import resize_rgb
+
+            size = self.full.size
+            k = size / side
+            small = resize_rgb(rgb, max(1, round(w * k)), max(1, round(h * k)))
+            sh, sw = small.shape[:2]
+            step = size * 3 // 4
+            for y in range(0, max(1, sh - size // 4), step):
+                for x in range(0, max(1, sw - size // 4), step):
+                    tile = small[y : y + size, x : x + size]
+                    found = found + self.full.detect_square(tile, self.threshold).map(lambda r: r.shifted(x, y).scaled(w / sw, h / sh))
         return _nms(Detections(r.clipped(w, h) for r in found if r.area > 0))
 
 

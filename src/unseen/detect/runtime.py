@@ -31,4 +31,6 @@ def cpu_threads() -> int:
 def resize_rgb(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     if rgb.shape[1] == width and rgb.shape[0] == height:
         return rgb
-    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.BILINEAR))
+    # reducing_gap: large reductions first shrink by a whole factor (box filter), then resample;
+    # several times faster on video frames and indistinguishable at a gap of 3
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize((width, height), Image.BILINEAR, reducing_gap=3.0))

@@ -118,8 +118,49 @@ def frame_rotation(frame) -> int:  # type: ignore[no-untyped-def]
     return int(getattr(frame, "rotation", 0) or 0) % 360
 
 
-def iter_frames(path: Path) -> Iterator[tuple[int, int | None, Fraction, np.ndarray]]:
-    """Yield (index, pts, time_base, upright RGB) for every frame of the first video stream."""
+class DecodedFrame:
+    """One decoded frame; pixels are converted only when asked for (most frames of the
+    analysis pass are only looked at through a tiny grey thumbnail)."""
+
+    __slots__ = ("_frame", "_rgb", "index", "pts", "time_base")
+
+    def __init__(self, index: int, frame, time_base: Fraction) -> None:  # type: ignore[no-untyped-def]
+        self.index, self.pts, self.time_base = index, frame.pts, time_base
+        self._frame = frame
+        self._rgb: np.ndarray | None = None
+
+    def rgb(self) -> np.ndarray:
+        """Upright RGB pixels, as a viewer shows them."""
+        if self._rgb is None:
+            self._rgb = upright(self._frame, frame_rotation(self._frame))
+        return self._rgb
+
+    def scaled_rgb(self, scale: float, multiple: int = 32) -> np.ndarray:
+        """Upright RGB resized by about ``scale`` by FFmpeg (several times faster than Pillow on
+        full frames), each side rounded to ``multiple`` (the detector's stride)."""
+        f = self._frame
+        w = max(multiple, round(f.width * scale / multiple) * multiple)
+        h = max(multiple, round(f.height * scale / multiple) * multiple)
+        rgb = f.to_ndarray(width=w, height=h, format="rgb24", interpolation="BILINEAR")
+        rotation = frame_rotation(f)
+        if rotation % 90 == 0 and rotation % 360:
+            rgb = np.rot90(rgb, k=(rotation % 360) // 90)
+        return np.ascontiguousarray(rgb)
+
+    def thumbnail(self, cols: int = 32, rows: int = 18) -> np.ndarray:
+        """A coarse grid of luma samples, enough to tell one shot from the next."""
+        f = self._frame
+        h, w = f.height, f.width
+        if f.format.name.startswith(("yuv", "yuvj", "nv")):  # the luma plane as decoded: no conversion
+            plane = f.planes[0]
+            grey = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:h, :w]
+        else:
+            grey = f.to_ndarray(format="gray")
+        return grey[np.linspace(0, h - 1, rows).astype(int)][:, np.linspace(0, w - 1, cols).astype(int)].astype(np.float32)
+
+
+def iter_frames(path: Path) -> Iterator[DecodedFrame]:
+    """Every frame of the first video stream, in decoding order."""
     import av
 
     with open_container(path) as c:
@@ -128,7 +169,7 @@ def iter_frames(path: Path) -> Iterator[tuple[int, int | None, Fraction, np.ndar
         i = 0
         try:
             for frame in c.decode(v):
-                yield i, frame.pts, frame.time_base or v.time_base, upright(frame, frame_rotation(frame))
+                yield DecodedFrame(i, frame, frame.time_base or v.time_base)
                 i += 1
         except av.error.FFmpegError as e:
             raise CorruptInput(f"video decoding failed at frame {i}: {_err(e)}") from None

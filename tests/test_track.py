@@ -1,0 +1,123 @@
+"""The tracker on boxes with known motion: camera motion estimated from the faces, boxes carried
+along it between and beyond detections, held longer for faces seen more than once, never
+across a scene cut, never smaller than a detection."""
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from unseen.mask import MaskStyle
+from unseen.model import Region
+from unseen.track import (
+    Motion,
+    TrackSettings,
+    camera_path,
+    estimate_motion,
+    link,
+    match_motion,
+    render_boxes,
+)
+from unseen.video_pipeline import fill_yuv420
+
+FACES = [(100.0, 100.0), (300.0, 120.0), (500.0, 90.0), (200.0, 300.0)]
+SIDE = 24.0
+
+
+def true_box(x: float, y: float, f: int, pan: float, zoom: float) -> Region:
+    """A face at (x, y) on frame 0 as a camera panning ``pan`` px and zooming ``zoom`` per frame shows it."""
+    m = Motion(zoom**f, pan * f, 0.0)
+    return m.apply(Region(x, y, x + SIDE, y + SIDE, 0.9, "test"))
+
+
+def detections(frames: list[int], pan: float, zoom: float = 1.0) -> dict[int, list[Region]]:
+    return {f: [true_box(x, y, f, pan, zoom) for x, y in FACES] for f in frames}
+
+
+def contains(outer: Region, inner: Region) -> bool:
+    return outer.x0 <= inner.x0 and outer.y0 <= inner.y0 and outer.x1 >= inner.x1 and outer.y1 >= inner.y1
+
+
+def covered(boxes: list[Region], target: Region) -> bool:
+    return any(contains(b, target) for b in boxes)
+
+
+def test_motion_estimated_from_faces_that_agree() -> None:
+    pairs = [(true_box(x, y, 0, 4.0, 1.01), true_box(x, y, 6, 4.0, 1.01)) for x, y in FACES]
+    m = estimate_motion(pairs)
+    assert m is not None
+    assert m.s == pytest.approx(1.01**6, rel=1e-3)
+    assert m.dx == pytest.approx(24.0, abs=0.5)
+    assert m.dy == pytest.approx(0.0, abs=0.5)
+
+
+def test_motion_matched_without_knowing_which_face_is_which() -> None:
+    a = [true_box(x, y, 0, 7.0, 1.01) for x, y in FACES]
+    b = [true_box(x, y, 6, 7.0, 1.01) for x, y in reversed(FACES)] + [Region(600, 400, 630, 430)]  # and a stranger
+    m = match_motion(a, b)
+    assert m is not None
+    assert m.dx == pytest.approx(42.0, abs=1.0)
+    assert m.s == pytest.approx(1.01**6, rel=1e-3)
+
+
+def test_no_motion_from_too_few_or_disagreeing_faces() -> None:
+    two = [(true_box(x, y, 0, 4.0, 1.0), true_box(x, y, 6, 4.0, 1.0)) for x, y in FACES[:2]]
+    assert estimate_motion(two) is None
+    # people walking in different directions: no camera motion explains them
+    scattered = [(Region(x, y, x + SIDE, y + SIDE), Region(x + d, y - d, x + d + SIDE, y - d + SIDE)) for (x, y), d in zip(FACES, (60.0, -80.0, 40.0, -20.0))]
+    assert estimate_motion(scattered) is None
+
+
+def test_held_boxes_follow_a_panning_zooming_camera() -> None:
+    pan, zoom, n = 5.0, 1.005, 40
+    dets = detections(list(range(0, n, 6)), pan, zoom)
+    # the first face turns away after frame 12: only the others show where the camera went
+    for f in range(18, n, 6):
+        dets[f] = dets[f][1:]
+    s = TrackSettings(hold=25, pad=3)
+    path = camera_path(dets, n, set(), s)
+    # the camera moves each face more than its own width between analysed frames: only the
+    # camera's motion links them
+    tracks = link(dets, set(), s, path)
+    assert len(tracks) == len(FACES)
+    assert len(link(dets, set(), s)) > len(FACES)
+    boxes = render_boxes(tracks, n, set(), s, path)
+    for f in range(12 + s.hold + 1):
+        for x, y in FACES[:1] if f > 12 else FACES:
+            assert covered(boxes[f], true_box(x, y, f, pan, zoom)), f"face at {x},{y} uncovered on frame {f}"
+    # without the camera's motion the held boxes stay behind: the same face is lost
+    still = render_boxes(tracks, n, set(), s)
+    assert not all(covered(still[30], true_box(x, y, 30, pan, zoom)) for x, y in FACES)
+
+
+def test_hold_depends_on_evidence_and_stops_at_cuts() -> None:
+    s = TrackSettings(hold=20, pad=3)
+    once = {10: [Region(50, 50, 80, 80, 0.9, "t")]}
+    boxes = render_boxes(link(once, set(), s), 60, set(), s)
+    assert set(boxes) == set(range(7, 14))  # 3 frames each side of a single sighting
+    twice = {10: [Region(50, 50, 80, 80, 0.9, "t")], 16: [Region(50, 50, 80, 80, 0.9, "t")]}
+    boxes = render_boxes(link(twice, set(), s), 60, set(), s)
+    assert set(boxes) == set(range(37))  # held 20 frames beyond, clipped at the start
+    boxes = render_boxes(link(twice, {25}, s), 60, {25}, s)
+    assert max(boxes) == 24  # nothing dragged across the cut at frame 25
+
+
+def test_rendered_box_never_smaller_than_its_detection() -> None:
+    rng = np.random.default_rng(1)
+    dets = {f: [Region(100 + rng.uniform(-8, 8), 100, 140 + rng.uniform(-8, 8), 150, 0.9, "t")] for f in range(0, 30, 3)}
+    boxes = render_boxes(link(dets, set()), 30, set())
+    for f, (d,) in dets.items():
+        assert covered(boxes[f], d)
+
+
+@pytest.mark.parametrize("color", [(0, 0, 0), (255, 255, 255), (200, 30, 60)])
+def test_solid_fill_in_yuv_planes_decodes_to_the_colour(color: tuple[int, int, int]) -> None:
+    yy, xx = np.mgrid[0:96, 0:128]
+    rgb = np.stack([xx * 2, yy * 2, 255 - xx], -1).astype(np.uint8)  # smooth: survives 4:2:0
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    planes = fill_yuv420(frame.to_ndarray(format="yuv420p"), [Region(17, 9, 61, 50)], MaskStyle("solid", color, 2))
+    out = av.VideoFrame.from_ndarray(planes, format="yuv420p").to_ndarray(format="rgb24").astype(int)
+    inside = out[9:50, 17:61]
+    assert np.abs(inside - np.array(color)).max() <= 6
+    # outside the (even-aligned) box the picture is what it was, up to the YUV round trip
+    assert np.abs(out[60:, 70:] - rgb[60:, 70:].astype(int)).mean() < 4
