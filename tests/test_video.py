@@ -168,6 +168,42 @@ def test_rotation_applied_to_pixels(astronaut: np.ndarray, tmp_path: Path) -> No
         assert covered(rgb, face_box(i)) > 0.97
 
 
+def test_non_square_pixels_kept_and_faces_found_in_their_true_shape(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """Anamorphic video (DV, HDV): stored pixels are half as wide as tall here, so the stored
+    face is squeezed to half its width. The detector sees frames stretched back to the true
+    shape; the output keeps the pixel aspect (players show it unsqueezed) and the face masked."""
+    head = np.asarray(Image.fromarray(astronaut[40:260, 120:340]).resize((HEAD // 2, HEAD)))
+    src = tmp_path / "anamorphic.mp4"
+    out = av.open(str(src), "w")
+    v = out.add_stream("libx264", rate=10)
+    v.width, v.height, v.pix_fmt = W // 2, H, "yuv420p"
+    v.codec_context.sample_aspect_ratio = Fraction(2, 1)
+    for i in range(6):
+        canvas = np.full((H, W // 2, 3), 70, np.uint8)
+        canvas[60 : 60 + HEAD, 20 + 4 * i : 20 + 4 * i + HEAD // 2] = head
+        f = av.VideoFrame.from_ndarray(canvas, format="rgb24")
+        f.pts, f.time_base = i, Fraction(1, 10)
+        for pk in v.encode(f):
+            out.mux(pk)
+    for pk in v.encode():
+        out.mux(pk)
+    out.close()
+    from unseen.formats.video import iter_frames, probe_video
+
+    assert probe_video(src).sample_aspect == 2
+    assert next(iter(iter_frames(src))).scaled_rgb(1.0, sample_aspect=2.0).shape == (H, W, 3)
+    [res] = unseen.clean([src])
+    assert res.status == "ok", res.error
+    with av.open(res.output) as c:
+        assert c.streams.video[0].sample_aspect_ratio == Fraction(2, 1)
+    frames, _, _ = read_frames(Path(res.output))
+    k = HEAD / 220
+    fx0, fy0, fx1, fy1 = FACE_BOX
+    for i, rgb in enumerate(frames):
+        box = (int(20 + 4 * i + (fx0 - 120) * k / 2), int(60 + (fy0 - 40) * k), int(20 + 4 * i + (fx1 - 120) * k / 2), int(60 + (fy1 - 40) * k))
+        assert covered(rgb, box) > 0.97, i
+
+
 def test_video_bad_inputs(clip, astronaut: np.ndarray, tmp_path: Path) -> None:
     src, _ = clip
     raw = src.read_bytes()

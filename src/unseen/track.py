@@ -174,10 +174,14 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
         free = list(detections[f])
         used_d: set[int] = set()
         if active and free:
-            last = [t.boxes[t.last] if path is None else path[f].after(path[t.last].inverse()).apply(t.boxes[t.last]) for t in active]
-            ious = iou_matrix(
-                np.array([[r.x0, r.y0, r.x1, r.y1] for r in last], dtype=np.float32),
-                np.array([[r.x0, r.y0, r.x1, r.y1] for r in free], dtype=np.float32),
+            last = [t.boxes[t.last] for t in active]
+            # where the camera took the last box, or where it was: the better of the two, so a
+            # wrong camera estimate never links worse than none
+            moved = last if path is None else [path[f].after(path[t.last].inverse()).apply(r) for t, r in zip(active, last)]
+            new = np.array([[r.x0, r.y0, r.x1, r.y1] for r in free], dtype=np.float32)
+            ious = np.maximum(
+                iou_matrix(np.array([[r.x0, r.y0, r.x1, r.y1] for r in last], dtype=np.float32), new),
+                iou_matrix(np.array([[r.x0, r.y0, r.x1, r.y1] for r in moved], dtype=np.float32), new),
             )
             used_t: set[int] = set()
             for flat in np.argsort(-ious, axis=None, kind="stable"):
@@ -187,7 +191,7 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
                     break
                 if i in used_t or j in used_d:
                     continue
-                if score >= s.iou or _centre_close(last[i], free[j]):
+                if score >= s.iou or _centre_close(last[i], free[j]) or _centre_close(moved[i], free[j]):
                     active[i].boxes[f] = free[j]
                     used_t.add(i)
                     used_d.add(j)
@@ -213,6 +217,11 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
         """Box ``r`` seen on frame ``f``, where the camera has taken it by frame ``m``."""
         return path[m].after(path[f].inverse()).apply(r)
 
+    def both(r: Region, f: int, m: int) -> list[Region]:
+        """Where the camera took it, and where it was (recall first: an estimate can be wrong)."""
+        moved = carried(r, f, m)
+        return [moved] if moved == r else [moved, r]
+
     for t in tracks:
         keys = sorted(t.boxes)
         for idx, f in enumerate(keys):
@@ -228,13 +237,15 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
                 for m in range(f + 1, g):
                     a, b = carried(t.boxes[f], f, m), carried(t.boxes[g], g, m)
                     out.setdefault(m, []).append(_grow(_lerp(a, b, (m - f) / (g - f)), s.grow))
+                    if path[m] != path[f] or path[m] != path[g]:
+                        out[m].append(_grow(_lerp(t.boxes[f], t.boxes[g], (m - f) / (g - f)), s.grow))
         reach = s.hold if len(keys) > 1 else s.pad
         lo, hi = shot_of(t.first)
         for m in range(max(lo, t.first - reach), t.first):
             k = min(s.max_grow, s.grow + s.grow_per_frame * (t.first - m))
-            out.setdefault(m, []).append(_grow(carried(t.boxes[t.first], t.first, m), k))
+            out.setdefault(m, []).extend(_grow(r, k) for r in both(t.boxes[t.first], t.first, m))
         lo, hi = shot_of(t.last)
         for m in range(t.last + 1, min(hi, t.last + reach + 1)):
             k = min(s.max_grow, s.grow + s.grow_per_frame * (m - t.last))
-            out.setdefault(m, []).append(_grow(carried(t.boxes[t.last], t.last, m), k))
+            out.setdefault(m, []).extend(_grow(r, k) for r in both(t.boxes[t.last], t.last, m))
     return out

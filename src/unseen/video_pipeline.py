@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import CorruptInput, OutputError, VerificationFailed
-from .formats.video import VideoInfo, frame_rotation, open_container, probe_video, upright, _is_cover_art
+from .formats.video import VideoInfo, _is_cover_art, _sample_aspect, frame_rotation, open_container, probe_video, upright
 from .mask import MaskStyle, apply, coverage, mask_boxes
 from .model import CleanResult, Region, Verification
 from .output import output_path, publish, staged
@@ -82,7 +82,8 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
     pts: list[int | None] = []
     prev = None
     n = 0
-    key_scale, mid_scale = detection_scales(info.width, info.height)
+    aspect = float(info.upright_aspect)
+    key_scale, mid_scale = detection_scales(round(info.width * aspect), info.height)
     half = vopts.detect_every // 2
     for fr in iter_frames(path):
         i = fr.index
@@ -93,7 +94,7 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
         prev = th
         scale = key_scale if i % vopts.detect_every == 0 or i in cuts else mid_scale if half and i % vopts.detect_every == half else 0.0
         if scale:
-            small = fr.scaled_rgb(scale)
+            small = fr.scaled_rgb(scale, sample_aspect=float(info.sample_aspect))
             sh, sw = small.shape[:2]
             dets[i] = [r.scaled(info.width / sw, info.height / sh) for r in finder.find(small, [1.0])]
         n = i + 1
@@ -144,6 +145,8 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
             v_out = out.add_stream("libx264", rate=rate)
             v_out.width, v_out.height = info.width - info.width % 2, info.height - info.height % 2
             v_out.pix_fmt = "yuv420p"
+            if info.upright_aspect != 1:  # non-square pixels: keep the picture's shape
+                v_out.codec_context.sample_aspect_ratio = info.upright_aspect
             v_out.time_base = v_in.time_base
             v_out.codec_context.time_base = v_in.time_base
             v_out.codec_context.options = {"crf": str(vopts.crf), "preset": vopts.preset}
@@ -222,6 +225,8 @@ def verify_video(path: Path, info: VideoInfo, pts_in: list[int | None], masks: d
         if chapters:
             problems.append("chapters in output")
         v = c.streams.video[0]
+        if _sample_aspect(v) != info.upright_aspect:
+            problems.append(f"output pixel aspect {_sample_aspect(v)}, expected {info.upright_aspect}")
         n_in = len(pts_in)
         ends = sorted(tracks_ends)
         if len(ends) > n_in // 6:  # crowded footage: every analysed frame is some track's end; thin them

@@ -27,6 +27,13 @@ class VideoInfo:
     stream_kinds: list[str] = field(default_factory=list)  # e.g. video, audio, data, subtitle, attachment
     stream_tags: list[dict[str, str]] = field(default_factory=list)
     chapters: int = 0
+    # width of a stored pixel over its height (anamorphic DV, HDV, DVD); 1 for most video
+    sample_aspect: Fraction = Fraction(1)
+
+    @property
+    def upright_aspect(self) -> Fraction:
+        """The pixel aspect of the upright picture (a quarter turn swaps it)."""
+        return 1 / self.sample_aspect if self.rotation % 180 else self.sample_aspect
 
 
 def _err(e: BaseException) -> str:
@@ -74,7 +81,13 @@ def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
             stream_kinds=[("cover-art" if _is_cover_art(s) else s.type) for s in c.streams],
             stream_tags=[{k: str(val) for k, val in s.metadata.items()} for s in c.streams],
             chapters=len(getattr(c, "chapters", lambda: [])()) if callable(getattr(c, "chapters", None)) else 0,
+            sample_aspect=_sample_aspect(v),
         )
+
+
+def _sample_aspect(stream) -> Fraction:  # type: ignore[no-untyped-def]
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    return Fraction(sar) if sar and 0.1 < float(sar) < 10 else Fraction(1)
 
 
 def _is_cover_art(stream) -> bool:  # type: ignore[no-untyped-def]
@@ -135,11 +148,12 @@ class DecodedFrame:
             self._rgb = upright(self._frame, frame_rotation(self._frame))
         return self._rgb
 
-    def scaled_rgb(self, scale: float, multiple: int = 32) -> np.ndarray:
+    def scaled_rgb(self, scale: float, multiple: int = 32, sample_aspect: float = 1.0) -> np.ndarray:
         """Upright RGB resized by about ``scale`` by FFmpeg (several times faster than Pillow on
-        full frames), each side rounded to ``multiple`` (the detector's stride)."""
+        full frames), each side rounded to ``multiple`` (the detector's stride); stored width
+        also stretched by ``sample_aspect`` so non-square pixels show faces in their true shape."""
         f = self._frame
-        w = max(multiple, round(f.width * scale / multiple) * multiple)
+        w = max(multiple, round(f.width * scale * sample_aspect / multiple) * multiple)
         h = max(multiple, round(f.height * scale / multiple) * multiple)
         rgb = f.to_ndarray(width=w, height=h, format="rgb24", interpolation="BILINEAR")
         rotation = frame_rotation(f)
