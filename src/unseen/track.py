@@ -4,8 +4,8 @@ Only boxes are kept (never pixels), so memory does not grow with the video's len
 resolution. A scene cut ends every track: a mask is never dragged into the next shot.
 
 Boxes outside the frames a face was detected on follow the camera: the motion between analysed
-frames (scale and shift) is estimated from the faces tracked on both, so a crowd filmed by a
-panning, zooming camera stays covered between and beyond detections.
+frames (scale and shift) is estimated from the faces found on both (match_motion), so a crowd
+filmed by a panning, zooming camera stays covered between and beyond detections.
 """
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ class TrackSettings:
     iou: float = 0.15  # association threshold between a track's last box and a new detection
     max_gap: int = 12  # frames a track may go undetected and still be bridged
     pad: int = 6  # frames masked before and after a track seen on one analysed frame only
-    hold: int = 50  # the same for a track seen on two or more (about 2 s at 25 fps)
+    hold: int = 50  # the same for a track seen on two or more (the video pipeline sets 3 s)
     grow: float = 0.10  # extra margin on bridged and held boxes (motion we did not see)
     grow_per_frame: float = 0.01  # and more the further a held box is from its detection
     max_grow: float = 0.5
     smooth: int = 2  # detections on each side averaged for a steadier box
-    min_pairs: int = 3  # faces tracked on two analysed frames needed to trust a camera motion
+    min_pairs: int = 3  # faces agreeing between two analysed frames needed to trust a camera motion
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import CorruptInput, OutputError, VerificationFailed
-from .formats.video import VideoInfo, _is_cover_art, _sample_aspect, frame_rotation, open_container, probe_video, upright
+from .formats.video import VideoInfo, _is_cover_art, frame_rotation, open_container, probe_video, sample_aspect, upright
 from .mask import MaskStyle, apply, coverage, mask_boxes
 from .model import CleanResult, Region, Verification
 from .output import output_path, publish, staged
@@ -195,7 +195,7 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
             out.close()
 
 
-def verify_video(path: Path, info: VideoInfo, pts_in: list[int | None], masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, faces: bool, tracks_ends: set[int], skip_faces: set[int] = frozenset()) -> tuple[list[str], dict[int, list[Region]], set[int]]:  # type: ignore[assignment]
+def verify_video(path: Path, info: VideoInfo, pts_in: list[int | None], masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, faces: bool, tracks_ends: set[int], skip_faces: frozenset[int] | set[int] = frozenset()) -> tuple[list[str], dict[int, list[Region]], set[int]]:
     """Read the output back: streams and tags exactly as meant, same frames and timestamps,
     masks present on sampled frames, and no face the second detector sees outside them
     (except on ``skip_faces``, frames already passed with the same masks). Returns the
@@ -225,8 +225,8 @@ def verify_video(path: Path, info: VideoInfo, pts_in: list[int | None], masks: d
         if chapters:
             problems.append("chapters in output")
         v = c.streams.video[0]
-        if _sample_aspect(v) != info.upright_aspect:
-            problems.append(f"output pixel aspect {_sample_aspect(v)}, expected {info.upright_aspect}")
+        if sample_aspect(v) != info.upright_aspect:
+            problems.append(f"output pixel aspect {sample_aspect(v)}, expected {info.upright_aspect}")
         n_in = len(pts_in)
         ends = sorted(tracks_ends)
         if len(ends) > n_in // 6:  # crowded footage: every analysed frame is some track's end; thin them

@@ -81,11 +81,12 @@ def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
             stream_kinds=[("cover-art" if _is_cover_art(s) else s.type) for s in c.streams],
             stream_tags=[{k: str(val) for k, val in s.metadata.items()} for s in c.streams],
             chapters=len(getattr(c, "chapters", lambda: [])()) if callable(getattr(c, "chapters", None)) else 0,
-            sample_aspect=_sample_aspect(v),
+            sample_aspect=sample_aspect(v),
         )
 
 
-def _sample_aspect(stream) -> Fraction:  # type: ignore[no-untyped-def]
+def sample_aspect(stream) -> Fraction:  # type: ignore[no-untyped-def]
+    """A stream's stored-pixel width over height; 1 when unset or absurd."""
     sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
     return Fraction(sar) if sar and 0.1 < float(sar) < 10 else Fraction(1)
 
