@@ -250,3 +250,41 @@ def test_video_sound_muted_or_disguised(clip, tmp_path: Path, voice: str) -> Non
         assert np.abs(sound).max() < 1e-4
     else:
         assert np.abs(sound).max() > 0.01 and any("not removal" in w for w in res.warnings)
+
+
+def test_missing_masks_fail_closed(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A render that forgets to draw the masks is caught by the read-back: no output."""
+    import unseen.video_pipeline as vp
+
+    monkeypatch.setattr(vp, "fill_yuv420", lambda planes, regions, style: planes)
+    src, _ = clip
+    [res] = unseen.clean([src], tmp_path)
+    assert res.status == "error"
+    assert "mask not present in frame" in res.error
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_file_must_hold_the_checked_packets(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frame check decodes the encoder's packets; the released file must hold exactly
+    those. A packet that reaches the file unchecked fails verification."""
+    import unseen.video_pipeline as vp
+
+    real_render = vp.render
+
+    def render_skipping_one(*args, **kwargs):  # type: ignore[no-untyped-def]
+        feed = args[9]
+        seen = []
+
+        def feed_but_one(data, *rest):  # type: ignore[no-untyped-def]
+            seen.append(1)
+            if len(seen) != 5:
+                feed(data, *rest)
+
+        return real_render(*args[:9], feed_but_one, **kwargs)
+
+    monkeypatch.setattr(vp, "render", render_skipping_one)
+    src, _ = clip
+    [res] = unseen.clean([src], tmp_path)
+    assert res.status == "error"
+    assert "differ from the checked stream" in res.error or "frames, input" in res.error
+    assert list(tmp_path.iterdir()) == []

@@ -9,29 +9,23 @@ import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from .errors import CorruptInput, OutputError, VerificationFailed
-from .formats.video import VideoInfo, _is_cover_art, frame_rotation, open_container, probe_video, sample_aspect, upright
-from .mask import MaskStyle, apply, coverage, mask_boxes
+from .formats.video import VideoInfo, _is_cover_art, frame_rotation, open_container, probe_video, upright
+from .mask import MaskStyle, apply, mask_boxes
 from .model import CleanResult, Region, Verification
 from .output import output_path, publish, staged
 from .track import TrackSettings, camera_path, link, render_boxes
+from .video_verify import FrameCheck, check_file, sampled_frames
 
 VIDEO_GRID = 16  # H.264 macroblocks
 MAX_ROUNDS = 5
-# The checker's threshold on video: 0.5 (its still-image setting) fires on hands and stage
-# lights in crowded footage, every round adding boxes that create new edges; 0.6 keeps real
-# faces (BlazeFace scores frontal faces above 0.8) and converges.
-VIDEO_CHECK_THRESHOLD = 0.6
 AUDIO_WARNING = "the audio track is kept: voices identify people; drop it (the default) unless everyone heard has agreed"
 AUDIO_NOTICE = "audio dropped (use --audio keep to keep it, re-encoded)"
 CUT_THRESHOLD = 38.0  # mean absolute difference of 32x18 grey thumbnails that marks a new shot
-_ALLOWED_CONTAINER_TAGS = {"major_brand", "minor_version", "compatible_brands"}
-_ALLOWED_STREAM_TAGS = {"language", "handler_name", "vendor_id"}
-_GENERIC_HANDLERS = {"VideoHandler", "SoundHandler", ""}
 
 
 @dataclass
@@ -47,6 +41,8 @@ class VideoOptions:
     # On the synthetic clips this exposes fewer faces than searching one frame in three,
     # mirrored, with short padding (bench/video_protect.py), at a quarter of the cost.
     detect_every: int = 6
+    # mid frames at 1280 px: 960 px exposed 39% more face-frames on the synthetic clips
+    mid_side: int = 1280
     sample_every: int = 12  # verification samples one frame in this many, plus track ends
     hold_seconds: float = 3.0  # a face seen on two analysed frames stays masked this long beyond
     pad_seconds: float = 0.5  # a face seen once, this long
@@ -65,11 +61,11 @@ def _video_finder():  # type: ignore[no-untyped-def]
 _VIDEO_FINDER = None
 
 
-def detection_scales(width: int, height: int) -> tuple[float, float]:
-    """(key, mid) frame scales: key frames bring the picture to about 1920 px (small faces,
-    upscaled up to 1.5x, never downscaled); mid frames run at about 1280 px."""
+def detection_scales(width: int, height: int, key_side: int = 1920, mid_side: int = 1280) -> tuple[float, float]:
+    """(key, mid) frame scales: key frames bring the picture to about ``key_side`` px (small
+    faces; upscaled up to 1.5x, never downscaled); mid frames run at about ``mid_side`` px."""
     long_side = max(width, height)
-    return max(1.0, min(1.5, 1920 / long_side)), min(1.0, 1280 / long_side)
+    return max(1.0, min(1.5, key_side / long_side)), min(1.0, mid_side / long_side)
 
 
 def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> tuple[dict[int, list[Region]], set[int], list[int | None], int]:
@@ -80,21 +76,26 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
     dets: dict[int, list[Region]] = {}
     cuts: set[int] = set()
     pts: list[int | None] = []
-    prev = None
-    n = 0
     aspect = float(info.upright_aspect)
-    key_scale, mid_scale = detection_scales(round(info.width * aspect), info.height)
+    key_scale, mid_scale = detection_scales(round(info.width * aspect), info.height, mid_side=vopts.mid_side)
     half = vopts.detect_every // 2
-    for fr in iter_frames(path):
-        i = fr.index
-        pts.append(fr.pts)
-        th = fr.thumbnail()
-        if prev is not None and float(np.abs(th - prev).mean()) > CUT_THRESHOLD:
-            cuts.add(i)
-        prev = th
-        scale = key_scale if i % vopts.detect_every == 0 or i in cuts else mid_scale if half and i % vopts.detect_every == half else 0.0
-        if scale:
-            small = fr.scaled_rgb(scale, sample_aspect=float(info.sample_aspect))
+
+    def frames() -> Iterator[tuple[int, int | None, np.ndarray | None]]:
+        """(index, pts, picture at the detector's scale or None): cuts found on the way."""
+        prev = None
+        for fr in iter_frames(path):
+            i = fr.index
+            th = fr.thumbnail()
+            if prev is not None and float(np.abs(th - prev).mean()) > CUT_THRESHOLD:
+                cuts.add(i)
+            prev = th
+            scale = key_scale if i % vopts.detect_every == 0 or i in cuts else mid_scale if half and i % vopts.detect_every == half else 0.0
+            yield i, fr.pts, fr.scaled_rgb(scale, sample_aspect=float(info.sample_aspect)) if scale else None
+
+    n = 0
+    for i, frame_pts, small in frames():
+        pts.append(frame_pts)
+        if small is not None:
             sh, sw = small.shape[:2]
             dets[i] = [r.scaled(info.width / sw, info.height / sh) for r in finder.find(small, [1.0])]
         n = i + 1
@@ -129,9 +130,11 @@ def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle) -> 
     return planes
 
 
-def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "tuple[np.ndarray, int] | None" = None, progress: Callable[[int], None] | None = None) -> None:
+def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "tuple[np.ndarray, int] | None" = None, progress: Callable[[int], None] | None = None, on_packet: "Callable[..., None] | None" = None) -> bytes | None:
     """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4; ``sound``
-    (samples, rate), already muted or disguised, becomes an AAC track."""
+    (samples, rate), already muted or disguised, becomes an AAC track. Every video packet is
+    handed to ``on_packet`` (payload, pts, dts, time base, decoder setup) before it is muxed.
+    Returns the encoder's decoder setup (SPS/PPS) as written to the file."""
     import av
 
     rng = np.random.default_rng(seed)
@@ -153,6 +156,11 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
             v_out.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
             # drop x264's SEI (encoder name, version and settings) from the bitstream
             bsf = av.bitstream.BitStreamFilterContext("filter_units=remove_types=6", v_out)
+
+            def mux_video(fp) -> None:  # type: ignore[no-untyped-def]
+                if on_packet is not None:  # before muxing: the muxer takes the packet's data
+                    on_packet(bytes(fp), fp.pts, fp.dts, fp.time_base, v_out.codec_context.extradata)
+                out.mux(fp)
             a_out = None
             if sound is not None:
                 layout = "stereo" if sound[0].shape[0] == 2 else "mono"
@@ -170,7 +178,7 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                 nf.time_base = frame.time_base or v_in.time_base
                 for pk in v_out.encode(nf):
                     for fp in bsf.filter(pk):
-                        out.mux(fp)
+                        mux_video(fp)
                 i += 1
                 if progress:
                     progress(1)
@@ -183,90 +191,18 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                         out.mux(pk)
             for pk in v_out.encode():
                 for fp in bsf.filter(pk):
-                    out.mux(fp)
+                    mux_video(fp)
             for fp in bsf.filter(None):
-                out.mux(fp)
+                mux_video(fp)
             if a_out is not None:
                 for pk in a_out.encode():
                     out.mux(pk)
+            extradata = v_out.codec_context.extradata
         except av.error.FFmpegError as e:
             raise CorruptInput(f"video decoding or encoding failed: {' '.join(str(e).split())}") from None
         finally:
             out.close()
-
-
-def verify_video(path: Path, info: VideoInfo, pts_in: list[int | None], masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, faces: bool, tracks_ends: set[int], skip_faces: frozenset[int] | set[int] = frozenset()) -> tuple[list[str], dict[int, list[Region]], set[int]]:
-    """Read the output back: streams and tags exactly as meant, same frames and timestamps,
-    masks present on sampled frames, and no face the second detector sees outside them
-    (except on ``skip_faces``, frames already passed with the same masks). Returns the
-    problems, the unmasked faces per frame, and the frames the face check ran on."""
-    problems: list[str] = []
-    unmasked: dict[int, list[Region]] = {}
-    seen: set[int] = set()
-    raw = path.read_bytes()
-    for needle in (b"x264 - core", b"Lavf", b"Lavc", b"libx264"):
-        if needle in raw:
-            problems.append(f"encoder string {needle.decode()!r} in output")
-    want = {"video"} | ({"audio"} if vopts.audio == "keep" else set())
-    with open_container(path) as c:
-        kinds = [s.type for s in c.streams]
-        if sorted(kinds) != sorted(want):
-            problems.append(f"output streams {kinds}, expected {sorted(want)}")
-        extra = {k for k in c.metadata if k not in _ALLOWED_CONTAINER_TAGS}
-        if extra:
-            problems.append(f"container tags in output: {sorted(extra)}")
-        for s in c.streams:
-            bad = {k for k in s.metadata if k not in _ALLOWED_STREAM_TAGS}
-            if s.metadata.get("handler_name", "") not in _GENERIC_HANDLERS:
-                bad.add("handler_name")
-            if bad:
-                problems.append(f"stream tags in output: {sorted(bad)}")
-        chapters = c.chapters() if callable(getattr(c, "chapters", None)) else []
-        if chapters:
-            problems.append("chapters in output")
-        v = c.streams.video[0]
-        if sample_aspect(v) != info.upright_aspect:
-            problems.append(f"output pixel aspect {sample_aspect(v)}, expected {info.upright_aspect}")
-        n_in = len(pts_in)
-        ends = sorted(tracks_ends)
-        if len(ends) > n_in // 6:  # crowded footage: every analysed frame is some track's end; thin them
-            ends = ends[:: max(1, -(-len(ends) // max(1, n_in // 6)))]
-        sample = set(range(0, n_in, max(1, vopts.sample_every))) | {0, n_in - 1} | set(ends)
-        checker = None
-        if faces:
-            from .detect import face_checker
-
-            checker = face_checker()
-        pts_out: list[int | None] = []
-        for i, frame in enumerate(c.decode(v)):
-            pts_out.append(frame.pts)
-            if i not in sample:
-                continue
-            rgb = frame.to_ndarray(format="rgb24")
-            h, w = rgb.shape[:2]
-            if style.fill == "solid" and masks.get(i):
-                # share of mask-coloured pixels in every box at once, from a summed-area table
-                near = (np.abs(rgb.astype(np.int16) - np.array(style.color, dtype=np.int16)) <= 40).all(-1)
-                table = np.pad(near.cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32), ((1, 0), (1, 0)))
-                for x0, y0, x1, y1 in mask_boxes(masks[i], w, h, style.grid):
-                    inside = table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0]
-                    if inside < 0.97 * (x1 - x0) * (y1 - y0):
-                        problems.append(f"mask not present in frame {i} at ({x0},{y0})")
-            if checker is not None and i not in skip_faces:
-                seen.add(i)
-                cov = coverage(masks.get(i, []), w, h, style.grid)
-                for r in checker.find(rgb):
-                    if r.score < VIDEO_CHECK_THRESHOLD:
-                        continue
-                    bx0, by0, bx1, by1 = r.pixel_box(w, h)
-                    if bx1 > bx0 and by1 > by0 and cov[by0:by1, bx0:bx1].mean() < 0.8:
-                        unmasked.setdefault(i, []).append(Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source))
-    tb_ok = len(pts_out) == len(pts_in)
-    if not tb_ok:
-        problems.append(f"output has {len(pts_out)} frames, input {len(pts_in)}")
-    elif any(a is not None and a != b for a, b in zip(pts_in, pts_out)):
-        problems.append("output timestamps differ from the input's")
-    return problems, unmasked, seen
+    return extradata
 
 
 def _bar(enabled: bool, total: int | None, desc: str):  # type: ignore[no-untyped-def]
@@ -349,14 +285,22 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
                     masks.setdefault(f, []).extend(manual)
             ends = {t.first for t in tracks} | {t.last for t in tracks}
             bar = _bar(opts.progress, n, f"render {src.name}" + (f" (round {rounds})" if rounds > 1 else ""))
-            render(src, tmp, info, masks, style, vopts, seed, sound, bar.update if bar else None)
-            if bar:
-                bar.close()
             # a later round re-checks faces only where the masks changed (x264 is deterministic)
             skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
-            problems, unmasked, seen = verify_video(tmp, info, pts, masks, style, vopts, opts.faces, ends, skip)
+            check = FrameCheck(masks, style, sampled_frames(n, vopts.sample_every, ends), opts.faces, skip)
+            try:
+                extradata = render(src, tmp, info, masks, style, vopts, seed, sound, bar.update if bar else None, check.feed)
+            except BaseException:
+                check.abort()
+                raise
+            finally:
+                if bar:
+                    bar.close()
+            check.finish()
+            problems = check.problems + check_file(tmp, info, pts, vopts.audio == "keep", check, extradata)
             if problems:
                 raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
+            unmasked, seen = check.unmasked, check.seen
             checked.update({f: list(masks.get(f, [])) for f in seen if f not in unmasked})
             if not unmasked:
                 break

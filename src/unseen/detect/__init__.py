@@ -123,22 +123,26 @@ class FaceChecker:
     def find(self, rgb: np.ndarray) -> Detections:
         rgb = np.ascontiguousarray(rgb[..., :3])
         h, w = rgb.shape[:2]
-        found = self.full.detect_square(rgb, self.threshold) + self.short.detect_square(rgb, self.threshold)
         # tiles of about 4x the model input catch faces too small for the whole-image pass; the
         # image is shrunk once so that each tile is exactly the model's input (no per-tile resize)
         side = max(192 * 2, min(h, w) // 2)
+        small = rgb
         if max(h, w) > side:
             from .runtime import resize_rgb
 
-            size = self.full.size
-            k = size / side
+            k = self.full.size / side
             small = resize_rgb(rgb, max(1, round(w * k)), max(1, round(h * k)))
-            sh, sw = small.shape[:2]
+        sh, sw = small.shape[:2]
+        back = (w / sw, h / sh)
+        # the whole-image passes start from the shrunken copy too (it is larger than their input)
+        found = (self.full.detect_square(small, self.threshold) + self.short.detect_square(small, self.threshold)).map(lambda r: r.scaled(*back))
+        if small is not rgb:
+            size = self.full.size
             step = size * 3 // 4
             for y in range(0, max(1, sh - size // 4), step):
                 for x in range(0, max(1, sw - size // 4), step):
                     tile = small[y : y + size, x : x + size]
-                    found = found + self.full.detect_square(tile, self.threshold).map(lambda r: r.shifted(x, y).scaled(w / sw, h / sh))
+                    found = found + self.full.detect_square(tile, self.threshold).map(lambda r: r.shifted(x, y).scaled(*back))
         return _nms(Detections(r.clipped(w, h) for r in found if r.area > 0))
 
 

@@ -1,10 +1,10 @@
-"""CenterFace adapter (ONNX Runtime): the main detector, an anchor-free heatmap model."""
+"""CenterFace adapter (OpenVINO or ONNX Runtime): the main detector, an anchor-free heatmap model."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..model import Detections, Region
-from .runtime import cpu_threads, onnx_providers, resize_rgb
+from .runtime import model_runner, resize_rgb
 from .weights import CENTERFACE, load_verified
 
 
@@ -34,31 +34,26 @@ class CenterFace:
     weights = CENTERFACE
 
     def __init__(self) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        opts.intra_op_num_threads = cpu_threads()
-        self.session = ort.InferenceSession(
-            _dynamic_model(load_verified(CENTERFACE)), sess_options=opts, providers=onnx_providers()
-        )
-        self.provider = self.session.get_providers()[0]
+        self.run, self.provider = model_runner(load_verified(CENTERFACE), _dynamic_model)
 
     def detect(self, rgb: np.ndarray, scale: float = 1.0, threshold: float = 0.3) -> Detections:
         """Detect faces in an RGB uint8 image resized by ``scale``; boxes in input coordinates."""
         h, w = rgb.shape[:2]
-        nw = max(32, int(round(w * scale / 32)) * 32)
-        nh = max(32, int(round(h * scale / 32)) * 32)
-        img = resize_rgb(rgb, nw, nh)
-        blob = np.ascontiguousarray(img.transpose(2, 0, 1)[None].astype(np.float32))
-        heat, size, offset, _ = self.session.run(None, {self.session.get_inputs()[0].name: blob})
+        rw, rh = max(1, round(w * scale)), max(1, round(h * scale))
+        img = resize_rgb(rgb, rw, rh)
+        # the network wants sides in multiples of 32: pad with black rather than resample again
+        # (a 1080-line frame runs as 1088 lines, its pixels untouched)
+        blob = np.zeros((1, -(-rh // 32) * 32, -(-rw // 32) * 32, 3), dtype=np.uint8)
+        blob[0, :rh, :rw] = img
+        heat, size, offset, _ = self.run(blob)
         hm = heat[0, 0]
-        # CenterNet-style decoding: one box per heatmap peak (3x3 local maximum)
+        # CenterNet-style decoding: one box per heatmap peak (a 3x3 local maximum above the
+        # threshold); only the few cells above it are compared with their neighbours
+        ys, xs = np.nonzero(hm > threshold)
         padded = np.pad(hm, 1, constant_values=-1.0)
-        peak = np.max(
-            np.stack([padded[dy : dy + hm.shape[0], dx : dx + hm.shape[1]] for dy in range(3) for dx in range(3)]), axis=0
-        )
-        ys, xs = np.nonzero((hm > threshold) & (hm >= peak))
+        neighbours = np.max([padded[ys + dy, xs + dx] for dy in range(3) for dx in range(3)], axis=0) if len(ys) else ys
+        keep = hm[ys, xs] >= neighbours
+        ys, xs = ys[keep], xs[keep]
         if len(ys) == 0:
             return Detections()
         score = heat[0, 0, ys, xs]
@@ -66,7 +61,7 @@ class CenterFace:
         bw = np.exp(size[0, 1, ys, xs]) * 4
         cy = (ys + offset[0, 0, ys, xs] + 0.5) * 4
         cx = (xs + offset[0, 1, ys, xs] + 0.5) * 4
-        sx, sy = w / nw, h / nh
+        sx, sy = w / rw, h / rh
         return Detections(
             Region(
                 float((cx[i] - bw[i] / 2) * sx),
