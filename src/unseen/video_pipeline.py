@@ -93,10 +93,14 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
             yield i, fr.pts, fr.scaled_rgb(scale, sample_aspect=float(info.sample_aspect)) if scale else None
 
     n = 0
+    sizes: set[tuple[int, int]] = set()
     for i, frame_pts, small in frames():
         pts.append(frame_pts)
         if small is not None:
             sh, sw = small.shape[:2]
+            if (sw, sh) not in sizes:  # every analysed frame has one of two sizes: compile for them
+                sizes.add((sw, sh))
+                finder.model.expect(sw, sh)
             dets[i] = [r.scaled(info.width / sw, info.height / sh) for r in finder.find(small, [1.0])]
         n = i + 1
         if progress:

@@ -36,14 +36,23 @@ class CenterFace:
     def __init__(self) -> None:
         self.run, self.provider = model_runner(load_verified(CENTERFACE), _dynamic_model)
 
+    @staticmethod
+    def _input_shape(rw: int, rh: int) -> tuple[int, int, int, int]:
+        # the network wants sides in multiples of 32: pad with black rather than resample again
+        # (a 1080-line frame runs as 1088 lines, its pixels untouched)
+        return (1, -(-rh // 32) * 32, -(-rw // 32) * 32, 3)
+
+    def expect(self, width: int, height: int) -> None:
+        """Many pictures of this size will come (video frames): prepare the runtime for it."""
+        if hasattr(self.run, "expect"):
+            self.run.expect(self._input_shape(width, height))
+
     def detect(self, rgb: np.ndarray, scale: float = 1.0, threshold: float = 0.3) -> Detections:
         """Detect faces in an RGB uint8 image resized by ``scale``; boxes in input coordinates."""
         h, w = rgb.shape[:2]
         rw, rh = max(1, round(w * scale)), max(1, round(h * scale))
         img = resize_rgb(rgb, rw, rh)
-        # the network wants sides in multiples of 32: pad with black rather than resample again
-        # (a 1080-line frame runs as 1088 lines, its pixels untouched)
-        blob = np.zeros((1, -(-rh // 32) * 32, -(-rw // 32) * 32, 3), dtype=np.uint8)
+        blob = np.zeros(self._input_shape(rw, rh), dtype=np.uint8)
         blob[0, :rh, :rw] = img
         heat, size, offset, _ = self.run(blob)
         hm = heat[0, 0]

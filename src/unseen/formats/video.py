@@ -149,14 +149,17 @@ class DecodedFrame:
             self._rgb = upright(self._frame, frame_rotation(self._frame))
         return self._rgb
 
-    def scaled_rgb(self, scale: float, multiple: int = 32, sample_aspect: float = 1.0) -> np.ndarray:
-        """Upright RGB resized by about ``scale`` by FFmpeg (several times faster than Pillow on
-        full frames), each side rounded to ``multiple`` (the detector's stride); stored width
-        also stretched by ``sample_aspect`` so non-square pixels show faces in their true shape."""
+    def scaled_rgb(self, scale: float, sample_aspect: float = 1.0) -> np.ndarray:
+        """Upright RGB resized by ``scale`` by FFmpeg (several times faster than Pillow on full
+        frames; no resampling at all at scale 1); the stored width also stretched by
+        ``sample_aspect`` so non-square pixels show faces in their true shape."""
         f = self._frame
-        w = max(multiple, round(f.width * scale * sample_aspect / multiple) * multiple)
-        h = max(multiple, round(f.height * scale / multiple) * multiple)
-        rgb = f.to_ndarray(width=w, height=h, format="rgb24", interpolation="BILINEAR")
+        w = max(1, round(f.width * scale * sample_aspect))
+        h = max(1, round(f.height * scale))
+        if (w, h) == (f.width, f.height):
+            rgb = f.to_ndarray(format="rgb24")
+        else:
+            rgb = f.to_ndarray(width=w, height=h, format="rgb24", interpolation="BILINEAR")
         rotation = frame_rotation(f)
         if rotation % 90 == 0 and rotation % 360:
             rgb = np.rot90(rgb, k=(rotation % 360) // 90)
