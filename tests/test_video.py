@@ -288,3 +288,25 @@ def test_file_must_hold_the_checked_packets(clip, tmp_path: Path, monkeypatch: p
     assert res.status == "error"
     assert "differ from the checked stream" in res.error or "frames, input" in res.error
     assert list(tmp_path.iterdir()) == []
+
+
+def test_second_detector_covers_a_missed_face_in_the_same_render(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the main detector misses a face, BlazeFace finds it on the masked frames before they
+    are encoded: frames around each checked frame are covered in the first render."""
+    import unseen.video_pipeline as vp
+
+    real_analyse = vp.analyse
+
+    def blind_analyse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        dets, cuts, pts, n = real_analyse(*args, **kwargs)
+        return {f: [] for f in dets}, cuts, pts, n
+
+    monkeypatch.setattr(vp, "analyse", blind_analyse)
+    src, _ = clip
+    [res] = unseen.clean([src], tmp_path)
+    assert res.status == "ok", res.error
+    assert res.verification.rounds == 1
+    assert res.regions and all(r.source.startswith("verify:blazeface") for r in res.regions)
+    frames, _, _ = read_frames(Path(res.output))
+    for i in (0, 12, N - 1):  # sampled frames: checked before encoding, covered
+        assert covered(frames[i], face_box(i)) > 0.97, f"frame {i}"

@@ -6,7 +6,8 @@ scene cuts), the second decodes again, masks and encodes. Memory does not grow w
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterator
@@ -23,6 +24,9 @@ from .video_verify import FrameCheck, check_file, sampled_frames
 
 VIDEO_GRID = 16  # H.264 macroblocks
 MAX_ROUNDS = 5
+# Hysteresis: frames are checked before encoding at a lower score than the read-back uses, so a
+# face near the read-back's threshold is covered in the same render (rounds cost a whole render)
+PRECHECK_THRESHOLD = 0.5
 AUDIO_WARNING = "the audio track is kept: voices identify people; drop it (the default) unless everyone heard has agreed"
 AUDIO_NOTICE = "audio dropped (use --audio keep to keep it, re-encoded)"
 CUT_THRESHOLD = 38.0  # mean absolute difference of 32x18 grey thumbnails that marks a new shot
@@ -134,11 +138,37 @@ def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle) -> 
     return planes
 
 
-def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "tuple[np.ndarray, int] | None" = None, progress: Callable[[int], None] | None = None, on_packet: "Callable[..., None] | None" = None) -> bytes | None:
+@dataclass
+class PreCheck:
+    """The second detector run on masked frames *before* they are encoded, so a face it finds is
+    covered in this render instead of the next: the encoder lags ``pad`` frames behind, and those
+    frames and the next ``pad`` get the face's region too. ``added`` keeps what was found."""
+
+    frames: set[int]
+    pad: int
+    threshold: float = PRECHECK_THRESHOLD
+    added: dict[int, list[Region]] = field(default_factory=dict)
+
+    def look(self, i: int, rgb: np.ndarray, regions: list[Region], grid: int) -> list[Region]:
+        """Heads of the faces seen on frame ``i`` that ``regions`` leave uncovered."""
+        from .detect import face_checker
+        from .model import Detections
+        from .verify import unmasked_faces
+
+        h, w = rgb.shape[:2]
+        seen = Detections(r for r in face_checker().find(rgb) if r.score >= self.threshold)
+        new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(seen, regions, w, h, grid)]
+        if new:
+            self.added.setdefault(i, []).extend(new)
+        return [r.head() for r in new]
+
+
+def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "tuple[np.ndarray, int] | None" = None, progress: Callable[[int], None] | None = None, on_packet: "Callable[..., None] | None" = None, precheck: PreCheck | None = None) -> bytes | None:
     """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4; ``sound``
     (samples, rate), already muted or disguised, becomes an AAC track. Every video packet is
     handed to ``on_packet`` (payload, pts, dts, time base, decoder setup) before it is muxed.
-    Returns the encoder's decoder setup (SPS/PPS) as written to the file."""
+    With ``precheck``, its frames are checked before encoding and what it finds is added to
+    ``masks``. Returns the encoder's decoder setup (SPS/PPS) as written to the file."""
     import av
 
     rng = np.random.default_rng(seed)
@@ -170,22 +200,45 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                 layout = "stereo" if sound[0].shape[0] == 2 else "mono"
                 a_out = out.add_stream("aac", rate=sound[1], layout=layout)
                 a_out.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
-            i = 0
-            for frame in inp.decode(v_in):
+            def masked(i: int, frame) -> tuple[np.ndarray, str]:  # type: ignore[no-untyped-def]
                 if style.fill == "solid" and not frame_rotation(frame) and (frame.width, frame.height) == (v_out.width, v_out.height):
                     # fast path: mask the decoded planes, no round trip through RGB
-                    nf = av.VideoFrame.from_ndarray(fill_yuv420(frame.to_ndarray(format="yuv420p"), masks.get(i, []), style), format="yuv420p")
-                else:
-                    rgb = upright(frame, frame_rotation(frame))[: v_out.height, : v_out.width]
-                    nf = av.VideoFrame.from_ndarray(apply(rgb, masks.get(i, []), style, rng), format="rgb24")
-                nf.pts = frame.pts if frame.pts is not None else i
-                nf.time_base = frame.time_base or v_in.time_base
+                    return fill_yuv420(frame.to_ndarray(format="yuv420p"), masks.get(i, []), style), "yuv420p"
+                rgb = upright(frame, frame_rotation(frame))[: v_out.height, : v_out.width]
+                return apply(rgb, masks.get(i, []), style, rng), "rgb24"
+
+            def remask(pixels: np.ndarray, fmt: str, regions: list[Region]) -> np.ndarray:
+                return fill_yuv420(pixels, regions, style) if fmt == "yuv420p" else apply(pixels, regions, style, rng)
+
+            def encode(item: tuple[int, np.ndarray, str, int | None, Fraction]) -> None:
+                _, pixels, fmt, pts, time_base = item
+                nf = av.VideoFrame.from_ndarray(pixels, format=fmt)
+                nf.pts, nf.time_base = pts, time_base
                 for pk in v_out.encode(nf):
                     for fp in bsf.filter(pk):
                         mux_video(fp)
+
+            lag = precheck.pad if precheck is not None else 0
+            waiting: deque[tuple[int, np.ndarray, str, int | None, Fraction]] = deque()
+            i = 0
+            for frame in inp.decode(v_in):
+                pixels, fmt = masked(i, frame)
+                waiting.append((i, pixels, fmt, frame.pts if frame.pts is not None else i, frame.time_base or v_in.time_base))
+                if precheck is not None and i in precheck.frames:
+                    rgb = pixels if fmt == "rgb24" else av.VideoFrame.from_ndarray(pixels, format=fmt).to_ndarray(format="rgb24")
+                    new = precheck.look(i, rgb, masks.get(i, []), style.grid)
+                    if new:
+                        for f in range(max(0, i - lag), i + lag + 1):
+                            masks.setdefault(f, []).extend(new)
+                        for k, (f, px, fm, pts, tb) in enumerate(waiting):  # not encoded yet
+                            waiting[k] = (f, remask(px, fm, new), fm, pts, tb)
+                while len(waiting) > lag:
+                    encode(waiting.popleft())
                 i += 1
                 if progress:
                     progress(1)
+            while waiting:
+                encode(waiting.popleft())
             if a_out is not None:
                 samples, rate = sound
                 for start in range(0, samples.shape[1], 4096):
@@ -279,6 +332,7 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     seed = secrets.randbits(64)
     rounds = 0
     checked: dict[int, list[Region]] = {}  # masks of the frames the checker already passed
+    added: dict[int, list[Region]] = {}  # faces the second detector found before encoding
     with staged(final) as tmp:
         for rounds in range(1, MAX_ROUNDS + 1):
             path = camera_path(dets, n, cuts, settings)
@@ -291,9 +345,11 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
             bar = _bar(opts.progress, n, f"render {src.name}" + (f" (round {rounds})" if rounds > 1 else ""))
             # a later round re-checks faces only where the masks changed (x264 is deterministic)
             skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
-            check = FrameCheck(masks, style, sampled_frames(n, vopts.sample_every, ends), opts.faces, skip)
+            sample = sampled_frames(n, vopts.sample_every, ends)
+            check = FrameCheck(masks, style, sample, opts.faces, skip)
+            pre = PreCheck(sample - skip, settings.pad) if opts.faces else None
             try:
-                extradata = render(src, tmp, info, masks, style, vopts, seed, sound, bar.update if bar else None, check.feed)
+                extradata = render(src, tmp, info, masks, style, vopts, seed, sound, bar.update if bar else None, check.feed, pre)
             except BaseException:
                 check.abort()
                 raise
@@ -305,6 +361,9 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
             if problems:
                 raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
             unmasked, seen = check.unmasked, check.seen
+            added = pre.added if pre is not None else {}
+            for f, rs in added.items():  # detections from now on (a later round's tracks)
+                dets.setdefault(f, []).extend(rs)
             checked.update({f: list(masks.get(f, [])) for f in seen if f not in unmasked})
             if not unmasked:
                 break
@@ -321,12 +380,14 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
                max(r.x1 for r in t.boxes.values()), max(r.y1 for r in t.boxes.values()),
                max(r.score for r in t.boxes.values()), f"{next(iter(t.boxes.values())).source} frames {t.first}-{t.last}")
         for t in tracks
+    ] + [  # faces the second detector found before encoding in the last round (not yet tracks)
+        Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} frame {f}") for f, rs in sorted(added.items()) for r in rs
     ]
     res.verification = Verification(True, {
         "streams": "video only" + (" + audio" if vopts.audio == "keep" and info.has_audio else "") + ", no tags, no encoder strings",
         "timing": f"{n} frames, timestamps equal to the input's",
         "masks": f"{sum(len(v) for v in masks.values())} frame-regions from {len(tracks)} tracks",
-        "faces": "second detector found no unmasked face on sampled frames" if opts.faces else "skipped (--no-faces)",
+        "faces": "second detector found no unmasked face on sampled frames, before encoding and read back" if opts.faces else "skipped (--no-faces)",
     }, rounds)
     res.models = {}
     if opts.faces:

@@ -126,9 +126,11 @@ class FrameCheck:
         self._decoder = None
         self._checker = None
         if faces:
-            from .detect import face_checker
+            from .detect import FaceChecker
 
-            self._checker = face_checker()
+            # an instance of its own: LiteRT interpreters are not shared between threads, and
+            # the render thread checks frames before encoding (video_pipeline.PreCheck)
+            self._checker = FaceChecker()
         self._thread = threading.Thread(target=self._work, name="unseen-verify", daemon=True)
         self._thread.start()
 
