@@ -35,8 +35,9 @@ def cpu_threads() -> int:
 
 def runtime_choice() -> str:
     """'openvino' or 'onnxruntime': UNSEEN_RUNTIME when set; otherwise ONNX Runtime where its
-    GPU build is installed, OpenVINO on the CPU (about 2x ONNX Runtime's speed on CenterFace,
-    2.7x where the CPU computes in bfloat16), ONNX Runtime where OpenVINO is not installed."""
+    GPU build is installed, OpenVINO on the CPU (CenterFace at 1920x1088: 1.35x ONNX Runtime's
+    speed in float32, 2.7x where the CPU computes in bfloat16), ONNX Runtime where OpenVINO is
+    not installed."""
     asked = os.environ.get("UNSEEN_RUNTIME", "").strip().lower()
     if asked in ("openvino", "onnxruntime"):
         return asked
