@@ -18,6 +18,8 @@ from skimage import data as skdata
 
 # Astronaut portrait: Eileen Collins' face lies inside this box (512x512 image).
 FACE_BOX = (180, 80, 280, 190)
+# ...and her whole head: hair above and beside the face, down to the chin.
+HEAD_BOX = (152, 40, 290, 210)
 
 
 @pytest.fixture(scope="session")
