@@ -151,7 +151,7 @@ class FrameCheck:
         try:
             self._queue.put_nowait(None)
         except queue.Full:
-            pass  # the thread skips the rest quickly and stops at the end marker render never sent
+            pass  # the queue is full: the thread sees the flag at its next item and returns
 
     @property
     def digest(self) -> str:
