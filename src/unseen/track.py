@@ -242,10 +242,13 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
         reach = s.hold if len(keys) > 1 else s.pad
         lo, hi = shot_of(t.first)
         for m in range(max(lo, t.first - reach), t.first):
-            k = min(s.max_grow, s.grow + s.grow_per_frame * (t.first - m))
-            out.setdefault(m, []).extend(_grow(r, k) for r in both(t.boxes[t.first], t.first, m))
+            out.setdefault(m, []).extend(held(r, t.first - m, s) for r in both(t.boxes[t.first], t.first, m))
         lo, hi = shot_of(t.last)
         for m in range(t.last + 1, min(hi, t.last + reach + 1)):
-            k = min(s.max_grow, s.grow + s.grow_per_frame * (m - t.last))
-            out.setdefault(m, []).extend(_grow(r, k) for r in both(t.boxes[t.last], t.last, m))
+            out.setdefault(m, []).extend(held(r, m - t.last, s) for r in both(t.boxes[t.last], t.last, m))
     return out
+
+
+def held(r: Region, frames_away: int, s: TrackSettings = TrackSettings()) -> Region:
+    """A box held ``frames_away`` frames from where it was seen, grown for the motion not seen."""
+    return _grow(r, min(s.max_grow, s.grow + s.grow_per_frame * frames_away))

@@ -19,7 +19,7 @@ from .formats.video import VideoInfo, _is_cover_art, frame_rotation, open_contai
 from .mask import MaskStyle, apply, mask_boxes
 from .model import CleanResult, Region, Verification
 from .output import output_path, publish, staged
-from .track import TrackSettings, camera_path, link, render_boxes
+from .track import TrackSettings, camera_path, held, link, render_boxes
 from .video_verify import FrameCheck, check_file, sampled_frames
 
 VIDEO_GRID = 16  # H.264 macroblocks
@@ -142,7 +142,8 @@ def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle) -> 
 class PreCheck:
     """The second detector run on masked frames *before* they are encoded, so a face it finds is
     covered in this render instead of the next: the encoder lags ``pad`` frames behind, and those
-    frames and the next ``pad`` get the face's region too. ``added`` keeps what was found."""
+    frames and the next ``pad`` get the face's region too, growing with the distance as a
+    tracker's held box does. ``added`` keeps what was found."""
 
     frames: set[int]
     pad: int
@@ -228,10 +229,11 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                     rgb = pixels if fmt == "rgb24" else av.VideoFrame.from_ndarray(pixels, format=fmt).to_ndarray(format="rgb24")
                     new = precheck.look(i, rgb, masks.get(i, []), style.grid)
                     if new:
+                        # held like a tracker's box: growing with the frames from where it was seen
                         for f in range(max(0, i - lag), i + lag + 1):
-                            masks.setdefault(f, []).extend(new)
+                            masks.setdefault(f, []).extend(r if f == i else held(r, abs(f - i)) for r in new)
                         for k, (f, px, fm, pts, tb) in enumerate(waiting):  # not encoded yet
-                            waiting[k] = (f, remask(px, fm, new), fm, pts, tb)
+                            waiting[k] = (f, remask(px, fm, [r if f == i else held(r, abs(f - i)) for r in new]), fm, pts, tb)
                 while len(waiting) > lag:
                     encode(waiting.popleft())
                 i += 1
