@@ -9,6 +9,7 @@ from .errors import OutputError, VerificationFailed
 from .formats.audio import decode_audio, encode_audio, target_for
 from .model import CleanResult, Verification
 from .output import output_path, publish, staged
+from .verify import strings_in_file
 from .voice import disguise
 
 VOICES = ("mute", "disguise", "keep")
@@ -20,11 +21,13 @@ _ENCODER_STRINGS = (b"Lavf", b"Lavc", b"LAME", b"libopus", b"Xiph", b"libVorbis"
 
 def verify_audio(path: Path, n_in: int, rate_in: int) -> list[str]:
     problems = []
-    raw = path.read_bytes()
-    for needle in _ENCODER_STRINGS:
-        if needle in raw:
-            problems.append(f"encoder string {needle.decode()!r} in output")
-    if raw[:3] == b"ID3" or raw[-128:-125] == b"TAG":
+    for needle in strings_in_file(path, _ENCODER_STRINGS):
+        problems.append(f"encoder string {needle.decode()!r} in output")
+    with open(path, "rb") as fh:
+        head = fh.read(3)
+        fh.seek(max(0, path.stat().st_size - 128))
+        tail = fh.read()
+    if head == b"ID3" or (len(tail) == 128 and tail[:3] == b"TAG"):
         problems.append("ID3 tag in output")
     sound = decode_audio(path)
     extra = {k for k in sound.tags if k not in _ALLOWED_TAGS and not (k == "stream:handler_name" and sound.tags[k] == "SoundHandler")}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -18,6 +19,20 @@ from PIL import Image
 from . import containers
 from .mask import MaskStyle, coverage
 from .model import Detections, Region
+
+def strings_in_file(path: Path, needles: tuple[bytes, ...], chunk: int = 1 << 22) -> list[bytes]:
+    """The ``needles`` (encoder names and the like) found anywhere in the file, read in chunks
+    that overlap by the longest needle: memory stays flat however long the video."""
+    found: set[bytes] = set()
+    keep = max(map(len, needles)) - 1
+    tail = b""
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            window = tail + block
+            found.update(n for n in needles if n in window)
+            tail = window[-keep:] if keep else b""
+    return [n for n in needles if n in found]
+
 
 # Blocks a fresh encode is allowed to contain (format identification only, no content about
 # the picture's origin).

@@ -201,6 +201,7 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                 layout = "stereo" if sound[0].shape[0] == 2 else "mono"
                 a_out = out.add_stream("aac", rate=sound[1], layout=layout)
                 a_out.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
+
             def masked(i: int, frame) -> tuple[np.ndarray, str]:  # type: ignore[no-untyped-def]
                 if style.fill == "solid" and not frame_rotation(frame) and (frame.width, frame.height) == (v_out.width, v_out.height):
                     # fast path: mask the decoded planes, no round trip through RGB
@@ -230,10 +231,11 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                     new = precheck.look(i, rgb, masks.get(i, []), style.grid)
                     if new:
                         # held like a tracker's box: growing with the frames from where it was seen
-                        for f in range(max(0, i - lag), i + lag + 1):
-                            masks.setdefault(f, []).extend(r if f == i else held(r, abs(f - i)) for r in new)
+                        around = {f: [r if f == i else held(r, abs(f - i)) for r in new] for f in range(max(0, i - lag), i + lag + 1)}
+                        for f, rs in around.items():
+                            masks.setdefault(f, []).extend(rs)
                         for k, (f, px, fm, pts, tb) in enumerate(waiting):  # not encoded yet
-                            waiting[k] = (f, remask(px, fm, [r if f == i else held(r, abs(f - i)) for r in new]), fm, pts, tb)
+                            waiting[k] = (f, remask(px, fm, around[f]), fm, pts, tb)
                 while len(waiting) > lag:
                     encode(waiting.popleft())
                 i += 1

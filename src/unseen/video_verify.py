@@ -19,6 +19,7 @@ import numpy as np
 from .formats.video import VideoInfo, open_container, sample_aspect
 from .mask import MaskStyle, coverage, mask_boxes
 from .model import Region
+from .verify import strings_in_file
 
 # The checker's threshold on video: 0.5 (its still-image setting) fires on hands and stage
 # lights in crowded footage, every round adding boxes that create new edges; 0.6 keeps real
@@ -82,19 +83,23 @@ def avcc_units(data: bytes, size: int = 4) -> list[bytes]:
     return [u for u in units if u]
 
 
+def _counted_units(record: bytes, i: int, count: int) -> tuple[list[bytes], int]:
+    """``count`` units from ``record`` at ``i``, each after its 16-bit length; and where they end."""
+    units = []
+    for _ in range(count):
+        n = int.from_bytes(record[i : i + 2], "big")
+        units.append(record[i + 2 : i + 2 + n].rstrip(b"\x00"))
+        i += 2 + n
+    return units, i
+
+
 def avcc_setup(record: bytes) -> tuple[list[bytes], int]:
     """The SPS and PPS units of an MP4 'avcC' record, and the sample length-prefix size."""
     if len(record) < 7:
         return [], 4
-    units, i = [], 6
-    for count in (record[5] & 0x1F, None):  # SPS count in byte 5; the PPS count follows them
-        if count is None:
-            count, i = (record[i], i + 1) if i < len(record) else (0, i)
-        for _ in range(count):
-            n = int.from_bytes(record[i : i + 2], "big")
-            units.append(record[i + 2 : i + 2 + n].rstrip(b"\x00"))
-            i += 2 + n
-    return units, (record[4] & 3) + 1
+    sps, i = _counted_units(record, 6, record[5] & 0x1F)  # SPS count in byte 5
+    pps, _ = _counted_units(record, i + 1, record[i]) if i < len(record) else ([], i)  # PPS count, then PPS
+    return sps + pps, (record[4] & 3) + 1
 
 
 def _digest(units: list[bytes], pts: int | None, dts: int | None, h: "hashlib._Hash") -> None:
@@ -220,10 +225,8 @@ def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio
     """The written file: streams and tags exactly as meant, no encoder strings, the input's
     frames and timestamps, and video packets identical to those ``checked`` decoded."""
     problems: list[str] = []
-    raw = path.read_bytes()
-    for needle in ENCODER_STRINGS:
-        if needle in raw:
-            problems.append(f"encoder string {needle.decode()!r} in output")
+    for needle in strings_in_file(path, ENCODER_STRINGS):
+        problems.append(f"encoder string {needle.decode()!r} in output")
     want = {"video"} | ({"audio"} if want_audio else set())
     with open_container(path) as c:
         kinds = [s.type for s in c.streams]

@@ -80,8 +80,8 @@ class OpenVinoRunner:
 
     def __init__(self, onnx_model: bytes) -> None:
         self._ov = _import_openvino()
-        self._model = onnx_model
         self._core = self._ov.Core()
+        self._model = self._core.read_model(model=onnx_model)  # a model that does not load fails here
         self._config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": cpu_threads()}
         self._requests: dict[tuple[int, ...] | None, tuple[object, int]] = {}
         self._calls: dict[tuple[int, ...], int] = {}
@@ -92,7 +92,7 @@ class OpenVinoRunner:
         from openvino.preprocess import PrePostProcessor
 
         ov = self._ov
-        model = self._core.read_model(model=self._model)
+        model = self._model.clone()
         shape = [-1, 3, -1, -1] if key is None else [key[0], 3, key[1], key[2]]
         model.reshape({model.inputs[0]: ov.PartialShape(shape)})
         ppp = PrePostProcessor(model)
@@ -125,7 +125,6 @@ class OpenVinoRunner:
 
 def openvino_runner(onnx_model: bytes) -> tuple[Runner, str]:
     runner = OpenVinoRunner(onnx_model)
-    runner._core.read_model(model=onnx_model)  # a model that does not load fails here, not later
     return runner, runner.description
 
 
