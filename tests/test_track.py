@@ -60,6 +60,30 @@ def test_motion_matched_without_knowing_which_face_is_which() -> None:
     assert m.s == pytest.approx(1.01**6, rel=1e-3)
 
 
+def test_motion_found_in_a_crowd_among_false_detections() -> None:
+    """A crowd of small faces and as many false detections that change from frame to frame, and
+    boxes 13% taller on the second frame (key frames run upscaled, and the detector's boxes grow
+    with the scale it ran at): the camera's motion is still found, from the faces' positions."""
+    rng = np.random.default_rng(7)
+    m = Motion(1.02, -21.0, 6.0)
+    faces = [Region(x, y, x + 14, y + 20, float(sc), "t") for x, y, sc in zip(rng.uniform(0, 1260, 150), rng.uniform(0, 700, 150), rng.uniform(0.1, 0.9, 150))]
+
+    def noise() -> list[Region]:
+        return [Region(x, y, x + h * 0.7, y + h, float(sc), "t") for x, y, h, sc in zip(rng.uniform(0, 1260, 150), rng.uniform(0, 700, 150), rng.uniform(12, 40, 150), rng.uniform(0.05, 0.3, 150))]
+
+    def taller(r: Region) -> Region:
+        cy, h = (r.y0 + r.y1) / 2, r.height * 1.13
+        return Region(r.x0, cy - h / 2, r.x1, cy + h / 2, r.score, r.source)
+
+    a = faces + noise()
+    b = [taller(m.apply(r)) for r in faces] + noise()
+    order = rng.permutation(len(b))
+    found = match_motion(a, [b[k] for k in order])
+    assert found is not None
+    for x, y in ((0.0, 0.0), (1280.0, 720.0), (640.0, 360.0)):
+        assert abs(found.s * x + found.dx - (m.s * x + m.dx)) < 3 and abs(found.s * y + found.dy - (m.s * y + m.dy)) < 3
+
+
 def test_no_motion_from_too_few_or_disagreeing_faces() -> None:
     two = [(true_box(x, y, 0, 4.0, 1.0), true_box(x, y, 6, 4.0, 1.0)) for x, y in FACES[:2]]
     assert estimate_motion(two) is None
