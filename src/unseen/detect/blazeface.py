@@ -48,7 +48,7 @@ def _quiet_stderr() -> Iterator[None]:
 
 
 class BlazeFace:
-    def __init__(self, variant: str = "full") -> None:
+    def __init__(self, variant: str = "full", threads: int | None = None) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         if variant == "full":
@@ -64,7 +64,7 @@ class BlazeFace:
             raise ValueError(variant)
         self.name = self.weights.name
         with _quiet_stderr():  # LiteRT prints an INFO line about its CPU delegate
-            self.interp = Interpreter(model_content=load_verified(self.weights), num_threads=cpu_threads())
+            self.interp = Interpreter(model_content=load_verified(self.weights), num_threads=threads or cpu_threads())
             self.interp.allocate_tensors()
         self._in = self.interp.get_input_details()[0]["index"]
         outs = sorted(self.interp.get_output_details(), key=lambda d: d["shape"][-1])

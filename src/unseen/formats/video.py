@@ -128,6 +128,14 @@ def upright(frame, rotation: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     return np.ascontiguousarray(rgb)
 
 
+def rgb_at(frame, width: int, height: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """A frame's RGB pixels at ``width`` x ``height``, resized by FFmpeg as it converts (no
+    full-size RGB copy when shrinking); as stored, rotation not applied."""
+    if (width, height) == (frame.width, frame.height):
+        return frame.to_ndarray(format="rgb24")
+    return frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="BILINEAR")
+
+
 def frame_rotation(frame) -> int:  # type: ignore[no-untyped-def]
     return int(getattr(frame, "rotation", 0) or 0) % 360
 
