@@ -215,11 +215,15 @@ def test_video_bad_inputs(clip, astronaut: np.ndarray, tmp_path: Path) -> None:
     out = av.open(str(sound), "w", format="mp4")
     mux_mono(out, out.add_stream("aac", rate=16000), np.zeros(1024, np.float32), 16000)
     out.close()
-    results = unseen.clean([cut, garbage])
+    # a codec FFmpeg has no decoder for: the sample entry's four-character code made unknown
+    unknown = tmp_path / "unknown_codec.mp4"
+    unknown.write_bytes(raw.replace(b"avc1", b"zzzz").replace(b"avcC", b"zzzC"))
+    results = unseen.clean([cut, garbage, unknown])
     errors = [r.error for r in results]
     assert all(r.status == "error" and r.output is None for r in results), errors
     assert all(("media" in e or "video" in e) and "\n" not in e for e in errors)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "garbage.mkv", "sound.m4a"]
+    assert "codec not supported" in errors[2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "garbage.mkv", "sound.m4a", "unknown_codec.mp4"]
     # a container without a picture stream is sound: it goes to the audio pipeline
     [res] = unseen.clean([sound], voice="mute")
     assert res.status == "ok" and res.kind == "audio" and res.output.endswith("sound.unseen.m4a")
@@ -310,3 +314,68 @@ def test_second_detector_covers_a_missed_face_in_the_same_render(clip, tmp_path:
     frames, _, _ = read_frames(Path(res.output))
     for i in (0, 12, N - 1):  # sampled frames: checked before encoding, covered
         assert covered(frames[i], face_box(i)) > 0.97, f"frame {i}"
+
+
+@pytest.mark.parametrize("phase", ["analysis", "render"])
+def test_ctrl_c_leaves_nothing_and_stops_every_thread(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], phase: str) -> None:
+    """Ctrl-C while the read-ahead thread decodes (analysis), or while the encoder, the
+    checker before encoding and the read-back run (render): exit 130, no output and no
+    temporary file, the input untouched, and no thread of unseen's left running."""
+    import threading
+
+    import unseen.video_pipeline as vp
+    from unseen.formats.video import DecodedFrame
+
+    if phase == "analysis":
+        real_thumbnail = DecodedFrame.thumbnail
+
+        def thumbnail(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if self.index == 10:  # runs in the read-ahead thread: raised in the caller
+                raise KeyboardInterrupt
+            return real_thumbnail(self, *args, **kwargs)
+
+        monkeypatch.setattr(DecodedFrame, "thumbnail", thumbnail)
+    else:
+        real_fill = vp.fill_yuv420
+        calls = []
+
+        def fill(planes, regions, style):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            if len(calls) == 15:  # frames already encoded and checked, others waiting
+                raise KeyboardInterrupt
+            return real_fill(planes, regions, style)
+
+        monkeypatch.setattr(vp, "fill_yuv420", fill)
+    src, _ = clip
+    before = sha(src)
+    assert main(["clean", str(src), "-o", str(tmp_path)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    assert sha(src) == before
+    for _ in range(50):  # the read-back thread notices the abort at its next packet
+        if not [t for t in threading.enumerate() if t.name.startswith("unseen-")]:
+            break
+        threading.Event().wait(0.1)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("unseen-")]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file-size limit as a stand-in for a full disk")
+def test_full_disk_fails_closed(clip, tmp_path: Path) -> None:
+    """Writes that fail part-way (here a file-size limit, as a full disk or a quota does):
+    one line on stderr, exit 1, no output and no temporary file left, the input untouched."""
+    import resource
+    import signal
+
+    src, _ = clip
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes then fail with EFBIG, as with ENOSPC
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    before = sha(src)
+    p = subprocess.run([sys.executable, "-m", "unseen", "clean", str(src), "-o", str(tmp_path)], preexec_fn=limited, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1
+    failed = [line for line in p.stderr.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1 and "too large" in failed[0].lower(), p.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert sha(src) == before

@@ -59,7 +59,9 @@ def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
             raise UnsupportedFormat("no video stream (audio-only and other media are not supported yet)")
         v = vs[0]
         cc = v.codec_context
-        if cc is None or not cc.width or not cc.height:
+        if cc is None:  # FFmpeg knows no decoder for the stream's codec
+            raise UnsupportedFormat("video codec not supported (FFmpeg has no decoder for it)")
+        if not cc.width or not cc.height:
             raise CorruptInput("video stream has no picture size")
         if cc.width < 2 or cc.height < 2:
             raise CorruptInput(f"video is {cc.width}x{cc.height}: too small to encode")
