@@ -1,0 +1,85 @@
+"""The tracker's camera-motion estimate against the synthetic clips' exact camera paths.
+
+    python bench/motion.py [--clips 12] [--frames 75] [--size 1280x720]
+
+Makes the clips of bench/video_protect.py (same seeds), runs unseen's video analysis on each
+(the detections every later stage sees), and asks ``track.match_motion`` for the motion between
+every two successive analysed frames of a shot that have faces. Each answer is compared with the
+true motion (from the clip's geometry): right when it puts every point of a 3x3 grid over the
+frame within 10 px (x + y) of where the camera took it, wrong otherwise; "none" when it declines
+(the tracker then treats the camera as still). Writes bench/results/motion.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from faces import load_gt  # noqa: E402
+from video_protect import camera, clip_frames, geometry, write_clip  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "faces-wider")
+    ap.add_argument("--clips", type=int, default=12)
+    ap.add_argument("--frames", type=int, default=75)
+    ap.add_argument("--size", default="1280x720")
+    args = ap.parse_args()
+    from unseen.formats.video import probe_video
+    from unseen.track import Motion, match_motion
+    from unseen.video_pipeline import VideoOptions, analyse
+
+    size = tuple(int(v) for v in args.size.split("x"))
+    gt = load_gt(args.data)
+    names = sorted(gt, key=lambda n: (-sum(1 for b in gt[n] if b[3] >= 12), n))[: args.clips]
+    images = [Image.open(args.data / "images" / n).convert("RGB") for n in names]
+    work = HERE / "out" / "motion"
+    work.mkdir(parents=True, exist_ok=True)
+
+    def truth(k: int, a: int, b: int) -> Motion:
+        path = camera(k, args.frames)
+        sa, oxa, oya = geometry(size, *path[a])
+        sb, oxb, oyb = geometry(size, *path[b])
+        s = sb / sa
+        return Motion(s, oxb - s * oxa, oyb - s * oya)
+
+    def error(m: Motion, t: Motion) -> float:
+        grid = [(x * size[0], y * size[1]) for x in (0.1, 0.5, 0.9) for y in (0.1, 0.5, 0.9)]
+        return max(abs((m.s - t.s) * x + m.dx - t.dx) + abs((m.s - t.s) * y + m.dy - t.dy) for x, y in grid)
+
+    counts = {"right": 0, "none": 0, "wrong": 0}
+    seconds = 0.0
+    per_clip = []
+    for k in range(len(names)):
+        clip = work / f"clip{k:02d}.mp4"
+        write_clip(clip, clip_frames(images, k, args.frames, size))
+        dets, cuts, _, _ = analyse(clip, probe_video(clip), VideoOptions())
+        cut_frames = {i for i, (_, geo) in enumerate(clip_frames(images, k, args.frames, size)) if geo is None}
+        keys = sorted(f for f in dets if len(dets[f]) >= 3 and f not in cut_frames)
+        mine = {"right": 0, "none": 0, "wrong": 0}
+        for a, b in zip(keys, keys[1:]):
+            if any(a < c <= b for c in cuts | cut_frames):
+                continue
+            t = time.perf_counter()
+            m = match_motion(dets[a], dets[b])
+            seconds += time.perf_counter() - t
+            mine["none" if m is None else "right" if error(m, truth(k, a, b)) < 10 else "wrong"] += 1
+        per_clip.append({"clip": k, "image": names[k], **mine})
+        for key in counts:
+            counts[key] += mine[key]
+        print(k, mine)
+    result = {**counts, "pairs": sum(counts.values()), "match_seconds": round(seconds, 2), "per_clip": per_clip}
+    print(json.dumps({k: v for k, v in result.items() if k != "per_clip"}))
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "motion.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
