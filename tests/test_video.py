@@ -379,3 +379,20 @@ def test_full_disk_fails_closed(clip, tmp_path: Path) -> None:
     assert len(failed) == 1 and "too large" in failed[0].lower(), p.stderr
     assert list(tmp_path.iterdir()) == []
     assert sha(src) == before
+
+
+def test_mask_check_on_a_sample_of_pixels_agrees_with_every_pixel() -> None:
+    """The read-back looks at every second pixel of every second row: full masks still read as
+    full, a partly covered box as partly covered, a box on odd coordinates included."""
+    from unseen.video_verify import colour_share
+
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    img[20:80, 32:96] = 0
+    img[100:150, 101:157] = 12
+    boxes = [(32, 20, 96, 80), (101, 100, 157, 150), (31, 19, 97, 81), (150, 120, 199, 199), (0, 0, 300, 200)]
+    full = colour_share(img, boxes, (0, 0, 0))
+    sampled = colour_share(img, boxes, (0, 0, 0), step=2)
+    assert full[:2] == sampled[:2] == [1.0, 1.0]
+    assert sampled == pytest.approx(full, abs=0.01)
+    assert 0.9 < sampled[2] < 0.97 and sampled[3] < 0.1 and sampled[4] < 0.15
