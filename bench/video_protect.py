@@ -1,11 +1,11 @@
 """Face protection in video, metrics.md section 2: synthetic camera motion over annotated stills.
 
-    python bench/video_protect.py [--clips 12] [--frames 75] [--size 1280x720]
+    python bench/video_protect.py [--clips 12] [--frames 75] [--size 1280x720] [--results NAME.json]
 
 Each clip places one WIDER FACE image (the ones with the most faces) on a canvas and moves a
 seeded camera over it: smooth pan, zoom between 0.8x and 1.6x, small shake; every fourth clip
 cuts to another image for 5 frames. Ground-truth boxes follow exactly the same geometry.
-unseen and deface run on the same clips; writes bench/results/video_protect.json.
+unseen and deface run on the same clips; writes bench/results/video_protect.json (or --results).
 """
 from __future__ import annotations
 
@@ -90,8 +90,19 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes) -> dict:  # 
     counted = [False] * len(boxes)
     if not out_path.exists():
         return {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "missing": True}
+    resized = False
+
+    def picture(f) -> np.ndarray:  # type: ignore[no-untyped-def]
+        # deface writes 1080-line video as 1088 lines (its writer scales frames to a multiple of
+        # 16): scored after scaling back to the input's size
+        nonlocal resized
+        if (f.width, f.height) == tuple(size):
+            return f.to_ndarray(format="rgb24")
+        resized = True
+        return f.to_ndarray(width=size[0], height=size[1], format="rgb24", interpolation="BILINEAR")
+
     with av.open(str(out_path)) as c:
-        outs = (f.to_ndarray(format="rgb24") for f in c.decode(video=0))
+        outs = (picture(f) for f in c.decode(video=0))
         for (rgb, geo), got in zip(clip_frames(images, k, frames, size), outs):
             if geo is None:
                 continue
@@ -117,7 +128,7 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes) -> dict:  # 
                 if share < 0.9:
                     exposed += 1
                     ever[j] = True
-    return {"face_frames": face_frames, "exposed": exposed, "faces": sum(counted), "faces_ever_exposed": sum(ever), "skipped": skipped}
+    return {"face_frames": face_frames, "exposed": exposed, "faces": sum(counted), "faces_ever_exposed": sum(ever), "skipped": skipped, "output_resized": resized}
 
 
 def main() -> None:
@@ -130,6 +141,7 @@ def main() -> None:
     ap.add_argument("--deface", default=str(HERE / ".venv-deface" / "bin" / "deface"))
     ap.add_argument("--skip-deface", action="store_true")
     ap.add_argument("--skip-unseen", action="store_true")
+    ap.add_argument("--results", default="video_protect.json", help="file name under bench/results/")
     args = ap.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     gt = load_gt(args.data)
@@ -174,7 +186,7 @@ def main() -> None:
     for tool in tools:
         results[tool]["fps"] = frames_total / results[f"{tool}_seconds"]
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "video_protect.json").write_text(json.dumps(results, indent=2))
+    (HERE / "results" / args.results).write_text(json.dumps(results, indent=2))
     print(json.dumps({k: v for k, v in results.items() if k != "images" and not k.endswith("_per_clip")}, indent=1))
 
 

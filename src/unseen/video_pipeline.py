@@ -31,13 +31,13 @@ MAX_ROUNDS = 5
 # face near the read-back's threshold is covered in the same render (rounds cost a whole render)
 PRECHECK_THRESHOLD = 0.5
 # frames decoded ahead of the encoder beyond the half second a pre-check's find reaches back,
-# so the checker's thread finishes before its verdict is needed (at 1080p a check takes about
-# two frames' worth of decoding, masking and encoding)
+# so the checker's thread finishes before its verdict is needed (at 1080p a check takes two to
+# three frames' worth of decoding, masking and encoding)
 PRECHECK_SLACK = 6
 AUDIO_WARNING = "the audio track is kept: voices identify people; drop it (the default) unless everyone heard has agreed"
 AUDIO_NOTICE = "audio dropped (use --audio keep to keep it, re-encoded)"
-CUT_THRESHOLD = 38.0
-ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded memory)  # mean absolute difference of 32x18 grey thumbnails that marks a new shot
+CUT_THRESHOLD = 38.0  # mean absolute difference of 32x18 grey thumbnails that marks a new shot
+ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded memory)
 
 
 @dataclass
