@@ -17,29 +17,20 @@ import sys
 import time
 from pathlib import Path
 
-from PIL import Image
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from faces import load_gt  # noqa: E402
-from video_protect import camera, clip_frames, geometry, write_clip  # noqa: E402
+from video_protect import camera, clip_arguments, clip_frames, crowd_clips, geometry, write_clip  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "faces-wider")
-    ap.add_argument("--clips", type=int, default=12)
-    ap.add_argument("--frames", type=int, default=75)
-    ap.add_argument("--size", default="1280x720")
+    clip_arguments(ap)
     args = ap.parse_args()
     from unseen.formats.video import probe_video
     from unseen.track import Motion, match_motion
     from unseen.video_pipeline import VideoOptions, analyse
 
-    size = tuple(int(v) for v in args.size.split("x"))
-    gt = load_gt(args.data)
-    names = sorted(gt, key=lambda n: (-sum(1 for b in gt[n] if b[3] >= 12), n))[: args.clips]
-    images = [Image.open(args.data / "images" / n).convert("RGB") for n in names]
+    _, names, images, size = crowd_clips(args)
     work = HERE / "out" / "motion"
     work.mkdir(parents=True, exist_ok=True)
 

@@ -131,23 +131,34 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes) -> dict:  # 
     return {"face_frames": face_frames, "exposed": exposed, "faces": sum(counted), "faces_ever_exposed": sum(ever), "skipped": skipped, "output_resized": resized}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def clip_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options that choose the synthetic clips (shared with bench/motion.py)."""
     ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "faces-wider")
     ap.add_argument("--clips", type=int, default=12)
     ap.add_argument("--frames", type=int, default=75)
     ap.add_argument("--size", default="1280x720")
+
+
+def crowd_clips(args: argparse.Namespace) -> tuple[dict, list[str], list[Image.Image], tuple[int, int]]:
+    """Ground truth, the crowd photos (most faces at least 12 px tall in the 416x416 image), their
+    pictures and the canvas size."""
+    gt = load_gt(args.data)
+    names = sorted(gt, key=lambda n: (-sum(1 for b in gt[n] if b[3] >= 12), n))[: args.clips]
+    images = [Image.open(args.data / "images" / n).convert("RGB") for n in names]
+    w, h = (int(v) for v in args.size.split("x"))
+    return gt, names, images, (w, h)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    clip_arguments(ap)
     ap.add_argument("--unseen", default=shutil.which("unseen") or "unseen")
     ap.add_argument("--deface", default=str(HERE / ".venv-deface" / "bin" / "deface"))
     ap.add_argument("--skip-deface", action="store_true")
     ap.add_argument("--skip-unseen", action="store_true")
     ap.add_argument("--results", default="video_protect.json", help="file name under bench/results/")
     args = ap.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
-    gt = load_gt(args.data)
-    # the crowd photos: most faces at least 12 px tall in the 416x416 image
-    names = sorted(gt, key=lambda n: (-sum(1 for b in gt[n] if b[3] >= 12), n))[: args.clips]
-    images = [Image.open(args.data / "images" / n).convert("RGB") for n in names]
+    gt, names, images, size = crowd_clips(args)
     work = HERE / "out" / "video_protect"
     shutil.rmtree(work, ignore_errors=True)
     (work / "clips").mkdir(parents=True)
