@@ -145,3 +145,32 @@ def test_solid_fill_in_yuv_planes_decodes_to_the_colour(color: tuple[int, int, i
     assert np.abs(inside - np.array(color)).max() <= 6
     # outside the (even-aligned) box the picture is what it was, up to the YUV round trip
     assert np.abs(out[60:, 70:] - rgb[60:, 70:].astype(int)).mean() < 4
+
+
+def test_still_camera_kept_when_it_explains_as_much() -> None:
+    """A still camera filming a crowd where a few people walk the same way: their shared
+    movement is not taken for the camera's (it would carry every other box along with them)."""
+    rng = np.random.default_rng(3)
+    still = [Region(x, y, x + 24, y + 30, 0.8, "t") for x, y in zip(rng.uniform(0, 1200, 12), rng.uniform(0, 650, 12))]
+    walkers = [Region(100.0 + 60 * k, 500.0, 124.0 + 60 * k, 530.0, 0.9, "t") for k in range(4)]
+    a = still + walkers
+    b = still + [Region(r.x0 + 40, r.y0 - 10, r.x1 + 40, r.y1 - 10, r.score, r.source) for r in walkers]
+    assert match_motion(a, b) is None
+    # the same walkers alone do move together: with nothing still in view that is the motion
+    m = match_motion(walkers, b[-4:])
+    assert m is not None and m.dx == pytest.approx(40, abs=2) and m.dy == pytest.approx(-10, abs=2)
+
+
+def test_long_hold_needs_evidence() -> None:
+    """Held for seconds beyond its sightings: a face seen on three analysed frames, or on two
+    once with some confidence; a weak pair (mostly texture: curtains, foliage) only briefly."""
+    s = TrackSettings(hold=20, pad=3)
+
+    def frames_masked(score: float, sightings: int) -> set[int]:
+        dets = {10 + 3 * k: [Region(50, 50, 80, 80, score, "t")] for k in range(sightings)}
+        return set(render_boxes(link(dets, set(), s), 80, set(), s))
+
+    weak_pair = frames_masked(0.1, 2)
+    assert weak_pair == set(range(7, 17))  # 3 frames each side
+    assert frames_masked(0.5, 2) == set(range(0, 34))  # 20 frames each side (clipped at 0)
+    assert frames_masked(0.1, 3) == set(range(0, 37))

@@ -396,3 +396,20 @@ def test_mask_check_on_a_sample_of_pixels_agrees_with_every_pixel() -> None:
     assert full[:2] == sampled[:2] == [1.0, 1.0]
     assert sampled == pytest.approx(full, abs=0.01)
     assert 0.9 < sampled[2] < 0.97 and sampled[3] < 0.1 and sampled[4] < 0.15
+
+
+def test_scene_cuts_found_by_structure_not_brightness() -> None:
+    """A cut between two dark shots changes little brightness but everything else; a camera
+    move or a brightness change keeps the structure; a fade to black is no cut."""
+    from unseen.video_pipeline import scene_cut
+
+    rng = np.random.default_rng(5)
+    shot_a = rng.uniform(0, 60, (18, 32)).astype(np.float32)
+    shot_b = rng.uniform(0, 60, (18, 32)).astype(np.float32)
+    assert float(np.abs(shot_a - shot_b).mean()) < 38  # the old brightness test missed this cut
+    assert scene_cut(shot_a, shot_b)
+    smooth = np.add.outer(np.linspace(0, 120, 18), np.linspace(0, 160, 32)).astype(np.float32)
+    assert not scene_cut(smooth, np.roll(smooth, 2, axis=1))  # a small pan
+    assert not scene_cut(smooth, smooth * 0.8 + 10)  # the light changes
+    assert not scene_cut(np.full((18, 32), 3.0, np.float32), np.full((18, 32), 1.0, np.float32))  # black
+    assert scene_cut(smooth, np.full((18, 32), 250.0, np.float32))  # to a white frame

@@ -23,7 +23,9 @@ class TrackSettings:
     iou: float = 0.15  # association threshold between a track's last box and a new detection
     max_gap: int = 12  # frames a track may go undetected and still be bridged
     pad: int = 6  # frames masked before and after a track seen on one analysed frame only
-    hold: int = 50  # the same for a track seen on two or more (the video pipeline sets 3 s)
+    hold: int = 50  # the same for a track with evidence (the video pipeline sets 3 s):
+    hold_sightings: int = 3  # seen on this many analysed frames,
+    hold_score: float = 0.3  # or on two, once at least this sure (weak pairs are mostly texture)
     grow: float = 0.10  # extra margin on bridged and held boxes (motion we did not see)
     grow_per_frame: float = 0.01  # and more the further a held box is from its detection
     max_grow: float = 0.5
@@ -128,6 +130,7 @@ def _agreeing(m: Motion, ca: np.ndarray, cb: np.ndarray, tolerance: float = 0.3)
 
 VOTE_SCALES = np.exp(np.linspace(np.log(0.8), np.log(1.25), 31))  # zooms tried between two analysed frames (1.5% apart)
 VOTERS = 80  # the best-scored faces of each frame vote (false detections score low)
+STILL_SUPPORT = 1.0  # a still camera is kept when it carries this share of the faces a motion carries
 
 
 def match_motion(a: list[Region], b: list[Region], min_pairs: int = 3) -> Motion | None:
@@ -170,6 +173,11 @@ def match_motion(a: list[Region], b: list[Region], min_pairs: int = 3) -> Motion
         m = _fit(ca[i], cb[j], min_pairs)
         if m is None:
             return None
+    # A still camera explains as much: keep it. Faces that walk the same way (a crowd towards
+    # the camera) agree on a "motion" of their own, and small false motions add up along the path.
+    moved = len(_agreeing(m, ca, cb)[0])
+    if len(_agreeing(Motion(), ca, cb)[0]) >= STILL_SUPPORT * moved:
+        return None
     return m
 
 
@@ -302,7 +310,7 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
                     out.setdefault(m, []).append(_grow(_lerp(a, b, (m - f) / (g - f)), s.grow))
                     if path[m] != path[f] or path[m] != path[g]:
                         out[m].append(_grow(_lerp(t.boxes[f], t.boxes[g], (m - f) / (g - f)), s.grow))
-        reach = s.hold if len(keys) > 1 else s.pad
+        reach = s.hold if len(keys) >= s.hold_sightings or (len(keys) > 1 and max(r.score for r in t.boxes.values()) >= s.hold_score) else s.pad
         lo, hi = shot_of(t.first)
         for m in range(max(lo, t.first - reach), t.first):
             out.setdefault(m, []).extend(held(r, t.first - m, s) for r in both(t.boxes[t.first], t.first, m))
