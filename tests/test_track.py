@@ -160,17 +160,3 @@ def test_still_camera_kept_when_it_explains_as_much() -> None:
     m = match_motion(walkers, b[-4:])
     assert m is not None and m.dx == pytest.approx(40, abs=2) and m.dy == pytest.approx(-10, abs=2)
 
-
-def test_long_hold_needs_evidence() -> None:
-    """Held for seconds beyond its sightings: a face seen on three analysed frames, or on two
-    once with some confidence; a weak pair (mostly texture: curtains, foliage) only briefly."""
-    s = TrackSettings(hold=20, pad=3)
-
-    def frames_masked(score: float, sightings: int) -> set[int]:
-        dets = {10 + 3 * k: [Region(50, 50, 80, 80, score, "t")] for k in range(sightings)}
-        return set(render_boxes(link(dets, set(), s), 80, set(), s))
-
-    weak_pair = frames_masked(0.1, 2)
-    assert weak_pair == set(range(7, 17))  # 3 frames each side
-    assert frames_masked(0.5, 2) == set(range(0, 34))  # 20 frames each side (clipped at 0)
-    assert frames_masked(0.1, 3) == set(range(0, 37))

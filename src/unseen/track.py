@@ -23,9 +23,7 @@ class TrackSettings:
     iou: float = 0.15  # association threshold between a track's last box and a new detection
     max_gap: int = 12  # frames a track may go undetected and still be bridged
     pad: int = 6  # frames masked before and after a track seen on one analysed frame only
-    hold: int = 50  # the same for a track with evidence (the video pipeline sets 3 s):
-    hold_sightings: int = 3  # seen on this many analysed frames,
-    hold_score: float = 0.3  # or on two, once at least this sure (weak pairs are mostly texture)
+    hold: int = 50  # the same for a track seen on two or more (the video pipeline sets 3 s)
     grow: float = 0.10  # extra margin on bridged and held boxes (motion we did not see)
     grow_per_frame: float = 0.01  # and more the further a held box is from its detection
     max_grow: float = 0.5
@@ -310,7 +308,7 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
                     out.setdefault(m, []).append(_grow(_lerp(a, b, (m - f) / (g - f)), s.grow))
                     if path[m] != path[f] or path[m] != path[g]:
                         out[m].append(_grow(_lerp(t.boxes[f], t.boxes[g], (m - f) / (g - f)), s.grow))
-        reach = s.hold if len(keys) >= s.hold_sightings or (len(keys) > 1 and max(r.score for r in t.boxes.values()) >= s.hold_score) else s.pad
+        reach = s.hold if len(keys) > 1 else s.pad
         lo, hi = shot_of(t.first)
         for m in range(max(lo, t.first - reach), t.first):
             out.setdefault(m, []).extend(held(r, t.first - m, s) for r in both(t.boxes[t.first], t.first, m))
