@@ -127,6 +127,8 @@ def masks(expected: np.ndarray, actual: np.ndarray, regions: list[Region], style
 
 def unmasked_faces(found: Detections, regions: list[Region], width: int, height: int, grid: int) -> list[Region]:
     """Faces the checker sees that the masks do not already cover (at least 80%)."""
+    if len(found) == 0:  # the usual case on video frames: no coverage map to build
+        return []
     cov = coverage(regions, width, height, grid)
     out = []
     for r in found:

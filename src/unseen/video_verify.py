@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from .formats.video import VideoInfo, open_container, rgb_at, sample_aspect
-from .mask import MaskStyle, coverage, mask_boxes
-from .model import Region
-from .verify import strings_in_file
+from .mask import MaskStyle, mask_boxes
+from .model import Detections, Region
+from .verify import strings_in_file, unmasked_faces
 
 # The checker's threshold on video: 0.5 (its still-image setting) fires on hands and stage
 # lights in crowded footage, every round adding boxes that create new edges; 0.6 keeps real
@@ -208,10 +208,10 @@ class FrameCheck:
         self.pts.append(frame.pts)
         if i not in self.sample:
             return
-        rgb = frame.to_ndarray(format="rgb24")
-        h, w = rgb.shape[:2]
+        w, h = frame.width, frame.height
         masks, style = self.masks.get(i, []), self.style
-        if style.fill == "solid" and masks:
+        if style.fill == "solid" and masks:  # the only check that needs the full-size picture
+            rgb = frame.to_ndarray(format="rgb24")
             boxes = mask_boxes(masks, w, h, style.grid)
             for (x0, y0, _, _), share in zip(boxes, colour_share(rgb, boxes, style.color, step=MASK_SAMPLE_STEP)):
                 if share < 0.97:
@@ -219,15 +219,9 @@ class FrameCheck:
         if self._checker is None or i in self.skip:
             return
         self.seen.add(i)
-        cov = None
-        for r in self._checker.find_shrunk(rgb_at(frame, *self._checker.working_size(w, h)), w, h):
-            if r.score < VIDEO_CHECK_THRESHOLD:
-                continue
-            if cov is None:
-                cov = coverage(masks, w, h, style.grid)
-            bx0, by0, bx1, by1 = r.pixel_box(w, h)
-            if bx1 > bx0 and by1 > by0 and cov[by0:by1, bx0:bx1].mean() < 0.8:
-                self.unmasked.setdefault(i, []).append(Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source))
+        seen = Detections(r for r in self._checker.find_shrunk(rgb_at(frame, *self._checker.working_size(w, h)), w, h) if r.score >= VIDEO_CHECK_THRESHOLD)
+        for r in unmasked_faces(seen, masks, w, h, style.grid):
+            self.unmasked.setdefault(i, []).append(Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source))
 
 
 def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio: bool, checked: FrameCheck, extradata: bytes | None) -> list[str]:
