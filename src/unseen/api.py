@@ -19,12 +19,15 @@ Progress = Callable[[CleanResult | AuditResult], None]
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """Expand directories (recursively, in a stable order); skip hidden files, unseen's own
-    outputs and temporary files found while walking. Named files are yielded as given."""
+    outputs and temporary files found while walking. Named files are yielded as given. Links
+    to folders are never walked (a loop, or a path out of the folder): they are yielded like
+    files, and refused with one line as everything that is not a regular file is."""
     for p in map(Path, paths):
-        if p.is_dir():
+        if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
+                linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]  # os.walk lists these as folders
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
+                for name in sorted(files + linked):
                     f = Path(root) / name
                     if name.startswith(".") or name.startswith(TMP_PREFIX) or is_output_name(f):
                         continue

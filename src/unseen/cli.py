@@ -13,6 +13,7 @@ from typing import Sequence
 
 from . import __version__
 from .api import audit, clean, iter_files
+from .display import shown
 from .errors import UnseenError
 from .mask import FILLS, WEAK_FILLS, WEAK_WARNING
 from .model import AuditResult, CleanResult
@@ -93,6 +94,11 @@ class _Bar:
 
 
 def _clean_line(r: CleanResult) -> str:
+    """One line per file; names and messages escaped (a name can hold escapes or line breaks)."""
+    return shown(_clean_text(r))
+
+
+def _clean_text(r: CleanResult) -> str:
     if r.status != "ok":
         return f"FAILED  {r.input}: {r.error}"
     n = len(r.regions)
@@ -156,15 +162,15 @@ def _run_clean(args: argparse.Namespace) -> int:
 
 
 def _audit_table(r: AuditResult) -> str:
-    lines = [f"== {r.input}"]
+    lines = [f"== {shown(r.input)}"]
     if r.error:
-        return f"== {r.input}\n   cannot read: {r.error}"
+        return f"== {shown(r.input)}\n   cannot read: {shown(r.error)}"
     lines.append(f"   {r.format} {r.kind}" + (f", {r.width}x{r.height}" if r.width else ""))
     if not r.findings and not r.faces:
         lines.append("   nothing identifying found in the file's data (the picture itself may still show places or people)")
     for f in r.findings:
         mark = "!" if f.identifying else " "
-        lines.append(f" {mark} {f.category:<15} {f.name:<32} {f.value}")
+        lines.append(shown(f" {mark} {f.category:<15} {f.name:<32} {f.value}"))
     if r.faces:
         boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.faces[:8])
         more = f" and {len(r.faces) - 8} more" if len(r.faces) > 8 else ""
@@ -184,13 +190,17 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # a name no escaping foresaw must still never end the batch with a traceback
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return _run_clean(args) if args.command == "clean" else _run_audit(args)
     except KeyboardInterrupt:
         print("unseen: interrupted; no partial output was left", file=sys.stderr)
         return EXIT_INTERRUPTED
     except UnseenError as e:
-        print(f"unseen: {' '.join(str(e).split())}", file=sys.stderr)
+        print(f"unseen: {shown(' '.join(str(e).split()))}", file=sys.stderr)
         return EXIT_USAGE if "regions file" in str(e) or "output directory" in str(e) or "output path" in str(e) else EXIT_FAILED
 
 

@@ -1,6 +1,8 @@
 """Find what a file is from its content, never its name."""
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +97,45 @@ def _ffmpeg_probe(path: Path) -> Probe | None:
     return Probe("video" if "video" in kinds else "audio", name)
 
 
+_SPECIAL = [
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+]
+
+
+def _not_regular(mode: int) -> str:
+    return next((what for test, what in _SPECIAL if test(mode)), "not a regular file")
+
+
+def require_regular(path: Path) -> None:
+    """Refuse anything but a regular file (a link to one is followed) before any reader opens
+    it: a named pipe blocks the reader forever, a device never ends, a linked folder may loop."""
+    try:
+        link = os.lstat(path)
+        st = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+    except OSError as e:
+        raise CorruptInput(f"cannot read file: {e.strerror or e}") from None
+    if not stat.S_ISREG(st.st_mode):
+        via = "a link to " if stat.S_ISLNK(link.st_mode) else ""
+        raise UnsupportedFormat(f"is {via}{_not_regular(st.st_mode)}, not a regular file: not opened")
+    # the name may have been swapped since: open without blocking and check what was opened
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise CorruptInput(f"cannot read file: {e.strerror or e}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(mode):
+        raise UnsupportedFormat(f"is {_not_regular(mode)}, not a regular file: not opened")
+
+
 def probe(path: Path) -> Probe:
+    require_regular(path)
     try:
         with open(path, "rb") as f:
             head = f.read(_HEAD)
