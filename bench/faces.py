@@ -1,13 +1,19 @@
 """Face protection in still images, metrics.md section 1, unseen and deface side by side.
 
     python bench/faces.py [--data ../shared/eval/faces-wider] [--deface PATH] [--limit N]
+                          [--unseen-args "--grid 1 ..."] [--skip-deface]
 
-Writes bench/out/faces/ (PNGs and outputs) and bench/results/faces.json, prints a table.
+Reports, per tool: protected faces (cover 0.9 and 0.5, by box height), over-masking (share of
+masked pixels outside every ground-truth box enlarged 1.8x about its centre), collateral (share
+of the picture outside every such enlarged box that is masked; pooled over all images, and the
+mean and maximum per image) and speed. Writes bench/out/faces/ (PNGs and outputs) and
+bench/results/faces.json, prints a table.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -42,6 +48,8 @@ def score(inputs: Path, outputs: dict[str, Path], gt: dict[str, list[list[float]
     bins = {(f"{a}-{b}" if b < 10**9 else f"{a}+"): [0, 0] for a, b in BINS}
     small = [0, 0]
     inside = outside = 0
+    away = 0  # pixels outside every enlarged box (the denominator of collateral)
+    per_image_collateral = []
     missing = 0
     for name, boxes in gt.items():
         src = np.asarray(Image.open(inputs / flat(name)).convert("RGB"))
@@ -74,6 +82,10 @@ def score(inputs: Path, outputs: dict[str, Path], gt: dict[str, list[list[float]
                     bins[k][0] += int(cov >= 0.9)
         inside += int((masked & near).sum())
         outside += int((masked & ~near).sum())
+        n_away = int((~near).sum())
+        away += n_away
+        if n_away:
+            per_image_collateral.append(float((masked & ~near).sum()) / n_away)
     return {
         "faces": total,
         "protected_90": prot90 / total,
@@ -82,6 +94,10 @@ def score(inputs: Path, outputs: dict[str, Path], gt: dict[str, list[list[float]
         "by_height": {k: {"protected": v[0], "faces": v[1], "share": v[0] / max(1, v[1])} for k, v in bins.items()},
         "under_12px": {"protected": small[0], "faces": small[1]},
         "overmasking": outside / max(1, inside + outside),
+        "collateral": outside / max(1, away),
+        "collateral_mean_per_image": float(np.mean(per_image_collateral)) if per_image_collateral else 0.0,
+        "collateral_max_per_image": float(np.max(per_image_collateral)) if per_image_collateral else 0.0,
+        "images_collateral_over_1pct": int(sum(c > 0.01 for c in per_image_collateral)),
         "missing_outputs": missing,
     }
 
@@ -100,6 +116,7 @@ def main() -> None:
     ap.add_argument("--deface", default=str(HERE / ".venv-deface" / "bin" / "deface"))
     ap.add_argument("--unseen", default=shutil.which("unseen") or "unseen")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--skip-deface", action="store_true")
     args = ap.parse_args()
 
@@ -113,10 +130,10 @@ def main() -> None:
     for name in gt:  # step 1: lossless RGB PNGs
         Image.open(args.data / "images" / name).convert("RGB").save(inputs / flat(name))
 
-    results = {"images": len(gt)}
+    results = {"images": len(gt), "unseen_args": args.unseen_args}
     out_u = work / "unseen"
     out_u.mkdir()
-    secs, rc = run([args.unseen, "clean", str(inputs), "-o", str(out_u), "--fill", "solid", "-q"])
+    secs, rc = run([args.unseen, "clean", str(inputs), "-o", str(out_u), "--fill", "solid", "-q", *shlex.split(args.unseen_args)])
     results["unseen"] = {"seconds": secs, "images_per_s": len(gt) / secs, "exit": rc, **score(inputs, {n: out_u / flat(n).replace(".png", ".unseen.png") for n in gt}, gt)}
 
     if not args.skip_deface:
@@ -138,6 +155,8 @@ def main() -> None:
         print(f"| {k} px | " + " | ".join(f"{x['by_height'][k]['share']:.1%} ({x['by_height'][k]['protected']}/{x['by_height'][k]['faces']})" for x in r) + " |")
     print("| under 12 px | " + " | ".join(f"{x['under_12px']['protected']}/{x['under_12px']['faces']}" for x in r) + " |")
     print("| over-masking | " + " | ".join(f"{x['overmasking']:.3f}" for x in r) + " |")
+    print("| collateral (picture away from faces masked) | " + " | ".join(f"{x['collateral']:.1%}" for x in r) + " |")
+    print("| collateral per image: mean / max / images > 1% | " + " | ".join(f"{x['collateral_mean_per_image']:.1%} / {x['collateral_max_per_image']:.1%} / {x['images_collateral_over_1pct']}" for x in r) + " |")
     print("| speed | " + " | ".join(f"{x['seconds']:.1f} s = {x['images_per_s']:.1f} images/s" for x in r) + " |")
 
 
