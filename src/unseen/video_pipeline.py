@@ -23,6 +23,7 @@ from .model import CleanResult, Region, Verification
 from .output import output_path, publish, staged
 from .prefetch import prefetch
 from .track import TrackSettings, camera_path, held, link, render_boxes
+from .timeline import Timeline
 from .video_verify import FrameCheck, check_file, sampled_frames
 
 VIDEO_GRID = 16  # H.264 macroblocks
@@ -260,6 +261,8 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                     for fp in bsf.filter(pk):
                         mux_video(fp)
 
+            # the input's timestamps in its own time base, repaired where missing or out of order
+            timeline = Timeline(info.time_base, info.rate)  # as check_file expects
             lag = precheck.pad if precheck is not None else 0
             # The checker runs in a thread of its own while the next frames are decoded and
             # masked; its verdict on frame g is needed only before frame g - lag is encoded, and
@@ -293,7 +296,7 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                 i = 0
                 for frame in inp.decode(v_in):
                     pixels, fmt = masked(i, frame)
-                    waiting.append((i, pixels, fmt, frame.pts if frame.pts is not None else i, frame.time_base or v_in.time_base))
+                    waiting.append((i, pixels, fmt, timeline.next(frame.pts), timeline.time_base))
                     if checker is not None and precheck is not None and i in precheck.frames:
                         small = rgb_at(av.VideoFrame.from_ndarray(pixels, format=fmt), *precheck_checker().working_size(v_out.width, v_out.height))
                         verdicts.append((i, checker.submit(precheck.look, i, small, v_out.width, v_out.height, list(masks.get(i, [])), style.grid)))

@@ -12,13 +12,16 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from . import timeline
 from .formats.video import VideoInfo, open_container, rgb_at, sample_aspect
 from .mask import MaskStyle, mask_boxes
 from .model import Detections, Region
+from .timeline import seconds
 from .verify import strings_in_file, unmasked_faces
 
 # The checker's threshold on video: 0.5 (its still-image setting) fires on hands and stage
@@ -111,11 +114,13 @@ def avcc_setup(record: bytes) -> tuple[list[bytes], int]:
     return sps + pps, (record[4] & 3) + 1
 
 
-def _digest(units: list[bytes], pts: int | None, dts: int | None, h: "hashlib._Hash") -> None:
+def _digest(units: list[bytes], pts: int | None, dts: int | None, time_base: Fraction, h: "hashlib._Hash") -> None:
+    """Hash a packet's units and its times in seconds (the muxer re-times packets to its own
+    clock: the same time is another number in the file)."""
     for u in units:
         h.update(len(u).to_bytes(8, "little"))
         h.update(u)
-    h.update(repr((pts, dts)).encode())
+    h.update(repr((seconds(pts, time_base), seconds(dts, time_base))).encode())
 
 
 class FrameCheck:
@@ -133,6 +138,7 @@ class FrameCheck:
         self.unmasked: dict[int, list[Region]] = {}
         self.seen: set[int] = set()
         self.pts: list[int | None] = []
+        self.time_base = Fraction(1)  # of ``pts``: the encoder's packets'
         self._hash = hashlib.sha256()
         self._queue: queue.Queue = queue.Queue(maxsize=64)
         self._error: BaseException | None = None
@@ -149,7 +155,8 @@ class FrameCheck:
         self._thread.start()
 
     def feed(self, data: bytes, pts: int | None, dts: int | None, time_base, extradata: bytes | None) -> None:  # type: ignore[no-untyped-def]
-        _digest(annexb_units(data), pts, dts, self._hash)
+        _digest(annexb_units(data), pts, dts, time_base, self._hash)
+        self.time_base = Fraction(time_base)
         self._queue.put((data, pts, dts, time_base, extradata))
 
     def finish(self) -> None:
@@ -253,17 +260,20 @@ def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio
         if setup != annexb_units(extradata or b""):
             problems.append("output decoder setup (SPS/PPS) differs from the checked stream")
         h = hashlib.sha256()
-        pts_file: list[int] = []
+        pts_file: list[Fraction] = []
         for pk in c.demux(v):
             if pk.size == 0 and pk.pts is None:  # the demuxer's end-of-stream marker
                 continue
-            _digest(avcc_units(bytes(pk), size), pk.pts, pk.dts, h)
+            _digest(avcc_units(bytes(pk), size), pk.pts, pk.dts, v.time_base, h)
             if pk.pts is not None:
-                pts_file.append(pk.pts)
+                pts_file.append(pk.pts * Fraction(v.time_base))
     if h.hexdigest() != checked.digest:
         problems.append("output video packets differ from the checked stream")
     if len(checked.pts) != len(pts_in):
         problems.append(f"output has {len(checked.pts)} frames, input {len(pts_in)}")
-    elif any(a is not None and a != b for a, b in zip(pts_in, checked.pts)) or sorted(pts_file) != [p for p in checked.pts if p is not None]:
-        problems.append("output timestamps differ from the input's")
+    else:  # like with like: exact times in seconds, the input's as the encoder was given them
+        want = [seconds(p, info.time_base) for p in timeline.expected(pts_in, info.time_base, info.rate)[0]]
+        got = [seconds(p, checked.time_base) for p in checked.pts]
+        if got != want or sorted(pts_file) != want:
+            problems.append("output timestamps differ from the input's")
     return problems

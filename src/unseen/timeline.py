@@ -1,0 +1,59 @@
+"""Input frame timestamps mapped onto the MP4 output, and compared as exact times.
+
+Containers other than MP4 use other clocks (Matroska, WebM, FLV and ASF count milliseconds,
+AVI counts frames, MPEG-TS a 90 kHz clock that wraps after 2**33 ticks), and some frames carry
+no timestamp at all (AVI, raw streams) or repeat one. The encoder needs strictly increasing
+timestamps, and the MP4 muxer re-times every track to a clock of at least 10 kHz, so the
+written numbers differ from the input's even where the times are equal. Timestamps are
+therefore kept in the input's time base, repaired only where they are missing or out of order,
+and every comparison is made in seconds, as exact fractions.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterable
+
+TS_WRAP = 1 << 33  # MPEG-TS timestamps are 33-bit counters of a 90 kHz clock
+
+
+def seconds(ticks: int | None, time_base: Fraction) -> Fraction | None:
+    """A timestamp as an exact time; None stays None."""
+    return None if ticks is None else ticks * Fraction(time_base)
+
+
+class Timeline:
+    """Feeds the encoder: each frame's input timestamp, or a repaired one where the input's is
+    missing (one frame after the last), wrapped (the 33-bit clock restarted) or not after the
+    previous one (the smallest step after it); a video that starts before zero (FFmpeg unwraps a
+    transport stream's clock into negative times) is moved to start at zero, since MP4 cannot
+    show frames before its start. Same input, same output: the read-back uses
+    ``expected`` on the analysis pass's timestamps to know what the file must hold."""
+
+    def __init__(self, time_base: Fraction, rate: Fraction | None) -> None:
+        self.time_base = Fraction(time_base)
+        frame = 1 / (Fraction(rate) * self.time_base) if rate else Fraction(1, 25) / self.time_base
+        self.step = max(1, round(frame))  # one frame, in ticks
+        self.last: int | None = None
+        self.offset = 0
+        self.repaired = 0
+
+    def next(self, pts: int | None) -> int:
+        if pts is not None and self.last is not None and self.time_base == Fraction(1, 90000) and pts + self.offset < self.last - TS_WRAP // 2:
+            self.offset += TS_WRAP  # the transport stream's clock wrapped: continue counting
+        if self.last is None and pts is not None and pts < 0:
+            self.offset = -pts
+        out = self.last + self.step if pts is None and self.last is not None else (pts or 0) + self.offset
+        if self.last is not None and out <= self.last:
+            out = self.last + 1
+        if out != pts:
+            self.repaired += 1
+        self.last = out
+        return out
+
+
+def expected(pts: Iterable[int | None], time_base: Fraction, rate: Fraction | None) -> tuple[list[int], int]:
+    """The timestamps ``Timeline`` gives frames with these input timestamps; and how many it
+    had to repair."""
+    line = Timeline(time_base, rate)
+    out = [line.next(p) for p in pts]
+    return out, line.repaired

@@ -1,0 +1,97 @@
+"""Every container the README promises for video, generated here with PyAV and cleaned end to
+end: the MP4 output has the input's frames at the input's times (exact, as fractions of a
+second), whatever clock the input counted in."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import av
+import numpy as np
+import pytest
+
+import unseen
+from unseen.timeline import TS_WRAP, Timeline, expected
+
+W, H, N = 160, 120, 24
+
+
+def _clip(path: Path, fmt: str, codec: str, options: dict[str, str] | None = None, pts: Callable[[int], int] | None = None, time_base: Fraction = Fraction(1, 25)) -> Path:
+    out = av.open(str(path), "w", format=fmt)
+    st = out.add_stream(codec, rate=25)
+    st.width, st.height, st.pix_fmt = W, H, "yuv420p"
+    st.codec_context.time_base = time_base  # the encoder counts in the frames' clock
+    if options:
+        st.codec_context.options = options
+    for i in range(N):
+        rgb = np.full((H, W, 3), 40, np.uint8)
+        rgb[:, (i * 5) % W : (i * 5) % W + 16] = 220  # a moving bar: every frame differs
+        f = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        f.pts, f.time_base = (pts(i) if pts else i), time_base
+        for p in st.encode(f):
+            out.mux(p)
+    for p in st.encode():
+        out.mux(p)
+    out.close()
+    return path
+
+
+def _times(path: Path) -> list[Fraction]:
+    """Presentation times of the decoded frames, in seconds, from the start of the video."""
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        ticks = [f.pts for f in c.decode(v)]
+        tb = Fraction(v.time_base)
+    return [(t - ticks[0]) * tb for t in ticks]
+
+
+CONTAINERS = {
+    "clip.mkv": ("matroska", "libx264", {"bf": "3"}),  # B-frames, millisecond clock
+    "clip.webm": ("webm", "libvpx", None),
+    "clip.avi": ("avi", "mpeg4", {"bf": "2"}),  # packed B-frames: frames without timestamps
+    "clip.wmv": ("asf", "wmv2", None),
+    "clip.ts": ("mpegts", "libx264", {"bf": "2"}),
+    "clip.ogv": ("ogg", "libvpx", None),  # Ogg video (this FFmpeg has no Theora encoder)
+    "clip.3gp": ("3gp", "libx264", None),
+    "clip.flv": ("flv", "flv", None),
+    "clip.mpg": ("mpeg", "mpeg2video", {"bf": "2"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTAINERS))
+def test_each_container_cleans_with_the_input_times(tmp_path: Path, name: str) -> None:
+    fmt, codec, options = CONTAINERS[name]
+    src = _clip(tmp_path / name, fmt, codec, options)
+    [res] = unseen.clean([src], faces=False)
+    assert res.status == "ok", res.error
+    assert res.output_format == "mp4" and Path(res.output).suffix == ".mp4"
+    assert _times(Path(res.output)) == _times(src)
+    assert len(_times(src)) == N
+
+
+def test_transport_stream_clock_wrapping_mid_clip(tmp_path: Path) -> None:
+    """A 90 kHz clock that passes 2**33 half-way through the clip (a camera left running)."""
+    src = _clip(tmp_path / "wrap.ts", "mpegts", "libx264", None, lambda i: TS_WRAP - 45_000 + 3600 * i, Fraction(1, 90000))
+    [res] = unseen.clean([src], faces=False)
+    assert res.status == "ok", res.error
+    assert _times(Path(res.output)) == [Fraction(i, 25) for i in range(N)]
+
+
+def test_variable_frame_rate_times_kept(tmp_path: Path) -> None:
+    uneven = [0, 40, 70, 150, 160, 230, 300, 301, 380, 420, 500, 520, 600, 640, 700, 777, 800, 840, 900, 960, 1000, 1040, 1111, 1200]
+    src = _clip(tmp_path / "vfr.mkv", "matroska", "libx264", {"bf": "2"}, lambda i: uneven[i], Fraction(1, 1000))
+    [res] = unseen.clean([src], faces=False)
+    assert res.status == "ok", res.error
+    assert _times(Path(res.output)) == [Fraction(t, 1000) for t in uneven]
+
+
+def test_timeline_repairs_only_what_is_broken() -> None:
+    line = Timeline(Fraction(1, 1000), Fraction(25))
+    assert [line.next(p) for p in (0, 40, None, 120, 120, 100, 200)] == [0, 40, 80, 120, 121, 122, 200]
+    assert line.repaired == 3
+    # a 90 kHz clock that wraps: counting goes on past 2**33
+    out, repaired = expected([TS_WRAP - 3600, 0, 3600], Fraction(1, 90000), Fraction(25))
+    assert out == [TS_WRAP - 3600, TS_WRAP, TS_WRAP + 3600] and repaired == 2
+    # starting before zero: moved to zero, spacing kept
+    assert expected([-7200, -3600, 0], Fraction(1, 90000), Fraction(25))[0] == [0, 3600, 7200]
