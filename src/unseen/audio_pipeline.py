@@ -8,6 +8,7 @@ import numpy as np
 from .errors import OutputError, VerificationFailed
 from .formats.audio import decode_audio, encode_audio, target_for
 from .model import CleanResult, Verification
+from .names import tag_names
 from .output import output_path, publish, staged
 from .verify import strings_in_file
 from .voice import disguise
@@ -49,7 +50,7 @@ def clean_audio(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     sound = decode_audio(src)
     target = target_for(sound)
     res.format, res.output_format = sound.format, target.ext.lstrip(".")
-    res.metadata_found = sorted(set(sound.tags) | {f"{k} stream" for k in sound.extra_streams})
+    res.metadata_found = tag_names(sound.tags) + sorted({f"{k} stream" for k in sound.extra_streams})
     final = output_path(src, opts.out_dir, target.ext, (target.ext,))
     if final.exists() and not opts.overwrite:
         raise OutputError(f"output exists: {final} (use --overwrite)")

@@ -17,6 +17,7 @@ from .display import shown
 from .errors import UnseenError
 from .mask import FILLS, WEAK_FILLS, WEAK_WARNING
 from .model import AuditResult, CleanResult
+from .names import item_count
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -103,11 +104,11 @@ def _clean_text(r: CleanResult) -> str:
         return f"FAILED  {r.input}: {r.error}"
     n = len(r.regions)
     extra = f" [{r.fallback}]" if r.fallback else ""
-    meta = f", {len(r.metadata_found)} metadata item(s) dropped" if r.metadata_found else ""
+    meta = f", {item_count(r.metadata_found)} metadata item(s) dropped" if r.metadata_found else ""
     rounds = r.verification.rounds if r.verification else 0
     if r.kind == "audio":
         notes = "; ".join(r.warnings)
-        return f"ok      {r.input} -> {r.output} (sound re-encoded, {len(r.metadata_found)} tag(s) dropped; verified){' [' + notes + ']' if notes else ''}"
+        return f"ok      {r.input} -> {r.output} (sound re-encoded, {item_count(r.metadata_found)} tag(s) dropped; verified){' [' + notes + ']' if notes else ''}"
     if r.kind == "video":
         notes = "; ".join(w for w in r.warnings)
         return f"ok      {r.input} -> {r.output} ({n} face track(s) masked; verified){' [' + notes + ']' if notes else ''}"

@@ -13,6 +13,7 @@ from PIL import ExifTags, Image, IptcImagePlugin
 
 from . import containers
 from .model import Finding
+from .names import PNG_CUSTOM, PNG_KEYWORDS
 
 _GPS_IFD, _EXIF_IFD, _INTEROP_IFD = 0x8825, 0x8769, 0xA005
 
@@ -243,7 +244,10 @@ def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
         for key, value in getattr(im, "text", {}).items():
             if key in ("XML:com.adobe.xmp",):
                 continue
-            out.append(Finding("owner" if key.lower() in ("author", "copyright", "comment", "description", "title") else "other", f"PNG text '{key}'", _text(value)))
+            cat = "owner" if key.lower() in ("author", "copyright", "comment", "description", "title") else "other"
+            known = PNG_KEYWORDS.get(key.lower())
+            # a keyword outside the PNG specification's is free text: named in the value only
+            out.append(Finding(cat, f"PNG text '{known}'", _text(value)) if known else Finding(cat, PNG_CUSTOM, f"{_text(key, 40)!r}: {_text(value)}"))
     out += hidden_pictures(im, data)
     lay = containers.layout(fmt, data)
     if lay is not None:

@@ -15,6 +15,7 @@ from .formats import handler_for
 from .formats.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, Picture
 from .mask import MaskStyle, apply
 from .metadata import image_findings
+from .names import finding_names
 from .model import CleanResult, Region, Verification
 from .output import is_output_name, output_path, publish, staged
 from .probe import probe
@@ -158,7 +159,7 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
         raise OutputError(f"output exists: {final} (use --overwrite)")
     with handler.open(src, p.format) as im:  # type: ignore[attr-defined]
         try:
-            res.metadata_found = sorted({f.name for f in image_findings(im, p.format, raw)})
+            res.metadata_found = finding_names(f.name for f in image_findings(im, p.format, raw))
         except Exception:  # noqa: BLE001 - listing names is informative; cleaning must not depend on it
             res.metadata_found = ["unreadable metadata"]
     pic: Picture = handler.decode(src, p.format)  # type: ignore[attr-defined]

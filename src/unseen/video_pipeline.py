@@ -23,6 +23,7 @@ from .model import CleanResult, Region, Verification
 from .output import output_path, publish, staged
 from .prefetch import prefetch
 from .track import TrackSettings, camera_path, held, link, render_boxes
+from .names import tag_names
 from .timeline import Timeline
 from .video_verify import FrameCheck, check_file, sampled_frames
 
@@ -370,7 +371,7 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     res.input_sha256 = sha256_file(src)
     info = probe_video(src)
     res.format, res.output_format = info.format, "mp4"
-    res.metadata_found = sorted(set(info.container_tags) | {f"stream:{k}" for t in info.stream_tags for k in t} | {f"{k} stream" for k in info.stream_kinds if k not in ("video",)})
+    res.metadata_found = tag_names([*info.container_tags, *(f"stream:{k}" for t in info.stream_tags for k in t)]) + sorted({f"{k} stream" for k in info.stream_kinds if k not in ("video",)})
     final = output_path(src, opts.out_dir, ".mp4", (".mp4", ".m4v"))
     if final.exists() and not opts.overwrite:
         raise OutputError(f"output exists: {final} (use --overwrite)")
