@@ -17,6 +17,10 @@ from . import register
 # are treated as refusals so a crafted file cannot exhaust memory.
 MAX_PIXELS = 120_000_000
 MAX_FRAMES = 2_000
+# Every frame or page is held in memory at once (several copies while masking and verifying,
+# about 24 bytes a pixel in all: a 118-megapixel PNG peaks at 3.6 GiB), so frames and pages
+# together share the single-picture budget.
+MAX_TOTAL_PIXELS = MAX_PIXELS
 
 _PIL_NAME = {
     "jpeg": "JPEG",
@@ -179,16 +183,24 @@ class StillImages:
         durations: list[int] = []
         animated = getattr(im, "is_animated", False) and fmt in ("gif", "webp", "png")
         seq = ImageSequence.Iterator(im) if (animated or fmt == "tiff") else [im]
+        total = 0
         for frame in seq:
             if len(frames) >= MAX_FRAMES:
                 raise CorruptInput(f"more than {MAX_FRAMES} frames")
+            total += frame.width * frame.height
+            if total > MAX_TOTAL_PIXELS:
+                what = "pages" if fmt == "tiff" else "frames"
+                raise CorruptInput(f"too large: its first {len(frames) + 1} {what} hold over {MAX_TOTAL_PIXELS // 1_000_000} megapixels in all (the limit for one file)")
             frame.load()
             icc = frame.info.get("icc_profile") or im.info.get("icc_profile")
             rgb = _to_srgb(frame, icc)
             if orientation in range(2, 9):
                 rgb = _orient(rgb, orientation)
-            if frames and (rgb.size != (frames[0].shape[1], frames[0].shape[0]) or rgb.mode != ("RGBA" if frames[0].shape[2] == 4 else "RGB")):
-                rgb = _match(rgb, frames[0])
+            # a TIFF's pages are separate pictures and keep their own sizes; an animation's
+            # frames share one canvas
+            own_size = fmt == "tiff"
+            if frames and ((rgb.size != (frames[0].shape[1], frames[0].shape[0]) and not own_size) or rgb.mode != ("RGBA" if frames[0].shape[2] == 4 else "RGB")):
+                rgb = _match(rgb, frames[0], keep_size=own_size)
             frames.append(_pixels(rgb))
             durations.append(int(frame.info.get("duration", im.info.get("duration", 0)) or 0))
         if not frames:
@@ -229,7 +241,8 @@ class StillImages:
             params.update(quality=85)
         elif fmt == "ico":
             params.update(sizes=[first.size])
-        with open(out, "wb") as fh:
+        # Pillow's multi-page TIFF writer reads back what it wrote (to link the pages)
+        with open(out, "w+b" if fmt == "tiff" else "wb") as fh:
             first.save(fh, format=_PIL_NAME[fmt], **params)
         return fmt
 
@@ -250,9 +263,12 @@ def _orient(im: Image.Image, orientation: int) -> Image.Image:
     return im.transpose(_TRANSPOSE[orientation])
 
 
-def _match(im: Image.Image, ref: np.ndarray) -> Image.Image:
-    """Frames of one file must share size and mode; paste a differing frame on a blank canvas."""
+def _match(im: Image.Image, ref: np.ndarray, keep_size: bool = False) -> Image.Image:
+    """Frames of one file must share mode, and (but for TIFF pages) size: paste a differing
+    frame on a blank canvas."""
     mode = "RGBA" if ref.shape[2] == 4 else "RGB"
+    if keep_size:
+        return im.convert(mode)
     canvas = Image.new(mode, (ref.shape[1], ref.shape[0]))
     canvas.paste(im.convert(mode), (0, 0))
     return canvas
