@@ -1,16 +1,24 @@
 """Face protection in video, metrics.md section 2: synthetic camera motion over annotated stills.
 
     python bench/video_protect.py [--clips 12] [--frames 75] [--size 1280x720] [--results NAME.json]
+                                  [--unseen-args "..."] [--skip-deface] [--skip-unseen]
 
 Each clip places one WIDER FACE image (the ones with the most faces) on a canvas and moves a
 seeded camera over it: smooth pan, zoom between 0.8x and 1.6x, small shake; every fourth clip
 cuts to another image for 5 frames. Ground-truth boxes follow exactly the same geometry.
 unseen and deface run on the same clips; writes bench/results/video_protect.json (or --results).
+
+Per clip and overall, per tool: exposed face-frames, faces ever exposed, and collateral: the
+share of bright pixels (input luma > 40) outside every ground-truth box enlarged 1.8x about its
+centre that are masked (every channel <= 16 in the output), over every frame (the cut frames
+with the boxes of the photo they show). Overall collateral pools the pixels of all clips; the
+mean and maximum over clips are reported too.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -84,12 +92,30 @@ def write_clip(path: Path, frames_iter) -> None:  # type: ignore[no-untyped-def]
     out.close()
 
 
-def score(out_path: Path, images, k: int, frames: int, size, boxes) -> dict:  # type: ignore[no-untyped-def]
+def near_faces(shape: tuple[int, int], boxes, s: float, ox: float, oy: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Pixels inside any ground-truth box (image coordinates, mapped by s, ox, oy) enlarged 1.8x
+    about its centre (metrics.md section 1 step 6, section 2)."""
+    H, W = shape
+    near = np.zeros((H, W), bool)
+    for x, y, w, h in boxes:
+        cx, cy, hw, hh = (x + w / 2) * s + ox, (y + h / 2) * s + oy, 0.9 * w * s, 0.9 * h * s
+        x0, y0 = max(0, int(np.floor(cx - hw))), max(0, int(np.floor(cy - hh)))
+        x1, y1 = min(W, int(np.ceil(cx + hw))), min(H, int(np.ceil(cy + hh)))
+        if x1 > x0 and y1 > y0:
+            near[y0:y1, x0:x1] = True
+    return near
+
+
+def score(out_path: Path, images, k: int, frames: int, size, boxes, cut_boxes=()) -> dict:  # type: ignore[no-untyped-def]
+    """Exposure of the faces of clip k and collateral; cut_boxes: the ground truth of the photo
+    shown during the clip's cut (used for collateral only)."""
     face_frames = exposed = skipped = 0
     ever = [False] * len(boxes)
     counted = [False] * len(boxes)
+    bright_away = masked_away = 0
     if not out_path.exists():
-        return {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "missing": True}
+        return {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0, "collateral": None, "missing": True}
+    path = camera(k, frames)
     resized = False
 
     def picture(f) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -103,13 +129,18 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes) -> dict:  # 
 
     with av.open(str(out_path)) as c:
         outs = (picture(f) for f in c.decode(video=0))
-        for (rgb, geo), got in zip(clip_frames(images, k, frames, size), outs):
-            if geo is None:
-                continue
-            s, ox, oy = geo
+        for i, ((rgb, geo), got) in enumerate(zip(clip_frames(images, k, frames, size), outs)):
             luma = rgb @ np.array([0.299, 0.587, 0.114])
             masked = (got <= 16).all(-1)
             H, W = masked.shape
+            bright = luma > 40
+            # collateral: bright pixels away from every face (1.8x boxes) that came out masked
+            away = bright & ~near_faces((H, W), boxes if geo is not None else cut_boxes, *(geo or geometry(size, *path[i])))
+            bright_away += int(away.sum())
+            masked_away += int((away & masked).sum())
+            if geo is None:
+                continue
+            s, ox, oy = geo
             for j, (x, y, w, h) in enumerate(boxes):
                 x0, y0 = int(np.floor(x * s + ox)), int(np.floor(y * s + oy))
                 x1, y1 = int(np.ceil((x + w) * s + ox)), int(np.ceil((y + h) * s + oy))
@@ -128,7 +159,17 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes) -> dict:  # 
                 if share < 0.9:
                     exposed += 1
                     ever[j] = True
-    return {"face_frames": face_frames, "exposed": exposed, "faces": sum(counted), "faces_ever_exposed": sum(ever), "skipped": skipped, "output_resized": resized}
+    return {
+        "face_frames": face_frames,
+        "exposed": exposed,
+        "faces": sum(counted),
+        "faces_ever_exposed": sum(ever),
+        "skipped": skipped,
+        "output_resized": resized,
+        "bright_away": bright_away,
+        "masked_away": masked_away,
+        "collateral": masked_away / bright_away if bright_away else None,
+    }
 
 
 def clip_arguments(ap: argparse.ArgumentParser) -> None:
@@ -156,6 +197,7 @@ def main() -> None:
     ap.add_argument("--deface", default=str(HERE / ".venv-deface" / "bin" / "deface"))
     ap.add_argument("--skip-deface", action="store_true")
     ap.add_argument("--skip-unseen", action="store_true")
+    ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--results", default="video_protect.json", help="file name under bench/results/")
     args = ap.parse_args()
     gt, names, images, size = crowd_clips(args)
@@ -166,10 +208,10 @@ def main() -> None:
     (work / "deface").mkdir()
     for k in range(len(names)):
         write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
-    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "images": names}
+    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "unseen_args": args.unseen_args, "images": names}
     t = time.perf_counter()
     if not args.skip_unseen:
-        subprocess.run([args.unseen, "clean", str(work / "clips"), "-o", str(work / "unseen"), "-q"])
+        subprocess.run([args.unseen, "clean", str(work / "clips"), "-o", str(work / "unseen"), "-q", *shlex.split(args.unseen_args)])
     results["unseen_seconds"] = time.perf_counter() - t
     tools = {"unseen": lambda k: work / "unseen" / f"clip{k:02d}.unseen.mp4"}
     if args.skip_unseen:
@@ -181,15 +223,20 @@ def main() -> None:
         results["deface_seconds"] = time.perf_counter() - t
         tools["deface"] = lambda k: work / "deface" / f"clip{k:02d}.mp4"
     for tool, out_of in tools.items():
-        tot = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0}
+        tot = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0}
         per_clip = []
         for k, n in enumerate(names):
-            r = score(out_of(k), images, k, args.frames, size, [b for b in gt[n]])
+            r = score(out_of(k), images, k, args.frames, size, [b for b in gt[n]], gt[names[(k + 1) % len(names)]])
             per_clip.append({"clip": k, "image": n, **r})
             for key in tot:
                 tot[key] += r.get(key, 0)
         tot["exposed_face_frames_share"] = tot["exposed"] / max(1, tot["face_frames"])
         tot["faces_ever_exposed_share"] = tot["faces_ever_exposed"] / max(1, tot["faces"])
+        tot["collateral"] = tot["masked_away"] / max(1, tot["bright_away"])
+        clip_coll = [c["collateral"] for c in per_clip if c.get("collateral") is not None]
+        tot["collateral_mean_per_clip"] = float(np.mean(clip_coll)) if clip_coll else None
+        tot["collateral_max_per_clip"] = float(np.max(clip_coll)) if clip_coll else None
+        tot["missing_outputs"] = sum(1 for c in per_clip if c.get("missing"))
         results[tool] = tot
         results[f"{tool}_per_clip"] = per_clip
         print(tool, json.dumps(tot))
@@ -199,6 +246,25 @@ def main() -> None:
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / args.results).write_text(json.dumps(results, indent=2))
     print(json.dumps({k: v for k, v in results.items() if k != "images" and not k.endswith("_per_clip")}, indent=1))
+    shown = list(tools)
+    print(f"\n| clip ({args.size}, {args.frames} frames) | " + " | ".join(f"{t} exposed face-frames | {t} faces ever exposed | {t} collateral" for t in shown) + " |")
+    print("|---|" + "---|---|---|" * len(shown))
+
+    def pct(v) -> str:  # type: ignore[no-untyped-def]
+        return "-" if v is None else f"{v:.1%}"
+
+    for k, n in enumerate(names):
+        cells = []
+        for t in shown:
+            c = results[f"{t}_per_clip"][k]
+            cells += [f"{c['exposed']}/{c['face_frames']}", f"{c['faces_ever_exposed']}/{c['faces']}", pct(c.get("collateral"))]
+        print(f"| {k}: {n.split('/')[-1]} | " + " | ".join(cells) + " |")
+    cells = []
+    for t in shown:
+        r = results[t]
+        cells += [f"**{r['exposed_face_frames_share']:.1%}** ({r['exposed']}/{r['face_frames']})", f"**{r['faces_ever_exposed']}/{r['faces']}** ({r['faces_ever_exposed_share']:.1%})", f"**{r['collateral']:.1%}** (clip max {pct(r['collateral_max_per_clip'])})"]
+    print("| **all** | " + " | ".join(cells) + " |")
+    print("| fps | " + " | ".join(f"{results[t]['fps']:.1f} | |" for t in shown) + " |")
 
 
 if __name__ == "__main__":
