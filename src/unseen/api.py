@@ -56,12 +56,14 @@ def clean(
     crf: int = 18,
     jobs: int | None = None,
     progress: bool = False,
+    salvage: bool = False,
     on_result: Progress | None = None,
 ) -> list[CleanResult]:
     """Clean every file (directories are walked). Never raises for a bad file: each result says
     ``status`` ``ok`` (with ``output``) or ``error`` (with a one-line ``error``, and no output).
-    ``jobs``: files cleaned side by side (default: one per CPU core, for batches)."""
-    opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, regions or {}, overwrite, grid, audio, voice, crf, progress)
+    ``jobs``: files cleaned side by side (default: one per CPU core, for batches). ``salvage``:
+    a damaged sound file keeps what decodes instead of being refused (the result says what was lost)."""
+    opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, regions or {}, overwrite, grid, audio, voice, crf, progress, salvage=salvage)
     if opts.out_dir is not None:
         from .output import check_dir
 

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
-from .errors import OutputError, VerificationFailed
-from .formats.audio import decode_audio, encode_audio, target_for
+from .errors import CorruptInput, OutputError, VerificationFailed
+from .formats.audio import AudioTarget, SoundReader, SoundWriter, target_for
 from .model import CleanResult, Verification
 from .names import tag_names
 from .output import output_path, publish, staged
 from .verify import strings_in_file
-from .voice import disguise
+from .voice import Disguise, disguise_stream
 
 VOICES = ("mute", "disguise", "keep")
 KEEP_WARNING = "voices are kept as recorded: a voice print identifies the speaker"
@@ -20,7 +21,10 @@ _ALLOWED_TAGS = {"major_brand", "minor_version", "compatible_brands", "stream:la
 _ENCODER_STRINGS = (b"Lavf", b"Lavc", b"LAME", b"libopus", b"Xiph", b"libVorbis", b"encoder=")
 
 
-def verify_audio(path: Path, n_in: int, rate_in: int) -> list[str]:
+def verify_audio(path: Path, n_in: int, rate_in: int, frame_size: int = 0) -> list[str]:
+    """Read the written file back, block by block: no encoder strings, tags or other streams,
+    whole (no damage of its own), and as long as the input that was kept, within three of the
+    output codec's frames (priming and padding) and 50 ms."""
     problems = []
     for needle in strings_in_file(path, _ENCODER_STRINGS):
         problems.append(f"encoder string {needle.decode()!r} in output")
@@ -30,52 +34,80 @@ def verify_audio(path: Path, n_in: int, rate_in: int) -> list[str]:
         tail = fh.read()
     if head == b"ID3" or (len(tail) == 128 and tail[:3] == b"TAG"):
         problems.append("ID3 tag in output")
-    sound = decode_audio(path)
-    extra = {k for k in sound.tags if k not in _ALLOWED_TAGS and not (k == "stream:handler_name" and sound.tags[k] == "SoundHandler")}
-    if extra:
-        problems.append(f"tags in output: {sorted(extra)}")
-    if sound.extra_streams:
-        problems.append(f"extra streams in output: {sound.extra_streams}")
-    seconds_in, seconds_out = n_in / rate_in, sound.samples.shape[1] / sound.rate
-    if abs(seconds_in - seconds_out) > 0.1 + 0.01 * seconds_in:
+    try:
+        with SoundReader(path) as out:
+            extra = {k for k in out.tags if k not in _ALLOWED_TAGS and not (k == "stream:handler_name" and out.tags[k] == "SoundHandler")}
+            if extra:
+                problems.append(f"tags in output: {sorted(extra)}")
+            if out.extra_streams:
+                problems.append(f"extra streams in output: {out.extra_streams}")
+            for _ in out.blocks():
+                pass
+            seconds_out, slack = out.frames / out.rate, (3 * max(frame_size, 1152)) / out.rate + 0.05
+    except CorruptInput as e:
+        return problems + [f"output does not read back whole: {e}"]
+    seconds_in = n_in / rate_in
+    if abs(seconds_in - seconds_out) > slack:
         problems.append(f"output lasts {seconds_out:.2f}s, input {seconds_in:.2f}s")
     return problems
 
 
+def _treated(reader: SoundReader, voice: str) -> Iterator[np.ndarray]:
+    """The decoded blocks muted, disguised (one set of parameters per file) or as recorded."""
+    if voice == "mute":
+        return (np.zeros_like(b) for b in reader.blocks())
+    if voice == "disguise":
+        return disguise_stream(reader.blocks(), reader.rate, Disguise.random())
+    return reader.blocks()
+
+
 def clean_audio(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
+    """Decode, treat the voice, encode and verify in blocks: memory is flat in the length."""
     from .pipeline import sha256_file
 
     res = CleanResult(input=str(src), kind="audio")
     res.input_sha256 = sha256_file(src)
-    sound = decode_audio(src)
-    target = target_for(sound)
-    res.format, res.output_format = sound.format, target.ext.lstrip(".")
-    res.metadata_found = tag_names(sound.tags) + sorted({f"{k} stream" for k in sound.extra_streams})
-    final = output_path(src, opts.out_dir, target.ext, (target.ext,))
-    if final.exists() and not opts.overwrite:
-        raise OutputError(f"output exists: {final} (use --overwrite)")
-    voice = opts.voice or "disguise"
-    if voice == "mute":
-        samples = np.zeros_like(sound.samples)
-    elif voice == "disguise":
-        # one set of parameters per file, shared by its channels so stereo stays coherent
-        from .voice import Disguise
-
-        params = Disguise.random()
-        samples = np.stack([disguise(ch, sound.rate, params) for ch in sound.samples])
-        res.warnings.append(DISGUISE_NOTE)
-    else:
-        samples = sound.samples
-        res.warnings.append(KEEP_WARNING)
-    with staged(final) as tmp:
-        try:
-            encode_audio(sound, samples, tmp, target)
-        except Exception as e:  # noqa: BLE001 - any encoder failure means no output
-            raise OutputError(f"cannot encode {target.ext} output: {' '.join(str(e).split())}") from None
-        problems = verify_audio(tmp, sound.samples.shape[1], sound.rate)
-        if problems:
-            raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
-        publish(tmp, final, opts.overwrite)
+    with SoundReader(src, salvage=getattr(opts, "salvage", False)) as reader:
+        target = target_for(reader)
+        res.format, res.output_format = reader.format, target.ext.lstrip(".")
+        res.metadata_found = tag_names(reader.tags) + sorted({f"{k} stream" for k in reader.extra_streams})
+        final = output_path(src, opts.out_dir, target.ext, (target.ext,))
+        if final.exists() and not opts.overwrite:
+            raise OutputError(f"output exists: {final} (use --overwrite)")
+        voice = opts.voice or "disguise"
+        res.warnings.append(DISGUISE_NOTE if voice == "disguise" else KEEP_WARNING if voice == "keep" else "")
+        with staged(final) as tmp:
+            frame_size = _encode(_treated(reader, voice), tmp, target, reader.rate, reader.channels)
+            if reader.damage:
+                res.warnings.insert(0, reader.lost)
+            problems = verify_audio(tmp, reader.frames, reader.rate, frame_size)
+            if problems:
+                raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
+            publish(tmp, final, opts.overwrite)
+    res.warnings = [w for w in res.warnings if w]
     res.output = str(final)
-    res.verification = Verification(True, {"tags": "none", "streams": "one audio stream", "length": "equal to the input", "voice": voice}, 1)
+    res.verification = Verification(True, {"tags": "none", "streams": "one audio stream", "length": "equal to the input" + (" kept" if reader.damage else ""), "voice": voice}, 1)
     return res
+
+
+def _encode(blocks: Iterator[np.ndarray], tmp: Path, target: AudioTarget, rate: int, channels: int) -> int:
+    """Write the blocks as they come; returns the encoder's frame size. A failure of the input
+    (damage) passes as it is; a failure of the encoder or the disk becomes an OutputError."""
+    try:
+        writer = SoundWriter(tmp, target, rate, channels)
+    except Exception as e:  # noqa: BLE001 - any encoder failure means no output
+        raise OutputError(f"cannot encode {target.ext} output: {' '.join(str(e).split())}") from None
+    try:
+        for block in blocks:
+            try:
+                writer.write(block)
+            except Exception as e:  # noqa: BLE001
+                raise OutputError(f"cannot write {target.ext} output: {' '.join(str(e).split())}") from None
+    except BaseException:
+        writer.abort()
+        raise
+    try:
+        writer.close()
+    except Exception as e:  # noqa: BLE001
+        raise OutputError(f"cannot write {target.ext} output: {' '.join(str(e).split())}") from None
+    return writer.frame_size

@@ -77,9 +77,9 @@ def audit_video(path: Path, faces: bool = True, max_samples: int = 20) -> AuditR
 
 
 def audit_audio(path: Path) -> AuditResult:
-    from .formats.audio import decode_audio, probe_tags
+    from .formats.audio import SoundReader, probe_tags
     from .model import Finding
-    from .voice import voiced_share
+    from .voice import voiced_share_stream
 
     res = AuditResult(input=str(path), kind="audio")
     fmt, tags, extra = probe_tags(path)  # tags and pictures are shown even for a file with no sound
@@ -90,13 +90,15 @@ def audit_audio(path: Path) -> AuditResult:
         res.findings.append(Finding(_tag_category(key), f"tag '{key}'", value[:80]))
     for kind in extra:
         res.findings.append(Finding("hidden-picture" if kind in ("cover-art", "video") else "other", f"{kind} stream", "carried beside the sound"))
-    try:
-        sound = decode_audio(path)
+    try:  # in blocks, so an hour-long recording is audited in flat memory
+        with SoundReader(path, salvage=True) as reader:
+            share, frames = voiced_share_stream(reader.blocks(), reader.rate)
+            seconds = frames / reader.rate
+            if reader.damage:
+                res.findings.append(Finding("other", "sound", reader.lost.replace("damaged input salvaged: kept", "damaged: only"), identifying=False))
     except UnseenError as e:
         res.findings.append(Finding("other", "sound", f"not decodable ({e})", identifying=False))
         return res
-    share = voiced_share(sound.samples.mean(0), sound.rate)
-    seconds = sound.samples.shape[1] / sound.rate
     res.findings.append(Finding("voice", "speech", f"voiced {share:.0%} of {seconds:.1f}s: a voice identifies its speaker", identifying=share > 0.05))
     return res
 

@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     c.add_argument("--audio", choices=("drop", "keep"), default="drop", help="video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length")
     c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help="voices: disguise (default for sound files), mute (the only complete protection; default for video, whose sound is dropped), or keep (warned). With video, disguise and keep keep the sound")
+    c.add_argument("--salvage", action="store_true", help="sound: keep what decodes of a damaged (cut or corrupt) file instead of refusing it; the result line says how much was lost")
     c.add_argument("--crf", type=int, default=18, help="video: x264 quality, lower is better (default 18)")
     c.add_argument("--jobs", "-j", type=int, default=None, help="files cleaned in parallel (default: one per CPU core)")
     c.add_argument("--report", type=Path, help="write a JSON report (hashes, regions, models, checks; never metadata values)")
@@ -146,7 +147,7 @@ def _run_clean(args: argparse.Namespace) -> int:
         bar.step()
 
     try:
-        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, jobs=args.jobs, progress=sys.stderr.isatty() and not args.json and not args.quiet, on_result=show)
+        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, jobs=args.jobs, salvage=args.salvage, progress=sys.stderr.isatty() and not args.json and not args.quiet, on_result=show)
     finally:
         bar.close()
     if args.report:

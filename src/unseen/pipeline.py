@@ -42,6 +42,7 @@ class Options:
     voice: str | None = None  # audio files: mute | disguise (default) | keep
     crf: int = 18  # video: x264 quality
     progress: bool = False  # video: per-frame progress bars (fps, time left) on stderr
+    salvage: bool = False  # sound: keep what decodes of a damaged file (and say what was lost)
 
 
 def sha256_file(path: Path) -> str:

@@ -13,6 +13,7 @@ This is disguise, not removal: muting is the only complete protection (see bench
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,13 +91,9 @@ def _pitch_shift(x: np.ndarray, factor: float, rate: int) -> np.ndarray:
     return np.interp(idx, np.arange(len(longer)), longer, right=0.0)
 
 
-def disguise(samples: np.ndarray, rate: int, params: Disguise | None = None) -> np.ndarray:
-    """Transform a mono float signal in [-1, 1]; returns the same length."""
-    params = params or Disguise.random()
-    x = samples.astype(np.float64)
+def _disguise_block(x: np.ndarray, rate: int, params: Disguise) -> np.ndarray:
+    """Formants, pitch and tilt of one mono block; same length, not yet limited."""
     n = len(x)
-    if n == 0:
-        return samples
     win_len = max(64, int(0.032 * rate)) // 2 * 2
     hop = win_len // 2
     window = np.hanning(win_len + 1)[:-1]  # periodic Hann: halves overlap-add to one
@@ -120,23 +117,92 @@ def disguise(samples: np.ndarray, rate: int, params: Disguise | None = None) -> 
         out[start : start + win_len] += y * window
     y = out[win_len : win_len + n]
     y = _pitch_shift(y, params.pitch, rate)
-    y = lfilter([1.0, -params.tilt], [1.0], y)
-    peak = np.max(np.abs(y)) if len(y) else 0.0
-    if peak > 0.99:
-        y *= 0.99 / peak
-    return y.astype(np.float32)
+    return lfilter([1.0, -params.tilt], [1.0], y)
+
+
+def _limit(y: np.ndarray) -> np.ndarray:
+    """A soft limiter: unchanged up to 0.9, then bent smoothly towards 0.99. Sample by sample,
+    so a stream needs no look at its loudest moment first (as a peak normaliser would)."""
+    mag = np.abs(y)
+    over = mag > 0.9
+    if over.any():
+        y = y.copy()
+        y[over] = np.sign(y[over]) * (0.9 + 0.09 * np.tanh((mag[over] - 0.9) / 0.09))
+    return y
+
+
+# The disguise runs on blocks of BLOCK_SECONDS that overlap by OVERLAP_SECONDS, cross-faded, so
+# memory is flat in a recording's length. The overlap is many analysis windows long (32 ms), so
+# the ends of a block, where its frames lack context, are faded out under the next block.
+BLOCK_SECONDS = 8.0
+OVERLAP_SECONDS = 0.5
+
+
+def disguise_stream(blocks: Iterable[np.ndarray], rate: int, params: Disguise) -> Iterator[np.ndarray]:
+    """Disguise a stream of (channels, n) float blocks; yields blocks of the same total length.
+    One set of parameters for every channel, so stereo stays coherent."""
+    step, overlap = int(BLOCK_SECONDS * rate), int(OVERLAP_SECONDS * rate)
+    buf: np.ndarray | None = None
+    tail: np.ndarray | None = None  # the last segment's end, to cross-fade with the next one's start
+
+    def run(seg: np.ndarray) -> np.ndarray:
+        nonlocal tail
+        out = np.stack([_disguise_block(ch.astype(np.float64), rate, params) for ch in seg])
+        if tail is not None:
+            k = min(tail.shape[1], out.shape[1])
+            fade = 0.5 - 0.5 * np.cos(np.pi * (np.arange(k) + 0.5) / k)  # raised cosine, 0 to 1
+            out[:, :k] = tail[:, :k] * (1 - fade) + out[:, :k] * fade
+        return out
+
+    for block in blocks:
+        buf = block if buf is None else np.concatenate([buf, block], axis=1)
+        while buf.shape[1] >= step + overlap:
+            out = run(buf[:, : step + overlap])
+            yield _limit(out[:, :step]).astype(np.float32)
+            tail, buf = out[:, step:], buf[:, step:]
+    if buf is not None and buf.shape[1]:
+        yield _limit(run(buf)).astype(np.float32)
+
+
+def disguise(samples: np.ndarray, rate: int, params: Disguise | None = None) -> np.ndarray:
+    """Transform a mono float signal in [-1, 1]; returns the same length."""
+    params = params or Disguise.random()
+    if len(samples) == 0:
+        return samples
+    return np.concatenate(list(disguise_stream([samples[None, :]], rate, params)), axis=1)[0]
 
 
 def voiced_share(samples: np.ndarray, rate: int) -> float:
     """Share of 30 ms frames that are loud enough and periodic at a speaking pitch (70-400 Hz):
     a model-free hint that a recording holds speech (or singing)."""
+    voiced, total = voiced_frames(samples, rate)
+    return voiced / max(1, total)
+
+
+def voiced_share_stream(blocks: Iterable[np.ndarray], rate: int) -> tuple[float, int]:
+    """``voiced_share`` of a stream of (channels, n) blocks, channels mixed; and its length in
+    sample frames. Memory stays flat: frames cut by a block's end wait for the next block."""
+    n = int(0.03 * rate)
+    carry = np.zeros(0, np.float32)
+    voiced = total = length = 0
+    for block in blocks:
+        length += block.shape[1]
+        x = np.concatenate([carry, block.mean(0)])
+        usable = len(x) // max(1, n) * n
+        v, t = voiced_frames(x[:usable], rate)
+        voiced, total, carry = voiced + v, total + t, x[usable:]
+    return voiced / max(1, total), length
+
+
+def voiced_frames(samples: np.ndarray, rate: int) -> tuple[int, int]:
+    """(voiced, all) 30 ms frames of a mono signal."""
     x = samples.astype(np.float64)
     n = int(0.03 * rate)
     if len(x) < n or n < 16:
-        return 0.0
+        return 0, 0
     lo, hi = rate // 400, rate // 70
     voiced = total = 0
-    for start in range(0, len(x) - n, n):
+    for start in range(0, len(x) - n + 1, n):
         f = x[start : start + n] - x[start : start + n].mean()
         energy = float(np.mean(f**2))
         total += 1
@@ -145,4 +211,4 @@ def voiced_share(samples: np.ndarray, rate: int) -> float:
         ac = np.correlate(f, f, "full")[n - 1 :]
         if hi < len(ac) and ac[0] > 0 and ac[lo:hi].max() / ac[0] > 0.45:
             voiced += 1
-    return voiced / max(1, total)
+    return voiced, total

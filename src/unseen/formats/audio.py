@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -33,6 +34,9 @@ TARGETS = {
 DEFAULT_TARGET = AudioTarget("ipod", "aac", ".m4a")
 
 
+BLOCK = 1 << 16  # sample frames per block handed on: memory stays flat in a file's length
+
+
 @dataclass
 class Sound:
     samples: np.ndarray  # (channels, n) float32 in [-1, 1]
@@ -43,36 +47,184 @@ class Sound:
     extra_streams: list[str]
 
 
-def decode_audio(path: Path) -> Sound:
-    import av
+class SoundReader:
+    """A sound file decoded block by block, and whether it was whole.
 
-    with open_container(path) as c:
-        streams = [s for s in c.streams if s.type == "audio"]
+    Damage is found four ways: FFmpeg fails to read or decode a packet; the demuxer hands over a
+    packet cut short by the end of the file (WAV, AIFF and other raw audio); fewer samples
+    decode than the file declares (WAV, AIFF, FLAC, MP4, MP3 with a Xing or VBRI header); an
+    Ogg stream does not end on its end-of-stream page. Without ``salvage`` any of these raises
+    ``CorruptInput`` (so no output is released); with it, damaged packets are skipped, reading
+    stops where the file stops, and ``damage`` says what was lost."""
+
+    def __init__(self, path: Path, salvage: bool = False) -> None:
+        import av
+
+        self.path, self.salvage = path, salvage
+        self._c = open_container(path)
+        streams = [s for s in self._c.streams if s.type == "audio"]
         if not streams:
+            self._c.close()
             raise UnsupportedFormat("no audio or video stream")
-        a = streams[0]
-        rate = a.codec_context.sample_rate or 0
-        if rate <= 0:
+        self._a = a = streams[0]
+        self.rate = a.codec_context.sample_rate or 0
+        if self.rate <= 0:
+            self._c.close()
             raise CorruptInput("audio stream has no sample rate")
-        channels = min(2, a.codec_context.channels or 1)
-        resampler = av.AudioResampler(format="fltp", layout="stereo" if channels == 2 else "mono", rate=rate)
-        chunks = []
+        self.channels = min(2, a.codec_context.channels or 1)
+        self.layout = "stereo" if self.channels == 2 else "mono"
+        self.format = self._c.format.name.split(",")[0]
+        self.codec = a.codec_context.name
+        self.tags = {k: str(v) for k, v in self._c.metadata.items()}
+        for s in self._c.streams:
+            self.tags.update({f"stream:{k}": str(v) for k, v in s.metadata.items()})
+        self.extra_streams = [("cover-art" if _is_cover_art(s) else s.type) for s in self._c.streams if s is not a]
+        self.declared = _declared_samples(self._c, a, path)
+        self.frames = 0  # sample frames decoded so far
+        self.skipped = 0  # damaged packets skipped (salvage)
+        self.damage: str | None = None
+        self._resampler = av.AudioResampler(format="fltp", layout=self.layout, rate=self.rate)
+
+    def __enter__(self) -> "SoundReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._c.close()
+
+    def _damaged(self, reason: str) -> None:
+        if not self.salvage:
+            raise CorruptInput(f"damaged sound ({reason}); nothing written (--salvage keeps what decodes)")
+        self.damage = self.damage or reason
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Float samples, (channels, n) each, in file order; damage checked at the end."""
+        import av
+
+        pending: list[np.ndarray] = []
+        held = 0
+        packets = self._c.demux(self._a)
+        while True:
+            try:
+                pk = next(packets)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as e:
+                self._damaged(f"reading stopped at {self.frames / self.rate:.1f} s: {_reason(e)}")
+                break
+            if pk.size == 0 and pk.pts is None:  # the demuxer's end-of-stream marker
+                continue
+            if pk.is_corrupt:
+                self._damaged(f"a packet at {self.frames / self.rate:.1f} s is cut short")
+            try:
+                frames = pk.decode()
+            except av.error.FFmpegError as e:
+                self._damaged(f"a packet at {self.frames / self.rate:.1f} s does not decode: {_reason(e)}")
+                self.skipped += 1
+                continue
+            for frame in frames:
+                for out in self._resampler.resample(frame):
+                    pending.append(out.to_ndarray())
+                    held += out.samples
+                    self.frames += out.samples
+            if held >= BLOCK:
+                yield self._take(pending)
+                pending, held = [], 0
         try:
-            for frame in c.decode(a):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray())
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
+            for frame in self._a.decode(None):  # the decoder's last frames
+                pending += [o.to_ndarray() for o in self._resampler.resample(frame)]
         except av.error.FFmpegError as e:
-            raise CorruptInput(f"audio decoding failed: {_err(e)}") from None
-        if not chunks or sum(ch.shape[1] for ch in chunks) == 0:
+            self._damaged(f"the last packet does not decode: {_reason(e)}")
+        pending += [o.to_ndarray() for o in self._resampler.resample(None)]
+        self.frames += sum(p.shape[1] for p in pending) - held
+        if pending:
+            yield self._take(pending)
+        if self.frames == 0:
             raise CorruptInput("audio has no decodable samples (zero length)")
-        samples = np.concatenate(chunks, axis=1).astype(np.float32)
-        extra = [("cover-art" if _is_cover_art(s) else s.type) for s in c.streams if s is not a]
-        tags = {k: str(v) for k, v in c.metadata.items()}
-        for s in c.streams:
-            tags.update({f"stream:{k}": str(v) for k, v in s.metadata.items()})
-        return Sound(samples, rate, c.format.name.split(",")[0], a.codec_context.name, tags, extra)
+        self._check_length()
+
+    @staticmethod
+    def _take(pending: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(pending, axis=1).astype(np.float32, copy=False)
+
+    def _check_length(self) -> None:
+        # decoders add or trim up to a few codec frames (priming, padding): allow two and 50 ms
+        slack = 2 * max(self._a.codec_context.frame_size or 0, 1152) + self.rate // 20
+        if self.declared is not None and self.frames + slack < self.declared:
+            self._damaged(f"{self.frames / self.rate:.1f} s of the {self.declared / self.rate:.1f} s the file declares decode")
+        if self.format == "ogg" and not _ogg_ends(self.path):
+            self._damaged("the Ogg stream has no end page (cut short)")
+
+    @property
+    def lost(self) -> str:
+        """What salvaging gave up, in words (empty when nothing was)."""
+        if self.damage is None:
+            return ""
+        kept = f"kept {self.frames / self.rate:.1f} s"
+        if self.declared is not None and self.declared > self.frames + self.rate // 20:
+            kept += f" of {self.declared / self.rate:.1f} s, {(self.declared - self.frames) / self.rate:.1f} s lost"
+        else:
+            kept += ", what followed in the file is lost"
+        skipped = f", {self.skipped} damaged packet(s) skipped" if self.skipped else ""
+        return f"damaged input salvaged: {kept}{skipped} ({self.damage})"
+
+
+def _reason(e: BaseException) -> str:
+    """FFmpeg's reason without its error number and call name."""
+    return " ".join(str(getattr(e, "strerror", None) or _err(e)).split())
+
+
+def _declared_samples(c, a, path: Path) -> int | None:  # type: ignore[no-untyped-def]
+    """Sample frames the file's header or index declares, where it is exact; None otherwise
+    (raw MP3 without a Xing or VBRI header, or ADTS, has only an estimate from its size)."""
+    rate = a.codec_context.sample_rate
+    fmt = c.format.name.split(",")[0]
+    if fmt in ("mp3", "aac") and not _has_vbr_header(path):
+        return None
+    if fmt == "ogg":  # its length is read from the last page: what is there, not what was meant
+        return None
+    if a.duration and a.time_base:
+        return round(a.duration * a.time_base * rate)
+    if a.frames and fmt in ("aiff",):
+        return int(a.frames)
+    return None
+
+
+def _has_vbr_header(path: Path) -> bool:
+    """Whether an MP3's first frame carries a Xing, Info or VBRI header (its exact length)."""
+    with open(path, "rb") as f:
+        head = f.read(10)
+        skip = 0
+        if head[:3] == b"ID3" and len(head) == 10:
+            skip = 10 + ((head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F))
+        f.seek(skip)
+        first = f.read(4096)
+    return any(tag in first for tag in (b"Xing", b"Info", b"VBRI"))
+
+
+def _ogg_ends(path: Path) -> bool:
+    """Whether the file's last Ogg page is whole and flagged end-of-stream (a writer sets the
+    flag on its last page; a file cut short ends inside or after an ordinary page)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(max(0, size - 70_000))  # an Ogg page is at most 65,307 bytes
+        tail = f.read()
+    at = tail.rfind(b"OggS")
+    if at < 0 or len(tail) < at + 27:
+        return False
+    segments = tail[at + 26]
+    table = tail[at + 27 : at + 27 + segments]
+    whole = len(table) == segments and at + 27 + segments + sum(table) == len(tail)
+    return whole and bool(tail[at + 5] & 0x04)
+
+
+def decode_audio(path: Path, salvage: bool = False) -> Sound:
+    """The whole sound in memory (a video's sound track; sound files go through SoundReader)."""
+    with SoundReader(path, salvage) as r:
+        blocks = list(r.blocks())
+        return Sound(np.concatenate(blocks, axis=1), r.rate, r.format, r.codec, r.tags, r.extra_streams)
 
 
 def probe_tags(path: Path) -> tuple[str, dict[str, str], list[str]]:
@@ -86,49 +238,79 @@ def probe_tags(path: Path) -> tuple[str, dict[str, str], list[str]]:
         return c.format.name.split(",")[0], tags, extra
 
 
-def target_for(sound: Sound) -> AudioTarget:
+def target_for(sound: "Sound | SoundReader") -> AudioTarget:
     return TARGETS.get(sound.codec) or TARGETS.get(sound.format) or DEFAULT_TARGET
 
 
-def encode_audio(sound: Sound, samples: np.ndarray, path: Path, target: AudioTarget) -> None:
-    import av
+class SoundWriter:
+    """A fresh file of the target family, written block by block: ``write`` (channels, n) float
+    blocks at ``rate``, then ``close``."""
 
-    rate = sound.rate
-    if target.codec == "libopus" and rate not in (8000, 12000, 16000, 24000, 48000):
-        rate = 48000
-    if target.codec == "libopencore_amrnb":
-        rate = 8000
-    layout = "stereo" if samples.shape[0] == 2 else "mono"
-    if target.codec == "libopencore_amrnb":
-        samples, layout = samples.mean(0, keepdims=True), "mono"
-    out = av.open(str(path), mode="w", format=target.container, container_options={"fflags": "+bitexact", **dict(target.options)})
-    try:
-        st = out.add_stream(target.codec, rate=rate, layout=layout)
-        st.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
-        frame_len = 4096
-        pts = 0
-        for start in range(0, samples.shape[1], frame_len):
-            chunk = np.ascontiguousarray(samples[:, start : start + frame_len])
-            f = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
-            f.sample_rate = sound.rate
-            f.pts = None
-            for p in st.encode(f):
-                out.mux(p)
-            pts += chunk.shape[1]
-        for p in st.encode():
-            out.mux(p)
-    finally:
-        out.close()
-    if target.codec == "libmp3lame":
-        _scrub_lame_tag(path)
+    def __init__(self, path: Path, target: AudioTarget, rate: int, channels: int) -> None:
+        import av
+
+        self.path, self.target, self.rate = path, target, rate
+        out_rate = rate
+        if target.codec == "libopus" and rate not in (8000, 12000, 16000, 24000, 48000):
+            out_rate = 48000
+        if target.codec == "libopencore_amrnb":
+            out_rate = 8000
+        self.mono = target.codec == "libopencore_amrnb" or channels == 1
+        self.layout = "mono" if self.mono else "stereo"
+        self._out = av.open(str(path), mode="w", format=target.container, container_options={"fflags": "+bitexact", **dict(target.options)})
+        try:
+            self._st = self._out.add_stream(target.codec, rate=out_rate, layout=self.layout)
+            self._st.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
+        except BaseException:
+            self._out.close()
+            raise
+        self.frame_size = 0
+
+    def write(self, samples: np.ndarray) -> None:
+        import av
+
+        if self.mono and samples.shape[0] > 1:
+            samples = samples.mean(0, keepdims=True)
+        for start in range(0, samples.shape[1], 4096):
+            f = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, start : start + 4096], dtype=np.float32), format="fltp", layout=self.layout)
+            f.sample_rate = self.rate
+            f.pts = None  # PyAV resamples to the encoder's rate and frame size
+            for p in self._st.encode(f):
+                self._out.mux(p)
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file (raises on a failed write)."""
+        try:
+            for p in self._st.encode():
+                self._out.mux(p)
+            self.frame_size = self._st.codec_context.frame_size or 0
+        finally:
+            self._out.close()
+        if self.target.codec == "libmp3lame":
+            _scrub_lame_tag(self.path)
+
+    def abort(self) -> None:
+        self._out.close()
 
 
 def _scrub_lame_tag(path: Path) -> None:
     """libmp3lame writes its name and version into the frames' unused ancillary bytes (which
-    decoders skip); overwrite them with the padding byte LAME itself uses there."""
+    decoders skip); overwrite them with the padding byte LAME itself uses there. In chunks that
+    overlap by a name's length, so memory stays flat in the file's length."""
     import re
 
-    raw = path.read_bytes()
-    cleaned = re.sub(rb"LAME[0-9.a-z]{0,8}", lambda m: b"U" * len(m.group(0)), raw)
-    if cleaned != raw:
-        path.write_bytes(cleaned)
+    name = re.compile(rb"LAME[0-9.a-z]{0,8}")
+    chunk, overlap = 1 << 20, 12
+    with open(path, "r+b") as f:
+        pos = 0
+        while True:
+            f.seek(pos)
+            data = f.read(chunk + overlap)
+            if not data:
+                break
+            for m in name.finditer(data):
+                f.seek(pos + m.start())
+                f.write(b"U" * len(m.group(0)))
+            if len(data) <= chunk:
+                break
+            pos += chunk

@@ -1,0 +1,109 @@
+"""Damaged sound: refused by default, like a truncated photo; ``--salvage`` keeps what decodes and
+the result line says how much was lost. Sound is cleaned in blocks: memory is flat in length."""
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+import unseen
+from unseen.cli import main
+
+from conftest import mux_mono
+
+RATE = 16000
+SECONDS = 4.0
+KINDS = {  # name: (container, codec); each format declares its length or marks its end differently
+    "s.wav": ("wav", "pcm_s16le"),
+    "s.aiff": ("aiff", "pcm_s16be"),
+    "s.flac": ("flac", "flac"),
+    "s.mp3": ("mp3", "libmp3lame"),  # with a Xing header (FFmpeg's default): its length is known
+    "s.opus": ("ogg", "libopus"),
+}
+
+
+def _tone(seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+
+
+def _write(path: Path, fmt: str, codec: str, seconds: float = SECONDS) -> Path:
+    out = av.open(str(path), "w", format=fmt)
+    mux_mono(out, out.add_stream(codec, rate=RATE, layout="mono"), _tone(seconds), RATE)
+    out.close()
+    return path
+
+
+def _seconds(path: Path) -> float:
+    with av.open(str(path)) as c:
+        a = c.streams.audio[0]
+        return sum(f.samples for f in c.decode(a)) / a.codec_context.sample_rate
+
+
+def _outputs(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".unseen" in p.name)
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+@pytest.mark.parametrize("keep", [0.3, 0.7])
+def test_cut_sound_refused_unless_salvaged(tmp_path: Path, name: str, keep: float) -> None:
+    whole = _write(tmp_path / f"whole-{name}", *KINDS[name])
+    src = tmp_path / name
+    raw = whole.read_bytes()
+    src.write_bytes(raw[: int(len(raw) * keep)])
+    whole.unlink()
+    [res] = unseen.clean([src], voice="mute")
+    assert res.status == "error" and "damaged sound" in res.error and "--salvage" in res.error, res.error
+    assert _outputs(tmp_path) == []
+    [res] = unseen.clean([src], voice="mute", salvage=True)
+    assert res.status == "ok", res.error
+    [note] = [w for w in res.warnings if w.startswith("damaged input salvaged: kept")]
+    kept = float(note.split("kept ")[1].split(" s")[0])
+    assert abs(_seconds(Path(res.output)) - kept) < 0.2
+    assert 0 < kept < 0.95 * SECONDS  # (FFmpeg's FLAC parser gives up the frames it held at a cut)
+    if name != "s.opus" and name != "s.wav":  # these declare their whole length: the loss is named
+        assert f"of {SECONDS:.1f} s" in note
+
+
+def test_whole_files_are_not_called_damaged(tmp_path: Path) -> None:
+    for name, (fmt, codec) in KINDS.items():
+        [res] = unseen.clean([_write(tmp_path / name, fmt, codec)], voice="mute")
+        assert res.status == "ok", (name, res.error)
+        assert not any("damaged" in w for w in res.warnings)
+
+
+def test_corrupt_middle_refused_and_salvage_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _write(tmp_path / "s.flac", "flac", "flac")
+    raw = bytearray(src.read_bytes())
+    mid = len(raw) // 2
+    raw[mid : mid + 3000] = bytes(3000)  # zeroed: frames there fail their checksums
+    src.write_bytes(bytes(raw))
+    assert main(["clean", "--voice", "mute", str(src)]) == 1
+    assert "damaged sound" in capsys.readouterr().err and _outputs(tmp_path) == []
+    assert main(["clean", "--voice", "mute", "--salvage", str(src)]) == 0
+    line = capsys.readouterr().out
+    assert "damaged input salvaged: kept" in line and line.count("\n") == 1
+
+
+def _peak_bytes(src: Path, voice: str) -> int:
+    tracemalloc.start()
+    try:
+        [res] = unseen.clean([src], voice=voice, overwrite=True)
+        assert res.status == "ok", res.error
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("voice", ["mute", "disguise"])
+def test_memory_flat_in_duration(tmp_path: Path, voice: str) -> None:
+    """Four times the length, about the same peak (before: ~120 bytes per sample frame)."""
+    short = _write(tmp_path / "short.flac", "flac", "flac", 30.0)
+    long = _write(tmp_path / "long.flac", "flac", "flac", 120.0)
+    p_short, p_long = _peak_bytes(short, voice), _peak_bytes(long, voice)
+    grown = p_long - p_short
+    assert grown < 4_000_000, (voice, p_short, p_long)  # whole-file decoding would add ~170 MB
+    assert abs(_seconds(long.with_name("long.unseen.flac")) - 120.0) < 0.1
