@@ -51,7 +51,8 @@ def main() -> None:
     for k in range(len(names)):
         clip = work / f"clip{k:02d}.mp4"
         write_clip(clip, clip_frames(images, k, args.frames, size))
-        dets, cuts, _, _ = analyse(clip, probe_video(clip), VideoOptions())
+        found = analyse(clip, probe_video(clip), VideoOptions())
+        dets, cuts = found.candidates, found.cuts
         cut_frames = {i for i, (_, geo) in enumerate(clip_frames(images, k, args.frames, size)) if geo is None}
         keys = sorted(f for f in dets if len(dets[f]) >= 3 and f not in cut_frames)
         mine = {"right": 0, "none": 0, "wrong": 0}

@@ -1,7 +1,6 @@
 """What a file gives away: metadata, hidden pictures, trailers and faces."""
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 from .errors import UnseenError
@@ -28,7 +27,7 @@ def _tag_category(key: str) -> str:
     return "other"
 
 
-def audit_video(path: Path, faces: bool = True, max_samples: int = 20) -> AuditResult:
+def audit_video(path: Path, faces: bool = True) -> AuditResult:
     from .formats.video import iter_frames, probe_video
     from .model import Finding
 
@@ -54,25 +53,43 @@ def audit_video(path: Path, faces: bool = True, max_samples: int = 20) -> AuditR
     if info.rotation:
         res.findings.append(Finding("other", "rotation", f"{info.rotation} degrees (applied to the pixels when cleaned)", identifying=False))
     if faces:
-        from .detect import face_finder
+        from .detect import FaceChecker
+        from .detect.runtime import resize_rgb
+        from .formats.video import frame_rotation, rgb_at
+        from .video_verify import VIDEO_CHECK_THRESHOLD, audit_frames, checker_faces, readback_judge
 
-        total = info.frames or 0
-        step = max(1, total // max_samples) if total else 25
-        finder = face_finder()
+        # the frames and the rule clean's read-back checks every output by
+        wanted = audit_frames(info.frames)
+        checker = FaceChecker(threads=1)
+        seen_any = False
         frames = iter_frames(path)
-        try:
-            first = next(frames)
-        except (StopIteration, UnseenError):
-            res.findings.append(Finding("other", "frames", "none decodable: faces not searched", identifying=False))
-            return res
-        for fr in itertools.chain([first], frames):
-            if fr.index % step:
+        while True:
+            try:
+                fr = next(frames)
+            except StopIteration:
+                break
+            except UnseenError as e:
+                res.findings.append(Finding("other", "frames", f"decoding stopped: {e}", identifying=False))
+                break
+            seen_any = True
+            if fr.index > max(wanted):
+                break
+            if fr.index not in wanted:
                 continue
             when = f"{float(fr.pts * fr.time_base):.2f}s" if fr.pts is not None and fr.time_base else f"frame {fr.index}"
-            # faces on sampled frames; the source says when, so people can look for themselves
-            res.faces += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in finder.find(fr.rgb())]
-            if fr.index // step + 1 >= max_samples:
-                break
+            if frame_rotation(fr.frame):  # an input filmed on its side: upright first
+                rgb = fr.rgb()
+                h, w = rgb.shape[:2]
+                small = resize_rgb(rgb, *checker.working_size(w, h))
+            else:  # exactly as the read-back shrinks a frame
+                w, h = fr.frame.width, fr.frame.height
+                small = rgb_at(fr.frame, *checker.working_size(w, h))
+            found = checker_faces(checker, readback_judge(), small, w, h, VIDEO_CHECK_THRESHOLD)
+            # the source says when, so people can look for themselves
+            res.faces += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in found.faces]
+            res.uncertain += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in found.uncertain]
+        if not seen_any:
+            res.findings.append(Finding("other", "frames", "none decodable: faces not searched", identifying=False))
     return res
 
 
@@ -122,9 +139,12 @@ def audit_image(path: Path, faces: bool = True) -> AuditResult:
         res.width, res.height = im.size
         res.findings = image_findings(im, p.format, raw)
     if faces:
-        from .pipeline import detect_faces
+        from .detect import visible_faces
 
         pic = handler.decode(path, p.format)  # type: ignore[attr-defined]
         res.width, res.height = pic.width, pic.height
-        res.faces = detect_faces(pic)
+        for frame in pic.frames:  # the rule clean verifies every output by
+            found = visible_faces(frame)
+            res.faces += found.faces
+            res.uncertain += found.uncertain
     return res

@@ -114,7 +114,8 @@ def _clean_text(r: CleanResult) -> str:
         notes = "; ".join(w for w in r.warnings)
         return f"ok      {r.input} -> {r.output} ({n} face track(s) masked; verified){' [' + notes + ']' if notes else ''}"
     recheck = f", {rounds - 1} added by verification" if rounds > 1 else ""
-    return f"ok      {r.input} -> {r.output} ({n} region(s) masked{recheck}{meta}; verified){extra}"
+    unsure = f", {len(r.uncertain)} uncertain spot(s) left for a look" if r.uncertain else ""
+    return f"ok      {r.input} -> {r.output} ({n} region(s) masked{recheck}{unsure}{meta}; verified){extra}"
 
 
 def _run_clean(args: argparse.Namespace) -> int:
@@ -177,6 +178,10 @@ def _audit_table(r: AuditResult) -> str:
         boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.faces[:8])
         more = f" and {len(r.faces) - 8} more" if len(r.faces) > 8 else ""
         lines.append(f" ! {'face':<15} {f'{len(r.faces)} face(s) found':<32} {boxes}{more}")
+    if r.uncertain:
+        boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.uncertain[:8])
+        more = f" and {len(r.uncertain) - 8} more" if len(r.uncertain) > 8 else ""
+        lines.append(f"   {'uncertain':<15} {f'{len(r.uncertain)} uncertain spot(s)':<32} {boxes}{more} (below the face rule; worth a look)")
     return "\n".join(lines)
 
 

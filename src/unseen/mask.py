@@ -1,4 +1,5 @@
-"""Opaque masks over regions, grown outward to the codec's block grid."""
+"""Opaque masks over regions: a rounded head shape over each face (a box for hand-drawn
+regions); on lossy codecs every block the shape touches is covered whole."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,21 +28,72 @@ class MaskStyle:
             raise ValueError(f"unknown fill {self.fill!r}; choose one of {', '.join(FILLS)}")
 
 
-def mask_boxes(regions: list[Region], width: int, height: int, grid: int) -> list[tuple[int, int, int, int]]:
-    """Pixel boxes that will be covered: each region grown to the grid and clipped; empty ones dropped."""
-    boxes = []
+# The head shape: a superellipse |x|^n + |y|^n <= 1 inscribed in the head box. n = 2 is an
+# ellipse (78.5% of the box); 3 keeps more of the corners, where hair and a tilted chin reach
+# (88%): see bench/faces.py and the README for the figures that chose it.
+HEAD_EXPONENT = 3.0
+
+Area = tuple[tuple[int, int, int, int], "np.ndarray | None"]
+
+
+def _blocks_touched(inside: np.ndarray, box: tuple[int, int, int, int], grid: int) -> np.ndarray:
+    """Every ``grid`` block (aligned to the picture's origin) the shape touches, whole: on a lossy
+    codec a block holding part of a face would carry its residue past the mask's edge."""
+    x0, y0, x1, y1 = box
+    h, w = inside.shape
+    ph, pw = -(-(y1 - y0) // grid) * grid, -(-(x1 - x0) // grid) * grid
+    padded = np.zeros((ph, pw), dtype=bool)
+    padded[:h, :w] = inside
+    touched = padded.reshape(ph // grid, grid, pw // grid, grid).any(axis=(1, 3))
+    return np.repeat(np.repeat(touched, grid, axis=0), grid, axis=1)[:h, :w]
+
+
+def region_mask(r: Region, width: int, height: int, grid: int) -> Area:
+    """The pixels ``r`` covers: its box grown to the grid and clipped, and within it the shape
+    (None: the whole box). A head's shape is computed from the unclipped box, so a face at the
+    picture's edge is covered as far as it shows."""
+    box = r.pixel_box(width, height, grid)
+    x0, y0, x1, y1 = box
+    if r.shape != "head" or x1 <= x0 or y1 <= y0:
+        return box, None
+    cx, cy = (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2
+    ax, ay = max(r.width / 2, 0.5), max(r.height / 2, 0.5)
+    # pixel centres, with half a pixel of slack so thin shapes still cover their middle line
+    dx = np.clip((np.abs(np.arange(x0, x1) + 0.5 - cx) - 0.5) / ax, 0, None) ** HEAD_EXPONENT
+    dy = np.clip((np.abs(np.arange(y0, y1) + 0.5 - cy) - 0.5) / ay, 0, None) ** HEAD_EXPONENT
+    inside = dy[:, None] + dx[None, :] <= 1.0
+    if grid > 1:
+        inside = _blocks_touched(inside, box, grid)
+    return box, inside
+
+
+def mask_areas(regions: list[Region], width: int, height: int, grid: int) -> list[Area]:
+    """What each region covers (see region_mask); empty ones dropped."""
+    out = []
     for r in regions:
-        x0, y0, x1, y1 = r.pixel_box(width, height, grid)
-        if x1 > x0 and y1 > y0:
-            boxes.append((x0, y0, x1, y1))
-    return boxes
+        box, inside = region_mask(r, width, height, grid)
+        if box[2] > box[0] and box[3] > box[1]:
+            out.append((box, inside))
+    return out
 
 
 def coverage(regions: list[Region], width: int, height: int, grid: int) -> np.ndarray:
     m = np.zeros((height, width), dtype=bool)
-    for x0, y0, x1, y1 in mask_boxes(regions, width, height, grid):
-        m[y0:y1, x0:x1] = True
+    for (x0, y0, x1, y1), inside in mask_areas(regions, width, height, grid):
+        if inside is None:
+            m[y0:y1, x0:x1] = True
+        else:
+            m[y0:y1, x0:x1] |= inside
     return m
+
+
+def fill_area(plane: np.ndarray, area: Area, value: "np.ndarray | int") -> None:
+    """Write ``value`` into ``plane`` (H x W or H x W x C) wherever ``area`` covers."""
+    (x0, y0, x1, y1), inside = area
+    if inside is None:
+        plane[y0:y1, x0:x1] = value
+    else:
+        plane[y0:y1, x0:x1][inside] = value
 
 
 def apply(frame: np.ndarray, regions: list[Region], style: MaskStyle, rng: np.random.Generator) -> np.ndarray:
@@ -50,12 +102,12 @@ def apply(frame: np.ndarray, regions: list[Region], style: MaskStyle, rng: np.ra
     out = frame.copy()
     h, w = frame.shape[:2]
     if style.fill == "solid":
-        # fast path (video frames): fill the boxes directly, no full-frame mask needed
+        # fast path (video frames): fill each region's area directly, no full-frame mask needed
         color = np.array(style.color, dtype=np.uint8)
-        for x0, y0, x1, y1 in mask_boxes(regions, w, h, style.grid):
-            out[y0:y1, x0:x1, :3] = color
+        for area in mask_areas(regions, w, h, style.grid):
+            fill_area(out[..., :3], area, color)
             if out.shape[2] == 4:
-                out[y0:y1, x0:x1, 3] = 255
+                fill_area(out[..., 3], area, 255)
         return out
     covered = coverage(regions, w, h, style.grid)
     if not covered.any():
@@ -65,7 +117,7 @@ def apply(frame: np.ndarray, regions: list[Region], style: MaskStyle, rng: np.ra
         # independent of the original pixels: fresh random values from the OS entropy pool
         rgb[covered] = rng.integers(0, 256, size=(int(covered.sum()), 3), dtype=np.uint8)
     else:
-        for x0, y0, x1, y1 in mask_boxes(regions, w, h, style.grid):
+        for (x0, y0, x1, y1), inside in mask_areas(regions, w, h, style.grid):
             patch = Image.fromarray(np.ascontiguousarray(frame[y0:y1, x0:x1, :3]))
             if style.fill == "blur":
                 radius = max(4.0, 0.25 * max(x1 - x0, y1 - y0))
@@ -74,7 +126,7 @@ def apply(frame: np.ndarray, regions: list[Region], style: MaskStyle, rng: np.ra
                 cells = max(1, min(x1 - x0, y1 - y0) // 8)
                 small = patch.resize((max(1, (x1 - x0) // cells), max(1, (y1 - y0) // cells)), Image.BILINEAR)
                 patch = small.resize(patch.size, Image.NEAREST)
-            rgb[y0:y1, x0:x1] = np.asarray(patch)
+            fill_area(rgb, ((x0, y0, x1, y1), inside), np.asarray(patch) if inside is None else np.asarray(patch)[inside])
     if out.shape[2] == 4:
         out[..., 3][covered] = 255
     return out

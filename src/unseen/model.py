@@ -1,7 +1,7 @@
 """The types every pipeline stage shares: regions to hide, and per-file results."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 import numpy as np
@@ -12,7 +12,8 @@ class Region:
     """An axis-aligned box in output-pixel coordinates (x0, y0 inclusive; x1, y1 exclusive).
 
     ``source`` names what produced it (a detector, ``"manual"``, ``"verify:<detector>"``) so
-    reports can say which stage found each masked area.
+    reports can say which stage found each masked area. ``shape`` is what the mask covers inside
+    the box: the whole box (hand-drawn regions) or a rounded head (see mask.region_mask).
     """
 
     x0: float
@@ -21,6 +22,7 @@ class Region:
     y1: float
     score: float = 1.0
     source: str = "manual"
+    shape: str = "box"  # box | head
 
     @property
     def width(self) -> float:
@@ -36,10 +38,10 @@ class Region:
 
     def scaled(self, sx: float, sy: float | None = None) -> "Region":
         sy = sx if sy is None else sy
-        return Region(self.x0 * sx, self.y0 * sy, self.x1 * sx, self.y1 * sy, self.score, self.source)
+        return replace(self, x0=self.x0 * sx, y0=self.y0 * sy, x1=self.x1 * sx, y1=self.y1 * sy)
 
     def shifted(self, dx: float, dy: float) -> "Region":
-        return Region(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy, self.score, self.source)
+        return replace(self, x0=self.x0 + dx, y0=self.y0 + dy, x1=self.x1 + dx, y1=self.y1 + dy)
 
     def head(self) -> "Region":
         """Grow a face box to the whole head: hair above, ears at the sides, chin below.
@@ -49,23 +51,15 @@ class Region:
         the astronaut portrait's face showed past a mask that ended on a block edge.
         """
         w, h = self.width, self.height
-        return Region(
-            self.x0 - 0.30 * w,
-            self.y0 - 0.35 * h,
-            self.x1 + 0.30 * w,
-            self.y1 + 0.30 * h,
-            self.score,
-            self.source,
-        )
+        return Region(self.x0 - 0.30 * w, self.y0 - 0.35 * h, self.x1 + 0.30 * w, self.y1 + 0.30 * h, self.score, self.source, "head")
 
     def clipped(self, width: int, height: int) -> "Region":
-        return Region(
-            min(max(self.x0, 0.0), width),
-            min(max(self.y0, 0.0), height),
-            min(max(self.x1, 0.0), width),
-            min(max(self.y1, 0.0), height),
-            self.score,
-            self.source,
+        return replace(
+            self,
+            x0=min(max(self.x0, 0.0), width),
+            y0=min(max(self.y0, 0.0), height),
+            x1=min(max(self.x1, 0.0), width),
+            y1=min(max(self.y1, 0.0), height),
         )
 
     def pixel_box(self, width: int, height: int, grid: int = 1) -> tuple[int, int, int, int]:
@@ -143,6 +137,7 @@ class CleanResult:
     output_format: str | None = None
     fallback: str | None = None
     regions: list[Region] = field(default_factory=list)
+    uncertain: list[Region] = field(default_factory=list)  # below the face rule, worth a look
     metadata_found: list[str] = field(default_factory=list)
     models: dict[str, str] = field(default_factory=dict)
     verification: Verification | None = None
@@ -161,6 +156,7 @@ class CleanResult:
             "output_format": self.output_format,
             "fallback": self.fallback,
             "regions": [r.to_dict() for r in self.regions],
+            "uncertain": [r.to_dict() for r in self.uncertain],
             "metadata_found": sorted(set(self.metadata_found)),
             "models": self.models,
             "verification": asdict(self.verification) if self.verification else None,
@@ -188,6 +184,7 @@ class AuditResult:
     height: int | None = None
     findings: list[Finding] = field(default_factory=list)
     faces: list[Region] = field(default_factory=list)
+    uncertain: list[Region] = field(default_factory=list)  # below the face rule: not identifying
     error: str | None = None
 
     @property
@@ -203,5 +200,6 @@ class AuditResult:
             "identifying": self.identifying,
             "findings": [asdict(f) for f in self.findings],
             "faces": [r.to_dict() for r in self.faces],
+            "uncertain": [r.to_dict() for r in self.uncertain],
             "error": self.error,
         }

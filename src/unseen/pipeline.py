@@ -6,6 +6,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,14 +14,17 @@ from . import verify
 from .errors import OutputError, UnseenError, VerificationFailed
 from .formats import handler_for
 from .formats.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, Picture
-from .mask import MaskStyle, apply
+from .mask import MaskStyle, apply, coverage
 from .metadata import image_findings
 from .names import finding_names
-from .model import CleanResult, Region, Verification
+from .model import CleanResult, Detections, Region, Verification
 from .output import is_output_name, output_path, publish, staged
 from .probe import probe
 
-MAX_VERIFY_ROUNDS = 4
+if TYPE_CHECKING:
+    from .detect import Judgement
+
+MAX_VERIFY_ROUNDS = 6
 _SAME_FAMILY = {
     "jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
     "tiff": (".tif", ".tiff"),
@@ -85,21 +89,20 @@ def _models_used(opts: Options) -> dict[str, str]:
     return {w.name: w.sha256 for w in [*face_finder().weights, *face_checker().weights]}
 
 
-def detect_faces(pic: Picture) -> list[Region]:
-    """Faces in every frame, as head-sized regions; animations get the union over frames so a
-    moving face stays covered in between (recall first)."""
-    from .detect import face_finder
+def detect_faces(pic: Picture) -> Judgement:
+    """Faces (as head-shaped regions) and uncertain spots in every frame; animations get the
+    union over frames so a moving face stays covered in between (recall first)."""
+    from .detect import Judgement, find_faces
 
-    finder = face_finder()
-    regions: list[Region] = []
+    found = Judgement()
     seen: set[bytes] = set()
     for frame in pic.frames:
         key = hashlib.blake2b(frame.tobytes(), digest_size=16).digest()
         if key in seen:
             continue
         seen.add(key)
-        regions += [r.head() for r in finder.find(frame)]
-    return regions
+        found = found + find_faces(frame)
+    return Judgement([r.head() for r in found.faces], found.uncertain)
 
 
 def _render(pic: Picture, regions: list[Region], style: MaskStyle, seed: int) -> Picture:
@@ -107,7 +110,26 @@ def _render(pic: Picture, regions: list[Region], style: MaskStyle, seed: int) ->
     return Picture([apply(f, regions, style, rng) for f in pic.frames], pic.format, pic.durations, pic.loop)
 
 
+def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle) -> list[Region]:
+    """Heads of the faces visible on ``frames`` (the rule ``audit`` reports by) that ``regions``
+    leave uncovered."""
+    from .detect import visible_faces
+
+    out: list[Region] = []
+    for frame in frames:
+        h, w = frame.shape[:2]
+        found = Detections(visible_faces(frame, covered=coverage(regions, w, h, style.grid)).faces)
+        out += [
+            Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source).head()
+            for r in verify.unmasked_faces(found, regions, w, h, style.grid)
+        ]
+    return out
+
+
 def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], style: MaskStyle, faces: bool) -> verify.Check:
+    """Read the written bytes back: structure, metadata, masks, and no visible face. A frame that
+    decodes to exactly the rendered pixels was already judged before encoding (see
+    _encode_verified); every other frame is judged again as decoded."""
     from .formats.still import STILL
 
     check = verify.Check()
@@ -121,16 +143,8 @@ def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], sty
     for exp, got in zip(rendered.frames, tmp_decoded.frames):
         check.problems += verify.masks(exp, got, regions, style, lossy)
     if faces and not check.problems:
-        from .detect import face_checker
-
-        checker = face_checker()
-        for got in tmp_decoded.frames:
-            h, w = got.shape[:2]
-            found = checker.find(got)
-            check.unmasked += [
-                Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source).head()
-                for r in verify.unmasked_faces(found, regions, w, h, style.grid)
-            ]
+        changed = [got for exp, got in zip(rendered.frames, tmp_decoded.frames) if not np.array_equal(exp, got)]
+        check.unmasked += _unmasked(changed, regions, style)
     return check
 
 
@@ -166,7 +180,9 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
     pic: Picture = handler.decode(src, p.format)  # type: ignore[attr-defined]
     regions = list(opts.manual.get(src.name, [])) + list(opts.manual.get("*", []))
     if opts.faces:
-        regions += detect_faces(pic)
+        found = detect_faces(pic)
+        regions += found.faces
+        res.uncertain = found.uncertain
         res.models = _models_used(opts)
     seed = secrets.randbits(64)  # noise fill comes from the OS entropy pool, never stored
     try:
@@ -184,7 +200,7 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
         {
             "structure": "no metadata blocks, nothing after the end",
             "masks": f"{len(regions)} regions covered in the decoded output",
-            "faces": "second detector found no unmasked face" if opts.faces else "skipped (--no-faces)",
+            "faces": "no unmasked face in the written file (both detectors, judged as audit judges)" if opts.faces else "skipped (--no-faces)",
         },
         rounds,
     )
@@ -212,6 +228,12 @@ def _encode_verified(
     with staged(final) as tmp:
         for round_ in range(1, MAX_VERIFY_ROUNDS + 1):
             rendered = _render(pic, regions, style, seed)
+            # faces visible on the rendered picture are covered before anything is encoded
+            unmasked = _unmasked(rendered.frames, regions, style) if opts.faces else []
+            if unmasked:
+                check = verify.Check(unmasked=unmasked)
+                regions += unmasked
+                continue
             try:
                 STILL.encode(rendered, tmp, fmt)
             except (OSError, ValueError, KeyError) as e:

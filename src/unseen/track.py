@@ -5,7 +5,11 @@ resolution. A scene cut ends every track: a mask is never dragged into the next 
 
 Boxes outside the frames a face was detected on follow the camera: the motion between analysed
 frames (scale and shift) is estimated from the faces found on both (match_motion), so a crowd
-filmed by a panning, zooming camera stays covered between and beyond detections.
+filmed by a panning, zooming camera stays covered between and beyond detections. Beyond a
+track's ends a face stays covered until the evidence says it left: a cut, or a frame the
+detector searched at a zoom where that face would have been plain to see and found nothing
+(a confident miss). Without such evidence (small faces, frames not searched) it is held for
+a set time.
 """
 from __future__ import annotations
 
@@ -22,13 +26,16 @@ from .model import Region
 class TrackSettings:
     iou: float = 0.15  # association threshold between a track's last box and a new detection
     max_gap: int = 12  # frames a track may go undetected and still be bridged
-    pad: int = 6  # frames masked before and after a track seen on one analysed frame only
-    hold: int = 50  # the same for a track seen on two or more (the video pipeline sets 3 s)
-    grow: float = 0.10  # extra margin on bridged and held boxes (motion we did not see)
-    grow_per_frame: float = 0.01  # and more the further a held box is from its detection
-    max_grow: float = 0.5
+    pad: int = 6  # frames held before and after a track seen on one analysed frame only, without a confident miss
+    hold: int = 50  # the same for a track seen on two or more (the video pipeline sets seconds)
+    grow: float = 0.10  # margin on bridged and held boxes (the tracker's box is an estimate)
+    grow_per_frame: float = 0.005  # and more the further a held box is from its detection (the person moves)
+    max_grow: float = 0.25
     smooth: int = 2  # detections on each side averaged for a steadier box
     min_pairs: int = 3  # faces agreeing between two analysed frames needed to trust a camera motion
+    # a face at least this tall at the detector's input is found nearly always: a frame searched
+    # at such a zoom with no detection there means the face has gone (turned, hidden, left)
+    sure_miss: float = 40.0
 
 
 @dataclass
@@ -272,11 +279,14 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
     return tracks
 
 
-def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None) -> dict[int, list[Region]]:
+def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None) -> dict[int, list[Region]]:
     """Per-frame boxes to mask: smoothed (never smaller than the detection), bridged and held
-    along the camera ``path`` (see camera_path; a still camera when None)."""
+    along the camera ``path`` (see camera_path; a still camera when None). ``looked``: the
+    frames the detector searched, with the scale it searched them at; a track's hold ends at a
+    searched frame where the face would have been at least ``s.sure_miss`` px tall."""
     out: dict[int, list[Region]] = {}
     path = path or [Motion()] * n_frames
+    looked = looked or {}
     shots = _shots(n_frames, cuts)
 
     def shot_of(f: int) -> tuple[int, int]:
@@ -286,10 +296,16 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
         """Box ``r`` seen on frame ``f``, where the camera has taken it by frame ``m``."""
         return path[m].after(path[f].inverse()).apply(r)
 
-    def both(r: Region, f: int, m: int) -> list[Region]:
-        """Where the camera took it, and where it was (recall first: an estimate can be wrong)."""
-        moved = carried(r, f, m)
-        return [moved] if moved == r else [moved, r]
+    def hold_until(t: Track, step: int) -> int:
+        """The last frame (step -1: the first) a track's face is held to beyond its end."""
+        end = t.last if step > 0 else t.first
+        lo, hi = shot_of(end)
+        reach = s.hold if len(t.boxes) > 1 else s.pad
+        limit = min(hi - 1, end + reach) if step > 0 else max(lo, end - reach)
+        for m in range(end + step, limit + step, step):
+            if m in looked and carried(t.boxes[end], end, m).height * looked[m] >= s.sure_miss:
+                return m - step  # searched where the face would show, and not found: it left
+        return limit
 
     for t in tracks:
         keys = sorted(t.boxes)
@@ -306,18 +322,14 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
                 for m in range(f + 1, g):
                     a, b = carried(t.boxes[f], f, m), carried(t.boxes[g], g, m)
                     out.setdefault(m, []).append(_grow(_lerp(a, b, (m - f) / (g - f)), s.grow))
-                    if path[m] != path[f] or path[m] != path[g]:
-                        out[m].append(_grow(_lerp(t.boxes[f], t.boxes[g], (m - f) / (g - f)), s.grow))
-        reach = s.hold if len(keys) > 1 else s.pad
-        lo, hi = shot_of(t.first)
-        for m in range(max(lo, t.first - reach), t.first):
-            out.setdefault(m, []).extend(held(r, t.first - m, s) for r in both(t.boxes[t.first], t.first, m))
-        lo, hi = shot_of(t.last)
-        for m in range(t.last + 1, min(hi, t.last + reach + 1)):
-            out.setdefault(m, []).extend(held(r, m - t.last, s) for r in both(t.boxes[t.last], t.last, m))
+        for m in range(hold_until(t, -1), t.first):
+            out.setdefault(m, []).append(held(carried(t.boxes[t.first], t.first, m), t.first - m, s))
+        for m in range(t.last + 1, hold_until(t, 1) + 1):
+            out.setdefault(m, []).append(held(carried(t.boxes[t.last], t.last, m), m - t.last, s))
     return out
 
 
 def held(r: Region, frames_away: int, s: TrackSettings = TrackSettings()) -> Region:
-    """A box held ``frames_away`` frames from where it was seen, grown for the motion not seen."""
+    """A box held ``frames_away`` frames from where it was seen, grown a little for the motion
+    not seen (capped: a box that keeps growing blacks out the film, not the face)."""
     return _grow(r, min(s.max_grow, s.grow + s.grow_per_frame * frames_away))

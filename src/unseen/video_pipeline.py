@@ -18,14 +18,14 @@ import numpy as np
 
 from .errors import CorruptInput, OutputError, VerificationFailed
 from .formats.video import VideoInfo, _is_cover_art, frame_rotation, open_container, probe_video, rgb_at, upright
-from .mask import MaskStyle, apply, mask_boxes
+from .mask import MaskStyle, apply, fill_area, mask_areas
 from .model import CleanResult, Region, Verification
 from .output import output_path, publish, staged
 from .prefetch import prefetch
-from .track import TrackSettings, camera_path, held, link, render_boxes
+from .track import Motion, Track, TrackSettings, camera_path, held, link, render_boxes
 from .names import tag_names
 from .timeline import Timeline
-from .video_verify import FrameCheck, check_file, sampled_frames
+from .video_verify import FrameCheck, audit_frames, check_file, sampled_frames
 
 VIDEO_GRID = 16  # H.264 macroblocks
 MAX_ROUNDS = 5
@@ -70,8 +70,10 @@ class VideoOptions:
     # earlier tracker it exposed 39% more face-frames.
     mid_side: int = 960
     sample_every: int = 12  # verification samples one frame in this many, plus track ends
-    hold_seconds: float = 3.0  # a face seen on two analysed frames stays masked this long beyond
-    pad_seconds: float = 0.5  # a face seen once, this long
+    # Beyond its track a face stays masked until a confident miss (see track.py), or at most
+    # this long when there is none: seen on two analysed frames or more, and seen once
+    hold_seconds: float = 1.5
+    pad_seconds: float = 0.5
 
 
 def _video_finder():  # type: ignore[no-untyped-def]
@@ -103,14 +105,52 @@ def detection_scales(width: int, height: int, key_side: int = 1920, mid_side: in
     return max(1.0, min(1.5, key_side / long_side)), min(1.0, mid_side / long_side)
 
 
-def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> tuple[dict[int, list[Region]], set[int], list[int | None], int]:
-    """Detections per analysed frame, scene cuts, and every frame's pts."""
+@dataclass
+class Analysis:
+    """What the first pass found. ``candidates``: every detection of the main detector on each
+    searched frame (the camera's motion is estimated from them); ``faces``: those the judge
+    calls faces, and ``uncertain``: those that came close (tracks are linked over both, and a
+    track is kept when at least one of its detections is a face); ``looked``: the scale each
+    searched frame was searched at; ``cuts``: first frames of new shots; ``pts``: every
+    frame's timestamp."""
+
+    candidates: dict[int, list[Region]] = field(default_factory=dict)
+    faces: dict[int, list[Region]] = field(default_factory=dict)
+    uncertain: dict[int, list[Region]] = field(default_factory=dict)
+    looked: dict[int, float] = field(default_factory=dict)
+    cuts: set[int] = field(default_factory=set)
+    pts: list[int | None] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.pts)
+
+    def linkable(self) -> dict[int, list[Region]]:
+        return {f: self.faces.get(f, []) + self.uncertain.get(f, []) for f in self.looked}
+
+    def add_faces(self, found: dict[int, list[Region]]) -> None:
+        """Faces a later check found (the second detector): they are tracked from now on."""
+        for f, rs in found.items():
+            self.faces.setdefault(f, []).extend(rs)
+            self.candidates.setdefault(f, []).extend(rs)
+            self.looked.setdefault(f, 0.0)  # a frame not searched by the detector: no miss evidence
+
+    def face_tracks(self, settings: TrackSettings, path: list[Motion]) -> list[Track]:
+        """Tracks over faces and uncertain detections, kept where one of their boxes is a face."""
+        sure = {(f, r) for f, rs in self.faces.items() for r in rs}
+        tracks = link(self.linkable(), self.cuts, settings, path)
+        return [t for t in tracks if any((f, r) in sure for f, r in t.boxes.items())]
+
+
+def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> Analysis:
+    """Search key frames (and the frames half-way between) for faces, judge each candidate,
+    find scene cuts and read every frame's timestamp."""
+    from .detect import judge_for
     from .formats.video import iter_frames
 
     finder = _video_finder()
-    dets: dict[int, list[Region]] = {}
-    cuts: set[int] = set()
-    pts: list[int | None] = []
+    judge = judge_for(finder)
+    res = Analysis()
     aspect = float(info.upright_aspect)
     key_scale, mid_scale = detection_scales(round(info.width * aspect), info.height, mid_side=vopts.mid_side)
     half = vopts.detect_every // 2
@@ -122,28 +162,32 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
             i = fr.index
             th = fr.thumbnail()
             if prev is not None and scene_cut(prev, th):
-                cuts.add(i)
+                res.cuts.add(i)
             prev = th
-            scale = key_scale if i % vopts.detect_every == 0 or i in cuts else mid_scale if half and i % vopts.detect_every == half else 0.0
+            scale = key_scale if i % vopts.detect_every == 0 or i in res.cuts else mid_scale if half and i % vopts.detect_every == half else 0.0
             yield i, fr.pts, fr.scaled_rgb(scale, sample_aspect=float(info.sample_aspect)) if scale else None
 
-    n = 0
     sizes: set[tuple[int, int]] = set()
     # frames are decoded, thumbnailed and scaled a few ahead while the detector runs
     for i, frame_pts, small in prefetch(frames(), ANALYSIS_AHEAD):
-        pts.append(frame_pts)
+        res.pts.append(frame_pts)
         if small is not None:
             sh, sw = small.shape[:2]
             if (sw, sh) not in sizes:  # every analysed frame has one of two sizes: compile for them
                 sizes.add((sw, sh))
                 finder.model.expect(sw, sh)
-            dets[i] = [r.scaled(info.width / sw, info.height / sh) for r in finder.find(small, [1.0])]
-        n = i + 1
+            found = finder.find(small, [1.0])
+            verdict = judge.candidates(small, found)
+            back = (info.width / sw, info.height / sh)
+            res.candidates[i] = [r.scaled(*back) for r in found]
+            res.faces[i] = [r.scaled(*back) for r in verdict.faces]
+            res.uncertain[i] = [r.scaled(*back) for r in verdict.uncertain]
+            res.looked[i] = sh / info.height
         if progress:
             progress(1)
-    if n == 0:
+    if res.n == 0:
         raise CorruptInput("video has no decodable frames")
-    return dets, cuts, pts, n
+    return res
 
 
 def scene_cut(before: np.ndarray, after: np.ndarray) -> bool:
@@ -163,7 +207,7 @@ def _heads(boxes: dict[int, list[Region]]) -> dict[int, list[Region]]:
 
 def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle) -> np.ndarray:
     """Solid masks drawn into a yuv420p frame (FFmpeg's layout: Y rows, then U, then V, each
-    chroma plane folded into rows of the full width); boxes are even-aligned so chroma
+    chroma plane folded into rows of the full width); shapes are whole 2x2 blocks so chroma
     samples under a mask never mix with the face. BT.601 limited range, as swscale writes."""
     h = planes.shape[0] * 2 // 3
     w = planes.shape[1]
@@ -174,10 +218,13 @@ def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle) -> 
     flat = planes.reshape(-1)
     u_plane = flat[h * w : h * w + h * w // 4].reshape(h // 2, w // 2)
     v_plane = flat[h * w + h * w // 4 :].reshape(h // 2, w // 2)
-    for x0, y0, x1, y1 in mask_boxes(regions, w, h, max(2, style.grid)):
-        planes[y0:y1, x0:x1] = y
-        u_plane[y0 // 2 : (y1 + 1) // 2, x0 // 2 : (x1 + 1) // 2] = u
-        v_plane[y0 // 2 : (y1 + 1) // 2, x0 // 2 : (x1 + 1) // 2] = v
+    for area in mask_areas(regions, w, h, max(2, style.grid)):
+        fill_area(planes, area, y)
+        (x0, y0, x1, y1), inside = area
+        # the grid is at least 2, so the shape is whole 2x2 blocks: one chroma sample each
+        half = ((x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2), None if inside is None else inside[::2, ::2])
+        fill_area(u_plane, half, u)
+        fill_area(v_plane, half, v)
     return planes
 
 
@@ -185,8 +232,9 @@ def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle) -> 
 class PreCheck:
     """The second detector run on masked frames *before* they are encoded, so a face it finds is
     covered in this render instead of the next: the encoder lags ``pad`` frames behind, and those
-    frames and the next ``pad`` get the face's region too, growing with the distance as a
-    tracker's held box does. ``added`` keeps what was found."""
+    frames and the next ``pad`` get the face's region too, held as a tracker holds a box.
+    Finds the checker is not sure of get the same second look as the main detector's
+    candidates. ``added`` keeps what was found."""
 
     frames: set[int]
     pad: int
@@ -196,10 +244,13 @@ class PreCheck:
     def look(self, i: int, small: np.ndarray, width: int, height: int, regions: list[Region], grid: int) -> list[Region]:
         """Heads of the faces seen on frame ``i`` (given shrunk to the checker's working size,
         see FaceChecker.find_shrunk) that ``regions`` leave uncovered."""
+        from .detect import judge_for
         from .model import Detections
         from .verify import unmasked_faces
+        from .video_verify import checker_faces
 
-        seen = Detections(r for r in precheck_checker().find_shrunk(small, width, height) if r.score >= self.threshold)
+        # the analysis is over: the finder's model is this thread's alone for its second looks
+        seen = Detections(checker_faces(precheck_checker(), judge_for(_video_finder()), small, width, height, self.threshold).faces)
         new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(seen, regions, width, height, grid)]
         if new:
             self.added.setdefault(i, []).extend(new)
@@ -387,16 +438,16 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     else:
         vopts.audio = "drop"
     bar = _bar(opts.progress, info.frames, f"analyse {src.name}")
-    dets, cuts, pts, n = analyse(src, info, vopts, bar.update if bar else None) if opts.faces else ({}, set(), [], 0)
+    found = analyse(src, info, vopts, bar.update if bar else None) if opts.faces else Analysis()
     if bar:
         bar.close()
     if not opts.faces:
         from .formats.video import iter_frames
 
-        pts = [fr.pts for fr in iter_frames(src)]
-        n = len(pts)
-        if n == 0:
+        found.pts = [fr.pts for fr in iter_frames(src)]
+        if found.n == 0:
             raise CorruptInput("video has no decodable frames")
+    pts, n = found.pts, found.n
     manual = list(opts.manual.get(src.name, [])) + list(opts.manual.get("*", []))
     fps = float(info.rate) if info.rate else 25.0
     settings = TrackSettings(hold=max(1, round(vopts.hold_seconds * fps)), pad=max(1, round(vopts.pad_seconds * fps)))
@@ -407,9 +458,9 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     added: dict[int, list[Region]] = {}  # faces the second detector found before encoding
     with staged(final) as tmp:
         for rounds in range(1, MAX_ROUNDS + 1):
-            path = camera_path(dets, n, cuts, settings)
-            tracks = link(dets, cuts, settings, path)
-            masks = _heads(render_boxes(tracks, n, cuts, settings, path))
+            path = camera_path(found.candidates, n, found.cuts, settings)
+            tracks = found.face_tracks(settings, path)
+            masks = _heads(render_boxes(tracks, n, found.cuts, settings, path, found.looked))
             for f in range(n):
                 if manual:
                     masks.setdefault(f, []).extend(manual)
@@ -417,7 +468,7 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
             bar = _bar(opts.progress, n, f"render {src.name}" + (f" (round {rounds})" if rounds > 1 else ""))
             # a later round re-checks faces only where the masks changed (x264 is deterministic)
             skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
-            sample = sampled_frames(n, vopts.sample_every, ends)
+            sample = sampled_frames(n, vopts.sample_every, ends) | {f for f in audit_frames(info.frames) if f < n}
             check = FrameCheck(masks, style, sample, opts.faces, skip)
             pre = PreCheck(sample - skip, settings.pad) if opts.faces else None
             try:
@@ -434,13 +485,11 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
                 raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
             unmasked, seen = check.unmasked, check.seen
             added = pre.added if pre is not None else {}
-            for f, rs in added.items():  # detections from now on (a later round's tracks)
-                dets.setdefault(f, []).extend(rs)
+            found.add_faces(added)  # tracked from now on (a later round's tracks)
             checked.update({f: list(masks.get(f, [])) for f in seen if f not in unmasked})
             if not unmasked:
                 break
-            for f, rs in unmasked.items():
-                dets.setdefault(f, []).extend(rs)
+            found.add_faces(unmasked)
         else:
             when = ", ".join(f"{(pts[f] or 0) * float(info.time_base):.2f}s" for f in sorted(unmasked)[:5])
             raise VerificationFailed(f"verification failed: faces still unmasked at {when}")

@@ -12,17 +12,22 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
+from functools import lru_cache
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import timeline
 from .formats.video import VideoInfo, open_container, rgb_at, sample_aspect
-from .mask import MaskStyle, mask_boxes
+from .mask import Area, MaskStyle, mask_areas
 from .model import Detections, Region
 from .timeline import seconds
 from .verify import strings_in_file, unmasked_faces
+
+if TYPE_CHECKING:
+    from .detect import FaceChecker, FaceJudge, Judgement
 
 # The checker's threshold on video: 0.5 (its still-image setting) fires on hands and stage
 # lights in crowded footage, every round adding boxes that create new edges; 0.6 keeps real
@@ -38,32 +43,54 @@ GENERIC_HANDLERS = {"VideoHandler", "SoundHandler", ""}
 ENCODER_STRINGS = (b"x264 - core", b"Lavf", b"Lavc", b"libx264")
 
 
-def colour_share(rgb: np.ndarray, boxes: list[tuple[int, int, int, int]], color: tuple[int, int, int], tolerance: int = 40, step: int = 1) -> list[float]:
-    """Share of pixels within ``tolerance`` of ``color`` (every channel; H.264 is lossy) in each
-    box: one summed-area table over the boxes' joint extent answers any number of boxes. With
-    ``step``, only every step-th pixel of every step-th row is looked at (each box keeps a
-    regular sample of its own pixels; a missing or shifted mask shows just the same)."""
-    if not boxes:
-        return []
-    ex0, ey0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    ex1, ey1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    ex0, ey0 = ex0 - ex0 % step, ey0 - ey0 % step  # the sample grid is the frame's
-    part = rgb[ey0:ey1:step, ex0:ex1:step]
-    near = np.ones(part.shape[:2], dtype=bool)
-    for c, value in enumerate(color):  # uint8 comparisons per channel: no wide copy of the frame
-        if value - tolerance > 0:
-            near &= part[..., c] >= value - tolerance
-        if value + tolerance < 255:
-            near &= part[..., c] <= value + tolerance
-    table = np.pad(near.cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32), ((1, 0), (1, 0)))
+def colour_share(rgb: np.ndarray, areas: "list[Area]", color: tuple[int, int, int], tolerance: int = 40, step: int = 1) -> list[float]:
+    """Share of the pixels each mask area covers (see mask.region_mask) that are within
+    ``tolerance`` of ``color`` in every channel (H.264 is lossy). With ``step``, only every
+    step-th pixel of every step-th row of the frame is looked at (each area keeps a regular
+    sample of its own pixels; a missing or shifted mask shows just the same)."""
     shares = []
-    for x0, y0, x1, y1 in boxes:
-        # the samples inside the box: grid points ceil(x0 / step) .. ceil(x1 / step) - 1
-        sx0, sy0 = -(-(x0 - ex0) // step), -(-(y0 - ey0) // step)
-        sx1, sy1 = -(-(x1 - ex0) // step), -(-(y1 - ey0) // step)
-        inside = table[sy1, sx1] - table[sy0, sx1] - table[sy1, sx0] + table[sy0, sx0]
-        shares.append(float(inside) / max(1, (sx1 - sx0) * (sy1 - sy0)))
+    for (x0, y0, x1, y1), inside in areas:
+        sx0, sy0 = -(-x0 // step) * step, -(-y0 // step) * step  # the sample grid is the frame's
+        part = rgb[sy0:y1:step, sx0:x1:step]
+        near = np.ones(part.shape[:2], dtype=bool)
+        for c, value in enumerate(color):  # uint8 comparisons per channel: no wide copy
+            if value - tolerance > 0:
+                near &= part[..., c] >= value - tolerance
+            if value + tolerance < 255:
+                near &= part[..., c] <= value + tolerance
+        if inside is not None:
+            near = near[inside[sy0 - y0 :: step, sx0 - x0 :: step]]
+        shares.append(float(near.mean()) if near.size else 1.0)
     return shares
+
+
+def checker_faces(checker: "FaceChecker", judge: "FaceJudge", small: np.ndarray, width: int, height: int, threshold: float) -> "Judgement":
+    """The second detector's finds on a ``width`` x ``height`` frame given shrunk to its working
+    size, at ``threshold`` and up, judged (a second look on the shrunk picture where the finder
+    is not sure); boxes in the frame's pixels. Used before encoding, on the read-back and by
+    ``audit``: one rule for a face on a video frame."""
+    from .detect import Judgement
+
+    kx, ky = small.shape[1] / width, small.shape[0] / height
+    found = Detections(r.scaled(kx, ky) for r in checker.find_shrunk(small, width, height) if r.score >= threshold)
+    verdict = judge.checker_finds(small, found)
+    return Judgement([r.scaled(1 / kx, 1 / ky) for r in verdict.faces], [r.scaled(1 / kx, 1 / ky) for r in verdict.uncertain])
+
+
+@lru_cache(maxsize=1)
+def readback_judge() -> "FaceJudge":
+    """The read-back thread's own judge (model runtimes are not shared between threads)."""
+    from .detect import VISIBLE_RULE, FaceJudge, SecondLook
+    from .detect.centerface import CenterFace
+
+    return FaceJudge(SecondLook(CenterFace()), VISIBLE_RULE)
+
+
+def audit_frames(total: int | None, samples: int = 20) -> set[int]:
+    """The frames ``audit`` looks at in a video said to hold ``total`` frames; the read-back
+    checks them too, so that a video ``clean`` released is one ``audit`` does not flag."""
+    step = max(1, total // samples) if total else 25
+    return {k * step for k in range(samples)}
 
 
 def sampled_frames(n: int, every: int, track_ends: set[int]) -> set[int]:
@@ -219,14 +246,15 @@ class FrameCheck:
         masks, style = self.masks.get(i, []), self.style
         if style.fill == "solid" and masks:  # the only check that needs the full-size picture
             rgb = frame.to_ndarray(format="rgb24")
-            boxes = mask_boxes(masks, w, h, style.grid)
-            for (x0, y0, _, _), share in zip(boxes, colour_share(rgb, boxes, style.color, step=MASK_SAMPLE_STEP)):
+            areas = mask_areas(masks, w, h, style.grid)
+            for ((x0, y0, _, _), _), share in zip(areas, colour_share(rgb, areas, style.color, step=MASK_SAMPLE_STEP)):
                 if share < 0.97:
                     self.problems.append(f"mask not present in frame {i} at ({x0},{y0})")
         if self._checker is None or i in self.skip:
             return
         self.seen.add(i)
-        seen = Detections(r for r in self._checker.find_shrunk(rgb_at(frame, *self._checker.working_size(w, h)), w, h) if r.score >= VIDEO_CHECK_THRESHOLD)
+        small = rgb_at(frame, *self._checker.working_size(w, h))
+        seen = Detections(checker_faces(self._checker, readback_judge(), small, w, h, VIDEO_CHECK_THRESHOLD).faces)
         for r in unmasked_faces(seen, masks, w, h, style.grid):
             self.unmasked.setdefault(i, []).append(Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source))
 

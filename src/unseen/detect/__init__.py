@@ -1,4 +1,5 @@
-"""Face detection: a multi-pass CenterFace pyramid (main) and a BlazeFace checker (verify).
+"""Face detection: a multi-pass CenterFace pyramid (main), a BlazeFace checker (second model
+family), and the judge that decides which of their finds are faces (judge.py).
 
 The two use different model families, so a face the first misses for a systematic reason
 (pose, scale, texture) has an independent chance of being caught by the second.
@@ -11,6 +12,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..model import Detections, Region
+from .judge import MASK_RULE, VISIBLE_RULE, FaceJudge, Judgement, Rule
+from .second_look import SecondLook
 from .weights import BLAZEFACE_FULL, BLAZEFACE_SHORT, CENTERFACE, Weights
 
 TILE = 1920  # model input tile side, in scaled pixels (a 1080p frame runs whole)
@@ -33,26 +36,23 @@ def _flip_back(d: Detections, width: int) -> Detections:
 
 
 def _nms(d: Detections, iou: float = 0.5) -> Detections:
-    """Keep the best box of each overlapping group, grown to span the group (recall first)."""
+    """Keep the best box of each group of boxes that are the same face (overlapping by ``iou``).
+
+    Boxes are not grown to span their group: two heads side by side overlap a little, and a
+    grown box merged them into one slab (then the slab merged with the next head)."""
     if len(d) == 0:
         return d
     from .boxes import iou_matrix
 
     order = np.argsort(-d.scores(), kind="stable")
     boxes = d.boxes()[order]
-    regions = [d[int(i)] for i in order]
-    overlaps = iou_matrix(boxes, boxes) >= iou
-    taken = np.zeros(len(regions), dtype=bool)
+    same = iou_matrix(boxes, boxes) >= iou
+    taken = np.zeros(len(order), dtype=bool)
     kept: list[Region] = []
-    for i in range(len(regions)):
-        if taken[i]:
-            continue
-        group = np.nonzero(overlaps[i] & ~taken)[0]
-        taken[group] = True
-        x0, y0 = boxes[group, 0].min(), boxes[group, 1].min()
-        x1, y1 = boxes[group, 2].max(), boxes[group, 3].max()
-        top = regions[i]
-        kept.append(Region(float(x0), float(y0), float(x1), float(y1), top.score, top.source))
+    for i in range(len(order)):
+        if not taken[i]:
+            taken |= same[i]
+            kept.append(d[int(order[i])])
     return Detections(kept)
 
 
@@ -64,6 +64,7 @@ class FaceFinder:
 
         self.settings = settings or DetectorSettings()
         self.model = CenterFace()
+        self.judges: dict[Rule, FaceJudge] = {}  # made on first use, see judge_for
 
     @property
     def weights(self) -> list[Weights]:
@@ -94,16 +95,21 @@ class FaceFinder:
                 out = out + self.model.detect(tile, scale, self.settings.threshold).map(lambda r: r.shifted(x, y))
         return out
 
-    def find(self, rgb: np.ndarray, scales: list[float] | None = None) -> Detections:
-        """Faces in ``rgb`` over this finder's pyramid, or over the ``scales`` given."""
+    def runs(self, rgb: np.ndarray, scales: list[float] | None = None, flip: bool | None = None) -> dict[tuple[float, bool], Detections]:
+        """Raw candidates of each pass, keyed by (scale, mirrored), over this finder's pyramid or
+        over the ``scales`` given."""
         rgb = np.ascontiguousarray(rgb[..., :3])
         h, w = rgb.shape[:2]
-        found = Detections()
+        out = {}
         for scale in scales or self.scales(w, h):
-            found = found + self._run(rgb, scale)
-            if self.settings.flip:
-                found = found + _flip_back(self._run(np.ascontiguousarray(rgb[:, ::-1]), scale), w)
-        return _nms(found)
+            out[scale, False] = self._run(rgb, scale)
+            if self.settings.flip if flip is None else flip:
+                out[scale, True] = _flip_back(self._run(np.ascontiguousarray(rgb[:, ::-1]), scale), w)
+        return out
+
+    def find(self, rgb: np.ndarray, scales: list[float] | None = None, flip: bool | None = None) -> Detections:
+        """Candidates in ``rgb`` over this finder's pyramid, or over the ``scales`` given."""
+        return _nms(sum(self.runs(rgb, scales, flip).values(), Detections()))
 
 
 class FaceChecker:
@@ -167,3 +173,56 @@ def face_finder() -> FaceFinder:
 @lru_cache(maxsize=1)
 def face_checker() -> FaceChecker:
     return FaceChecker()
+
+
+def judge_for(finder: FaceFinder, rule: Rule = MASK_RULE) -> FaceJudge:
+    """A judge that takes its second look with ``finder``'s own model (no second copy loaded)."""
+    if rule not in finder.judges:
+        finder.judges[rule] = FaceJudge(SecondLook(finder.model), rule)
+    return finder.judges[rule]
+
+
+# The visibility check's one pass runs at the picture's own size up to this many pixels (then
+# shrunk to it): below it the finder's pyramid has a pass at that very size, which find_faces
+# reuses (see FaceFinder.scales: a pass at 1.0 while 1.5x upscaling stays under 24 MP).
+VISIBLE_PIXELS = 24e6 / 1.3**2
+
+
+def _visible_scale(width: int, height: int) -> float:
+    return min(1.0, float(np.sqrt(VISIBLE_PIXELS / (width * height))))
+
+
+def find_faces(rgb: np.ndarray) -> Judgement:
+    """What to mask: the main detector's whole pyramid (mirrored, tiled, upscaled for small
+    faces) and the second detector's finds, judged with the masking rule, and whatever the
+    visibility rule sees too (so that verification rarely finds more on the rendered picture)."""
+    finder = face_finder()
+    h, w = rgb.shape[:2]
+    runs = finder.runs(rgb)
+    one = _visible_scale(w, h)
+    plain = runs.get((one, False)) or finder.find(rgb, [one], flip=False)
+    masking = judge_for(finder)
+    visible = judge_for(finder, VISIBLE_RULE).candidates(rgb, _nms(plain))
+    found = masking.candidates(rgb, _nms(sum(runs.values(), Detections()))) + masking.checker_finds(rgb, face_checker().find(rgb))
+    return Judgement(found.faces + visible.faces, found.uncertain)
+
+
+def visible_faces(rgb: np.ndarray, covered: np.ndarray | None = None) -> Judgement:
+    """The one rule for "a face is visible here": ``clean`` verifies every output by it and
+    ``audit`` reports by it. One pass of the main detector at the picture's own size (capped)
+    and the second detector, judged with the visibility rule (a little above the masking rule).
+    ``covered`` (a mask of the picture): finds mostly under it are not visible and not judged."""
+    finder = face_finder()
+    judge = judge_for(finder, VISIBLE_RULE)
+    h, w = rgb.shape[:2]
+
+    def open_(found: Detections) -> Detections:
+        return found if covered is None else Detections(r for r in found if not _mostly_covered(r, covered))
+
+    found = open_(finder.find(rgb, [_visible_scale(w, h)], flip=False))
+    return judge.candidates(rgb, found) + judge.checker_finds(rgb, open_(face_checker().find(rgb)))
+
+
+def _mostly_covered(r: Region, covered: np.ndarray, share: float = 0.8) -> bool:
+    x0, y0, x1, y1 = r.pixel_box(covered.shape[1], covered.shape[0])
+    return x1 > x0 and y1 > y0 and float(covered[y0:y1, x0:x1].mean()) >= share

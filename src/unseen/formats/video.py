@@ -153,6 +153,11 @@ class DecodedFrame:
         self._frame = frame
         self._rgb: np.ndarray | None = None
 
+    @property
+    def frame(self):  # type: ignore[no-untyped-def]
+        """The decoded PyAV frame itself."""
+        return self._frame
+
     def rgb(self) -> np.ndarray:
         """Upright RGB pixels, as a viewer shows them."""
         if self._rgb is None:
