@@ -8,6 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import CorruptInput, UnsupportedFormat
+from .frame_length import cut_short
 from .video import _err, _is_cover_art, open_container
 
 
@@ -105,6 +106,7 @@ class SoundReader:
 
         pending: list[np.ndarray] = []
         held = 0
+        last = None  # the last packet: a raw MP3 or ADTS stream cut inside a frame ends short
         packets = self._c.demux(self._a)
         while True:
             try:
@@ -116,6 +118,7 @@ class SoundReader:
                 break
             if pk.size == 0 and pk.pts is None:  # the demuxer's end-of-stream marker
                 continue
+            last = pk
             if pk.is_corrupt:
                 self._damaged(f"a packet at {self.frames / self.rate:.1f} s is cut short")
             try:
@@ -132,6 +135,8 @@ class SoundReader:
             if held >= BLOCK:
                 yield self._take(pending)
                 pending, held = [], 0
+        if last is not None and cut_short(self.format, bytes(last)):
+            self._damaged(f"the last frame, at {self.frames / self.rate:.1f} s, is cut short")
         try:
             for frame in self._a.decode(None):  # the decoder's last frames
                 pending += [o.to_ndarray() for o in self._resampler.resample(frame)]
