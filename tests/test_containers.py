@@ -95,3 +95,14 @@ def test_timeline_repairs_only_what_is_broken() -> None:
     assert out == [TS_WRAP - 3600, TS_WRAP, TS_WRAP + 3600] and repaired == 2
     # starting before zero: moved to zero, spacing kept
     assert expected([-7200, -3600, 0], Fraction(1, 90000), Fraction(25))[0] == [0, 3600, 7200]
+
+
+def test_raw_stream_without_timestamps(tmp_path: Path) -> None:
+    """An H.264 elementary stream carries no timestamps at all: frames are placed one frame
+    apart at the stream's rate."""
+    src = _clip(tmp_path / "clip.h264", "h264", "libx264", {"bf": "2"})
+    with av.open(str(src)) as c:
+        assert all(f.pts is None for f in c.decode(video=0))
+    [res] = unseen.clean([src], faces=False)
+    assert res.status == "ok", res.error
+    assert _times(Path(res.output)) == [Fraction(i, 25) for i in range(N)]
