@@ -1,7 +1,7 @@
 """Face protection in still images, metrics.md section 1, unseen and deface side by side.
 
     python bench/faces.py [--data ../shared/eval/faces-wider] [--deface PATH] [--limit N]
-                          [--unseen-args "--grid 1 ..."] [--skip-deface]
+                          [--unseen-args "--grid 1 ..."] [--skip-deface] [--results NAME.json]
 
 Reports, per tool: protected faces (cover 0.9 and 0.5, by box height), over-masking (share of
 masked pixels outside every ground-truth box enlarged 1.8x about its centre), collateral (share
@@ -118,12 +118,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--skip-deface", action="store_true")
+    ap.add_argument("--results", default="faces.json", help="file name under bench/results/ (another name also works in bench/out/faces_STEM, apart from other runs)")
     args = ap.parse_args()
 
     gt = load_gt(args.data)
     if args.limit:
         gt = dict(list(gt.items())[: args.limit])
-    work = HERE / "out" / "faces"
+    work = HERE / "out" / ("faces" if args.results == "faces.json" else "faces_" + Path(args.results).stem)
     inputs = work / "input"
     shutil.rmtree(work, ignore_errors=True)
     inputs.mkdir(parents=True)
@@ -144,7 +145,7 @@ def main() -> None:
         results["deface"] = {"seconds": secs, "images_per_s": len(gt) / secs, "exit": rc, **score(inputs, {n: out_d / flat(n).replace(".png", "_anonymized.png") for n in gt}, gt)}
 
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "faces.json").write_text(json.dumps(results, indent=2))
+    (HERE / "results" / args.results).write_text(json.dumps(results, indent=2))
     tools = [t for t in ("unseen", "deface") if t in results]
     print(f"| {len(gt)} images | " + " | ".join(tools) + " |")
     print("|---|" + "---|" * len(tools))

@@ -186,7 +186,7 @@ def main() -> None:
 
     names = [p[0] for p in PHOTOS if not args.only or p[0] in args.only]
     inputs = prepare(names)
-    run_dir = WORK / "run"
+    run_dir = WORK / ("run" if args.results == "people_free.json" else "run_" + Path(args.results).stem)  # concurrent runs apart
     shutil.rmtree(run_dir, ignore_errors=True)
     src = run_dir / "input"
     src.mkdir(parents=True)

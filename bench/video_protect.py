@@ -199,9 +199,10 @@ def main() -> None:
     ap.add_argument("--skip-unseen", action="store_true")
     ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--results", default="video_protect.json", help="file name under bench/results/")
+    ap.add_argument("--work", type=Path, help="working folder, emptied first (default: bench/out/video_protect, or bench/out/RESULTS-STEM for another --results, so that runs with different results files do not clobber each other)")
     args = ap.parse_args()
     gt, names, images, size = crowd_clips(args)
-    work = HERE / "out" / "video_protect"
+    work = args.work or HERE / "out" / ("video_protect" if args.results == "video_protect.json" else Path(args.results).stem)
     shutil.rmtree(work, ignore_errors=True)
     (work / "clips").mkdir(parents=True)
     (work / "unseen").mkdir()
