@@ -153,6 +153,15 @@ def covered(rgb: np.ndarray, box: tuple[int, int, int, int], color: int = 0, tol
     return float((np.abs(patch - color) <= tol).all(-1).mean())
 
 
+def covered_oval(rgb: np.ndarray, box: tuple[int, int, int, int], color: int = 0, tol: int = 8) -> float:
+    """The same over the ellipse inscribed in the box: a head, without the box's corners."""
+    x0, y0, x1, y1 = box
+    ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
+    inside = ((xs - (x0 + x1) / 2) / ((x1 - x0) / 2)) ** 2 + ((ys - (y0 + y1) / 2) / ((y1 - y0) / 2)) ** 2 <= 1
+    patch = rgb[y0:y1, x0:x1, :3].astype(int)
+    return float((np.abs(patch - color) <= tol).all(-1)[inside].mean())
+
+
 def mux_mono(out, stream, samples: np.ndarray, rate: int) -> None:  # type: ignore[no-untyped-def]
     """Encode mono float samples into ``stream`` of the open PyAV container ``out``, and flush."""
     import av

@@ -13,7 +13,7 @@ from PIL import Image
 import unseen
 from unseen.cli import main
 
-from conftest import FACE_BOX, HEAD_BOX, covered, exiftool, needs_exiftool, sha, write_format
+from conftest import FACE_BOX, HEAD_BOX, covered, covered_oval, exiftool, needs_exiftool, sha, write_format
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from leaks import identifying  # noqa: E402
@@ -84,7 +84,7 @@ def test_every_format_masked_and_rebuilt(fmt: str, ext: str, kw: dict, astronaut
         assert not im.info.get("exif") and not im.info.get("xmp") and not im.info.get("icc_profile")
         rgb = np.asarray(im.convert("RGB"))
     assert covered(rgb, FACE_BOX, tol=12) > 0.97
-    assert covered(rgb, HEAD_BOX, tol=12) > 0.97  # hair and ears too, not just the face
+    assert covered_oval(rgb, HEAD_BOX, tol=12) > 0.97  # hair and ears too, not just the face
     raw = out.read_bytes()
     assert b"TestMaker" not in raw and b"Yanji" not in raw
 

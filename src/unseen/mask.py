@@ -3,6 +3,7 @@ regions); on lossy codecs every block the shape touches is covered whole."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -48,6 +49,7 @@ def _blocks_touched(inside: np.ndarray, box: tuple[int, int, int, int], grid: in
     return np.repeat(np.repeat(touched, grid, axis=0), grid, axis=1)[:h, :w]
 
 
+@lru_cache(maxsize=4096)  # a render, its verification and the face check ask for the same regions
 def region_mask(r: Region, width: int, height: int, grid: int) -> Area:
     """The pixels ``r`` covers: its box grown to the grid and clipped, and within it the shape
     (None: the whole box). A head's shape is computed from the unclipped box, so a face at the
@@ -64,6 +66,7 @@ def region_mask(r: Region, width: int, height: int, grid: int) -> Area:
     inside = dy[:, None] + dx[None, :] <= 1.0
     if grid > 1:
         inside = _blocks_touched(inside, box, grid)
+    inside.setflags(write=False)  # shared through the cache
     return box, inside
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .detect.judge import MASK_RULE
 from .errors import CorruptInput, OutputError, VerificationFailed
 from .formats.video import VideoInfo, _is_cover_art, frame_rotation, open_container, probe_video, rgb_at, upright
 from .mask import MaskStyle, apply, fill_area, mask_areas
@@ -49,6 +50,9 @@ CUT_CORRELATION = 0.25
 CUT_THRESHOLD = 38.0
 FLAT = 4.0  # grey-level spread under which a thumbnail has no structure to correlate
 ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded memory)
+# The masking rule, with more of what falls short kept as uncertain: a track of uncertain
+# detections seen on three searched frames or more is masked (Analysis.face_tracks)
+VIDEO_RULE = replace(MASK_RULE, uncertain_share=0.25)
 
 
 @dataclass
@@ -135,11 +139,13 @@ class Analysis:
             self.candidates.setdefault(f, []).extend(rs)
             self.looked.setdefault(f, 0.0)  # a frame not searched by the detector: no miss evidence
 
-    def face_tracks(self, settings: TrackSettings, path: list[Motion]) -> list[Track]:
-        """Tracks over faces and uncertain detections, kept where one of their boxes is a face."""
+    def face_tracks(self, settings: TrackSettings, path: list[Motion], seen: int = 3) -> list[Track]:
+        """Tracks over faces and uncertain detections, kept where one of their boxes is a face
+        or where the face was seen, uncertain, on ``seen`` searched frames or more (time is a
+        second look of its own: a faint face in a crowd comes back frame after frame)."""
         sure = {(f, r) for f, rs in self.faces.items() for r in rs}
         tracks = link(self.linkable(), self.cuts, settings, path)
-        return [t for t in tracks if any((f, r) in sure for f, r in t.boxes.items())]
+        return [t for t in tracks if len(t.boxes) >= seen or any((f, r) in sure for f, r in t.boxes.items())]
 
 
 def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> Analysis:
@@ -149,7 +155,7 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
     from .formats.video import iter_frames
 
     finder = _video_finder()
-    judge = judge_for(finder)
+    judge = judge_for(finder, VIDEO_RULE)
     res = Analysis()
     aspect = float(info.upright_aspect)
     key_scale, mid_scale = detection_scales(round(info.width * aspect), info.height, mid_side=vopts.mid_side)

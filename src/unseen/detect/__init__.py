@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.ndimage import maximum_filter, minimum_filter
 
 from ..model import Detections, Region
 from .judge import MASK_RULE, VISIBLE_RULE, FaceJudge, Judgement, Rule
@@ -202,27 +203,42 @@ def find_faces(rgb: np.ndarray) -> Judgement:
     one = _visible_scale(w, h)
     plain = runs.get((one, False)) or finder.find(rgb, [one], flip=False)
     masking = judge_for(finder)
-    visible = judge_for(finder, VISIBLE_RULE).candidates(rgb, _nms(plain))
-    found = masking.candidates(rgb, _nms(sum(runs.values(), Detections()))) + masking.checker_finds(rgb, face_checker().find(rgb))
+    memo: dict[Region, float] = {}  # both rules look at many of the same candidates
+    visible = judge_for(finder, VISIBLE_RULE).candidates(rgb, _nms(plain), memo)
+    found = masking.candidates(rgb, _nms(sum(runs.values(), Detections())), memo) + masking.checker_finds(rgb, face_checker().find(rgb), memo)
     return Judgement(found.faces + visible.faces, found.uncertain)
 
 
-def visible_faces(rgb: np.ndarray, covered: np.ndarray | None = None) -> Judgement:
+def visible_faces(rgb: np.ndarray) -> Judgement:
     """The one rule for "a face is visible here": ``clean`` verifies every output by it and
     ``audit`` reports by it. One pass of the main detector at the picture's own size (capped)
     and the second detector, judged with the visibility rule (a little above the masking rule).
-    ``covered`` (a mask of the picture): finds mostly under it are not visible and not judged."""
+    A find that lies mostly on a flat fill (a solid mask) is not a visible face: a round black
+    mask beside skin reads to a detector as dark hair over a face."""
     finder = face_finder()
     judge = judge_for(finder, VISIBLE_RULE)
     h, w = rgb.shape[:2]
 
     def open_(found: Detections) -> Detections:
-        return found if covered is None else Detections(r for r in found if not _mostly_covered(r, covered))
+        return Detections(r for r in found if flat_share(rgb, r) < FLAT_SHARE)
 
     found = open_(finder.find(rgb, [_visible_scale(w, h)], flip=False))
-    return judge.candidates(rgb, found) + judge.checker_finds(rgb, open_(face_checker().find(rgb)))
+    memo: dict[Region, float] = {}
+    return judge.candidates(rgb, found, memo) + judge.checker_finds(rgb, open_(face_checker().find(rgb)), memo)
 
 
-def _mostly_covered(r: Region, covered: np.ndarray, share: float = 0.8) -> bool:
-    x0, y0, x1, y1 = r.pixel_box(covered.shape[1], covered.shape[0])
-    return x1 > x0 and y1 > y0 and float(covered[y0:y1, x0:x1].mean()) >= share
+FLAT_SHARE = 0.8  # as verify.unmasked_faces: a face 80% under a mask is covered
+
+
+def flat_share(rgb: np.ndarray, r: Region) -> float:
+    """Share of a box's pixels whose 3x3 neighbourhood is one colour (within 2 levels in every
+    channel): what a solid mask leaves, and what no lit face shows."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = r.pixel_box(w, h)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    top, left = min(1, y0), min(1, x0)
+    patch = rgb[y0 - top : y1 + 1, x0 - left : x1 + 1, :3].astype(np.int16)
+    spread = maximum_filter(patch, size=(3, 3, 1)) - minimum_filter(patch, size=(3, 3, 1))
+    flat = (spread <= 2).all(axis=-1)[top : top + y1 - y0, left : left + x1 - x0]
+    return float(flat.mean())

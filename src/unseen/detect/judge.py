@@ -2,11 +2,15 @@
 
 The main detector runs with a low threshold, so it returns every face it can and many things
 that are not (leaves, windows, crests). A candidate is a face when its score, plus what a
-second look at it zoomed and mirrored says (see second_look.py), reaches the bar for its size.
-Small candidates get a lower bar: a missed face is a person exposed, and a small false mask
-costs little of the picture; a large false mask blacks out a document, so large candidates
-must convince. The bars were chosen on ``bench/faces.py`` and ``bench/people_free.py`` (see
-the README's figures). Candidates that fall short but come within half of the bar are
+second look at it zoomed says (see second_look.py), reaches the bar for its size:
+- small candidates get lower bars: a missed face is a person exposed, and a small false mask
+  costs little of the picture; a large false mask blacks out a document, so large candidates
+  must convince;
+- below its size's *solo* bar a candidate is a face only in company: when the same picture
+  holds a sure face (0.5 and up) of about its size (within 2x). A crowd's faint faces keep
+  their masks; a lone pattern in a garage or a tree does not.
+The bars were chosen on ``bench/faces.py`` and ``bench/people_free.py`` (see the README's
+figures). Candidates that fall short but come within ``uncertain_share`` of the bar are
 *uncertain spots*: never masked, never called faces, reported for a person to look at.
 """
 from __future__ import annotations
@@ -18,27 +22,35 @@ import numpy as np
 from ..model import Detections, Region
 from .second_look import SecondLook
 
+INF = float("inf")
+
 
 @dataclass(frozen=True)
 class Rule:
-    # (box height below which, bar for score + second look); heights in the picture's pixels
-    bars: tuple[tuple[float, float], ...] = ((16.0, 0.1), (32.0, 0.2), (float("inf"), 0.35))
+    # (box height below which, bar in company, solo bar) for score + second look; heights in the
+    # picture's pixels
+    bars: tuple[tuple[float, float, float], ...] = ((16.0, 0.1, 0.3), (32.0, 0.2, 0.35), (64.0, 0.35, 0.45), (INF, 0.5, 0.5))
+    sure: float = 0.5  # a face this sure vouches for faint ones of its size
+    company: float = 2.0  # how much larger or smaller a vouching face may be
     # the second detector's score above which its find is a face without a second look
     # (BlazeFace scores a cat's face or a round pattern 0.5-0.6, real faces mostly above 0.8)
     checker_sure: float = 0.75
     uncertain_share: float = 0.5  # of the bar: what comes this close is an uncertain spot
 
     def bar(self, height: float) -> float:
-        return next(b for h, b in self.bars if height < h)
+        return next(b for h, b, _ in self.bars if height < h)
+
+    def solo(self, height: float) -> float:
+        return next(s for h, _, s in self.bars if height < h)
 
 
-# What is masked, and what verification and ``audit`` call a visible face: masks go a little
-# beyond what the check demands (hysteresis). A candidate's score changes when a neighbour is
-# masked (the black shape is part of what the detector sees); with one bar for both, each
-# round of verification found new faces beside the last round's masks, until whole crowds
-# were black (60 of the 200 pictures of bench/faces.py never converged in 4 rounds).
+# What is masked, and what verification and ``audit`` call a visible face: masks go beyond what
+# the check demands (hysteresis). A candidate's score changes when a neighbour is masked (a
+# round black mask above skin looks like dark hair to a detector); with one rule for both, each
+# round of verification found new "faces" beside the last round's masks (on bench/faces.py, 60
+# of 200 crowd pictures never converged in 4 rounds; with these bars nearly all pass at once).
 MASK_RULE = Rule()
-VISIBLE_RULE = Rule(((16.0, 0.3), (32.0, 0.4), (float("inf"), 0.55)), uncertain_share=0.3)
+VISIBLE_RULE = Rule(((16.0, 0.3, 0.3), (32.0, 0.4, 0.4), (64.0, 0.55, 0.55), (INF, 0.6, 0.6)), uncertain_share=0.3)
 
 
 @dataclass
@@ -57,30 +69,39 @@ class FaceJudge:
         self.look = look
         self.rule = rule
 
-    def candidates(self, rgb: np.ndarray, found: Detections) -> Judgement:
-        """Judge the main detector's candidates; only those below their bar cost a second look."""
+    def candidates(self, rgb: np.ndarray, found: Detections, memo: dict[Region, float] | None = None) -> Judgement:
+        """Judge the main detector's candidates; only those below their solo bar cost a second
+        look (``memo``: see SecondLook.scores)."""
         rule = self.rule
         regions = list(found)
-        bars = np.array([rule.bar(r.height) for r in regions], dtype=np.float32)
-        scores = found.scores() if regions else np.zeros(0, dtype=np.float32)
-        unsure = np.nonzero(scores < bars)[0]
+        if not regions:
+            return Judgement()
+        heights = np.array([r.height for r in regions], dtype=np.float32)
+        bars = np.array([rule.bar(h) for h in heights], dtype=np.float32)
+        solo = np.array([rule.solo(h) for h in heights], dtype=np.float32)
+        scores = found.scores()
+        unsure = np.nonzero(scores < solo)[0]
         total = scores.copy()
-        total[unsure] += self.look.scores(rgb, [regions[i] for i in unsure])
+        total[unsure] += self.look.scores(rgb, [regions[i] for i in unsure], memo)
+        sure_heights = heights[total >= rule.sure]
+        ratio = heights[:, None] / np.maximum(sure_heights[None, :], 1e-6)
+        vouched = ((ratio < rule.company) & (ratio > 1 / rule.company)).any(axis=1)
+        face = (total >= solo) | ((total >= bars) & vouched)
         out = Judgement()
         for i, r in enumerate(regions):
-            if total[i] >= bars[i]:
-                out.faces.append(r if scores[i] >= bars[i] else _relabel(r, "+second-look"))
+            if face[i]:
+                out.faces.append(r if scores[i] >= solo[i] else _relabel(r, "+second-look"))
             elif total[i] >= rule.uncertain_share * bars[i]:
                 out.uncertain.append(r)
         return out
 
-    def checker_finds(self, rgb: np.ndarray, found: Detections) -> Judgement:
+    def checker_finds(self, rgb: np.ndarray, found: Detections, memo: dict[Region, float] | None = None) -> Judgement:
         """Judge the second detector's finds: sure ones are faces; the others are faces when the
         main detector, looking at them zoomed, agrees (a face both models see is masked)."""
         regions = list(found)
         sure = [r.score >= self.rule.checker_sure for r in regions]
         unsure = [r for r, s in zip(regions, sure) if not s]
-        looks = iter(self.look.scores(rgb, unsure))
+        looks = iter(self.look.scores(rgb, unsure, memo))
         out = Judgement()
         for r, s in zip(regions, sure):
             if s:
