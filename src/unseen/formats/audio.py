@@ -51,26 +51,32 @@ class Sound:
 class SoundReader:
     """A sound file decoded block by block, and whether it was whole.
 
-    Damage is found four ways: FFmpeg fails to read or decode a packet; the demuxer hands over a
+    Damage is found five ways: FFmpeg fails to read or decode a packet; the demuxer hands over a
     packet cut short by the end of the file (WAV, AIFF and other raw audio); fewer samples
-    decode than the file declares (WAV, AIFF, FLAC, MP4, MP3 with a Xing or VBRI header); an
-    Ogg stream does not end on its end-of-stream page. Without ``salvage`` any of these raises
-    ``CorruptInput`` (so no output is released); with it, damaged packets are skipped, reading
-    stops where the file stops, and ``damage`` says what was lost."""
+    decode than the file declares (WAV, AIFF, FLAC, MP4, MP3 with a Xing or VBRI header); the
+    last frame of a raw MP3 or ADTS stream is shorter than its header says; an Ogg stream does
+    not end on its end-of-stream page. Without ``salvage`` any of these raises ``CorruptInput``
+    (so no output is released); with it, damaged packets are skipped, reading stops where the
+    file stops, and ``damage`` says what was lost."""
 
     def __init__(self, path: Path, salvage: bool = False) -> None:
-        import av
-
         self.path, self.salvage = path, salvage
         self._c = open_container(path)
+        try:
+            self._setup()
+        except BaseException:
+            self._c.close()
+            raise
+
+    def _setup(self) -> None:
+        import av
+
         streams = [s for s in self._c.streams if s.type == "audio"]
         if not streams:
-            self._c.close()
             raise UnsupportedFormat("no audio or video stream")
         self._a = a = streams[0]
         self.rate = a.codec_context.sample_rate or 0
         if self.rate <= 0:
-            self._c.close()
             raise CorruptInput("audio stream has no sample rate")
         self.channels = min(2, a.codec_context.channels or 1)
         self.layout = "stereo" if self.channels == 2 else "mono"
@@ -80,7 +86,7 @@ class SoundReader:
         for s in self._c.streams:
             self.tags.update({f"stream:{k}": str(v) for k, v in s.metadata.items()})
         self.extra_streams = [("cover-art" if _is_cover_art(s) else s.type) for s in self._c.streams if s is not a]
-        self.declared = _declared_samples(self._c, a, path)
+        self.declared = _declared_samples(self._c, a, self.path)
         self.frames = 0  # sample frames decoded so far
         self.skipped = 0  # damaged packets skipped (salvage)
         self.damage: str | None = None
