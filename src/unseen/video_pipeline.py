@@ -399,7 +399,10 @@ def _bar(enabled: bool, total: int | None, desc: str):  # type: ignore[no-untype
 
     from tqdm import tqdm
 
-    return tqdm(total=total or None, unit="frame", desc=desc, file=sys.stderr, leave=False)
+    from .display import shown
+
+    # the description holds the file's name: escaped like every name a person reads
+    return tqdm(total=total or None, unit="frame", desc=shown(desc), file=sys.stderr, leave=False)
 
 
 def _treated_sound(src: Path, voice: str, res: CleanResult) -> tuple[np.ndarray, int]:
