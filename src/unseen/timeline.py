@@ -45,7 +45,7 @@ class Timeline:
         out = self.last + self.step if pts is None and self.last is not None else (pts or 0) + self.offset
         if self.last is not None and out <= self.last:
             out = self.last + 1
-        if out != pts:
+        if pts is None or out != pts + self.offset:  # missing or out of order (a shift is not a repair)
             self.repaired += 1
         self.last = out
         return out

@@ -26,6 +26,7 @@ from .prefetch import prefetch
 from .track import Motion, Track, TrackSettings, camera_path, held, link, render_boxes
 from .names import tag_names
 from .timeline import Timeline
+from .timeline import expected as expected_times
 from .video_verify import FrameCheck, audit_frames, check_file, sampled_frames
 
 VIDEO_GRID = 16  # H.264 macroblocks
@@ -513,9 +514,12 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     ] + [  # faces the second detector found before encoding in the last round (not yet tracks)
         Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} frame {f}") for f, rs in sorted(added.items()) for r in rs
     ]
+    filled = expected_times(pts, info.time_base, info.rate)[1]
+    if filled:
+        res.warnings.append(f"{filled} frame timestamp(s) missing or out of order in the input: filled in a frame apart")
     res.verification = Verification(True, {
         "streams": "video only" + (" + audio" if vopts.audio == "keep" and info.has_audio else "") + ", no tags, no encoder strings",
-        "timing": f"{n} frames, timestamps equal to the input's",
+        "timing": f"{n} frames, timestamps equal to the input's" + (f" ({filled} missing or out of order: filled in)" if filled else ""),
         "masks": f"{sum(len(v) for v in masks.values())} frame-regions from {len(tracks)} tracks",
         "faces": "second detector found no unmasked face on sampled frames, before encoding and read back" if opts.faces else "skipped (--no-faces)",
     }, rounds)
