@@ -17,14 +17,14 @@ from unseen.timeline import TS_WRAP, Timeline, expected
 W, H, N = 160, 120, 24
 
 
-def _clip(path: Path, fmt: str, codec: str, options: dict[str, str] | None = None, pts: Callable[[int], int] | None = None, time_base: Fraction = Fraction(1, 25)) -> Path:
+def _clip(path: Path, fmt: str, codec: str, options: dict[str, str] | None = None, pts: Callable[[int], int] | None = None, time_base: Fraction = Fraction(1, 25), n: int = N) -> Path:
     out = av.open(str(path), "w", format=fmt)
     st = out.add_stream(codec, rate=25)
     st.width, st.height, st.pix_fmt = W, H, "yuv420p"
     st.codec_context.time_base = time_base  # the encoder counts in the frames' clock
     if options:
         st.codec_context.options = options
-    for i in range(N):
+    for i in range(n):
         rgb = np.full((H, W, 3), 40, np.uint8)
         rgb[:, (i * 5) % W : (i * 5) % W + 16] = 220  # a moving bar: every frame differs
         f = av.VideoFrame.from_ndarray(rgb, format="rgb24")
@@ -108,3 +108,23 @@ def test_raw_stream_without_timestamps(tmp_path: Path) -> None:
     assert res.status == "ok", res.error
     assert _times(Path(res.output)) == [Fraction(i, 25) for i in range(N)]
     assert f"{N} frame timestamp(s) missing or out of order" in " ".join(res.warnings)
+
+
+@pytest.mark.parametrize("name", ["cut.mkv", "cut.avi"])
+def test_cut_video_refused_unless_salvaged(tmp_path: Path, name: str) -> None:
+    """A video cut short is damaged input, refused like a cut photo or recording; Matroska
+    and AVI declare their length (an MPEG-TS does not, so a cut one cannot be told)."""
+    fmt, codec = ("matroska", "libx264") if name.endswith(".mkv") else ("avi", "mpeg4")
+    whole = _clip(tmp_path / f"whole-{name}", fmt, codec, n=75)  # 3 s
+    src = tmp_path / name
+    raw = whole.read_bytes()
+    src.write_bytes(raw[: len(raw) // 2])
+    whole.unlink()
+    [res] = unseen.clean([src], faces=False)
+    assert res.status == "error" and "damaged video" in res.error and "--salvage" in res.error, res.error
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    [res] = unseen.clean([src], faces=False, salvage=True)
+    assert res.status == "ok", res.error
+    # Matroska states its length in a header; a cut AVI's length is what FFmpeg's scan finds
+    stated = "of the 3.0 s" if name.endswith(".mkv") else "s of picture the file declares"
+    assert any(w.startswith("damaged input salvaged:") and stated in w for w in res.warnings), res.warnings

@@ -11,6 +11,7 @@ and every comparison is made in seconds, as exact fractions.
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 from typing import Iterable
 
 TS_WRAP = 1 << 33  # MPEG-TS timestamps are 33-bit counters of a 90 kHz clock
@@ -57,3 +58,49 @@ def expected(pts: Iterable[int | None], time_base: Fraction, rate: Fraction | No
     line = Timeline(time_base, rate)
     out = [line.next(p) for p in pts]
     return out, line.repaired
+
+
+def _clock(text: str) -> float | None:
+    """Matroska's DURATION tag, "HH:MM:SS.fraction", in seconds."""
+    try:
+        h, m, s = text.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+    except ValueError:
+        return None
+
+
+def declared_seconds(path: Path) -> float | None:
+    """How long the file says its picture lasts: the video stream's own duration (MP4, AVI, ASF,
+    MPEG), Matroska's per-stream DURATION tag, or the container's duration when the picture is
+    its only stream (otherwise a longer sound track would pass for a longer picture). None where
+    the file says nothing (an MPEG-TS length is only estimated from what is there)."""
+    from .formats.video import _is_cover_art, open_container
+
+    with open_container(path) as c:
+        v = next((s for s in c.streams if s.type == "video" and not _is_cover_art(s)), None)
+        if v is None:
+            return None
+        if v.duration and v.time_base:
+            return float(v.duration * v.time_base)
+        tag = v.metadata.get("DURATION") or v.metadata.get("duration")
+        if tag and _clock(str(tag)) is not None:
+            return _clock(str(tag))
+        fmt = c.format.name.split(",")[0]
+        if c.duration and len(c.streams) == 1 and fmt not in ("mpegts", "mpeg"):
+            return c.duration / 1_000_000
+    return None
+
+
+def cut_short(path: Path, pts: list[int | None], time_base: Fraction, rate: Fraction | None) -> str | None:
+    """Why the decoded frames fall short of the length the file declares (a file cut short, or
+    frames that did not decode), or None. Half a second and two frames of slack: containers
+    round their durations, and B-frame reordering shifts the first time."""
+    declared = declared_seconds(path)
+    if declared is None or not pts:
+        return None
+    times, _ = expected(pts, time_base, rate)
+    frame = float(1 / rate) if rate else 0.04
+    decoded = float((times[-1] - times[0]) * Fraction(time_base)) + frame
+    if declared - decoded > 0.5 + 2 * frame:
+        return f"{decoded:.1f} s of the {declared:.1f} s of picture the file declares decode"
+    return None

@@ -26,6 +26,7 @@ from .prefetch import prefetch
 from .track import Motion, Track, TrackSettings, camera_path, held, link, render_boxes
 from .names import tag_names
 from .timeline import Timeline
+from .timeline import cut_short
 from .timeline import expected as expected_times
 from .video_verify import FrameCheck, audit_frames, check_file, sampled_frames
 
@@ -458,6 +459,12 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
         if found.n == 0:
             raise CorruptInput("video has no decodable frames")
     pts, n = found.pts, found.n
+    # damaged input is refused, as for photos and sound: frames short of the declared length
+    cut = cut_short(src, pts, info.time_base, info.rate)
+    if cut and not getattr(opts, "salvage", False):
+        raise CorruptInput(f"damaged video ({cut}); nothing written (--salvage keeps what decodes)")
+    if cut:
+        res.warnings.append(f"damaged input salvaged: {cut}")
     manual = list(opts.manual.get(src.name, [])) + list(opts.manual.get("*", []))
     fps = float(info.rate) if info.rate else 25.0
     settings = TrackSettings(hold=max(1, round(vopts.hold_seconds * fps)), pad=max(1, round(vopts.pad_seconds * fps)))
