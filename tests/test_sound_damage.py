@@ -112,3 +112,27 @@ def test_memory_flat_in_duration(tmp_path: Path, voice: str) -> None:
     grown = p_long - p_short
     assert grown < 4_000_000, (voice, p_short, p_long)  # whole-file decoding added 12.5 MB (mute), 68 MB (disguise)
     assert abs(_seconds(long.with_name("long.unseen.flac")) - 60.0) < 0.1
+
+
+def test_full_disk_while_writing_sound_fails_closed(tmp_path: Path) -> None:
+    """A write that fails part-way through the block-by-block encoder (a file-size limit
+    standing in for a full disk): one FAILED line naming the write, no file left behind."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "in").mkdir()
+    src = _write(tmp_path / "in" / "long.wav", "wav", "pcm_s16le", seconds=20.0)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes then fail with EFBIG, as with ENOSPC
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    p = subprocess.run([sys.executable, "-m", "unseen", "clean", "--voice", "mute", str(src), "-o", str(out)], preexec_fn=limited, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1, p.stderr
+    [failed] = [line for line in p.stderr.splitlines() if line.startswith("FAILED")]
+    assert "cannot write .wav output: File too large" in failed and ".unseen-tmp" not in failed, failed
+    assert list(out.iterdir()) == []

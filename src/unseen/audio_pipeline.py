@@ -96,18 +96,26 @@ def _encode(blocks: Iterator[np.ndarray], tmp: Path, target: AudioTarget, rate: 
     try:
         writer = SoundWriter(tmp, target, rate, channels)
     except Exception as e:  # noqa: BLE001 - any encoder failure means no output
-        raise OutputError(f"cannot encode {target.ext} output: {' '.join(str(e).split())}") from None
+        raise OutputError(f"cannot encode {target.ext} output: {_why(e)}") from None
     try:
         for block in blocks:
             try:
                 writer.write(block)
             except Exception as e:  # noqa: BLE001
-                raise OutputError(f"cannot write {target.ext} output: {' '.join(str(e).split())}") from None
+                raise OutputError(f"cannot write {target.ext} output: {_why(e)}") from None
     except BaseException:
         writer.abort()
         raise
     try:
         writer.close()
     except Exception as e:  # noqa: BLE001
-        raise OutputError(f"cannot write {target.ext} output: {' '.join(str(e).split())}") from None
+        raise OutputError(f"cannot write {target.ext} output: {_why(e)}") from None
     return writer.frame_size
+
+
+def _why(e: BaseException) -> str:
+    """The system's reason for a failed write ("No space left on device") without the
+    temporary file's name; FFmpeg's message otherwise."""
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return " ".join(str(e).split())

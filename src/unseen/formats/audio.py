@@ -301,7 +301,12 @@ class SoundWriter:
             _scrub_lame_tag(self.path)
 
     def abort(self) -> None:
-        self._out.close()
+        """Close after a failure; the temporary file is removed by the caller. Closing flushes,
+        which fails again on a full disk: that second failure must not hide the first."""
+        try:
+            self._out.close()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def _scrub_lame_tag(path: Path) -> None:
