@@ -184,12 +184,12 @@ class StillImages:
         animated = getattr(im, "is_animated", False) and fmt in ("gif", "webp", "png")
         seq = ImageSequence.Iterator(im) if (animated or fmt == "tiff") else [im]
         total = 0
+        what = "pages" if fmt == "tiff" else "frames"
         for frame in seq:
             if len(frames) >= MAX_FRAMES:
-                raise CorruptInput(f"more than {MAX_FRAMES} frames")
+                raise CorruptInput(f"more than {MAX_FRAMES} {what}")
             total += frame.width * frame.height
             if total > MAX_TOTAL_PIXELS:
-                what = "pages" if fmt == "tiff" else "frames"
                 raise CorruptInput(f"too large: its first {len(frames) + 1} {what} hold over {MAX_TOTAL_PIXELS // 1_000_000} megapixels in all (the limit for one file)")
             frame.load()
             icc = frame.info.get("icc_profile") or im.info.get("icc_profile")
