@@ -136,3 +136,15 @@ def test_full_disk_while_writing_sound_fails_closed(tmp_path: Path) -> None:
     [failed] = [line for line in p.stderr.splitlines() if line.startswith("FAILED")]
     assert "cannot write .wav output: File too large" in failed and ".unseen-tmp" not in failed, failed
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("name,fmt,codec", [("short.mp3", "mp3", "libmp3lame"), ("short.m4a", "mp4", "aac")])
+def test_one_second_at_8khz_is_not_too_long(tmp_path: Path, name: str, fmt: str, codec: str) -> None:
+    """The length check allows the output codec's priming and padding in frames, not a fixed
+    0.1 s (a 1-s MP3 at 8 kHz gains 0.15 s of encoder delay and padding, and was refused)."""
+    out = av.open(str(tmp_path / name), "w", format=fmt)
+    t = np.arange(8000) / 8000
+    mux_mono(out, out.add_stream(codec, rate=8000, layout="mono"), (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 8000)
+    out.close()
+    [res] = unseen.clean([tmp_path / name], voice="mute")
+    assert res.status == "ok", res.error
