@@ -150,8 +150,10 @@ def disguise_stream(blocks: Iterable[np.ndarray], rate: int, params: Disguise) -
         out = np.stack([_disguise_block(ch.astype(np.float64), rate, params) for ch in seg])
         if tail is not None:
             k = min(tail.shape[1], out.shape[1])
-            fade = 0.5 - 0.5 * np.cos(np.pi * (np.arange(k) + 0.5) / k)  # raised cosine, 0 to 1
-            out[:, :k] = tail[:, :k] * (1 - fade) + out[:, :k] * fade
+            # equal power: the two blocks' phase vocoders start from unrelated phases, so their
+            # outputs are uncorrelated and an equal-gain fade would dip 3 dB half-way
+            angle = 0.5 * np.pi * (np.arange(k) + 0.5) / k
+            out[:, :k] = tail[:, :k] * np.cos(angle) + out[:, :k] * np.sin(angle)
         return out
 
     for block in blocks:
