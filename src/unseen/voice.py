@@ -2,11 +2,12 @@
 
 Per 32 ms frame, linear prediction splits the voice into a vocal-tract filter and an excitation;
 the filter's poles are moved in angle by the McAdams transform (phi -> phi ** alpha), which
-shifts the formants that carry a speaker's timbre. Then the whole signal's pitch is moved (phase
-vocoder stretch, then resampling back to the same length), and a random spectral tilt changes
-the voice's brightness. Parameters are
-drawn afresh for every file from the OS entropy pool and never stored or printed, so two
-recordings of one person cleaned separately do not share one artificial voice.
+shifts the formants that carry a speaker's timbre. Then the pitch is moved (phase vocoder
+stretch, then resampling back to the same length), a random spectral tilt changes the voice's
+brightness, and a soft limiter keeps peaks below full scale. A recording is processed in 8-s
+blocks that overlap and are cross-faded (``disguise_stream``), so memory does not grow with its
+length. Parameters are drawn afresh for every file from the OS entropy pool and never stored or
+printed, so two recordings of one person cleaned separately do not share one artificial voice.
 
 This is disguise, not removal: muting is the only complete protection (see bench/voice.py).
 """
