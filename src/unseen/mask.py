@@ -37,35 +37,33 @@ HEAD_EXPONENT = 3.0
 Area = tuple[tuple[int, int, int, int], "np.ndarray | None"]
 
 
-def _blocks_touched(inside: np.ndarray, box: tuple[int, int, int, int], grid: int) -> np.ndarray:
-    """Every ``grid`` block (aligned to the picture's origin) the shape touches, whole: on a lossy
-    codec a block holding part of a face would carry its residue past the mask's edge."""
-    x0, y0, x1, y1 = box
-    h, w = inside.shape
-    ph, pw = -(-(y1 - y0) // grid) * grid, -(-(x1 - x0) // grid) * grid
-    padded = np.zeros((ph, pw), dtype=bool)
-    padded[:h, :w] = inside
-    touched = padded.reshape(ph // grid, grid, pw // grid, grid).any(axis=(1, 3))
-    return np.repeat(np.repeat(touched, grid, axis=0), grid, axis=1)[:h, :w]
+def _axis(lo: int, hi: int, centre: float, half: float, step: int) -> np.ndarray:
+    """Along one axis, for each cell of ``step`` pixels from ``lo`` to ``hi``: the shape's
+    normalised distance from ``centre`` to the cell's nearest point, to the power of the shape's
+    exponent (0 where the cell holds the centre)."""
+    starts = np.arange(lo, hi, step, dtype=np.float64)
+    ends = np.minimum(starts + step, hi)
+    # pixel centres with half a pixel of slack: a cell's pixels reach from its start to its end
+    near = np.clip(centre, starts, ends)
+    return (np.abs(near - centre) / half) ** HEAD_EXPONENT
 
 
 @lru_cache(maxsize=4096)  # a render, its verification and the face check ask for the same regions
 def region_mask(r: Region, width: int, height: int, grid: int) -> Area:
     """The pixels ``r`` covers: its box grown to the grid and clipped, and within it the shape
     (None: the whole box). A head's shape is computed from the unclipped box, so a face at the
-    picture's edge is covered as far as it shows."""
+    picture's edge is covered as far as it shows. With a grid, every block (aligned to the
+    picture's origin) the shape touches is covered whole: on a lossy codec a block holding part
+    of a face would carry its residue past the mask's edge. The shape is convex and symmetric,
+    so a cell touches it exactly when the cell's point nearest the centre lies inside."""
     box = r.pixel_box(width, height, grid)
     x0, y0, x1, y1 = box
     if r.shape != "head" or x1 <= x0 or y1 <= y0:
         return box, None
     cx, cy = (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2
     ax, ay = max(r.width / 2, 0.5), max(r.height / 2, 0.5)
-    # pixel centres, with half a pixel of slack so thin shapes still cover their middle line
-    dx = np.clip((np.abs(np.arange(x0, x1) + 0.5 - cx) - 0.5) / ax, 0, None) ** HEAD_EXPONENT
-    dy = np.clip((np.abs(np.arange(y0, y1) + 0.5 - cy) - 0.5) / ay, 0, None) ** HEAD_EXPONENT
-    inside = dy[:, None] + dx[None, :] <= 1.0
-    if grid > 1:
-        inside = _blocks_touched(inside, box, grid)
+    cells = _axis(y0, y1, cy, ay, grid)[:, None] + _axis(x0, x1, cx, ax, grid)[None, :] <= 1.0
+    inside = np.repeat(np.repeat(cells, grid, axis=0), grid, axis=1)[: y1 - y0, : x1 - x0] if grid > 1 else cells
     inside.setflags(write=False)  # shared through the cache
     return box, inside
 

@@ -28,7 +28,7 @@ class TrackSettings:
     max_gap: int = 12  # frames a track may go undetected and still be bridged
     pad: int = 6  # frames held before and after a track seen on one analysed frame only, without a confident miss
     hold: int = 50  # the same for a track seen on two or more (the video pipeline sets seconds)
-    grow: float = 0.10  # margin on bridged and held boxes (the tracker's box is an estimate)
+    grow: float = 0.05  # margin on bridged and held boxes (the tracker's box is an estimate)
     grow_per_frame: float = 0.005  # and more the further a held box is from its detection (the person moves)
     max_grow: float = 0.25
     smooth: int = 2  # detections on each side averaged for a steadier box

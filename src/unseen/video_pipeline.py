@@ -30,7 +30,10 @@ from .timeline import cut_short
 from .timeline import expected as expected_times
 from .video_verify import FrameCheck, audit_frames, check_file, sampled_frames
 
-VIDEO_GRID = 16  # H.264 macroblocks
+# H.264 transforms 8x8 blocks at most: every such block a mask touches is covered whole, so no
+# masked pixel carries a residue of the face beside it (16, a whole macroblock, took 30% more of
+# crowded pictures for nothing: bench/video_protect.py)
+VIDEO_GRID = 8
 MAX_ROUNDS = 5
 # Hysteresis: frames are checked before encoding at a lower score than the read-back uses, so a
 # face near the read-back's threshold is covered in the same render (rounds cost a whole render).

@@ -36,18 +36,20 @@ def _flip_back(d: Detections, width: int) -> Detections:
     return d.map(lambda r: Region(width - r.x1, r.y0, width - r.x0, r.y1, r.score, r.source))
 
 
-def _nms(d: Detections, iou: float = 0.5) -> Detections:
-    """Keep the best box of each group of boxes that are the same face (overlapping by ``iou``).
+def _nms(d: Detections, iou: float = 0.5, inside: float = 0.7) -> Detections:
+    """Keep the best box of each group of boxes that are the same face: overlapping by ``iou``,
+    or one lying mostly (``inside``) within the other (a face's box and a box of the whole head
+    around it; each became a mask, stacked into a tall slab).
 
     Boxes are not grown to span their group: two heads side by side overlap a little, and a
     grown box merged them into one slab (then the slab merged with the next head)."""
     if len(d) == 0:
         return d
-    from .boxes import iou_matrix
+    from .boxes import iou_matrix, overlap_of_smaller
 
     order = np.argsort(-d.scores(), kind="stable")
     boxes = d.boxes()[order]
-    same = iou_matrix(boxes, boxes) >= iou
+    same = (iou_matrix(boxes, boxes) >= iou) | (overlap_of_smaller(boxes, boxes) >= inside)
     taken = np.zeros(len(order), dtype=bool)
     kept: list[Region] = []
     for i in range(len(order)):
