@@ -13,6 +13,7 @@ from .errors import UnseenError
 from .model import AuditResult, CleanResult, Region
 from .output import TMP_PREFIX, is_output_name
 from .pipeline import Options, clean_image
+from .signals import children_ignore_ctrl_c, in_worker, worker_setup
 
 Progress = Callable[[CleanResult | AuditResult], None]
 
@@ -75,10 +76,16 @@ def clean(
         # separate processes, one model thread each (see detect.runtime.cpu_threads)
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
-            for res in pool.map(_clean_one, files, [opts] * len(files)):
-                results.append(res)
-                if on_result:
-                    on_result(res)
+            try:
+                with children_ignore_ctrl_c():
+                    done = pool.map(in_worker, [_clean_one] * len(files), files, [opts] * len(files))
+                for res in done:
+                    results.append(res)
+                    if on_result:
+                        on_result(res)
+            except BaseException:  # Ctrl-C, SIGTERM, SIGHUP, or a broken pool: stop every worker
+                _stop_workers(pool)
+                raise
         return results
     for path in files:
         res = _clean_one(path, opts)
@@ -93,6 +100,19 @@ PARALLEL_MIN_FILES = 6
 
 def _init_worker() -> None:
     os.environ["UNSEEN_THREADS"] = "1"
+    worker_setup()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel the files not started and SIGTERM the workers: each removes its temporary file and
+    exits (see signals.py). The pool keeps no public list of its processes."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join()
 
 
 def _clean_one(path: Path, opts: Options) -> CleanResult:

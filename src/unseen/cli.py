@@ -1,13 +1,15 @@
 """The ``unseen`` command: parse arguments, call the API, print one line per file.
 
 Exit status: 0 every file done (clean) / nothing identifying (audit); 1 at least one file not
-cleaned (clean) / something identifying or unreadable (audit); 2 bad usage; 130 interrupted.
+cleaned (clean) / something identifying or unreadable (audit); 2 bad usage; 128 + the signal's number when stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -18,6 +20,7 @@ from .errors import UnseenError
 from .mask import FILLS, WEAK_FILLS, WEAK_WARNING
 from .model import AuditResult, CleanResult
 from .names import item_count
+from .signals import Interrupted, exit_status, stops_handled
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -197,15 +200,20 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # only unseen's own lines reach the terminal: libraries' warnings about a damaged file (Pillow's
+    # "Corrupt EXIF data", "Truncated File Read") would precede its FAILED line as noise
+    warnings.simplefilter("ignore")
     # a name no escaping foresaw must still never end the batch with a traceback
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     try:
-        return _run_clean(args) if args.command == "clean" else _run_audit(args)
-    except KeyboardInterrupt:
-        print("unseen: interrupted; no partial output was left", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        with stops_handled():  # SIGTERM and SIGHUP stop it as Ctrl-C does
+            return _run_clean(args) if args.command == "clean" else _run_audit(args)
+    except KeyboardInterrupt as e:
+        name = f" ({e.args[0]})" if isinstance(e, Interrupted) and e.signum != signal.SIGINT else ""
+        print(f"unseen: interrupted{name}; no partial output was left", file=sys.stderr)
+        return exit_status(e)
     except UnseenError as e:
         print(f"unseen: {shown(' '.join(str(e).split()))}", file=sys.stderr)
         return EXIT_USAGE if "regions file" in str(e) or "output directory" in str(e) or "output path" in str(e) else EXIT_FAILED

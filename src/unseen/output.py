@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
+import platform
+import re
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -14,6 +17,48 @@ from .errors import OutputError
 MARK = ".unseen"
 _NO_HARDLINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
 TMP_PREFIX = ".unseen-tmp-"
+# .unseen-tmp-HOST-PID-RANDOM.EXT: whose the file is, so that a later run can tell one left by a
+# process killed outright (SIGKILL, out of memory, power cut) from one still being written
+_TMP_NAME = re.compile(r"\.unseen-tmp-([0-9a-f]{8})-([0-9]+)-[a-z0-9_]+(\.[A-Za-z0-9]+)?")
+
+
+def _host() -> str:
+    """A tag for this machine: a PID means nothing to another host sharing the folder."""
+    return hashlib.sha256(platform.node().encode()).hexdigest()[:8]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process, or the system cannot tell: assume alive
+        return True
+    return True
+
+
+_SWEPT: set[Path] = set()  # folders already swept by this process
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove this machine's unseen temporary files in ``folder`` whose process is gone; never
+    another host's, a running process's (a reused PID keeps a file, which is the safe side),
+    or a file named any other way. Once per folder and process."""
+    key = folder.resolve()
+    if key in _SWEPT or os.name != "posix":
+        return []
+    _SWEPT.add(key)
+    removed: list[Path] = []
+    host = _host()
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for e in entries:
+            m = _TMP_NAME.fullmatch(e.name)
+            if m is None or m.group(1) != host or _alive(int(m.group(2))) or not e.is_file(follow_symlinks=False):
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(e.path)
+                removed.append(Path(e.path))
+    return removed
 
 
 def is_output_name(path: Path) -> bool:
@@ -48,10 +93,12 @@ def check_dir(folder: Path) -> None:
 
 @contextlib.contextmanager
 def staged(final: Path) -> Iterator[Path]:
-    """A temporary file beside ``final``; removed on any exit that did not publish it."""
+    """A temporary file beside ``final``, named as this process's own; removed on any exit that
+    did not publish it (and by a later run if this process is killed outright)."""
     check_dir(final.parent)
+    sweep_stale(final.parent)
     try:
-        fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=final.suffix, dir=final.parent)
+        fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{_host()}-{os.getpid()}-", suffix=final.suffix, dir=final.parent)
     except OSError as e:
         raise OutputError(f"cannot create a file in {final.parent}: {e.strerror}") from None
     os.close(fd)

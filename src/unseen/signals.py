@@ -1,0 +1,104 @@
+"""Stopping signals: SIGTERM and SIGHUP stop the command the way Ctrl-C does.
+
+In the command's process each raises ``Interrupted`` (a ``KeyboardInterrupt``) in the main
+thread, so the ``finally`` blocks on the way out remove every temporary file and nothing partial
+is left. A batch's worker processes ignore SIGINT (the terminal sends Ctrl-C to all of them; the
+parent alone decides) and are stopped by the parent with SIGTERM: a worker that is cleaning a
+file unwinds the same way, an idle one just exits. Neither prints a traceback.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from types import FrameType
+from typing import Any, Iterator
+
+STOPS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, SIGTERM or SIGHUP; ``signum`` says which (the exit status is 128 + signum)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def exit_status(e: BaseException) -> int:
+    """128 + the signal's number, as shells report a process a signal stopped (130 for Ctrl-C)."""
+    return 128 + int(getattr(e, "signum", signal.SIGINT))
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    for s in STOPS:  # a second signal must not cut the clean-up short
+        signal.signal(s, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def stops_handled() -> Iterator[None]:
+    """While the command runs (main thread only): SIGINT, SIGTERM and SIGHUP raise ``Interrupted``;
+    the previous handlers come back afterwards (the API may run inside another program)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {s: signal.getsignal(s) for s in STOPS}
+    try:
+        for s in STOPS:
+            if saved[s] != signal.SIG_IGN:  # nohup's choice stands
+                signal.signal(s, _stop)
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def children_ignore_ctrl_c() -> Iterator[None]:
+    """Processes started inside inherit an ignored SIGINT from their first instruction (a handler
+    set later would leave their start-up open to Ctrl-C, and its traceback). The parent does not
+    hear Ctrl-C for these few milliseconds."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved)
+
+
+_busy = False  # a worker is cleaning a file (its temporary file must be removed on the way out)
+_stopped = 0  # the exit status a stop signal asked for
+
+
+def _worker_stop(signum: int, frame: FrameType | None) -> None:
+    global _stopped
+    if not _busy:
+        os._exit(128 + signum)  # idle: nothing to remove, and no traceback from the pool's loop
+    for s in STOPS[1:]:
+        signal.signal(s, signal.SIG_IGN)
+    _stopped = 128 + signum
+    raise SystemExit(_stopped)  # unwinds through the file's clean-up (no handler catches it)
+
+
+def worker_setup() -> None:
+    """In a batch worker: Ctrl-C is the parent's to handle; SIGTERM and SIGHUP stop the worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for s in STOPS[1:]:
+        signal.signal(s, _worker_stop)
+
+
+def in_worker(fn: Any, *args: Any) -> Any:
+    """Run one task in a worker, marked busy so that a stop signal unwinds it; once unwound,
+    the worker exits instead of taking the next task."""
+    global _busy
+    _busy = True
+    try:
+        return fn(*args)
+    finally:
+        _busy = False
+        if _stopped:
+            os._exit(_stopped)

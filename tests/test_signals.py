@@ -1,0 +1,138 @@
+"""Stopping unseen part-way (issue 13, point 8): SIGTERM and SIGHUP as Ctrl-C (nothing partial
+left, exit status 128 + the signal), a batch stopped with Ctrl-C without a worker's traceback,
+and temporary files of a process killed outright removed by the next run in that folder."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from unseen import output
+
+from conftest import mux_mono
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+RATE = 16000
+
+
+def _sound(path: Path, seconds: float) -> Path:
+    """A tone long enough that cleaning it (voice disguised) takes seconds."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    out = av.open(str(path), "w", format="wav")
+    mux_mono(out, out.add_stream("pcm_s16le", rate=RATE, layout="mono"), (0.3 * np.sin(2 * np.pi * 190 * t)).astype(np.float32), RATE)
+    out.close()
+    return path
+
+
+def _temporaries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(output.TMP_PREFIX))
+
+
+def _start(*args: str) -> subprocess.Popen[bytes]:
+    # a session of its own: a signal can go to the whole group, as a terminal sends Ctrl-C
+    return subprocess.Popen([sys.executable, "-m", "unseen", "clean", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _when_writing(proc: subprocess.Popen[bytes], folder: Path, timeout: float = 90) -> None:
+    """Wait until the run has a temporary file in ``folder`` (it is part-way through a file)."""
+    end = time.monotonic() + timeout
+    while not _temporaries(folder):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < end, "no temporary file appeared"
+        time.sleep(0.02)
+
+
+def _when_workers_start(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until the batch has started a worker process (it is then importing its modules)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                if ppid == proc.pid and b"spawn_main" in (stat.parent / "cmdline").read_bytes():
+                    return
+            except (OSError, IndexError, ValueError):
+                continue
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.01)
+    raise AssertionError("no worker started")
+
+
+def _group_gone(pgid: int, timeout: float = 10) -> bool:
+    """No process of the group still running (a zombie waiting for init to reap it is gone)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        states = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                states.append(fields[0])
+        if all(s == "Z" for s in states):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_term_and_hup_stop_like_ctrl_c(tmp_path: Path, sig: signal.Signals) -> None:
+    src = _sound(tmp_path / "long.wav", 120)
+    proc = _start(str(src))
+    _when_writing(proc, tmp_path)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig, err  # as a shell reports it (the code before: killed, no clean-up)
+    assert err.decode().strip() == f"unseen: interrupted ({sig.name}); no partial output was left"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.wav"]
+
+
+@pytest.mark.parametrize("when", ["starting", "writing"])
+def test_batch_ctrl_c_stops_every_worker_without_a_traceback(tmp_path: Path, when: str) -> None:
+    """Ctrl-C reaches the whole process group: the workers leave it to the parent, which stops
+    them; each removes its temporary file and no file is started after. The code before printed
+    a worker's KeyboardInterrupt traceback when Ctrl-C came while the workers were starting, and
+    went on cleaning the files still queued after 'interrupted'."""
+    for i in range(6):
+        _sound(tmp_path / f"s{i}.wav", 60)
+    proc = _start("--jobs", "2", str(tmp_path))
+    if when == "writing":
+        _when_writing(proc, tmp_path)
+    else:
+        _when_workers_start(proc)
+        time.sleep(0.3)  # inside their imports
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130, err
+    assert err.decode().strip() == "unseen: interrupted; no partial output was left"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"s{i}.wav" for i in range(6)]  # no output, no temporary
+    assert _group_gone(proc.pid), "a worker outlived the batch"
+
+
+def test_killed_outright_next_run_removes_its_temporary_file(tmp_path: Path) -> None:
+    src = _sound(tmp_path / "long.wav", 120)
+    proc = _start(str(src))
+    _when_writing(proc, tmp_path)
+    proc.kill()  # SIGKILL: no clean-up can run
+    proc.wait()
+    [left] = _temporaries(tmp_path)
+    assert f"-{proc.pid}-" in left  # the owner's PID is in the name
+    # files that are not a dead process's of this machine stay: a running process's, another
+    # host's (its PIDs mean nothing here), and any name unseen does not make
+    host = output._host()
+    other_host = "0" * 8 if host != "0" * 8 else "1" * 8
+    keep = [f".unseen-tmp-{host}-{os.getpid()}-abcd1234.wav", f".unseen-tmp-{other_host}-{proc.pid}-abcd1234.wav", ".unseen-tmp-k2j3h4.wav"]
+    for name in keep:
+        (tmp_path / name).write_bytes(b"x")
+    short = _sound(tmp_path / "short.wav", 1)
+    run = subprocess.run([sys.executable, "-m", "unseen", "clean", "--voice", "mute", str(short)], capture_output=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert _temporaries(tmp_path) == sorted(keep)
