@@ -2,15 +2,18 @@
 encode a fresh file that carries nothing but those pixels."""
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageCms, ImageSequence
 
-from ..errors import CorruptInput
+from ..errors import CorruptInput, OutputError
+from ..quiet import quiet_stderr
 from . import register
 
 # Decompression bombs: Pillow warns past this many pixels and refuses past twice as many; both
@@ -144,8 +147,7 @@ class StillImages:
             _ensure_heif()
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with _quiet():
                 im = Image.open(path, formats=[_PIL_NAME[fmt]])
                 if im.width <= 0 or im.height <= 0:
                     raise CorruptInput("image has no pixels (zero width or height)")
@@ -165,8 +167,7 @@ class StillImages:
     def decode(self, path: Path | io.BytesIO, fmt: str) -> Picture:
         im = self.open(path, fmt)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with _quiet():
                 return self._decode(im, fmt)
         except CorruptInput:
             raise
@@ -241,9 +242,17 @@ class StillImages:
             params.update(quality=85)
         elif fmt == "ico":
             params.update(sizes=[first.size])
-        # Pillow's multi-page TIFF writer reads back what it wrote (to link the pages)
-        with open(out, "w+b" if fmt == "tiff" else "wb") as fh:
-            first.save(fh, format=_PIL_NAME[fmt], **params)
+        # Encoded in memory, then written with Python's checked writes: Pillow's C encoders write
+        # straight to the descriptor and ignore a short write, so a full disk left a silently
+        # cut file that verification then called a truncated JPEG. (Pillow's multi-page TIFF
+        # writer reads back what it wrote, which a BytesIO allows.)
+        buf = io.BytesIO()
+        first.save(buf, format=_PIL_NAME[fmt], **params)
+        try:
+            with open(out, "wb") as fh:
+                fh.write(buf.getbuffer())
+        except OSError as e:
+            raise OutputError(f"cannot write {fmt.upper()} output: {e.strerror or _oneline(e)}") from None
         return fmt
 
 
@@ -256,6 +265,17 @@ _TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Pillow's warnings about a damaged file ("Corrupt EXIF data", "Truncated File Read") and
+    libtiff's own lines on stderr stay off the terminal: the one-line reason is unseen's to give.
+    A decompression bomb's warning becomes an error."""
+    with warnings.catch_warnings(), quiet_stderr():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
 
 
 def _orient(im: Image.Image, orientation: int) -> Image.Image:
