@@ -8,6 +8,9 @@ separated faces from the rest by one point more, at twice the cost: left out.
 """
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import numpy as np
 from PIL import Image
 
@@ -16,6 +19,7 @@ from .centerface import CenterFace
 
 CROP = 96  # model input side of one crop: a candidate's box becomes a third of it (32 px)
 CONTEXT = 3.0  # crop side in candidate box sides: the face with its surroundings
+SEEN = 8192  # crops remembered by their pixels (a few pictures' worth)
 BATCHES = (8, 16, 32, 64)  # crops per model run: few shapes, each compiled once; 64 bounds memory
 
 
@@ -34,23 +38,33 @@ class SecondLook:
 
     def __init__(self, model: CenterFace) -> None:
         self.model = model
+        self._seen: OrderedDict[bytes, float] = OrderedDict()  # crop pixels' digest -> score
         self._side = -(-CROP // 32) * 32
         # the heatmap (stride 4) cells whose peak means "a face centred on the candidate"
         self._centre = slice(CROP // 12, -(-CROP * 2 // 12))
 
     def scores(self, rgb: np.ndarray, regions: list[Region], memo: dict[Region, float] | None = None) -> np.ndarray:
         """``memo``: scores already taken on this same picture (the masking and the visibility
-        rule look at many of the same candidates); filled with the new ones."""
+        rule look at many of the same candidates); filled with the new ones. Crops are also
+        remembered by their pixels: the rendered picture differs from the input only around its
+        masks, so its check looks again only there."""
         memo = {} if memo is None else memo
         todo = list(dict.fromkeys(r for r in regions if r not in memo))
         if todo:
             img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
-            for start in range(0, len(todo), BATCHES[-1]):
-                part = todo[start : start + BATCHES[-1]]
+            crops = [_crop(img, r) for r in todo]
+            keys = [hashlib.blake2b(c.tobytes(), digest_size=16).digest() for c in crops]
+            new = [k for k, key in enumerate(keys) if key not in self._seen]
+            for start in range(0, len(new), BATCHES[-1]):
+                part = new[start : start + BATCHES[-1]]
                 size = next(b for b in BATCHES if b >= len(part))
                 blob = np.zeros((size, self._side, self._side, 3), dtype=np.uint8)
-                for k, r in enumerate(part):
-                    blob[k, :CROP, :CROP] = _crop(img, r)
+                for k, i in enumerate(part):
+                    blob[k, :CROP, :CROP] = crops[i]
                 heat = self.model.run(blob)[0][: len(part), 0, self._centre, self._centre]
-                memo.update(zip(part, heat.reshape(len(part), -1).max(axis=1).tolist()))
+                for i, score in zip(part, heat.reshape(len(part), -1).max(axis=1).tolist()):
+                    self._seen[keys[i]] = score
+            memo.update((r, self._seen[key]) for r, key in zip(todo, keys))
+            while len(self._seen) > SEEN:
+                self._seen.popitem(last=False)
         return np.array([memo[r] for r in regions], dtype=np.float32)
