@@ -52,12 +52,13 @@ def verify_audio(path: Path, n_in: int, rate_in: int, frame_size: int = 0) -> li
     return problems
 
 
-def _treated(reader: SoundReader, voice: str) -> Iterator[np.ndarray]:
-    """The decoded blocks muted, disguised (one set of parameters per file) or as recorded."""
+def treated(reader: SoundReader, voice: str, params: Disguise | None = None) -> Iterator[np.ndarray]:
+    """The decoded blocks muted, disguised (one set of parameters per file: ``params``, or drawn
+    here) or as recorded."""
     if voice == "mute":
         return (np.zeros_like(b) for b in reader.blocks())
     if voice == "disguise":
-        return disguise_stream(reader.blocks(), reader.rate, Disguise.random())
+        return disguise_stream(reader.blocks(), reader.rate, params or Disguise.random())
     return reader.blocks()
 
 
@@ -77,7 +78,7 @@ def clean_audio(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
         voice = opts.voice or "disguise"
         res.warnings.append(DISGUISE_NOTE if voice == "disguise" else KEEP_WARNING if voice == "keep" else "")
         with staged(final) as tmp:
-            frame_size = _encode(_treated(reader, voice), tmp, target, reader.rate, reader.channels)
+            frame_size = _encode(treated(reader, voice), tmp, target, reader.rate, reader.channels)
             if reader.damage:
                 res.warnings.insert(0, reader.lost)
             problems = verify_audio(tmp, reader.frames, reader.rate, frame_size)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from .timeline import Timeline
 from .timeline import cut_short
 from .timeline import expected as expected_times
 from .video_verify import FrameCheck, audit_frames, check_file, sampled_frames
+
+if TYPE_CHECKING:
+    from .sound_track import SoundTrack
 
 # H.264 transforms 8x8 blocks at most: every such block a mask touches is covered whole, so no
 # masked pixel carries a residue of the face beside it (16, a whole macroblock, took 30% more of
@@ -268,9 +271,9 @@ class PreCheck:
         return [r.head() for r in new]
 
 
-def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "tuple[np.ndarray, int] | None" = None, progress: Callable[[int], None] | None = None, on_packet: "Callable[..., None] | None" = None, precheck: PreCheck | None = None) -> bytes | None:
+def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "SoundTrack | None" = None, progress: Callable[[int], None] | None = None, on_packet: "Callable[..., None] | None" = None, precheck: PreCheck | None = None) -> bytes | None:
     """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4; ``sound``
-    (samples, rate), already muted or disguised, becomes an AAC track. Every video packet is
+    (read again, muted or disguised, block by block) becomes an AAC track. Every video packet is
     handed to ``on_packet`` (payload, pts, dts, time base, decoder setup) before it is muxed.
     With ``precheck``, its frames are checked before encoding and what it finds is added to
     ``masks``. Returns the encoder's decoder setup (SPS/PPS) as written to the file."""
@@ -302,8 +305,8 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                 out.mux(fp)
             a_out = None
             if sound is not None:
-                layout = "stereo" if sound[0].shape[0] == 2 else "mono"
-                a_out = out.add_stream("aac", rate=sound[1], layout=layout)
+                layout = "stereo" if sound.channels == 2 else "mono"
+                a_out = out.add_stream("aac", rate=sound.rate, layout=layout)
                 a_out.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
 
             def masked(i: int, frame) -> tuple[np.ndarray, str]:  # type: ignore[no-untyped-def]
@@ -373,13 +376,18 @@ def render(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
             finally:
                 if checker is not None:
                     checker.shutdown(wait=True, cancel_futures=True)
-            if a_out is not None:
-                samples, rate = sound
-                for start in range(0, samples.shape[1], 4096):
-                    af = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, start : start + 4096]), format="fltp", layout=layout)
-                    af.sample_rate = rate
-                    for pk in a_out.encode(af):
-                        out.mux(pk)
+            if a_out is not None and sound is not None:
+                # after the video: the muxer's interleaving buffer flushes every 10 s of it
+                blocks = sound.blocks()
+                try:
+                    for block in blocks:
+                        for start in range(0, block.shape[1], 4096):
+                            af = av.AudioFrame.from_ndarray(np.ascontiguousarray(block[:, start : start + 4096]), format="fltp", layout=layout)
+                            af.sample_rate = sound.rate
+                            for pk in a_out.encode(af):
+                                out.mux(pk)
+                finally:
+                    blocks.close()  # the input's reader, also when stopped part-way
             for pk in v_out.encode():
                 for fp in bsf.filter(pk):
                     mux_video(fp)
@@ -410,22 +418,13 @@ def _bar(enabled: bool, total: int | None, desc: str):  # type: ignore[no-untype
     return tqdm(total=total or None, unit="frame", desc=shown(desc), file=sys.stderr, leave=False)
 
 
-def _treated_sound(src: Path, voice: str, res: CleanResult) -> tuple[np.ndarray, int]:
-    """The video's sound as samples: silent (mute), disguised, or as recorded (warned)."""
+def _treated_sound(src: Path, voice: str, res: CleanResult) -> "SoundTrack":
+    """The video's sound, streamed at render: silent (mute), disguised, or as recorded (warned)."""
     from .audio_pipeline import DISGUISE_NOTE
-    from .formats.audio import decode_audio
-    from .voice import Disguise, disguise
+    from .sound_track import SoundTrack
 
-    sound = decode_audio(src)
-    if voice == "mute":
-        res.warnings.append("sound kept as silence of the same length")
-        return np.zeros_like(sound.samples), sound.rate
-    if voice == "disguise":
-        params = Disguise.random()
-        res.warnings.append(DISGUISE_NOTE)
-        return np.stack([disguise(ch, sound.rate, params) for ch in sound.samples]), sound.rate
-    res.warnings.append(AUDIO_WARNING)
-    return sound.samples, sound.rate
+    res.warnings.append({"mute": "sound kept as silence of the same length", "disguise": DISGUISE_NOTE}.get(voice, AUDIO_WARNING))
+    return SoundTrack.open(src, voice)
 
 
 def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]

@@ -38,16 +38,6 @@ DEFAULT_TARGET = AudioTarget("ipod", "aac", ".m4a")
 BLOCK = 1 << 16  # sample frames per block handed on: memory stays flat in a file's length
 
 
-@dataclass
-class Sound:
-    samples: np.ndarray  # (channels, n) float32 in [-1, 1]
-    rate: int
-    format: str
-    codec: str
-    tags: dict[str, str]
-    extra_streams: list[str]
-
-
 class SoundReader:
     """A sound file decoded block by block, and whether it was whole.
 
@@ -231,13 +221,6 @@ def _ogg_ends(path: Path) -> bool:
     return whole and bool(tail[at + 5] & 0x04)
 
 
-def decode_audio(path: Path, salvage: bool = False) -> Sound:
-    """The whole sound in memory (a video's sound track; sound files go through SoundReader)."""
-    with SoundReader(path, salvage) as r:
-        blocks = list(r.blocks())
-        return Sound(np.concatenate(blocks, axis=1), r.rate, r.format, r.codec, r.tags, r.extra_streams)
-
-
 def probe_tags(path: Path) -> tuple[str, dict[str, str], list[str]]:
     """Container format, every tag (stream tags prefixed), and the non-audio streams."""
     with open_container(path) as c:
@@ -249,7 +232,7 @@ def probe_tags(path: Path) -> tuple[str, dict[str, str], list[str]]:
         return c.format.name.split(",")[0], tags, extra
 
 
-def target_for(sound: "Sound | SoundReader") -> AudioTarget:
+def target_for(sound: SoundReader) -> AudioTarget:
     return TARGETS.get(sound.codec) or TARGETS.get(sound.format) or DEFAULT_TARGET
 
 
