@@ -7,7 +7,7 @@ second look at it zoomed says (see second_look.py), reaches the bar for its size
   costs little of the picture; a large false mask blacks out a document, so large candidates
   must convince;
 - below its size's *solo* bar a candidate is a face only in company: when the same picture
-  holds a sure face (0.5 and up) of about its size (within 2x). A crowd's faint faces keep
+  holds two other sure faces (0.6 and up) of about its size (within 2x). A crowd's faint faces keep
   their masks; a lone pattern in a garage or a tree does not.
 The bars were chosen on ``bench/faces.py`` and ``bench/people_free.py`` (see the README's
 figures). Candidates that fall short but come within ``uncertain_share`` of the bar are
@@ -29,9 +29,10 @@ INF = float("inf")
 class Rule:
     # (box height below which, bar in company, solo bar) for score + second look; heights in the
     # picture's pixels
-    bars: tuple[tuple[float, float, float], ...] = ((16.0, 0.1, 0.3), (32.0, 0.2, 0.35), (64.0, 0.35, 0.45), (INF, 0.5, 0.5))
-    sure: float = 0.5  # a face this sure vouches for faint ones of its size
+    bars: tuple[tuple[float, float, float], ...] = ((16.0, 0.1, 0.3), (32.0, 0.2, 0.35), (64.0, 0.35, 0.5), (INF, 0.5, 0.6))
+    sure: float = 0.6  # a face this sure vouches for faint ones of its size
     company: float = 2.0  # how much larger or smaller a vouching face may be
+    vouchers: int = 2  # sure faces needed (one false "face" in a tree vouched for the leaves)
     # the second detector's score above which its find is a face without a second look
     # (BlazeFace scores a cat's face or a round pattern 0.5-0.6, real faces mostly above 0.8)
     checker_sure: float = 0.75
@@ -83,9 +84,11 @@ class FaceJudge:
         unsure = np.nonzero(scores < solo)[0]
         total = scores.copy()
         total[unsure] += self.look.scores(rgb, [regions[i] for i in unsure], memo)
-        sure_heights = heights[total >= rule.sure]
-        ratio = heights[:, None] / np.maximum(sure_heights[None, :], 1e-6)
-        vouched = ((ratio < rule.company) & (ratio > 1 / rule.company)).any(axis=1)
+        sure = total >= rule.sure
+        ratio = heights[:, None] / np.maximum(heights[None, sure], 1e-6)
+        # sure faces of about its size, itself not counted
+        vouchers = ((ratio < rule.company) & (ratio > 1 / rule.company)).sum(axis=1) - sure
+        vouched = vouchers >= rule.vouchers
         face = (total >= solo) | ((total >= bars) & vouched)
         out = Judgement()
         for i, r in enumerate(regions):
