@@ -49,7 +49,7 @@ def _when_writing(proc: subprocess.Popen[bytes], folder: Path, timeout: float = 
         time.sleep(0.02)
 
 
-def _when_workers_start(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _when_workers_start(proc: subprocess.Popen[bytes], timeout: float = 60) -> int:
     """Wait until the batch has started a worker process (it is then importing its modules)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -57,7 +57,7 @@ def _when_workers_start(proc: subprocess.Popen[bytes], timeout: float = 60) -> N
             try:
                 ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
                 if ppid == proc.pid and b"spawn_main" in (stat.parent / "cmdline").read_bytes():
-                    return
+                    return int(stat.parent.name)
             except (OSError, IndexError, ValueError):
                 continue
         assert proc.poll() is None, proc.communicate()
@@ -136,3 +136,24 @@ def test_killed_outright_next_run_removes_its_temporary_file(tmp_path: Path) -> 
     run = subprocess.run([sys.executable, "-m", "unseen", "clean", "--voice", "mute", str(short)], capture_output=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert _temporaries(tmp_path) == sorted(keep)
+
+
+def test_batch_worker_killed_outright_fails_its_files_in_one_line_each(tmp_path: Path) -> None:
+    """The out-of-memory killer takes a worker: the pool breaks. Every file not done gets its
+    FAILED line, no traceback (the code before: BrokenProcessPool's), and the dead worker's
+    temporary file is removed by the same run."""
+    for i in range(6):
+        _sound(tmp_path / f"s{i}.wav", 60)
+    proc = _start("--jobs", "2", str(tmp_path))
+    _when_writing(proc, tmp_path)
+    worker = _when_workers_start(proc)
+    os.kill(worker, signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    lines = err.decode().splitlines()
+    assert proc.returncode == 1 and "Traceback" not in err.decode(), err
+    failed = [line for line in lines if line.startswith("FAILED")]
+    assert len(failed) + len(out.decode().splitlines()) == 6 and len(failed) >= 1, err
+    assert all("worker process was killed" in line for line in failed), failed
+    assert _temporaries(tmp_path) == []
+    assert len([p for p in tmp_path.iterdir() if ".unseen." in p.name]) == 6 - len(failed)
+    assert _group_gone(proc.pid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -11,7 +12,7 @@ from .audit import audit_file
 from .detect.runtime import cpu_count
 from .errors import UnseenError
 from .model import AuditResult, CleanResult, Region
-from .output import TMP_PREFIX, is_output_name
+from .output import TMP_PREFIX, is_output_name, sweep_stale
 from .pipeline import Options, clean_image
 from .signals import children_ignore_ctrl_c, in_worker, worker_setup
 
@@ -40,6 +41,11 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 def _one_line(e: BaseException) -> str:
     text = " ".join(str(e).split())
     return text or type(e).__name__
+
+
+# A worker killed outright (the kernel's out-of-memory killer, kill -9) breaks the pool: every
+# file not finished by then fails with this, and the batch still ends with one line per file.
+KILLED_WORKER = "a worker process was killed (out of memory?) before this file was done; no output written"
 
 
 def clean(
@@ -78,15 +84,23 @@ def clean(
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
             try:
                 with children_ignore_ctrl_c():
-                    done = pool.map(in_worker, [_clean_one] * len(files), files, [opts] * len(files))
-                for res in done:
+                    futures = [pool.submit(in_worker, _clean_one, path, opts) for path in files]
+                for path, future in zip(files, futures):  # in the order given, as one process would
+                    try:
+                        res = future.result()
+                    except BrokenProcessPool:
+                        res = CleanResult(input=str(path), status="error", error=KILLED_WORKER)
                     results.append(res)
                     if on_result:
                         on_result(res)
-            except BaseException:  # Ctrl-C, SIGTERM, SIGHUP, or a broken pool: stop every worker
+            except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: stop every worker
                 _stop_workers(pool)
                 raise
+        if any(r.error == KILLED_WORKER for r in results):  # its temporary file, now, not next run
+            for folder in {opts.out_dir or p.parent for p in files}:
+                sweep_stale(folder, again=True)
         return results
+
     for path in files:
         res = _clean_one(path, opts)
         results.append(res)

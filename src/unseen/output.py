@@ -40,12 +40,12 @@ def _alive(pid: int) -> bool:
 _SWEPT: set[Path] = set()  # folders already swept by this process
 
 
-def sweep_stale(folder: Path) -> list[Path]:
+def sweep_stale(folder: Path, again: bool = False) -> list[Path]:
     """Remove this machine's unseen temporary files in ``folder`` whose process is gone; never
     another host's, a running process's (a reused PID keeps a file, which is the safe side),
-    or a file named any other way. Once per folder and process."""
+    or a file named any other way. Once per folder and process, unless ``again``."""
     key = folder.resolve()
-    if key in _SWEPT or os.name != "posix":
+    if (key in _SWEPT and not again) or os.name != "posix":
         return []
     _SWEPT.add(key)
     removed: list[Path] = []
