@@ -102,3 +102,36 @@ def test_audit_agrees_with_clean_and_names_uncertain_spots(crowd, tmp_path: Path
     out = np.asarray(Image.open(res.output).convert("RGB"))
     for box in boxes[:6]:  # the faces of 40 px and up are all covered
         assert covered(out, box, tol=0) > 0.9
+
+
+def test_a_large_box_does_not_swallow_the_small_faces_inside_it() -> None:
+    """Two boxes are one face when they overlap by half, or one lies inside another of about its
+    size; a large box (a false candidate over a crowd) keeps the small ones inside it apart, to
+    be judged on their own."""
+    from unseen.detect import _nms
+    from unseen.model import Detections, Region
+
+    big = Region(0, 0, 300, 300, 0.3, "centerface")
+    faces = [Region(40, 40, 64, 68, 0.25, "centerface"), Region(200, 100, 222, 126, 0.2, "centerface")]
+    head = Region(36, 30, 70, 72, 0.1, "centerface")  # around the first face, about its size
+    kept = list(_nms(Detections([big, *faces, head])))
+    assert kept == [big, *faces]
+
+
+def test_flat_fill_is_not_a_face_but_a_dim_blurred_one_is_not_flat() -> None:
+    from io import BytesIO
+
+    from unseen.detect import flat_share
+    from unseen.model import Region
+
+    box = Region(20, 20, 60, 70)
+    solid = np.full((100, 100, 3), 120, dtype=np.uint8)
+    solid[10:80, 10:70] = 0
+    assert flat_share(solid, box) == 1.0
+    # a dim, soft face-sized blob, as night footage shows one, through JPEG
+    yy, xx = np.mgrid[0:100, 0:100]
+    dim = (8 + 20 * np.exp(-(((xx - 40) / 18) ** 2 + ((yy - 45) / 24) ** 2))).astype(np.uint8)
+    buf = BytesIO()
+    Image.fromarray(np.stack([dim] * 3, -1)).save(buf, "JPEG", quality=85)
+    decoded = np.asarray(Image.open(buf).convert("RGB"))
+    assert flat_share(decoded, box) < 0.5

@@ -160,3 +160,20 @@ def test_still_camera_kept_when_it_explains_as_much() -> None:
     m = match_motion(walkers, b[-4:])
     assert m is not None and m.dx == pytest.approx(40, abs=2) and m.dy == pytest.approx(-10, abs=2)
 
+
+
+def test_hold_ends_at_a_confident_miss_and_not_before() -> None:
+    """Beyond its last sighting a face is held until a searched frame where it would have been
+    plain to see (40 px at the detector) shows nothing at all near it; a candidate the judge
+    turned down still counts as something seen there."""
+    s = TrackSettings(hold=30, pad=3)
+    face = Region(100, 100, 150, 160, 0.9, "t")
+    tracks = link({0: [face], 6: [face], 12: [face]}, set(), s)
+    looked = {0: 1.0, 6: 1.0, 12: 1.0, 18: 1.0, 24: 1.0}
+    gone = render_boxes(tracks, 60, set(), s, looked=looked, seen={})
+    assert max(gone) == 17  # the face was not found on frame 18: it left before
+    faint = {18: [Region(102, 104, 148, 158, 0.06, "t")]}
+    still = render_boxes(tracks, 60, set(), s, looked=looked, seen=faint)
+    assert max(still) == 23  # something was there on 18: held on to the next searched frame
+    small = render_boxes(tracks, 60, set(), s, looked={f: 0.5 for f in looked}, seen={})
+    assert max(small) == 12 + s.hold  # at half size a miss proves nothing: the set hold

@@ -425,3 +425,12 @@ def test_scene_cuts_found_by_structure_not_brightness() -> None:
     assert not scene_cut(smooth, smooth * 0.8 + 10)  # the light changes
     assert not scene_cut(np.full((18, 32), 3.0, np.float32), np.full((18, 32), 1.0, np.float32))  # black
     assert scene_cut(smooth, np.full((18, 32), 250.0, np.float32))  # to a white frame
+
+
+def test_odd_grid_is_made_even_for_video(clip, tmp_path: Path) -> None:
+    """Chroma is stored per 2x2 pixels: an odd --grid is doubled, never a crash."""
+    src, _ = clip
+    [res] = unseen.clean([src], tmp_path, grid=3)
+    assert res.status == "ok", res.error
+    frames, _, _ = read_frames(Path(res.output))
+    assert covered(frames[0], face_box(0)) > 0.97

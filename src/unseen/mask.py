@@ -35,6 +35,7 @@ class MaskStyle:
 HEAD_EXPONENT = 3.0
 
 Area = tuple[tuple[int, int, int, int], "np.ndarray | None"]
+CACHED_CELLS = 1 << 16  # larger shapes (a close-up at pixel precision) are computed afresh
 
 
 def _axis(lo: int, hi: int, centre: float, half: float, step: int) -> np.ndarray:
@@ -48,7 +49,6 @@ def _axis(lo: int, hi: int, centre: float, half: float, step: int) -> np.ndarray
     return (np.abs(near - centre) / half) ** HEAD_EXPONENT
 
 
-@lru_cache(maxsize=4096)  # a render, its verification and the face check ask for the same regions
 def region_mask(r: Region, width: int, height: int, grid: int) -> Area:
     """The pixels ``r`` covers: its box grown to the grid and clipped, and within it the shape
     (None: the whole box). A head's shape is computed from the unclipped box, so a face at the
@@ -60,12 +60,21 @@ def region_mask(r: Region, width: int, height: int, grid: int) -> Area:
     x0, y0, x1, y1 = box
     if r.shape != "head" or x1 <= x0 or y1 <= y0:
         return box, None
+    small = (-(-(x1 - x0) // grid)) * (-(-(y1 - y0) // grid)) <= CACHED_CELLS
+    cells = _cells(r, box, grid) if small else _cells.__wrapped__(r, box, grid)
+    inside = np.repeat(np.repeat(cells, grid, axis=0), grid, axis=1)[: y1 - y0, : x1 - x0] if grid > 1 else cells
+    return box, inside
+
+
+@lru_cache(maxsize=1024)  # a render, its verification and the face check ask for the same regions
+def _cells(r: Region, box: tuple[int, int, int, int], grid: int) -> np.ndarray:
+    """Which grid cells of ``box`` the head shape touches (a few KB: the cache stays small)."""
+    x0, y0, x1, y1 = box
     cx, cy = (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2
     ax, ay = max(r.width / 2, 0.5), max(r.height / 2, 0.5)
     cells = _axis(y0, y1, cy, ay, grid)[:, None] + _axis(x0, x1, cx, ax, grid)[None, :] <= 1.0
-    inside = np.repeat(np.repeat(cells, grid, axis=0), grid, axis=1)[: y1 - y0, : x1 - x0] if grid > 1 else cells
-    inside.setflags(write=False)  # shared through the cache
-    return box, inside
+    cells.setflags(write=False)  # shared through the cache
+    return cells
 
 
 def mask_areas(regions: list[Region], width: int, height: int, grid: int) -> list[Area]:
@@ -73,7 +82,8 @@ def mask_areas(regions: list[Region], width: int, height: int, grid: int) -> lis
     out = []
     for r in regions:
         box, inside = region_mask(r, width, height, grid)
-        if box[2] > box[0] and box[3] > box[1]:
+        # a head whose shape misses the picture altogether (its corner box clipped in) covers nothing
+        if box[2] > box[0] and box[3] > box[1] and (inside is None or inside.any()):
             out.append((box, inside))
     return out
 

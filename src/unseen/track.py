@@ -279,14 +279,16 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
     return tracks
 
 
-def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None) -> dict[int, list[Region]]:
+def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None) -> dict[int, list[Region]]:
     """Per-frame boxes to mask: smoothed (never smaller than the detection), bridged and held
     along the camera ``path`` (see camera_path; a still camera when None). ``looked``: the
-    frames the detector searched, with the scale it searched them at; a track's hold ends at a
-    searched frame where the face would have been at least ``s.sure_miss`` px tall."""
+    frames the detector searched, with the scale it searched them at; ``seen``: everything it
+    found there, whatever its score. A track's hold ends at a searched frame where the face
+    would have been at least ``s.sure_miss`` px tall and nothing at all was found near it."""
     out: dict[int, list[Region]] = {}
     path = path or [Motion()] * n_frames
     looked = looked or {}
+    seen = seen or {}
     shots = _shots(n_frames, cuts)
 
     def shot_of(f: int) -> tuple[int, int]:
@@ -303,8 +305,9 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
         reach = s.hold if len(t.boxes) > 1 else s.pad
         limit = min(hi - 1, end + reach) if step > 0 else max(lo, end - reach)
         for m in range(end + step, limit + step, step):
-            if m in looked and carried(t.boxes[end], end, m).height * looked[m] >= s.sure_miss:
-                return m - step  # searched where the face would show, and not found: it left
+            there = carried(t.boxes[end], end, m)
+            if m in looked and there.height * looked[m] >= s.sure_miss and not any(there.iou(r) > 0.1 for r in seen.get(m, [])):
+                return m - step  # searched where the face would show, and nothing there: it left
         return limit
 
     for t in tracks:

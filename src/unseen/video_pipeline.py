@@ -191,7 +191,7 @@ def analyse(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable
                 sizes.add((sw, sh))
                 finder.model.expect(sw, sh)
             found = finder.find(small, [1.0])
-            verdict = judge.candidates(small, found)
+            verdict = judge.candidates(small, found, scale=sh / info.height)
             back = (info.width / sw, info.height / sh)
             res.candidates[i] = [r.scaled(*back) for r in found]
             res.faces[i] = [r.scaled(*back) for r in verdict.faces]
@@ -232,7 +232,7 @@ def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle) -> 
     flat = planes.reshape(-1)
     u_plane = flat[h * w : h * w + h * w // 4].reshape(h // 2, w // 2)
     v_plane = flat[h * w + h * w // 4 :].reshape(h // 2, w // 2)
-    for area in mask_areas(regions, w, h, max(2, style.grid)):
+    for area in mask_areas(regions, w, h, style.grid if style.grid % 2 == 0 else 2 * style.grid):
         fill_area(planes, area, y)
         (x0, y0, x1, y1), inside = area
         # the grid is at least 2, so the shape is whole 2x2 blocks: one chroma sample each
@@ -470,7 +470,9 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
     manual = list(opts.manual.get(src.name, [])) + list(opts.manual.get("*", []))
     fps = float(info.rate) if info.rate else 25.0
     settings = TrackSettings(hold=max(1, round(vopts.hold_seconds * fps)), pad=max(1, round(vopts.pad_seconds * fps)))
-    style = MaskStyle(opts.fill, opts.color, opts.grid if opts.grid is not None else VIDEO_GRID)
+    # chroma is stored per 2x2 pixels: a video grid is even, so a mask's chroma never mixes with a face
+    grid = opts.grid if opts.grid is not None else VIDEO_GRID
+    style = MaskStyle(opts.fill, opts.color, grid if grid % 2 == 0 else 2 * grid)
     seed = secrets.randbits(64)
     rounds = 0
     checked: dict[int, list[Region]] = {}  # masks of the frames the checker already passed
@@ -479,7 +481,7 @@ def clean_video(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
         for rounds in range(1, MAX_ROUNDS + 1):
             path = camera_path(found.candidates, n, found.cuts, settings)
             tracks = found.face_tracks(settings, path)
-            masks = _heads(render_boxes(tracks, n, found.cuts, settings, path, found.looked))
+            masks = _heads(render_boxes(tracks, n, found.cuts, settings, path, found.looked, found.candidates))
             for f in range(n):
                 if manual:
                     masks.setdefault(f, []).extend(manual)

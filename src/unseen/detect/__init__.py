@@ -13,6 +13,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter, minimum_filter
 
 from ..model import Detections, Region
+from .boxes import iou_matrix, overlap_of_smaller
 from .judge import MASK_RULE, VISIBLE_RULE, FaceJudge, Judgement, Rule
 from .second_look import SecondLook
 from .weights import BLAZEFACE_FULL, BLAZEFACE_SHORT, CENTERFACE, Weights
@@ -38,18 +39,21 @@ def _flip_back(d: Detections, width: int) -> Detections:
 
 def _nms(d: Detections, iou: float = 0.5, inside: float = 0.7) -> Detections:
     """Keep the best box of each group of boxes that are the same face: overlapping by ``iou``,
-    or one lying mostly (``inside``) within the other (a face's box and a box of the whole head
-    around it; each became a mask, stacked into a tall slab).
+    or one of about the same size lying mostly (``inside``) within the other (a face's box and a
+    box of the head around it; each became a mask, stacked into a tall slab).
 
     Boxes are not grown to span their group: two heads side by side overlap a little, and a
     grown box merged them into one slab (then the slab merged with the next head)."""
     if len(d) == 0:
         return d
-    from .boxes import iou_matrix, overlap_of_smaller
-
+    
     order = np.argsort(-d.scores(), kind="stable")
     boxes = d.boxes()[order]
-    same = (iou_matrix(boxes, boxes) >= iou) | (overlap_of_smaller(boxes, boxes) >= inside)
+    heights = boxes[:, 3] - boxes[:, 1]
+    ratio = heights[:, None] / np.maximum(heights[None, :], 1e-6)
+    # containment only between boxes of about one size: a large false box must not swallow the
+    # small faces inside it before they are judged
+    same = (iou_matrix(boxes, boxes) >= iou) | ((overlap_of_smaller(boxes, boxes) >= inside) & (ratio < 2.0) & (ratio > 0.5))
     taken = np.zeros(len(order), dtype=bool)
     kept: list[Region] = []
     for i in range(len(order)):
@@ -179,9 +183,11 @@ def face_checker() -> FaceChecker:
 
 
 def judge_for(finder: FaceFinder, rule: Rule = MASK_RULE) -> FaceJudge:
-    """A judge that takes its second look with ``finder``'s own model (no second copy loaded)."""
+    """A judge that takes its second look with ``finder``'s own model (no second copy loaded);
+    the judges of one finder share its second look, and so what it remembers."""
     if rule not in finder.judges:
-        finder.judges[rule] = FaceJudge(SecondLook(finder.model), rule)
+        look = next((j.look for j in finder.judges.values()), None) or SecondLook(finder.model)
+        finder.judges[rule] = FaceJudge(look, rule)
     return finder.judges[rule]
 
 
@@ -203,12 +209,16 @@ def find_faces(rgb: np.ndarray) -> Judgement:
     h, w = rgb.shape[:2]
     runs = finder.runs(rgb)
     one = _visible_scale(w, h)
-    plain = runs.get((one, False)) or finder.find(rgb, [one], flip=False)
+    plain = runs[one, False] if (one, False) in runs else finder.find(rgb, [one], flip=False)
     masking = judge_for(finder)
     memo: dict[Region, float] = {}  # both rules look at many of the same candidates
     visible = judge_for(finder, VISIBLE_RULE).candidates(rgb, _nms(plain), memo)
     found = masking.candidates(rgb, _nms(sum(runs.values(), Detections())), memo) + masking.checker_finds(rgb, face_checker().find(rgb), memo)
-    return Judgement(found.faces + visible.faces, found.uncertain)
+    faces = list(dict.fromkeys(found.faces + visible.faces))  # both rules pass most faces
+    boxes = Detections(faces).boxes()
+    # an uncertain spot a face's box already covers is no spot to look at
+    unsure = [r for r in found.uncertain if not len(faces) or float(overlap_of_smaller(np.array([[r.x0, r.y0, r.x1, r.y1]], dtype=np.float32), boxes).max()) < 0.5]
+    return Judgement(faces, unsure)
 
 
 def visible_faces(rgb: np.ndarray) -> Judgement:
@@ -233,14 +243,15 @@ FLAT_SHARE = 0.8  # as verify.unmasked_faces: a face 80% under a mask is covered
 
 
 def flat_share(rgb: np.ndarray, r: Region) -> float:
-    """Share of a box's pixels whose 3x3 neighbourhood is one colour (within 2 levels in every
-    channel): what a solid mask leaves, and what no lit face shows."""
+    """Share of a box's pixels whose 5x5 neighbourhood is exactly one colour: what a solid mask
+    leaves. A dim or blurred face is not: even where JPEG flattened its 8x8 blocks, the pixels
+    near each block's edge see the next block (at most a quarter of a block is that flat)."""
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = r.pixel_box(w, h)
     if x1 <= x0 or y1 <= y0:
         return 0.0
-    top, left = min(1, y0), min(1, x0)
-    patch = rgb[y0 - top : y1 + 1, x0 - left : x1 + 1, :3].astype(np.int16)
-    spread = maximum_filter(patch, size=(3, 3, 1)) - minimum_filter(patch, size=(3, 3, 1))
-    flat = (spread <= 2).all(axis=-1)[top : top + y1 - y0, left : left + x1 - x0]
+    top, left = min(2, y0), min(2, x0)
+    patch = rgb[y0 - top : y1 + 2, x0 - left : x1 + 2, :3]
+    spread = maximum_filter(patch, size=(5, 5, 1)) - minimum_filter(patch, size=(5, 5, 1))
+    flat = (spread == 0).all(axis=-1)[top : top + y1 - y0, left : left + x1 - x0]
     return float(flat.mean())

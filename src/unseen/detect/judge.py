@@ -34,8 +34,9 @@ class Rule:
     company: float = 2.0  # how much larger or smaller a vouching face may be
     vouchers: int = 2  # sure faces needed (one false "face" in a tree vouched for the leaves)
     # the second detector's score above which its find is a face without a second look
-    # (BlazeFace scores a cat's face or a round pattern 0.5-0.6, real faces mostly above 0.8)
-    checker_sure: float = 0.75
+    # (BlazeFace scores a cat's face or a round pattern 0.5-0.6, real faces mostly above 0.8);
+    # it is the independent check, so the bar stays low
+    checker_sure: float = 0.6
     uncertain_share: float = 0.5  # of the bar: what comes this close is an uncertain spot
 
     def bar(self, height: float) -> float:
@@ -51,7 +52,7 @@ class Rule:
 # round of verification found new "faces" beside the last round's masks (on bench/faces.py, 60
 # of 200 crowd pictures never converged in 4 rounds; with these bars nearly all pass at once).
 MASK_RULE = Rule()
-VISIBLE_RULE = Rule(((16.0, 0.3, 0.3), (32.0, 0.4, 0.4), (64.0, 0.55, 0.55), (INF, 0.6, 0.6)), uncertain_share=0.3)
+VISIBLE_RULE = Rule(((16.0, 0.3, 0.3), (32.0, 0.4, 0.4), (64.0, 0.55, 0.55), (INF, 0.6, 0.6)), checker_sure=0.65, uncertain_share=0.3)
 
 
 @dataclass
@@ -70,14 +71,15 @@ class FaceJudge:
         self.look = look
         self.rule = rule
 
-    def candidates(self, rgb: np.ndarray, found: Detections, memo: dict[Region, float] | None = None) -> Judgement:
+    def candidates(self, rgb: np.ndarray, found: Detections, memo: dict[Region, float] | None = None, scale: float = 1.0) -> Judgement:
         """Judge the main detector's candidates; only those below their solo bar cost a second
-        look (``memo``: see SecondLook.scores)."""
+        look (``memo``: see SecondLook.scores). ``scale``: of ``rgb`` against the picture whose
+        pixels the bars' heights count (a video frame searched upscaled or shrunk)."""
         rule = self.rule
         regions = list(found)
         if not regions:
             return Judgement()
-        heights = np.array([r.height for r in regions], dtype=np.float32)
+        heights = np.array([r.height / scale for r in regions], dtype=np.float32)
         bars = np.array([rule.bar(h) for h in heights], dtype=np.float32)
         solo = np.array([rule.solo(h) for h in heights], dtype=np.float32)
         scores = found.scores()
@@ -98,7 +100,7 @@ class FaceJudge:
                 out.uncertain.append(r)
         return out
 
-    def checker_finds(self, rgb: np.ndarray, found: Detections, memo: dict[Region, float] | None = None) -> Judgement:
+    def checker_finds(self, rgb: np.ndarray, found: Detections, memo: dict[Region, float] | None = None, scale: float = 1.0) -> Judgement:
         """Judge the second detector's finds: sure ones are faces; the others are faces when the
         main detector, looking at them zoomed, agrees (a face both models see is masked)."""
         regions = list(found)
@@ -109,7 +111,7 @@ class FaceJudge:
         for r, s in zip(regions, sure):
             if s:
                 out.faces.append(r)
-            elif next(looks) >= self.rule.bar(r.height):
+            elif next(looks) >= self.rule.bar(r.height / scale):
                 out.faces.append(_relabel(r, "+second-look"))
             else:
                 out.uncertain.append(r)
