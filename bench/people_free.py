@@ -95,10 +95,10 @@ def debian_file(package: str, rel: str) -> Path:
         debs = WORK / "debs"
         debs.mkdir(parents=True, exist_ok=True)
         if not list(debs.glob(f"{package}_*.deb")):
-            p = subprocess.run(["apt-get", "download", "-q", package], cwd=debs, capture_output=True, text=True)
+            p = subprocess.run(["apt-get", "download", "-q", package], cwd=debs, capture_output=True, text=True, check=False)
             if p.returncode:
                 sys.exit(f"apt-get download {package} failed (run `apt-get update` first?): {p.stderr.strip()[-300:]}")
-        deb = sorted(debs.glob(f"{package}_*.deb"))[-1]
+        deb = max(debs.glob(f"{package}_*.deb"))
         tmp = root.with_name(package + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -143,7 +143,7 @@ def prepare(names: list[str]) -> Path:
 
 def run(cmd: list[str]) -> tuple[float, int]:
     t = time.perf_counter()
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     if p.returncode != 0:
         print(f"  {Path(cmd[0]).name} exited {p.returncode}: {p.stderr.strip().splitlines()[-3:]}", file=sys.stderr)
     return time.perf_counter() - t, p.returncode

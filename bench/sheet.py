@@ -108,7 +108,7 @@ def draw_sheet(rows: list[tuple[str, list[np.ndarray | None], list[str]]], tools
 
     def fit(h: int, w: int) -> tuple[int, int]:
         k = min(cell / w, box_h / h)
-        return max(1, int(round(w * k))), max(1, int(round(h * k)))
+        return max(1, round(w * k)), max(1, round(h * k))
 
     hs = [fit(*pics[0].shape[:2])[1] for _, pics, _ in rows]
     lines = [rows[i : i + per_line] for i in range(0, len(rows), per_line)]
@@ -201,9 +201,9 @@ def main() -> None:
     if not args.skip_deface:
         for n in names:
             shutil.copy(inp / f"{n}.png", out_d / f"{n}.png")
-        subprocess.run([args.deface, *(str(out_d / f"{n}.png") for n in names), "--replacewith", "solid"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([args.deface, *(str(out_d / f"{n}.png") for n in names), "--replacewith", "solid"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         for c in ("montage_pan", "vtest"):
-            subprocess.run([args.deface, str(clips / f"{c}.mp4"), "--replacewith", "solid", "-o", str(out_d / f"{c}.mp4")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run([args.deface, str(clips / f"{c}.mp4"), "--replacewith", "solid", "-o", str(out_d / f"{c}.mp4")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
     summary: dict = {"stills": {}, "video": {}}
     rows = []
