@@ -13,8 +13,9 @@ import os
 import signal
 import threading
 from types import FrameType
-from typing import Any, Iterator
+from typing import Callable, Iterator, TypeVar
 
+T = TypeVar("T")
 STOPS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
@@ -91,7 +92,7 @@ def worker_setup() -> None:
         signal.signal(s, _worker_stop)
 
 
-def in_worker(fn: Any, *args: Any) -> Any:
+def in_worker(fn: Callable[..., T], *args: object) -> T:
     """Run one task in a worker, marked busy so that a stop signal unwinds it; once unwound,
     the worker exits instead of taking the next task."""
     global _busy
