@@ -45,7 +45,7 @@ def _one_line(e: BaseException) -> str:
 
 # A worker killed outright (the kernel's out-of-memory killer, kill -9) breaks the pool: every
 # file not finished by then fails with this, and the batch still ends with one line per file.
-KILLED_WORKER = "a worker process was killed (out of memory?) before this file was done; no output written"
+KILLED_WORKER = "a worker process was stopped (killed, or out of memory) before this file was done; no output written"
 
 
 def clean(
@@ -100,7 +100,6 @@ def clean(
             for folder in {opts.out_dir or p.parent for p in files}:
                 sweep_stale(folder, again=True)
         return results
-
     for path in files:
         res = _clean_one(path, opts)
         results.append(res)
