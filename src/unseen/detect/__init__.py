@@ -214,7 +214,8 @@ def find_faces(rgb: np.ndarray) -> Judgement:
     memo: dict[Region, float] = {}  # both rules look at many of the same candidates
     visible = judge_for(finder, VISIBLE_RULE).candidates(rgb, _nms(plain), memo)
     found = masking.candidates(rgb, _nms(sum(runs.values(), Detections())), memo) + masking.checker_finds(rgb, face_checker().find(rgb), memo)
-    faces = list(dict.fromkeys(found.faces + visible.faces))  # both rules pass most faces
+    # both rules pass most faces, and both detectors see many: one box for each face
+    faces = list(_nms(Detections(found.faces + visible.faces)))
     boxes = Detections(faces).boxes()
     # an uncertain spot a face's box already covers is no spot to look at
     unsure = [r for r in found.uncertain if not len(faces) or float(overlap_of_smaller(np.array([[r.x0, r.y0, r.x1, r.y1]], dtype=np.float32), boxes).max()) < 0.5]
@@ -236,7 +237,8 @@ def visible_faces(rgb: np.ndarray) -> Judgement:
 
     found = open_(finder.find(rgb, [_visible_scale(w, h)], flip=False))
     memo: dict[Region, float] = {}
-    return judge.candidates(rgb, found, memo) + judge.checker_finds(rgb, open_(face_checker().find(rgb)), memo)
+    seen = judge.candidates(rgb, found, memo) + judge.checker_finds(rgb, open_(face_checker().find(rgb)), memo)
+    return Judgement(list(_nms(Detections(seen.faces))), seen.uncertain)  # a face both detectors see is one face
 
 
 FLAT_SHARE = 0.8  # as verify.unmasked_faces: a face 80% under a mask is covered
