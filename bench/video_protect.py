@@ -113,8 +113,15 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes, cut_boxes=()
     ever = [False] * len(boxes)
     counted = [False] * len(boxes)
     bright_away = masked_away = 0
+    missing = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0, "collateral": None, "missing": True}
     if not out_path.exists():
-        return {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0, "collateral": None, "missing": True}
+        return missing
+    try:  # a tool stopped midway can leave a file with no video stream
+        with av.open(str(out_path)) as c:
+            if not c.streams.video:
+                return missing
+    except (av.FFmpegError, IndexError, ValueError):
+        return missing
     path = camera(k, frames)
     resized = False
 
@@ -199,19 +206,21 @@ def main() -> None:
     ap.add_argument("--skip-unseen", action="store_true")
     ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--results", default="video_protect.json", help="file name under bench/results/")
+    ap.add_argument("--score-only", action="store_true", help="score the outputs already in the working folder (no clips made, no tool run, no timing)")
     ap.add_argument("--work", type=Path, help="working folder, emptied first (default: bench/out/video_protect, or bench/out/RESULTS-STEM for another --results, so that runs with different results files do not clobber each other)")
     args = ap.parse_args()
     gt, names, images, size = crowd_clips(args)
     work = args.work or HERE / "out" / ("video_protect" if args.results == "video_protect.json" else Path(args.results).stem)
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "clips").mkdir(parents=True)
-    (work / "unseen").mkdir()
-    (work / "deface").mkdir()
-    for k in range(len(names)):
-        write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
-    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "unseen_args": args.unseen_args, "images": names}
+    if not args.score_only:
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "clips").mkdir(parents=True)
+        (work / "unseen").mkdir()
+        (work / "deface").mkdir()
+        for k in range(len(names)):
+            write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
+    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "unseen_args": args.unseen_args, "score_only": args.score_only, "images": names}
     t = time.perf_counter()
-    if not args.skip_unseen:
+    if not args.skip_unseen and not args.score_only:
         subprocess.run([args.unseen, "clean", str(work / "clips"), "-o", str(work / "unseen"), "-q", *shlex.split(args.unseen_args)])
     results["unseen_seconds"] = time.perf_counter() - t
     tools = {"unseen": lambda k: work / "unseen" / f"clip{k:02d}.unseen.mp4"}
@@ -219,7 +228,7 @@ def main() -> None:
         tools.pop("unseen")
     if not args.skip_deface:
         t = time.perf_counter()
-        for k in range(len(names)):
+        for k in range(len(names) if not args.score_only else 0):
             subprocess.run([args.deface, str(work / "clips" / f"clip{k:02d}.mp4"), "--replacewith", "solid", "-o", str(work / "deface" / f"clip{k:02d}.mp4")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         results["deface_seconds"] = time.perf_counter() - t
         tools["deface"] = lambda k: work / "deface" / f"clip{k:02d}.mp4"
@@ -242,8 +251,11 @@ def main() -> None:
         results[f"{tool}_per_clip"] = per_clip
         print(tool, json.dumps(tot))
     frames_total = len(names) * args.frames
+    if args.score_only:
+        for tool in tools:
+            results[f"{tool}_seconds"] = None
     for tool in tools:
-        results[tool]["fps"] = frames_total / results[f"{tool}_seconds"]
+        results[tool]["fps"] = None if args.score_only else frames_total / results[f"{tool}_seconds"]
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / args.results).write_text(json.dumps(results, indent=2))
     print(json.dumps({k: v for k, v in results.items() if k != "images" and not k.endswith("_per_clip")}, indent=1))
@@ -265,7 +277,7 @@ def main() -> None:
         r = results[t]
         cells += [f"**{r['exposed_face_frames_share']:.1%}** ({r['exposed']}/{r['face_frames']})", f"**{r['faces_ever_exposed']}/{r['faces']}** ({r['faces_ever_exposed_share']:.1%})", f"**{r['collateral']:.1%}** (clip max {pct(r['collateral_max_per_clip'])})"]
     print("| **all** | " + " | ".join(cells) + " |")
-    print("| fps | " + " | ".join(f"{results[t]['fps']:.1f} | |" for t in shown) + " |")
+    print("| fps | " + " | ".join(f"{pct(None) if results[t]['fps'] is None else format(results[t]['fps'], '.1f')} | |" for t in shown) + " |")
 
 
 if __name__ == "__main__":
