@@ -5,14 +5,10 @@ MediaPipe's SSD anchor calculator options for the two models.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from typing import Iterator
-
 import numpy as np
 
 from ..model import Detections, Region
+from ..quiet import quiet_stderr
 from .runtime import cpu_threads, resize_rgb
 from .weights import BLAZEFACE_FULL, BLAZEFACE_SHORT, Weights, load_verified
 
@@ -26,25 +22,6 @@ def _anchors(size: int, strides: list[int], per_cell: list[int]) -> np.ndarray:
         centres = np.stack([(xs + 0.5) / cells, (ys + 0.5) / cells], axis=-1).reshape(-1, 1, 2)
         out.append(np.repeat(centres, n, axis=1).reshape(-1, 2))
     return np.concatenate(out).astype(np.float32)
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, ValueError, OSError):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
 
 
 class BlazeFace:
@@ -63,7 +40,7 @@ class BlazeFace:
         else:
             raise ValueError(variant)
         self.name = self.weights.name
-        with _quiet_stderr():  # LiteRT prints an INFO line about its CPU delegate
+        with quiet_stderr():  # LiteRT prints an INFO line about its CPU delegate
             self.interp = Interpreter(model_content=load_verified(self.weights), num_threads=threads or cpu_threads())
             self.interp.allocate_tensors()
         self._in = self.interp.get_input_details()[0]["index"]
