@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("paths", nargs="+", help="files or directories")
     a.add_argument("--no-faces", action="store_true", help="do not look for faces")
     a.add_argument("--json", action="store_true", help="print a JSON list instead of tables")
+
+    from .review.command import add_parser as add_review
+
+    add_review(sub)
     return p
 
 
@@ -209,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     try:
         with stops_handled():  # SIGTERM and SIGHUP stop it as Ctrl-C does
+            if args.command == "review":
+                from .review.command import run as run_review
+
+                return run_review(args)
             return _run_clean(args) if args.command == "clean" else _run_audit(args)
     except KeyboardInterrupt as e:
         name = f" ({e.args[0]})" if isinstance(e, Interrupted) and e.signum != signal.SIGINT else ""

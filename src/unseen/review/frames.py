@@ -1,0 +1,127 @@
+"""Video frames on demand, by index, as the pipeline counts them (the n-th decoded frame).
+
+Opening a video reads its packets once (no decoding) for the keyframes' timestamps. A seek
+decodes from the last keyframe at or before the frame asked for; the decoder stays where it
+stopped, so the next frames (playing, stepping) continue without seeking again, and the last
+frames shown are kept as JPEG in a small cache.
+"""
+from __future__ import annotations
+
+import bisect
+import io
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+
+class VideoFrames:
+    """Frame ``i`` of a video as upright RGB (rotation applied), in the plan's frame numbering."""
+
+    def __init__(self, path: Path, pts: list[int | None] | None = None, cache: int = 48) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self._c = av.open(str(path), metadata_errors="ignore")
+        self._v = self._c.streams.video[0]
+        self._v.thread_type = "AUTO"
+        keys: list[int] = []
+        seen: list[int] = []
+        with av.open(str(path), metadata_errors="ignore") as c:
+            for p in c.demux(c.streams.video[0]):
+                if p.pts is None:
+                    continue
+                seen.append(p.pts)
+                if p.is_keyframe:
+                    keys.append(p.pts)
+        ordered = sorted(seen)
+        given = [p for p in (pts or []) if p is not None]
+        # The plan's timestamps are the authority when there is one per frame; a file whose
+        # packets carry no usable timestamps is decoded in order from the start instead.
+        if pts and len(given) == len(pts) and len(set(given)) == len(given):
+            self.pts = list(pts)  # type: ignore[arg-type]
+        elif ordered and len(set(ordered)) == len(ordered):
+            self.pts = ordered
+        else:
+            self.pts = []
+        self.count = len(pts) if pts else len(ordered)
+        self.index = {p: i for i, p in enumerate(self.pts)}
+        self.keys = sorted(set(keys))
+        self._at = -1  # index of the frame the decoder gave last (-1: needs a seek)
+        self._gen = None
+        self._jpegs: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._cache = cache
+
+    def close(self) -> None:
+        self._c.close()
+
+    def _frames(self):  # type: ignore[no-untyped-def]
+        for frame in self._c.decode(self._v):
+            yield frame
+
+    def _seek_to(self, i: int) -> None:
+        if not self.pts or not self.keys:
+            self._c.seek(0, stream=self._v, backward=True)
+            self._gen, self._at = self._frames(), -1
+            return
+        target = self.pts[i]
+        k = bisect.bisect_right(self.keys, target) - 1
+        start = self.keys[max(k, 0)]
+        self._c.seek(start, stream=self._v, backward=True, any_frame=False)
+        self._gen, self._at = self._frames(), None  # type: ignore[assignment]
+
+    def rgb(self, i: int) -> np.ndarray:
+        """Upright RGB pixels of frame ``i`` (0-based)."""
+        with self.lock:
+            if not 0 <= i < self.count:
+                raise IndexError(i)
+            # continue decoding when the frame asked for lies a little ahead (playing, stepping)
+            if self._gen is None or self._at is None or not (self._at < i <= self._at + 12) or not self._next_key_after(self._at, i):
+                self._seek_to(i)
+            for frame in self._gen:  # type: ignore[union-attr]
+                at = self.index.get(frame.pts) if self.pts else (self._at if self._at is not None else -1) + 1
+                if at is None:
+                    continue
+                self._at = at
+                if at == i:
+                    return _upright(frame)
+                if at > i:
+                    break
+            self._gen = None
+            raise IndexError(f"frame {i} could not be decoded")
+
+    def _next_key_after(self, at: int, i: int) -> bool:
+        """True when no keyframe lies between the decoder's frame and frame ``i`` (so decoding
+        on is cheaper than seeking)."""
+        if not self.pts:
+            return True
+        a, b = self.pts[at], self.pts[i]
+        return bisect.bisect_right(self.keys, b) == bisect.bisect_right(self.keys, a)
+
+    def jpeg(self, i: int, width: int | None = None, quality: int = 85) -> bytes:
+        """Frame ``i`` as JPEG, shrunk to ``width`` (never enlarged)."""
+        key = (i, width or 0)
+        hit = self._jpegs.get(key)
+        if hit is not None:
+            self._jpegs.move_to_end(key)
+            return hit
+        img = Image.fromarray(self.rgb(i))
+        if width and width < img.width:
+            img = img.resize((width, max(1, round(img.height * width / img.width))), Image.BILINEAR)
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=quality)
+        data = buf.getvalue()
+        self._jpegs[key] = data
+        while len(self._jpegs) > self._cache:
+            self._jpegs.popitem(last=False)
+        return data
+
+
+def _upright(frame) -> np.ndarray:  # type: ignore[no-untyped-def]
+    rgb = frame.to_ndarray(format="rgb24")
+    rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+    if rotation % 90 == 0 and rotation:
+        rgb = np.rot90(rgb, k=rotation // 90)
+    return np.ascontiguousarray(rgb)

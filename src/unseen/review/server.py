@@ -1,0 +1,331 @@
+"""The review server: one page and a small JSON API, on 127.0.0.1 only.
+
+Guards, on every request: a random token (in the address the page is opened with, then in a
+same-site cookie); a ``Host`` header naming this very address (a web page elsewhere that points
+its own name at 127.0.0.1 - DNS rebinding - is refused); no CORS headers; a Content-Security-
+Policy that lets the page load nothing from anywhere but this server.
+"""
+from __future__ import annotations
+
+import io
+import secrets
+import socket
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import i18n
+from ..plan import PlanError, PlanTrack
+from .frames import VideoFrames
+from .session import ReviewFile, Session, Stale, one_line
+from .tracks import new_track, set_key, set_span
+
+STATIC = Path(__file__).resolve().parent / "static"
+COOKIE = "unseen_review"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+MAX_UPLOAD = 16 << 30
+
+Scope = dict[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+class Guard:
+    """Refuses any request without the token or with a foreign Host; adds the security headers."""
+
+    def __init__(self, app: ASGIApp, token: str, port: Callable[[], int]) -> None:
+        self.app, self.token, self.port = app, token, port
+
+    def _allowed(self, scope: Scope) -> tuple[int, str] | None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host", "")
+        if host not in (f"127.0.0.1:{self.port()}", f"localhost:{self.port()}"):
+            return 400, "wrong host"
+        origin = headers.get("origin")
+        if origin is not None and origin not in (f"http://127.0.0.1:{self.port()}", f"http://localhost:{self.port()}"):
+            return 403, "wrong origin"
+        given = Request(scope).query_params.get("t") or headers.get("x-unseen-token") or Request(scope).cookies.get(COOKIE) or ""
+        if not secrets.compare_digest(given.encode(), self.token.encode()):
+            return 403, "forbidden"
+        return None
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        refused = self._allowed(scope)
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                h = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
+                h += [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                      (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"), (b"cache-control", b"no-store")]
+                message = dict(message, headers=h)
+            await send(message)
+
+        if refused is not None:
+            await Response(refused[1], status_code=refused[0], media_type="text/plain")(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status)
+
+
+class ReviewApp:
+    """Routes over one Session."""
+
+    def __init__(self, session: Session, token: str) -> None:
+        self.session, self.token = session, token
+        self._frames: dict[str, VideoFrames] = {}
+        self._images: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    # --- helpers ---------------------------------------------------------------------------
+    def file(self, request: Request) -> ReviewFile:
+        f = self.session.files.get(request.path_params["fid"])
+        if f is None:
+            raise KeyError("no such file")
+        return f
+
+    def frames(self, f: ReviewFile) -> VideoFrames:
+        with self._lock:
+            v = self._frames.get(f.id)
+            if v is None:
+                v = self._frames[f.id] = VideoFrames(f.path, f.plan.input.pts if f.plan else None)
+            return v
+
+    def image(self, f: ReviewFile) -> bytes:
+        """The picture upright (orientation applied), as the plan's boxes see it."""
+        hit = self._images.get(f.id)
+        if hit is None:
+            from PIL import Image, ImageOps
+
+            try:
+                import pillow_heif
+
+                pillow_heif.register_heif_opener()
+            except ImportError:
+                pass
+            with Image.open(f.path) as im:
+                im.seek(0)
+                up = ImageOps.exif_transpose(im).convert("RGB")
+            buf = io.BytesIO()
+            up.save(buf, "JPEG", quality=92)
+            hit = self._images[f.id] = buf.getvalue()
+        return hit
+
+    # --- routes ----------------------------------------------------------------------------
+    async def index(self, request: Request) -> Response:
+        r = FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+        r.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/")
+        return r
+
+    async def strings(self, request: Request) -> Response:
+        lang = i18n.normalise(request.query_params.get("lang")) if request.query_params.get("lang") else i18n.from_accept_language(request.headers.get("accept-language"))
+        return _json({"lang": lang, "languages": list(i18n.LANGUAGES), "strings": i18n.strings(lang)})
+
+    async def list_files(self, request: Request) -> Response:
+        return _json({"files": [f.to_json(with_plan=False) for f in self.session.files.values()]})
+
+    async def upload(self, request: Request) -> Response:
+        """One file as the request body (streamed into the session's private folder, 0600)."""
+        name = Path(request.query_params.get("name") or "file").name.strip().lstrip(".") or "file"
+        folder = self.session.uploads / secrets.token_hex(4)
+        folder.mkdir(mode=0o700)
+        path = folder / name[:200]
+        size = 0
+        with open(path, "xb", opener=lambda p, fl: __import__("os").open(p, fl, 0o600)) as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_UPLOAD:
+                    out.close()
+                    path.unlink(missing_ok=True)
+                    return _json({"error": "too large"}, 413)
+                out.write(chunk)
+        f = self.session.add(path, uploaded=True)
+        return _json(f.to_json(with_plan=False))
+
+    async def get_file(self, request: Request) -> Response:
+        return _json(self.file(request).to_json())
+
+    async def get_image(self, request: Request) -> Response:
+        data = await run_in_threadpool(self.image, self.file(request))
+        return Response(data, media_type="image/jpeg")
+
+    async def get_frame(self, request: Request) -> Response:
+        f = self.file(request)
+        n = int(request.path_params["n"])
+        w = request.query_params.get("w")
+        width = max(16, min(int(w), 8192)) if w and w.isdigit() else None
+        data = await run_in_threadpool(self.frames(f).jpeg, n, width)
+        return Response(data, media_type="image/jpeg")
+
+    async def get_thumb(self, request: Request) -> Response:
+        f = self.file(request)
+        if f.plan is None:
+            raise KeyError("not ready")
+        t = f.plan.find(request.path_params["tid"])
+        frame = sorted(t.boxes)[len(t.boxes) // 2] if isinstance(t, PlanTrack) else (t.frames[0] if t.frames else 0)
+        box = t.boxes[frame] if isinstance(t, PlanTrack) else t.box
+
+        def crop() -> bytes:
+            from PIL import Image
+
+            rgb = self.frames(f).rgb(frame)
+            h, w = rgb.shape[:2]
+            x0, y0, x1, y1 = box
+            m = 0.25 * max(x1 - x0, y1 - y0)
+            img = Image.fromarray(rgb[max(0, int(y0 - m)):min(h, int(y1 + m)), max(0, int(x0 - m)):min(w, int(x1 + m))])
+            img.thumbnail((96, 96))
+            buf = io.BytesIO()
+            img.save(buf, "JPEG", quality=85)
+            return buf.getvalue()
+
+        return Response(await run_in_threadpool(crop), media_type="image/jpeg")
+
+    async def put_plan(self, request: Request) -> Response:
+        f = self.file(request)
+        body = await request.json()
+        rev = await run_in_threadpool(f.replace_plan, int(body.get("rev", -1)), body.get("plan"))
+        return _json({"rev": rev})
+
+    async def follow(self, request: Request) -> Response:
+        """A box on one frame: a new track following it (``track`` absent), or a keyframe of ``track``."""
+        f = self.file(request)
+        body = await request.json()
+        frame, box, tid = int(body["frame"]), tuple(float(v) for v in body["box"]), body.get("track")
+        assert len(box) == 4
+        frames = VideoFrames(f.path, f.plan.input.pts if f.plan else None)  # its own decoder: seeks go on beside it
+
+        def edit(plan: Any) -> str:
+            if tid:
+                return set_key(plan, frames, str(tid), frame, box).id  # type: ignore[arg-type]
+            return new_track(plan, frames, frame, box).id  # type: ignore[arg-type]
+
+        try:
+            track_id = await run_in_threadpool(f.change, int(body.get("rev", -1)), edit)
+        finally:
+            frames.close()
+        return _json({"track": track_id, **f.to_json()})
+
+    async def span(self, request: Request) -> Response:
+        f = self.file(request)
+        body = await request.json()
+        tid, first, last = str(body["track"]), int(body["first"]), int(body["last"])
+        await run_in_threadpool(f.change, int(body.get("rev", -1)), lambda plan: set_span(plan, tid, first, last))
+        return _json(f.to_json())
+
+    async def publish(self, request: Request) -> Response:
+        f = self.file(request)
+        body = await request.json()
+        if int(body.get("rev", -1)) != f.rev:
+            raise Stale
+        if f.job.state != "running":
+            f.job.state = "running"
+            self.session.start(lambda: f.publish(self.session.stopping))
+        return _json(f.to_json(with_plan=False))
+
+    async def output(self, request: Request) -> Response:
+        f = self.file(request)
+        out = f.job.output
+        if f.job.state != "done" or not out or not Path(out).is_file():
+            raise KeyError("no output")
+        return FileResponse(out, filename=Path(out).name, content_disposition_type="attachment")
+
+    def close(self) -> None:
+        for v in self._frames.values():
+            v.close()
+
+
+async def _errors(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, Stale):
+        return _json({"error": "stale"}, 409)
+    if isinstance(exc, (KeyError, IndexError)):
+        return _json({"error": "not found"}, 404)
+    if isinstance(exc, (PlanError, ValueError, TypeError, AssertionError)):
+        return _json({"error": one_line(exc)}, 400)
+    return _json({"error": one_line(exc)}, 500)
+
+
+def make_app(session: Session, token: str, port: Callable[[], int]) -> Guard:
+    """The whole ASGI application (guards included) over ``session``."""
+    r = ReviewApp(session, token)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(session.close)
+        r.close()
+
+    routes = [
+        Route("/", r.index),
+        Route("/api/strings", r.strings),
+        Route("/api/files", r.list_files),
+        Route("/api/upload", r.upload, methods=["POST"]),
+        Route("/api/files/{fid}", r.get_file),
+        Route("/api/files/{fid}/image", r.get_image),
+        Route("/api/files/{fid}/frame/{n:int}", r.get_frame),
+        Route("/api/files/{fid}/thumb/{tid}", r.get_thumb),
+        Route("/api/files/{fid}/plan", r.put_plan, methods=["PUT"]),
+        Route("/api/files/{fid}/follow", r.follow, methods=["POST"]),
+        Route("/api/files/{fid}/span", r.span, methods=["POST"]),
+        Route("/api/files/{fid}/publish", r.publish, methods=["POST"]),
+        Route("/api/files/{fid}/output", r.output),
+        Mount("/static", StaticFiles(directory=STATIC)),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _errors, KeyError: _errors, Stale: _errors, PlanError: _errors, ValueError: _errors, IndexError: _errors})
+    return Guard(app, token, port)
+
+
+def loopback_socket() -> socket.socket:
+    """A listening socket on 127.0.0.1 and a free port the system picks."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    return s
+
+
+class ReviewServer:
+    """``unseen review`` as an object: start, the address, stop (tests run it in a thread)."""
+
+    def __init__(self, paths: list[Path], out_dir: Path | None = None) -> None:
+        import uvicorn
+
+        self.session = Session(out_dir)
+        for p in paths:
+            self.session.add(p)
+        self.token = secrets.token_urlsafe(24)
+        self.sock = loopback_socket()
+        self.port = self.sock.getsockname()[1]
+        app = make_app(self.session, self.token, lambda: self.port)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False, date_header=False))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/?t={self.token}"
+
+    def serve(self) -> None:
+        self.server.run(sockets=[self.sock])
+
+    def start_thread(self) -> threading.Thread:
+        t = threading.Thread(target=self.serve, daemon=True)
+        t.start()
+        while not self.server.started and t.is_alive():
+            threading.Event().wait(0.02)
+        return t
+
+    def stop(self) -> None:
+        self.server.should_exit = True

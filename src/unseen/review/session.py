@@ -1,0 +1,245 @@
+"""What the review server holds for each file: its plan and revision, analysis and publishing.
+
+Every change the page sends carries the revision it was made on; a change made on an older
+revision (another tab) is refused, so two tabs never silently overwrite each other. The plan is
+saved beside where the output will go (``NAME.plan.json``) on every change, and found there again
+when the same file is opened later.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..plan import Plan, PlanError, load_plan, plan_path
+
+
+class Stale(Exception):
+    """A change made on a revision that is no longer the file's."""
+
+
+class Stopping(Exception):
+    """Raised from a render's progress callback when the server stops: the render leaves no file."""
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def output_stem(path: Path) -> str:
+    return path.name.rsplit(".", 1)[0] if "." in path.name.lstrip(".") else path.name
+
+
+def one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+@dataclass
+class Job:
+    """A publish in progress or done."""
+
+    state: str = "idle"  # idle | running | done | failed
+    stage: str = ""
+    done: int = 0
+    total: int | None = None
+    started: float = 0.0
+    output: str | None = None
+    error: str | None = None
+    added: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        elapsed = time.monotonic() - self.started if self.started else 0.0
+        rate = self.done / elapsed if elapsed > 0 and self.done else None
+        left = (self.total - self.done) / rate if rate and self.total else None
+        return {"state": self.state, "stage": self.stage, "done": self.done, "total": self.total, "rate": rate, "left": left,
+                "output": self.output, "error": self.error, "added": self.added}
+
+
+class ReviewFile:
+    """One input: where its output and plan go, its plan, and the jobs running on it."""
+
+    def __init__(self, file_id: str, path: Path, out_dir: Path, *, uploaded: bool = False) -> None:
+        self.id = file_id
+        self.path = path
+        self.name = path.name
+        self.out_dir = out_dir
+        self.uploaded = uploaded
+        self.plan_file = plan_path(out_dir / f"{output_stem(path)}.unseen{path.suffix}")
+        self.plan: Plan | None = None
+        self.rev = 0
+        self.state = "new"  # new | analysing | ready | failed
+        self.error: str | None = None
+        self.resumed = False
+        self.progress: dict[str, Any] | None = None
+        self.audit: dict[str, Any] | None = None
+        self.job = Job()
+        self.lock = threading.RLock()
+
+    # --- analysis ---------------------------------------------------------------------------
+    def analyse(self) -> None:
+        """Resume from the saved plan when it was made for this very file, else analyse afresh."""
+        from .. import analyse
+
+        with self.lock:
+            self.state = "analysing"
+        try:
+            sha = sha256_of(self.path)
+            plan = None
+            if self.plan_file.is_file():
+                try:
+                    plan = load_plan(self.plan_file, sha)
+                    self.resumed = True
+                except PlanError:
+                    plan = None  # a plan for another file of the same name, or damaged: start again
+            if plan is None:
+                plan = analyse(self.path, on_progress=self._analysing)
+                self._save(plan)
+            with self.lock:
+                self.plan, self.rev, self.state = plan, self.rev + 1, "ready"
+        except Exception as e:  # noqa: BLE001 - every failure becomes the one line the page shows
+            with self.lock:
+                self.state, self.error = "failed", one_line(e)
+
+    def _analysing(self, stage: str, done: int, total: int | None) -> None:
+        self.progress = {"stage": stage, "done": done, "total": total}
+
+    def run_audit(self) -> None:
+        from .. import audit
+
+        try:
+            r = audit([self.path], faces=False)[0]
+            findings = [{"category": f.category, "name": f.name, "value": f.value, "identifying": f.identifying} for f in r.findings]
+            self.audit = {"format": r.format, "kind": r.kind, "findings": findings, "error": r.error}
+        except Exception as e:  # noqa: BLE001
+            self.audit = {"findings": [], "error": one_line(e)}
+
+    # --- changes ----------------------------------------------------------------------------
+    def _save(self, plan: Plan) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        plan.save(self.plan_file)
+
+    def replace_plan(self, rev: int, data: Any) -> int:
+        """The page's edited plan, on the revision it was made on; returns the new revision."""
+        plan = Plan.from_json(data)
+        with self.lock:
+            if self.plan is None or rev != self.rev:
+                raise Stale
+            if plan.input.sha256 != self.plan.input.sha256:
+                raise PlanError("plan: made for another file")
+            self._save(plan)
+            self.plan, self.rev = plan, self.rev + 1
+            return self.rev
+
+    def change(self, rev: int, edit: Callable[[Plan], Any]) -> Any:
+        """Apply ``edit`` to a copy of the plan at revision ``rev`` and save it."""
+        with self.lock:
+            if self.plan is None or rev != self.rev:
+                raise Stale
+            plan = Plan.from_json(self.plan.to_json())
+        result = edit(plan)  # may take a while (following a face): the lock is not held
+        with self.lock:
+            if rev != self.rev:
+                raise Stale
+            self._save(plan)
+            self.plan, self.rev = plan, self.rev + 1
+        return result
+
+    # --- publishing -------------------------------------------------------------------------
+    def publish(self, stopping: threading.Event) -> None:
+        from .. import render
+
+        with self.lock:
+            if self.plan is None or self.job.state == "running":
+                return
+            plan = Plan.from_json(self.plan.to_json())
+            before = {r.id for r in plan.regions} | {t.id for t in plan.tracks}
+            self.job = job = Job("running", started=time.monotonic())
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stopping.is_set():
+                raise Stopping("the review was closed before the file was finished; no output was written")
+            job.stage, job.done, job.total = stage, done, total
+
+        try:
+            result = render(self.path, plan, out_dir=self.out_dir, overwrite=True, on_progress=progress)
+            if getattr(result, "error", None) or not getattr(result, "output", None):
+                job.state, job.error = "failed", result.error or "no output"
+                return
+            after: Plan | None = getattr(result, "plan", None)
+            if after is not None:
+                job.added = [r.to_json() for r in after.regions if r.id not in before] + [dict(t.to_json(), boxes=[]) | {"frames": [t.first, t.last]} for t in after.tracks if t.id not in before]
+                with self.lock:
+                    self._save(after)
+                    self.plan, self.rev = after, self.rev + 1
+            job.output = str(result.output)
+            job.state = "done"
+        except Exception as e:  # noqa: BLE001
+            job.state, job.error = "failed", one_line(e)
+
+    def to_json(self, with_plan: bool = True) -> dict[str, Any]:
+        with self.lock:
+            d: dict[str, Any] = {"id": self.id, "name": self.name, "state": self.state, "error": self.error, "rev": self.rev,
+                                 "uploaded": self.uploaded, "progress": self.progress, "resumed": self.resumed, "plan_file": str(self.plan_file),
+                                 "kind": self.plan.input.kind if self.plan else None, "job": self.job.to_json(), "audit": self.audit}
+            if with_plan and self.plan is not None:
+                d["plan"] = self.plan.to_json()
+            return d
+
+
+class Session:
+    """Every file of one ``unseen review``, and the private folder uploads go to."""
+
+    def __init__(self, out_dir: Path | None = None) -> None:
+        self.out_dir = out_dir
+        self.files: dict[str, ReviewFile] = {}
+        self.stopping = threading.Event()
+        self._uploads: Path | None = None
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def uploads(self) -> Path:
+        """A private folder (0700) for files added from the page; removed when the review ends."""
+        with self._lock:
+            if self._uploads is None:
+                self._uploads = Path(tempfile.mkdtemp(prefix="unseen-review-"))
+                os.chmod(self._uploads, 0o700)
+            return self._uploads
+
+    def add(self, path: Path, *, uploaded: bool = False) -> ReviewFile:
+        path = path.resolve()
+        with self._lock:
+            for f in self.files.values():
+                if f.path == path:
+                    return f
+            file_id = f"f{len(self.files) + 1}"
+            out_dir = self.out_dir or path.parent
+            rf = ReviewFile(file_id, path, out_dir, uploaded=uploaded)
+            self.files[file_id] = rf
+        self.start(rf.analyse)
+        self.start(rf.run_audit)
+        return rf
+
+    def start(self, target: Callable[[], None]) -> None:
+        t = threading.Thread(target=target, daemon=True)
+        self._threads.append(t)
+        t.start()
+
+    def close(self, wait: float = 30.0) -> None:
+        """Stop renders (they leave no file), wait for them, remove the uploads folder."""
+        self.stopping.set()
+        deadline = time.monotonic() + wait
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        if self._uploads is not None:
+            shutil.rmtree(self._uploads, ignore_errors=True)

@@ -1,0 +1,820 @@
+// unseen review page: plain JavaScript, no libraries, nothing loaded from outside this server.
+// Every string a person reads goes through t(), whose catalogue comes from /api/strings.
+"use strict";
+
+const TOKEN = new URLSearchParams(location.search).get("t") || "";
+const $ = (id) => document.getElementById(id);
+const S = {
+  lang: "en", strings: {}, files: [], cur: null, plan: null, rev: 0, img: null,
+  view: "masked", zoom: 1, fit: 1, panX: 0, panY: 0, sel: null, frame: 0, playing: false,
+  saving: false, pending: false, timer: null, drag: null, poll: null, frameWanted: null, frameLoading: false,
+};
+
+// --- strings ---------------------------------------------------------------------------------
+// marks a string for the catalogue where it is translated later, through t()
+const N_ = (s) => s;
+
+function t(msg, vars) {
+  let s = S.strings[msg] || msg;
+  for (const [k, v] of Object.entries(vars || {})) s = s.split("{" + k + "}").join(String(v));
+  return s;
+}
+
+function applyStrings() {
+  document.documentElement.lang = S.lang;
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+  for (const b of document.querySelectorAll(".lang button")) b.classList.toggle("on", b.dataset.lang === S.lang);
+  $("view-toggle").textContent = S.view === "masked" ? t("Showing: masked preview") : t("Showing: original");
+  if (S.cur) { renderSide(); renderStatus(); renderJob(); }
+  renderFiles();
+}
+
+async function loadStrings(lang) {
+  const r = await api("/api/strings?lang=" + encodeURIComponent(lang));
+  S.lang = r.lang; S.strings = r.strings;
+  applyStrings();
+}
+
+function chooseLanguage() {
+  const saved = localStorage.getItem("unseen-lang");
+  if (saved) return saved;
+  for (const l of navigator.languages || [navigator.language || "en"]) {
+    const base = l.toLowerCase().split("-")[0];
+    if (base === "ko" || base === "en") return base;
+  }
+  return "en";
+}
+
+// --- server ----------------------------------------------------------------------------------
+async function api(path, opts) {
+  opts = opts || {};
+  const headers = Object.assign({"X-Unseen-Token": TOKEN}, opts.json !== undefined ? {"Content-Type": "application/json"} : {});
+  const r = await fetch(path, {method: opts.method || "GET", headers, body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body});
+  if (r.status === 409) throw Object.assign(new Error("stale"), {stale: true});
+  if (!r.ok) {
+    let msg = r.statusText;
+    try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
+    throw new Error(msg);
+  }
+  return r.json();
+}
+
+function url(path) { return path + (path.includes("?") ? "&" : "?") + "t=" + encodeURIComponent(TOKEN); }
+
+// --- files -----------------------------------------------------------------------------------
+async function refreshFiles() {
+  try { S.files = (await api("/api/files")).files; } catch (e) { return; }
+  renderFiles();
+  if (!S.cur && S.files.length) {
+    const wanted = location.hash.slice(1);
+    openFile((S.files.find((f) => f.id === wanted) || S.files[0]).id);
+  }
+}
+
+function fileState(f) {
+  if (f.state === "failed") return t("Could not be opened");
+  if (f.state !== "ready") return t("Looking for faces…");
+  if (f.job && f.job.state === "running") return t("Making the safe copy…");
+  if (f.job && f.job.state === "done") return t("Safe copy made");
+  return f.resumed ? t("Your earlier edits were restored") : t("Ready to review");
+}
+
+function renderFiles() {
+  const ul = $("file-list");
+  ul.replaceChildren();
+  for (const f of S.files) {
+    const li = document.createElement("li");
+    li.textContent = f.name;
+    const st = document.createElement("span");
+    st.className = "st"; st.textContent = fileState(f);
+    li.append(st);
+    if (S.cur && f.id === S.cur.id) li.className = "current";
+    li.onclick = () => openFile(f.id);
+    ul.append(li);
+  }
+  $("no-files").hidden = S.files.length > 0;
+}
+
+async function upload(files) {
+  for (const file of files) {
+    try { await api("/api/upload?name=" + encodeURIComponent(file.name), {method: "POST", body: file}); }
+    catch (e) { showMessage(t("Could not add {name}: {reason}", {name: file.name, reason: e.message})); }
+  }
+  refreshFiles();
+}
+
+async function openFile(id) {
+  stopPlaying();
+  location.hash = id;
+  S.cur = {id}; S.plan = null; S.img = null; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
+  $("work").hidden = false; $("side").hidden = false;
+  await reloadFile();
+}
+
+async function reloadFile() {
+  const data = await api("/api/files/" + S.cur.id);
+  useFile(data);
+  clearTimeout(S.poll);
+  const busy = data.state === "analysing" || data.state === "new" || !data.audit || (data.job && data.job.state === "running");
+  if (busy) S.poll = setTimeout(() => reloadFile().catch(() => {}), data.job && data.job.state === "running" ? 400 : 700);
+}
+
+function useFile(data) {
+  const first = !S.plan && data.plan;
+  S.cur = data;
+  if (data.plan && (!S.plan || data.rev !== S.rev)) { S.plan = data.plan; S.rev = data.rev; indexTracks(); }
+  renderFiles(); renderStatus(); renderSide(); renderJob();
+  if (first) loadPicture();
+  const f = S.files.find((x) => x.id === data.id);
+  if (f) Object.assign(f, {state: data.state, job: data.job, resumed: data.resumed});
+}
+
+function isVideo() { return S.plan && S.plan.input.kind === "video"; }
+
+function renderStatus() {
+  const d = S.cur;
+  const busy = d.state === "analysing" || d.state === "new";
+  $("status").hidden = !busy && d.state !== "failed";
+  $("status-text").textContent = d.state === "failed" ? t("This file could not be opened: {reason}", {reason: d.error}) : t("Looking for faces… This can take a while for a video.");
+  $("status").querySelector(".spinner").hidden = d.state === "failed";
+  $("publish").disabled = !S.plan || (d.job && d.job.state === "running");
+  $("video-controls").hidden = !isVideo(); $("timeline").hidden = !isVideo(); $("strip-box").hidden = !isVideo();
+}
+
+// --- the picture -------------------------------------------------------------------------------
+function loadPicture() {
+  if (!S.plan) return;
+  if (S.plan.input.kind === "audio") { S.img = null; draw(); return; }
+  if (isVideo()) {
+    $("seek").max = S.plan.input.frames - 1;
+    showFrame(S.frame);
+    renderStrip();
+  } else {
+    const img = new Image();
+    img.onload = () => { S.img = img; fitView(); };
+    img.src = url("/api/files/" + S.cur.id + "/image");
+  }
+}
+
+function frameWidth() {
+  const w = Math.round($("stage").clientWidth * (window.devicePixelRatio || 1) * S.zoom);
+  return Math.min(S.plan.input.width, Math.max(160, w));
+}
+
+function showFrame(n) {
+  if (!isVideo()) return;
+  n = Math.max(0, Math.min(S.plan.input.frames - 1, n));
+  S.frame = n; $("seek").value = n;
+  updateFrameNo();
+  S.frameWanted = n;
+  if (!S.frameLoading) loadNextFrame();
+  drawTimeline();
+}
+
+function loadNextFrame() {
+  const n = S.frameWanted;
+  if (n === null) return;
+  S.frameWanted = null; S.frameLoading = true;
+  const img = new Image();
+  const started = performance.now();
+  img.onload = img.onerror = () => {
+    S.frameLoading = false;
+    if (img.naturalWidth) { const firstImg = !S.img; S.img = img; S.img.frame = n; if (firstImg) fitView(); else draw(); }
+    if (S.frameWanted !== null) loadNextFrame();
+    else if (S.playing) schedulePlay(performance.now() - started);
+  };
+  img.src = url("/api/files/" + S.cur.id + "/frame/" + n + "?w=" + frameWidth());
+}
+
+function seconds(n) {
+  const pts = S.plan.input.pts[n];
+  const [a, b] = S.plan.input.time_base.split("/").map(Number);
+  return pts === null || pts === undefined ? null : (pts * a) / b;
+}
+
+function updateFrameNo() {
+  const s = seconds(S.frame);
+  $("frame-no").textContent = t("frame {n} of {total}", {n: S.frame + 1, total: S.plan.input.frames}) + (s === null ? "" : " · " + s.toFixed(2) + " s");
+}
+
+function fps() {
+  const n = S.plan.input.frames, a = seconds(0), b = seconds(n - 1);
+  return n > 1 && a !== null && b !== null && b > a ? (n - 1) / (b - a) : 25;
+}
+
+function schedulePlay(elapsed) {
+  clearTimeout(S.timer);
+  S.timer = setTimeout(() => {
+    if (!S.playing) return;
+    if (S.frame >= S.plan.input.frames - 1) { stopPlaying(); return; }
+    showFrame(S.frame + 1);
+  }, Math.max(0, 1000 / fps() - elapsed));
+}
+
+function togglePlay() {
+  if (!isVideo()) return;
+  S.playing = !S.playing;
+  $("play").textContent = S.playing ? "❚❚" : "▶";
+  if (S.playing) schedulePlay(0);
+}
+
+function stopPlaying() { S.playing = false; clearTimeout(S.timer); $("play").textContent = "▶"; }
+
+// --- view transform ----------------------------------------------------------------------------
+function picSize() { return S.plan && S.plan.input.width ? [S.plan.input.width, S.plan.input.height] : [1, 1]; }
+
+function fitView() {
+  const c = $("canvas"), [w, h] = picSize();
+  sizeCanvas();
+  S.fit = Math.min(c.width / w, c.height / h);
+  S.zoom = 1; S.panX = (c.width - w * S.fit) / 2; S.panY = (c.height - h * S.fit) / 2;
+  draw();
+}
+
+function scale() { return S.fit * S.zoom; }
+function toPic(x, y) { return [(x - S.panX) / scale(), (y - S.panY) / scale()]; }
+
+function zoomAt(k, cx, cy) {
+  const c = $("canvas");
+  if (cx === undefined) { cx = c.width / 2; cy = c.height / 2; }
+  const [px, py] = toPic(cx, cy);
+  S.zoom = Math.max(0.2, Math.min(40, S.zoom * k));
+  S.panX = cx - px * scale(); S.panY = cy - py * scale();
+  draw();
+  if (isVideo() && S.img && frameWidth() > S.img.naturalWidth * 1.2) showFrame(S.frame);
+}
+
+function sizeCanvas() {
+  const c = $("canvas"), r = $("stage").getBoundingClientRect(), k = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(r.width * k)), h = Math.max(1, Math.round(r.height * k));
+  if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+}
+
+// --- what is on the current picture -------------------------------------------------------------
+function indexTracks() {
+  S.tidx = {};
+  for (const tr of S.plan.tracks || []) {
+    const m = new Map();
+    for (const b of tr.boxes) m.set(b[0], b.slice(1));
+    S.tidx[tr.id] = m;
+  }
+}
+
+function items() {
+  if (!S.plan) return [];
+  const out = [];
+  for (const r of S.plan.regions) {
+    if (isVideo() && r.frames && (S.frame < r.frames[0] || S.frame > r.frames[1])) continue;
+    out.push({ref: r, box: r.box, type: "region"});
+  }
+  if (isVideo()) for (const tr of S.plan.tracks) {
+    const b = S.tidx[tr.id] && S.tidx[tr.id].get(S.frame);
+    if (b) out.push({ref: tr, box: b, type: "track"});
+  }
+  return out;
+}
+
+function colour(r) {
+  if (r.uncertain && !r.on) return "#e69500";
+  if (!r.on) return "#9aa0a6";
+  return {person: "#3d7bf7", verification: "#c2185b", checker: "#8e44ad"}[r.source.by] || "#19c37d";
+}
+
+function shapePath(g, b) {
+  const [x0, y0, x1, y1] = b;
+  g.beginPath();
+  if (b.shape === "head") g.ellipse((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2, 0, 0, 2 * Math.PI);
+  else g.rect(x0, y0, x1 - x0, y1 - y0);
+}
+
+function draw() {
+  const c = $("canvas"), g = c.getContext("2d");
+  sizeCanvas();
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  g.fillStyle = "#2b2b2b"; g.fillRect(0, 0, c.width, c.height);
+  if (!S.img || !S.plan) return;
+  const k = scale(), [w, h] = picSize();
+  g.setTransform(k, 0, 0, k, S.panX, S.panY);
+  g.imageSmoothingEnabled = k < 2;
+  g.drawImage(S.img, 0, 0, w, h);
+  const list = items();
+  if (S.view === "masked") {
+    g.fillStyle = "#000";
+    for (const it of list) if (it.ref.on) { const b = it.box.slice(); b.shape = it.ref.shape; shapePath(g, b); g.fill(); }
+  }
+  const dpr = window.devicePixelRatio || 1;
+  g.lineWidth = 2 * dpr / k;
+  g.font = `${12 * dpr / k}px system-ui, sans-serif`;
+  for (const it of list) {
+    const r = it.ref, b = (S.drag && S.drag.item && S.drag.item.ref === r && S.drag.box) || it.box;
+    g.strokeStyle = colour(r);
+    g.setLineDash(r.on ? [] : [6 * dpr / k, 4 * dpr / k]);
+    g.strokeRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
+    if (S.sel === r.id) {
+      g.setLineDash([]); g.fillStyle = "#fff";
+      const hs = 5 * dpr / k;
+      for (const [x, y] of corners(b)) { g.fillRect(x - hs, y - hs, 2 * hs, 2 * hs); g.strokeRect(x - hs, y - hs, 2 * hs, 2 * hs); }
+    }
+    g.setLineDash([]);
+    const label = shortLabel(r);
+    const tw = g.measureText(label).width;
+    g.fillStyle = "rgba(0,0,0,.65)"; g.fillRect(b[0], b[1] - 16 * dpr / k, tw + 6 * dpr / k, 16 * dpr / k);
+    g.fillStyle = colour(r); g.fillText(label, b[0] + 3 * dpr / k, b[1] - 4 * dpr / k);
+  }
+  if (S.drag && S.drag.mode === "draw" && S.drag.box) {
+    const b = S.drag.box;
+    g.strokeStyle = "#3d7bf7"; g.setLineDash([4 * dpr / k, 3 * dpr / k]);
+    g.strokeRect(b[0], b[1], b[2] - b[0], b[3] - b[1]); g.setLineDash([]);
+  }
+}
+
+function corners(b) { return [[b[0], b[1]], [b[2], b[1]], [b[0], b[3]], [b[2], b[3]]]; }
+
+// --- words for what is on the picture -----------------------------------------------------------
+function kindLabel(r) {
+  return {face: t("Face"), manual: t("Your box"), text: t("Text"), hand: t("Hand"), person: t("Person")}[r.kind] || r.kind;
+}
+
+function sourceLabel(r) {
+  const s = r.source, score = s.score !== undefined && s.score !== null ? Math.round(s.score * 100) + "%" : "";
+  if (s.by === "person") return t("drawn by you");
+  if (s.by === "verification") return t("added by the final check");
+  if (s.by === "checker") return t("found by the second detector ({score})", {score});
+  return t("found by the face detector ({score})", {score});
+}
+
+function shortLabel(r) {
+  if (r.uncertain && !r.on) return t("Worth a look");
+  return kindLabel(r) + (r.on ? "" : " · " + t("not masked"));
+}
+
+// --- the side panel --------------------------------------------------------------------------------
+function renderSide() {
+  if (!S.cur) return;
+  const look = $("look-list"), list = $("region-list");
+  look.replaceChildren(); list.replaceChildren();
+  if (S.plan) {
+    const regions = S.plan.regions;
+    const unsure = regions.filter((r) => r.uncertain);
+    $("look-box").hidden = unsure.length === 0;
+    for (const r of unsure) look.append(regionItem(r, true));
+    for (const r of regions.filter((r) => !r.uncertain)) list.append(regionItem(r, false));
+    if (isVideo()) for (const tr of S.plan.tracks) list.append(trackItem(tr));
+    if (!list.children.length) {
+      const li = document.createElement("li"); li.className = "off";
+      li.textContent = t("Nothing is masked yet. Drag on the picture to cover something.");
+      list.append(li);
+    }
+    $("regions-title").textContent = isVideo() ? t("Faces followed through the video") : t("Masks");
+  }
+  renderAudit();
+}
+
+function regionItem(r, unsure) {
+  const li = document.createElement("li");
+  li.dataset.id = r.id;
+  li.className = (r.on ? "" : "off") + (S.sel === r.id ? " sel" : "");
+  const what = document.createElement("span"); what.className = "what";
+  what.textContent = kindLabel(r);
+  const small = document.createElement("small");
+  small.textContent = sourceLabel(r) + (r.frames ? " · " + t("frames {a}–{b}", {a: r.frames[0] + 1, b: r.frames[1] + 1}) : "");
+  what.append(small);
+  const btn = document.createElement("button"); btn.type = "button";
+  btn.className = "switch";
+  btn.textContent = r.on ? (unsure ? t("Unmask") : t("Switch off")) : (unsure ? t("Mask it") : t("Switch on"));
+  btn.onclick = (e) => { e.stopPropagation(); setOn(r, !r.on); };
+  li.append(what, btn);
+  if (r.source.by === "person") {
+    const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this box");
+    del.onclick = (e) => { e.stopPropagation(); removeItem(r); };
+    li.append(del);
+  }
+  li.onclick = () => { select(r.id, true); };
+  return li;
+}
+
+function trackItem(tr) {
+  const li = document.createElement("li");
+  li.dataset.id = tr.id;
+  li.className = (tr.on ? "" : "off") + (S.sel === tr.id ? " sel" : "");
+  const img = document.createElement("img");
+  img.alt = ""; img.src = url("/api/files/" + S.cur.id + "/thumb/" + tr.id + "?r=" + S.rev);
+  const what = document.createElement("span"); what.className = "what";
+  what.textContent = kindLabel(tr);
+  const small = document.createElement("small"); small.textContent = sourceLabel(tr);
+  const span = document.createElement("small");
+  const first = tr.boxes[0][0], last = tr.boxes[tr.boxes.length - 1][0];
+  const a = spanInput(first), b = spanInput(last);
+  a.title = t("First frame masked"); b.title = t("Last frame masked");
+  const change = () => setSpan(tr, Number(a.value) - 1, Number(b.value) - 1);
+  a.onchange = change; b.onchange = change;
+  span.append(document.createTextNode(t("frames") + " "), a, document.createTextNode(" – "), b);
+  what.append(small, span);
+  const btn = document.createElement("button"); btn.type = "button";
+  btn.textContent = tr.on ? t("Switch off") : t("Switch on");
+  btn.onclick = (e) => { e.stopPropagation(); setOn(tr, !tr.on); };
+  li.append(img, what, btn);
+  if (tr.source.by === "person") {
+    const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this track");
+    del.onclick = (e) => { e.stopPropagation(); removeItem(tr); };
+    li.append(del);
+  }
+  li.onclick = () => { select(tr.id); showFrame(first + Math.floor((last - first) / 2)); };
+  return li;
+}
+
+function spanInput(v) {
+  const i = document.createElement("input");
+  i.type = "number"; i.min = 1; i.max = S.plan.input.frames; i.value = v + 1;
+  i.onclick = (e) => e.stopPropagation();
+  return i;
+}
+
+const AUDIT_WORDS = {
+  location: N_("Where it was made (GPS position or place)"),
+  time: N_("When it was made (date and time)"),
+  device: N_("Which camera or phone made it (make, model, serial number)"),
+  owner: N_("Who owns the camera or made the file (names, copyright)"),
+  software: N_("Which programs edited it"),
+  "hidden-picture": N_("Hidden pictures inside the file (a small preview may show the picture before it was cut)"),
+  trailer: N_("Extra data hidden after the end of the picture"),
+  voice: N_("Voices (in the safe copy the sound is left out)"),
+  face: N_("Faces"),
+  other: N_("Other information stored in the file"),
+};
+
+function renderAudit() {
+  const ul = $("audit-list"), a = S.cur.audit;
+  ul.replaceChildren();
+  const li = (text, cls) => { const x = document.createElement("li"); x.textContent = text; if (cls) x.className = cls; ul.append(x); return x; };
+  if (!a) { li(t("Reading the file…")); return; }
+  if (a.error) { li(t("The file's hidden information could not be read: {reason}", {reason: a.error})); return; }
+  if (!a.findings.length) { li(t("Nothing about place, time, device or owner was found in the file itself.")); return; }
+  const groups = {};
+  for (const f of a.findings) (groups[f.category] = groups[f.category] || []).push(f);
+  for (const [cat, list] of Object.entries(groups)) {
+    const x = li(t(AUDIT_WORDS[cat] || AUDIT_WORDS.other), list.some((f) => f.identifying) ? "bad" : "");
+    for (const f of list.slice(0, 6)) {
+      const v = document.createElement("span"); v.className = "val";
+      v.textContent = f.name + (f.value ? ": " + f.value : "");
+      x.append(v);
+    }
+    if (list.length > 6) { const v = document.createElement("span"); v.className = "val"; v.textContent = t("and {n} more", {n: list.length - 6}); x.append(v); }
+  }
+}
+
+// --- the timeline and the strip of frames to check -------------------------------------------
+function drawTimeline() {
+  if (!isVideo()) return;
+  const c = $("timeline"), k = window.devicePixelRatio || 1;
+  c.width = Math.round(c.clientWidth * k); c.height = Math.round(c.clientHeight * k);
+  const g = c.getContext("2d"), n = S.plan.input.frames, tracks = S.plan.tracks;
+  const x = (f) => (f / Math.max(1, n - 1)) * (c.width - 2 * k) + k;
+  g.clearRect(0, 0, c.width, c.height);
+  const rows = tracks.length + 1, rh = Math.max(3 * k, Math.min(12 * k, (c.height - 4 * k) / rows));
+  // top row: spots worth a look (regions below the face rule)
+  g.fillStyle = "#e69500";
+  for (const r of S.plan.regions) if (r.uncertain && r.frames) g.fillRect(x(r.frames[0]), 2 * k, Math.max(2 * k, x(r.frames[1]) - x(r.frames[0])), rh - k);
+  tracks.forEach((tr, i) => {
+    const y = 2 * k + (i + 1) * rh;
+    g.fillStyle = tr.on ? colour(tr) : "#c8c8c8";
+    let runStart = null, prev = null;
+    for (const b of tr.boxes) {
+      if (runStart === null) runStart = b[0];
+      else if (b[0] !== prev + 1) { g.fillRect(x(runStart), y, Math.max(2 * k, x(prev) - x(runStart)), rh - k); runStart = b[0]; }
+      prev = b[0];
+    }
+    if (runStart !== null) g.fillRect(x(runStart), y, Math.max(2 * k, x(prev) - x(runStart)), rh - k);
+    g.fillStyle = "#111";
+    for (const f of tr.keyframes || []) g.fillRect(x(f) - k, y - k, 2 * k, rh + k);
+    if (S.sel === tr.id) { g.strokeStyle = "#3d7bf7"; g.lineWidth = k; g.strokeRect(x(tr.boxes[0][0]) - k, y - k, x(prev) - x(tr.boxes[0][0]) + 2 * k, rh + k); }
+  });
+  g.fillStyle = "#d93025"; g.fillRect(x(S.frame) - k, 0, 2 * k, c.height);
+}
+
+function renderStrip() {
+  const strip = $("strip");
+  strip.replaceChildren();
+  if (!isVideo()) return;
+  const picks = [];
+  for (const r of S.plan.regions) if (r.uncertain && r.frames) picks.push(Math.floor((r.frames[0] + r.frames[1]) / 2));
+  const scored = S.plan.tracks.filter((tr) => tr.source.score !== undefined && tr.source.score !== null).sort((a, b) => a.source.score - b.source.score);
+  for (const tr of scored) { picks.push(tr.boxes[0][0]); picks.push(tr.boxes[tr.boxes.length - 1][0]); }
+  const seen = new Set();
+  for (const f of picks) {
+    if (seen.has(f) || seen.size >= 8) continue;
+    seen.add(f);
+    const fig = document.createElement("figure");
+    const img = document.createElement("img"); img.alt = ""; img.src = url("/api/files/" + S.cur.id + "/frame/" + f + "?w=160");
+    const cap = document.createElement("figcaption"); cap.textContent = t("frame {n}", {n: f + 1});
+    fig.append(img, cap); fig.onclick = () => { stopPlaying(); showFrame(f); };
+    strip.append(fig);
+  }
+  $("strip-box").hidden = seen.size === 0;
+}
+
+// --- changes ---------------------------------------------------------------------------------------
+function setSaveState(text) { $("save-state").textContent = text; }
+
+function changed() {
+  setSaveState(t("Saving…"));
+  renderSide(); draw(); drawTimeline();
+  clearTimeout(S.saveTimer);
+  S.saveTimer = setTimeout(flush, 250);
+}
+
+async function flush() {
+  clearTimeout(S.saveTimer);
+  if (S.saving) { S.pending = true; return S.savePromise; }
+  S.saving = true; S.pending = false;
+  S.savePromise = (async () => {
+    try {
+      const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan}});
+      S.rev = r.rev; S.cur.rev = r.rev;
+      setSaveState(t("All changes saved"));
+    } catch (e) {
+      if (e.stale) conflict(); else showMessage(t("Your change could not be saved: {reason}", {reason: e.message}));
+    } finally {
+      S.saving = false;
+    }
+    if (S.pending) await flush();
+  })();
+  return S.savePromise;
+}
+
+function conflict() {
+  showMessage(t("This file was changed in another tab or window. Loading the latest version…"));
+  setTimeout(async () => { S.plan = null; await reloadFile(); loadPicture(); }, 1200);
+}
+
+function showMessage(text) {
+  const m = $("message");
+  m.textContent = text; m.hidden = false;
+  clearTimeout(S.msgTimer);
+  S.msgTimer = setTimeout(() => { m.hidden = true; }, 8000);
+}
+
+function setOn(r, on) { r.on = on; changed(); }
+
+function removeItem(r) {
+  S.plan.regions = S.plan.regions.filter((x) => x !== r);
+  if (S.plan.tracks) S.plan.tracks = S.plan.tracks.filter((x) => x !== r);
+  if (S.sel === r.id) S.sel = null;
+  indexTracks(); changed();
+}
+
+function newId(prefix) {
+  const taken = new Set([...S.plan.regions.map((r) => r.id), ...(S.plan.tracks || []).map((r) => r.id)]);
+  let n = 1 + [...taken].filter((i) => i.startsWith(prefix)).length;
+  while (taken.has(prefix + n)) n++;
+  return prefix + n;
+}
+
+function clampBox(b) {
+  const [w, h] = picSize();
+  let [x0, y0, x1, y1] = [Math.min(b[0], b[2]), Math.min(b[1], b[3]), Math.max(b[0], b[2]), Math.max(b[1], b[3])];
+  x0 = Math.max(0, x0); y0 = Math.max(0, y0); x1 = Math.min(w, x1); y1 = Math.min(h, y1);
+  return [x0, y0, x1, y1].map((v) => Math.round(v * 10) / 10);
+}
+
+async function serverEdit(path, body, waitText) {
+  await flush();
+  setSaveState(waitText);
+  $("status").hidden = false; $("status-text").textContent = waitText; $("status").querySelector(".spinner").hidden = false;
+  try {
+    const data = await api("/api/files/" + S.cur.id + path, {method: "POST", json: Object.assign({rev: S.rev}, body)});
+    S.plan = null; useFile(data); S.plan = data.plan; S.rev = data.rev; indexTracks();
+    if (data.track) S.sel = data.track;
+    setSaveState(t("All changes saved"));
+  } catch (e) {
+    if (e.stale) conflict(); else showMessage(t("That did not work: {reason}", {reason: e.message}));
+  } finally {
+    $("status").hidden = true;
+    renderSide(); draw(); drawTimeline(); renderStrip();
+  }
+}
+
+function addBox(b) {
+  if (isVideo()) { serverEdit("/follow", {frame: S.frame, box: b}, t("Following the face through the video…")); return; }
+  const r = {id: newId("m"), kind: "manual", on: true, shape: "box", box: b, source: {by: "person"}};
+  S.plan.regions.push(r); S.sel = r.id; changed();
+}
+
+function moveBox(it, b) {
+  if (it.type === "track") { serverEdit("/follow", {frame: S.frame, box: b, track: it.ref.id}, t("Correcting the path from this frame…")); return; }
+  it.ref.box = b; changed();
+}
+
+function setSpan(tr, first, last) {
+  if (!(first <= last)) { renderSide(); return; }
+  serverEdit("/span", {track: tr.id, first, last}, t("Saving…"));
+}
+
+function select(id, centre) {
+  S.sel = id;
+  renderSide(); draw(); drawTimeline();
+  if (centre) {
+    const r = S.plan.regions.find((x) => x.id === id);
+    if (r && isVideo() && r.frames) showFrame(r.frames[0]);
+    if (r) centreOn(r.box);
+  }
+}
+
+function centreOn(b) {
+  const c = $("canvas"), [w, h] = picSize();
+  const bw = b[2] - b[0], bh = b[3] - b[1];
+  S.zoom = Math.max(1, Math.min(8, Math.min(w / bw, h / bh) / 4));
+  const k = scale();
+  S.panX = c.width / 2 - ((b[0] + b[2]) / 2) * k; S.panY = c.height / 2 - ((b[1] + b[3]) / 2) * k;
+  draw();
+}
+
+function nextLook() {
+  const unsure = S.plan ? S.plan.regions.filter((r) => r.uncertain) : [];
+  if (!unsure.length) return;
+  const i = unsure.findIndex((r) => r.id === S.sel);
+  select(unsure[(i + 1) % unsure.length].id, true);
+}
+
+// --- pointer ---------------------------------------------------------------------------------------
+function canvasPoint(e) {
+  const r = $("canvas").getBoundingClientRect(), k = window.devicePixelRatio || 1;
+  return [(e.clientX - r.left) * k, (e.clientY - r.top) * k];
+}
+
+function hit(px, py) {
+  const list = items().filter((it) => px >= it.box[0] && px <= it.box[2] && py >= it.box[1] && py <= it.box[3]);
+  list.sort((a, b) => (a.box[2] - a.box[0]) * (a.box[3] - a.box[1]) - (b.box[2] - b.box[0]) * (b.box[3] - b.box[1]));
+  return list[0] || null;
+}
+
+function handleAt(cx, cy) {
+  const it = items().find((x) => x.ref.id === S.sel);
+  if (!it) return null;
+  const tol = 9 * (window.devicePixelRatio || 1);
+  const k = scale();
+  const idx = corners(it.box).findIndex(([x, y]) => Math.abs(x * k + S.panX - cx) < tol && Math.abs(y * k + S.panY - cy) < tol);
+  return idx < 0 ? null : {item: it, corner: idx};
+}
+
+function onDown(e) {
+  if (!S.plan || !S.img) return;
+  $("canvas").setPointerCapture(e.pointerId);
+  const [cx, cy] = canvasPoint(e), [px, py] = toPic(cx, cy);
+  stopPlaying();
+  if (e.shiftKey || e.button === 1 || e.button === 2) { S.drag = {mode: "pan", cx, cy, panX: S.panX, panY: S.panY}; return; }
+  const h = handleAt(cx, cy);
+  if (h) { S.drag = {mode: "resize", item: h.item, corner: h.corner, box: h.item.box.slice(), px, py}; return; }
+  const it = hit(px, py);
+  if (it) { S.drag = {mode: "press", item: it, px, py, cx, cy, box: it.box.slice()}; return; }
+  S.drag = {mode: "draw", px, py, box: null};
+}
+
+function onMove(e) {
+  const d = S.drag;
+  if (!d) return;
+  const [cx, cy] = canvasPoint(e), [px, py] = toPic(cx, cy);
+  if (d.mode === "pan") { S.panX = d.panX + cx - d.cx; S.panY = d.panY + cy - d.cy; draw(); return; }
+  if (d.mode === "press" && Math.hypot(cx - d.cx, cy - d.cy) > 5) d.mode = "move";
+  if (d.mode === "move") {
+    const b = d.item.box, dx = px - d.px, dy = py - d.py;
+    d.box = [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy];
+  } else if (d.mode === "resize") {
+    const b = d.item.box.slice(), c = d.corner;
+    if (c === 0 || c === 2) b[0] = px; else b[2] = px;
+    if (c === 0 || c === 1) b[1] = py; else b[3] = py;
+    d.box = b;
+  } else if (d.mode === "draw") {
+    d.box = [d.px, d.py, px, py];
+  }
+  draw();
+}
+
+function onUp() {
+  const d = S.drag;
+  S.drag = null;
+  if (!d) return;
+  if (d.mode === "press") { S.sel = d.item.ref.id; setOn(d.item.ref, !d.item.ref.on); return; }
+  if ((d.mode === "move" || d.mode === "resize") && d.box) { S.sel = d.item.ref.id; const b = clampBox(d.box); if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) moveBox(d.item, b); else draw(); return; }
+  if (d.mode === "draw" && d.box) {
+    const b = clampBox(d.box);
+    if (b[2] - b[0] >= 4 && b[3] - b[1] >= 4) addBox(b); else draw();
+    return;
+  }
+  draw();
+}
+
+// --- publishing ------------------------------------------------------------------------------------
+async function publish() {
+  if (!S.plan || (S.cur.job && S.cur.job.state === "running")) return;
+  await flush();
+  try {
+    const data = await api("/api/files/" + S.cur.id + "/publish", {method: "POST", json: {rev: S.rev}});
+    S.cur.job = data.job;
+    renderJob();
+    reloadFile();
+  } catch (e) {
+    if (e.stale) conflict(); else showMessage(t("That did not work: {reason}", {reason: e.message}));
+  }
+}
+
+function renderJob() {
+  const j = S.cur && S.cur.job;
+  if (!j || j.state === "idle") { $("result-box").hidden = true; return; }
+  $("result-box").hidden = false;
+  $("progress").hidden = j.state !== "running";
+  const res = $("result");
+  res.replaceChildren();
+  if (j.state === "running") {
+    const bar = $("progress-bar");
+    if (j.total) { bar.max = j.total; bar.value = j.done; } else bar.removeAttribute("value");
+    let text = t("Making the safe copy and checking it…");
+    if (j.total) text += " " + t("{done} of {total}", {done: j.done, total: j.total});
+    if (j.rate) text += " · " + t("{rate} frames a second", {rate: j.rate.toFixed(1)});
+    if (j.left) text += " · " + t("about {s} s left", {s: Math.ceil(j.left)});
+    $("progress-text").textContent = text;
+    $("publish").disabled = true;
+    return;
+  }
+  $("publish").disabled = false;
+  const p = (text, cls) => { const x = document.createElement("p"); x.textContent = text; if (cls) x.className = cls; res.append(x); return x; };
+  if (j.state === "done") {
+    p(t("Done. The safe copy was made and checked:"), "ok");
+    const code = document.createElement("code"); code.id = "output-path"; code.textContent = j.output; res.append(code);
+    p(j.added.length ? t("The final check found {n} more spot(s) and masked them too. They are now shown on the picture.", {n: j.added.length}) : t("The final check found nothing more to mask."));
+    if (S.cur.uploaded) {
+      p(t("This file was added from the page, so its safe copy is kept only while the review is open. Save it now."));
+      const a = document.createElement("a"); a.className = "button"; a.href = url("/api/files/" + S.cur.id + "/output"); a.textContent = t("Save the safe copy"); a.download = "";
+      res.append(a);
+    }
+    p(t("Look at the safe copy once more before you share it."));
+  } else {
+    p(t("No safe copy was made."), "fail");
+    const r = p(j.error || ""); r.id = "output-error";
+  }
+}
+
+// --- start -------------------------------------------------------------------------------------------
+function keys(e) {
+  if (e.target.tagName === "INPUT" || e.ctrlKey || e.metaKey || e.altKey) return;
+  const k = e.key;
+  if (k === "m" || k === "M") toggleView();
+  else if (k === "n" || k === "N") nextLook();
+  else if (k === "p" || k === "P") publish();
+  else if (k === "+" || k === "=") zoomAt(1.25);
+  else if (k === "-") zoomAt(0.8);
+  else if (k === "0") fitView();
+  else if (k === "?") $("help").hidden = !$("help").hidden;
+  else if (k === "Escape") { S.sel = null; draw(); renderSide(); }
+  else if ((k === "Delete" || k === "Backspace") && S.sel) {
+    const r = S.plan.regions.find((x) => x.id === S.sel) || (S.plan.tracks || []).find((x) => x.id === S.sel);
+    if (r) { if (r.source.by === "person") removeItem(r); else setOn(r, false); }
+  } else if (isVideo() && (k === "ArrowRight" || k === ".")) { stopPlaying(); showFrame(S.frame + (e.shiftKey ? Math.round(fps()) : 1)); }
+  else if (isVideo() && (k === "ArrowLeft" || k === ",")) { stopPlaying(); showFrame(S.frame - (e.shiftKey ? Math.round(fps()) : 1)); }
+  else if (isVideo() && k === " ") togglePlay();
+  else return;
+  e.preventDefault();
+}
+
+function toggleView() {
+  S.view = S.view === "masked" ? "original" : "masked";
+  $("view-toggle").textContent = S.view === "masked" ? t("Showing: masked preview") : t("Showing: original");
+  draw();
+}
+
+function start() {
+  const c = $("canvas");
+  c.addEventListener("pointerdown", onDown);
+  c.addEventListener("pointermove", onMove);
+  c.addEventListener("pointerup", onUp);
+  c.addEventListener("contextmenu", (e) => e.preventDefault());
+  c.addEventListener("wheel", (e) => { e.preventDefault(); const [cx, cy] = canvasPoint(e); zoomAt(e.deltaY < 0 ? 1.15 : 1 / 1.15, cx, cy); }, {passive: false});
+  $("view-toggle").onclick = toggleView;
+  $("zoom-in").onclick = () => zoomAt(1.25);
+  $("zoom-out").onclick = () => zoomAt(0.8);
+  $("zoom-fit").onclick = fitView;
+  $("publish").onclick = publish;
+  $("help-toggle").onclick = () => { $("help").hidden = !$("help").hidden; };
+  $("play").onclick = togglePlay;
+  $("prev").onclick = () => { stopPlaying(); showFrame(S.frame - 1); };
+  $("next").onclick = () => { stopPlaying(); showFrame(S.frame + 1); };
+  $("seek").oninput = () => { stopPlaying(); showFrame(Number($("seek").value)); };
+  $("timeline").onclick = (e) => {
+    const r = $("timeline").getBoundingClientRect();
+    stopPlaying(); showFrame(Math.round(((e.clientX - r.left) / r.width) * (S.plan.input.frames - 1)));
+  };
+  $("picker").onchange = () => { upload([...$("picker").files]); $("picker").value = ""; };
+  for (const b of document.querySelectorAll(".lang button")) b.onclick = () => { localStorage.setItem("unseen-lang", b.dataset.lang); loadStrings(b.dataset.lang); };
+  document.addEventListener("keydown", keys);
+  let depth = 0;
+  document.addEventListener("dragenter", (e) => { e.preventDefault(); depth++; $("drop").hidden = false; });
+  document.addEventListener("dragleave", () => { if (--depth <= 0) { depth = 0; $("drop").hidden = true; } });
+  document.addEventListener("dragover", (e) => e.preventDefault());
+  document.addEventListener("drop", (e) => { e.preventDefault(); depth = 0; $("drop").hidden = true; upload([...e.dataTransfer.files]); });
+  window.addEventListener("resize", () => { if (S.img) { const z = S.zoom; fitView(); if (z !== 1) zoomAt(z); } drawTimeline(); });
+  loadStrings(chooseLanguage()).then(refreshFiles);
+  setInterval(refreshFiles, 2000);
+}
+
+document.addEventListener("DOMContentLoaded", start);
