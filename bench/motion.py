@@ -26,9 +26,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     clip_arguments(ap)
     args = ap.parse_args()
-    from unseen.formats.video import probe_video
-    from unseen.track import Motion, match_motion
-    from unseen.video_pipeline import VideoOptions, analyse
+    from unseen.media.video import probe_video
+    from unseen.track.tracks import Motion, match_motion
+    from unseen.pipeline.video_search import VideoOptions, search
 
     _, names, images, size = crowd_clips(args)
     work = HERE / "out" / "motion"
@@ -51,7 +51,7 @@ def main() -> None:
     for k in range(len(names)):
         clip = work / f"clip{k:02d}.mp4"
         write_clip(clip, clip_frames(images, k, args.frames, size))
-        found = analyse(clip, probe_video(clip), VideoOptions())
+        found = search(clip, probe_video(clip), VideoOptions())
         dets, cuts = found.candidates, found.cuts
         cut_frames = {i for i, (_, geo) in enumerate(clip_frames(images, k, args.frames, size)) if geo is None}
         keys = sorted(f for f in dets if len(dets[f]) >= 3 and f not in cut_frames)

@@ -25,8 +25,8 @@ def main() -> None:
     ap.add_argument("clip", nargs="?", type=Path, default=HERE.parent.parent / "shared" / "eval" / "video" / "street_1080p.mp4")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    import unseen.video_pipeline as vp
-    import unseen.video_verify as vv
+    import unseen.pipeline.video as vp
+    import unseen.verify.video as vv
     from unseen.cli import main as cli
 
     times: dict[str, list[float]] = {}
@@ -49,10 +49,10 @@ def main() -> None:
 
         setattr(owner, name, wrapper)
 
-    timed(vp, "analyse", "analysis")
-    for name in ("camera_path", "link", "render_boxes"):
+    timed(vp, "search", "analysis")
+    for name in ("camera_path", "track_boxes"):
         timed(vp, name, "tracking")
-    timed(vp, "render", "render")
+    timed(vp, "encode", "render")
     timed(vv.FrameCheck, "finish", "read-back wait")
     timed(vp, "check_file", "file check")
     out = HERE / "out" / "video_phases"

@@ -118,7 +118,7 @@ def test_already_an_output_is_refused(tmp_path: Path, astronaut: np.ndarray) -> 
 
 
 def test_ctrl_c_leaves_no_partial_file(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from unseen.formats.still import STILL
+    from unseen.media.still import STILL
 
     src = tmp_path / "a.png"
     Image.fromarray(astronaut).save(src)
@@ -136,8 +136,8 @@ def test_ctrl_c_leaves_no_partial_file(tmp_path: Path, astronaut: np.ndarray, mo
 
 def test_verification_blocks_an_unmasked_output(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     """If the encoder wrote the original pixels, the mask check must refuse to release."""
-    from unseen.formats import still
-    from unseen import pipeline
+    from unseen.media import still
+    from unseen.pipeline import still as pipeline
 
     src = tmp_path / "a.png"
     Image.fromarray(astronaut).save(src)
@@ -198,7 +198,7 @@ def test_unexpected_failure_fails_closed(tmp_path: Path, astronaut: np.ndarray, 
         return real(frame, regions, style, rng)
 
     real = mask.apply
-    monkeypatch.setattr("unseen.pipeline.apply", broken)
+    monkeypatch.setattr("unseen.pipeline.still.apply", broken)
     a, b = unseen.clean([tmp_path / "a.png", tmp_path / "b.png"], jobs=1)
     assert a.status == "error" and "internal error" in a.error and "\n" not in a.error
     assert b.status == "ok"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import unseen
-from unseen.timeline import TS_WRAP, Timeline, expected
+from unseen.media.timeline import TS_WRAP, Timeline, expected
 
 W, H, N = 160, 120, 24
 

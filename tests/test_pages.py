@@ -47,7 +47,7 @@ def test_hundreds_of_pages(tmp_path: Path) -> None:
 
 
 def test_pages_over_the_memory_budget_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from unseen.formats import still
+    from unseen.media import still
 
     monkeypatch.setattr(still, "MAX_TOTAL_PIXELS", 64 * 64 * 4)
     images = [Image.fromarray(np.full((64, 64, 3), 9 * i, np.uint8)) for i in range(5)]

@@ -73,7 +73,7 @@ def test_second_look_tells_a_face_from_a_texture(astronaut: np.ndarray) -> None:
     """The same faint candidate (score 0.08, under every bar) is a face on the astronaut and
     not on gravel: the second look at the zoomed crop decides."""
     from unseen.detect import face_finder, judge_for
-    from unseen.model import Detections, Region
+    from unseen.types import Detections, Region
 
     judge = judge_for(face_finder())
     box = Region(*map(float, FACE_BOX), score=0.08, source="centerface")
@@ -109,7 +109,7 @@ def test_a_large_box_does_not_swallow_the_small_faces_inside_it() -> None:
     size; a large box (a false candidate over a crowd) keeps the small ones inside it apart, to
     be judged on their own."""
     from unseen.detect import _nms
-    from unseen.model import Detections, Region
+    from unseen.types import Detections, Region
 
     big = Region(0, 0, 300, 300, 0.3, "centerface")
     faces = [Region(40, 40, 64, 68, 0.25, "centerface"), Region(200, 100, 222, 126, 0.2, "centerface")]
@@ -122,7 +122,7 @@ def test_flat_fill_is_not_a_face_but_a_dim_blurred_one_is_not_flat() -> None:
     from io import BytesIO
 
     from unseen.detect import flat_share
-    from unseen.model import Region
+    from unseen.types import Region
 
     box = Region(20, 20, 60, 70)
     solid = np.full((100, 100, 3), 120, dtype=np.uint8)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from unseen.mask import MaskStyle
-from unseen.model import Region
-from unseen.track import (
+from unseen.types import Region
+from unseen.track.tracks import (
     Motion,
     TrackSettings,
     camera_path,
@@ -18,7 +18,7 @@ from unseen.track import (
     match_motion,
     render_boxes,
 )
-from unseen.video_pipeline import fill_yuv420
+from unseen.pipeline.video_encode import fill_yuv420
 
 FACES = [(100.0, 100.0), (300.0, 120.0), (500.0, 90.0), (200.0, 300.0)]
 SIDE = 24.0

@@ -188,7 +188,7 @@ def test_non_square_pixels_kept_and_faces_found_in_their_true_shape(astronaut: n
     for pk in v.encode():
         out.mux(pk)
     out.close()
-    from unseen.formats.video import iter_frames, probe_video
+    from unseen.media.video import iter_frames, probe_video
 
     assert probe_video(src).sample_aspect == 2
     assert next(iter(iter_frames(src))).scaled_rgb(1.0, sample_aspect=2.0).shape == (H, W, 3)
@@ -258,9 +258,9 @@ def test_video_sound_muted_or_disguised(clip, tmp_path: Path, voice: str) -> Non
 
 def test_missing_masks_fail_closed(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A render that forgets to draw the masks is caught by the read-back: no output."""
-    import unseen.video_pipeline as vp
+    import unseen.pipeline.video_encode as ve
 
-    monkeypatch.setattr(vp, "fill_yuv420", lambda planes, regions, style: planes)
+    monkeypatch.setattr(ve, "fill_yuv420", lambda planes, regions, style: planes)
     src, _ = clip
     [res] = unseen.clean([src], tmp_path)
     assert res.status == "error"
@@ -271,9 +271,9 @@ def test_missing_masks_fail_closed(clip, tmp_path: Path, monkeypatch: pytest.Mon
 def test_file_must_hold_the_checked_packets(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The frame check decodes the encoder's packets; the released file must hold exactly
     those. A packet that reaches the file unchecked fails verification."""
-    import unseen.video_pipeline as vp
+    import unseen.pipeline.video as vp
 
-    real_render = vp.render
+    real_render = vp.encode
 
     def render_skipping_one(*args, **kwargs):  # type: ignore[no-untyped-def]
         feed = args[9]
@@ -286,7 +286,7 @@ def test_file_must_hold_the_checked_packets(clip, tmp_path: Path, monkeypatch: p
 
         return real_render(*args[:9], feed_but_one, **kwargs)
 
-    monkeypatch.setattr(vp, "render", render_skipping_one)
+    monkeypatch.setattr(vp, "encode", render_skipping_one)
     src, _ = clip
     [res] = unseen.clean([src], tmp_path)
     assert res.status == "error"
@@ -299,15 +299,15 @@ def test_file_must_hold_the_checked_packets(clip, tmp_path: Path, monkeypatch: p
 def test_second_detector_covers_a_missed_face_in_the_same_render(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """When the main detector misses a face, BlazeFace finds it on the masked frames before they
     are encoded: frames around each checked frame are covered in the first render."""
-    import unseen.video_pipeline as vp
+    import unseen.pipeline.video as vp
 
-    real_analyse = vp.analyse
+    real_search = vp.search
 
-    def blind_analyse(*args, **kwargs):  # type: ignore[no-untyped-def]
-        found = real_analyse(*args, **kwargs)
+    def blind_search(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = real_search(*args, **kwargs)
         return vp.Analysis(looked=found.looked, cuts=found.cuts, pts=found.pts)
 
-    monkeypatch.setattr(vp, "analyse", blind_analyse)
+    monkeypatch.setattr(vp, "search", blind_search)
     src, _ = clip
     [res] = unseen.clean([src], tmp_path)
     assert res.status == "ok", res.error
@@ -325,8 +325,8 @@ def test_ctrl_c_leaves_nothing_and_stops_every_thread(clip, tmp_path: Path, monk
     temporary file, the input untouched, and no thread of unseen's left running."""
     import threading
 
-    import unseen.video_pipeline as vp
-    from unseen.formats.video import DecodedFrame
+    import unseen.pipeline.video_encode as ve
+    from unseen.media.video import DecodedFrame
 
     if phase == "analysis":
         real_thumbnail = DecodedFrame.thumbnail
@@ -338,7 +338,7 @@ def test_ctrl_c_leaves_nothing_and_stops_every_thread(clip, tmp_path: Path, monk
 
         monkeypatch.setattr(DecodedFrame, "thumbnail", thumbnail)
     else:
-        real_fill = vp.fill_yuv420
+        real_fill = ve.fill_yuv420
         calls = []
 
         def fill(planes, regions, style):  # type: ignore[no-untyped-def]
@@ -347,7 +347,7 @@ def test_ctrl_c_leaves_nothing_and_stops_every_thread(clip, tmp_path: Path, monk
                 raise KeyboardInterrupt
             return real_fill(planes, regions, style)
 
-        monkeypatch.setattr(vp, "fill_yuv420", fill)
+        monkeypatch.setattr(ve, "fill_yuv420", fill)
     src, _ = clip
     before = sha(src)
     assert main(["clean", str(src), "-o", str(tmp_path)]) == 130
@@ -386,7 +386,7 @@ def test_full_disk_fails_closed(clip, tmp_path: Path) -> None:
 def test_mask_check_on_a_sample_of_pixels_agrees_with_every_pixel() -> None:
     """The read-back looks at every second pixel of every second row: full masks still read as
     full, a partly covered box as partly covered, a box on odd coordinates included."""
-    from unseen.video_verify import colour_share
+    from unseen.verify.video import colour_share
 
     rng = np.random.default_rng(1)
     img = rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)
@@ -396,7 +396,7 @@ def test_mask_check_on_a_sample_of_pixels_agrees_with_every_pixel() -> None:
     areas = [(b, None) for b in boxes]
     # a head shape filled exactly, in a box whose corners show the picture
     from unseen.mask import region_mask
-    from unseen.model import Region
+    from unseen.types import Region
 
     head = region_mask(Region(200, 30, 260, 110, shape="head"), 300, 200, 2)
     img[30:110, 200:260][head[1]] = 0
@@ -413,7 +413,7 @@ def test_mask_check_on_a_sample_of_pixels_agrees_with_every_pixel() -> None:
 def test_scene_cuts_found_by_structure_not_brightness() -> None:
     """A cut between two dark shots changes little brightness but everything else; a camera
     move or a brightness change keeps the structure; a fade to black is no cut."""
-    from unseen.video_pipeline import scene_cut
+    from unseen.track.cuts import scene_cut
 
     rng = np.random.default_rng(5)
     shot_a = rng.uniform(0, 60, (18, 32)).astype(np.float32)

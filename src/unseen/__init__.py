@@ -1,6 +1,9 @@
-"""unseen: make a photo safe to share. Faces hidden, metadata gone, every output verified."""
-from .api import audit, clean
-from .model import AuditResult, CleanResult, Detections, Finding, Region
+"""unseen: make a photo, a video or a recording safe to share. Faces hidden, metadata rebuilt
+away, voices disguised, every output verified; analyse and render apart, with an editable plan
+between them."""
+from .api import analyse, audit, clean, render
+from .plan import Plan, load_plan
+from .types import AuditResult, CleanResult, Detections, Finding, Region
 
 __version__ = "0.1.0"
-__all__ = ["audit", "clean", "AuditResult", "CleanResult", "Detections", "Finding", "Region", "__version__"]
+__all__ = ["analyse", "audit", "clean", "render", "load_plan", "Plan", "AuditResult", "CleanResult", "Detections", "Finding", "Region", "__version__"]

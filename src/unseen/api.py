@@ -1,4 +1,5 @@
-"""Public entry points: ``clean`` and ``audit``. The command line is a thin layer over these."""
+"""Public entry points: ``analyse``, ``render``, ``clean`` and ``audit``. The command line and the
+review page are thin layers over these."""
 from __future__ import annotations
 
 import multiprocessing
@@ -11,9 +12,11 @@ from typing import Callable, Iterable, Iterator, Sequence
 from .audit import audit_file
 from .detect.runtime import cpu_count
 from .errors import UnseenError
-from .model import AuditResult, CleanResult, Region
+from .types import AuditResult, CleanResult, Region
 from .output import TMP_PREFIX, is_output_name, sweep_stale
-from .pipeline import Options, clean_image
+from .pipeline import analyse_file, clean_file, render_file
+from .pipeline.common import Options, ProgressFn
+from .plan import PLAN_SUFFIX, Plan
 from .signals import children_ignore_ctrl_c, in_worker, worker_setup
 
 Progress = Callable[[CleanResult | AuditResult], None]
@@ -31,7 +34,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
                 for name in sorted(files + linked):
                     f = Path(root) / name
-                    if name.startswith(".") or name.startswith(TMP_PREFIX) or is_output_name(f):
+                    if name.startswith(".") or name.startswith(TMP_PREFIX) or is_output_name(f) or name.endswith(PLAN_SUFFIX):
                         continue
                     yield f
         else:
@@ -128,10 +131,10 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         p.join()
 
 
-def _clean_one(path: Path, opts: Options) -> CleanResult:
-    """Clean one file; every failure becomes a result with a one-line error."""
+def _clean_one(path: Path, opts: Options, plan: Plan | None = None) -> CleanResult:
+    """Clean one file (from ``plan`` when given); every failure becomes a result with a one-line error."""
     try:
-        return clean_image(path, opts)
+        return clean_file(path, opts) if plan is None else render_file(path, plan, opts)
     except UnseenError as e:
         return CleanResult(input=str(path), status="error", error=_one_line(e))
     except MemoryError:
@@ -140,6 +143,91 @@ def _clean_one(path: Path, opts: Options) -> CleanResult:
         return CleanResult(input=str(path), status="error", error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
     except Exception as e:  # noqa: BLE001 - fail closed: a bug still leaves no output, and the batch goes on
         return CleanResult(input=str(path), status="error", error=f"internal error ({type(e).__name__}: {_one_line(e)}); no output written")
+
+
+def analyse(path: str | os.PathLike[str], *, faces: bool = True, regions: list[Region] | None = None, progress: bool = False, on_progress: ProgressFn | None = None) -> Plan:
+    """Find what ``render`` would mask in one file, as a plan to look at and edit (see plan.py).
+    Raises UnseenError (one line) for a file that cannot be analysed."""
+    opts = Options(faces=faces, manual={"*": list(regions or [])}, progress=progress, on_progress=on_progress)
+    return analyse_file(Path(path), opts)
+
+
+def plan_location(src: Path, out_dir: Path | None) -> Path:
+    """Where ``analyse`` writes a file's plan: ``NAME.plan.json`` where its output will go."""
+    return (out_dir if out_dir is not None else src.parent) / f"{src.stem}{PLAN_SUFFIX}"
+
+
+def analyse_files(
+    paths: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    faces: bool = True,
+    regions: dict[str, list[Region]] | None = None,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> Iterator[tuple[Path, Plan | None, Path | None, str | None]]:
+    """Analyse every file and write its plan; yields (input, plan, plan file, error), one per
+    file as it is done. A bad file gets an error and no plan file; nothing else is written."""
+    folder = Path(out_dir) if out_dir is not None else None
+    if folder is not None:
+        from .output import check_dir
+
+        check_dir(folder)
+    for path in iter_files(paths):
+        opts = Options(faces=faces, manual=regions or {}, progress=progress)
+        where = plan_location(path, folder)
+        try:
+            if where.exists() and not overwrite:
+                raise UnseenError(f"plan exists: {where} (use --overwrite)")
+            plan = analyse_file(path, opts)
+            plan.save(where)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # noqa: BLE001 - one line per file, as clean does
+            yield path, None, None, _failure(e, path)
+            continue
+        yield path, plan, where, None
+
+
+def _failure(e: BaseException, path: Path) -> str:
+    """The one line a failed file gets."""
+    if isinstance(e, UnseenError):
+        return _one_line(e)
+    if isinstance(e, MemoryError):
+        return "out of memory"
+    if isinstance(e, OSError):
+        return f"{e.strerror or _one_line(e)}: {e.filename or path}"
+    if isinstance(e, Exception):
+        return f"internal error ({type(e).__name__}: {_one_line(e)}); nothing written"
+    raise e
+
+
+def render(
+    path: str | os.PathLike[str],
+    plan: Plan,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    output: str | os.PathLike[str] | None = None,
+    fill: str = "solid",
+    color: tuple[int, int, int] = (0, 0, 0),
+    faces: bool = True,
+    overwrite: bool = False,
+    grid: int | None = None,
+    audio: str = "drop",
+    voice: str | None = None,
+    crf: int = 18,
+    salvage: bool = False,
+    progress: bool = False,
+    on_progress: ProgressFn | None = None,
+) -> CleanResult:
+    """Render exactly what ``plan`` switches on in ``path``, verify, publish: the result's
+    ``plan`` adds what verification still found (``faces=False`` skips that search). Never
+    raises for a bad file or plan: the result says ``error``. ``output``: the output's path
+    (its extension follows the format written); otherwise ``NAME.unseen.EXT`` beside the input
+    or in ``out_dir``. ``on_progress(stage, done, total)`` is called as it goes; an exception
+    raised from it stops the render and leaves no file (``status`` error)."""
+    opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, {}, overwrite, grid, audio, voice, crf, progress, salvage=salvage, output=Path(output) if output is not None else None, on_progress=on_progress)
+    return _clean_one(Path(path), opts, plan)
 
 
 def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, on_result: Progress | None = None) -> list[AuditResult]:

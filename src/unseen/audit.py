@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import UnseenError
-from .formats import handler_for
-from .metadata import image_findings
-from .model import AuditResult, Region
-from .probe import probe
+from .media import handler_for
+from .media.metadata import image_findings
+from .types import AuditResult, Region
+from .media.probe import probe
 
 
 _TAG_CATEGORY = [
@@ -28,8 +28,8 @@ def _tag_category(key: str) -> str:
 
 
 def audit_video(path: Path, faces: bool = True) -> AuditResult:
-    from .formats.video import iter_frames, probe_video
-    from .model import Finding
+    from .media.video import iter_frames, probe_video
+    from .types import Finding
 
     info = probe_video(path, decode_first=False)  # a stub without frames still has tags to show
     res = AuditResult(input=str(path), kind="video", format=info.format, width=info.width, height=info.height)
@@ -55,8 +55,8 @@ def audit_video(path: Path, faces: bool = True) -> AuditResult:
     if faces:
         from .detect import FaceChecker
         from .detect.runtime import resize_rgb
-        from .formats.video import frame_rotation, rgb_at
-        from .video_verify import VIDEO_CHECK_THRESHOLD, audit_frames, checker_faces, readback_judge
+        from .media.video import frame_rotation, rgb_at
+        from .verify.video import VIDEO_CHECK_THRESHOLD, audit_frames, checker_faces, readback_judge
 
         # the frames and the rule clean's read-back checks every output by
         wanted = audit_frames(info.frames)
@@ -94,8 +94,8 @@ def audit_video(path: Path, faces: bool = True) -> AuditResult:
 
 
 def audit_audio(path: Path) -> AuditResult:
-    from .formats.audio import SoundReader, probe_tags
-    from .model import Finding
+    from .media.audio import SoundReader, probe_tags
+    from .types import Finding
     from .voice import voiced_share_stream
 
     res = AuditResult(input=str(path), kind="audio")
@@ -123,7 +123,7 @@ def audit_audio(path: Path) -> AuditResult:
 def audit_file(path: Path, faces: bool = True) -> AuditResult:
     p = probe(path)
     if p.kind in ("video", "audio"):
-        from .formats.video import has_video
+        from .media.video import has_video
 
         return audit_video(path, faces) if has_video(path) else audit_audio(path)
     return audit_image(path, faces)

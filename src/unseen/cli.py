@@ -1,7 +1,9 @@
 """The ``unseen`` command: parse arguments, call the API, print one line per file.
 
-Exit status: 0 every file done (clean) / nothing identifying (audit); 1 at least one file not
-cleaned (clean) / something identifying or unreadable (audit); 2 bad usage; 128 + the signal's number when stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+Exit status: 0 every file done (analyse, clean) / nothing identifying (audit); 1 at least one
+file not done (analyse, clean) / something identifying or unreadable (audit); 2 bad usage (a bad
+regions file, plan or output folder: errors.UsageError); 128 + the signal's number when stopped
+(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 """
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from typing import Sequence
 from . import __version__
 from .api import audit, clean, iter_files
 from .display import shown
-from .errors import UnseenError
+from .errors import UnseenError, UsageError
 from .mask import FILLS, WEAK_FILLS, WEAK_WARNING
-from .model import AuditResult, CleanResult
+from .types import AuditResult, CleanResult
 from .names import item_count
+from .plan import Plan, load_plan, plan_path
 from .signals import Interrupted, exit_status, stops_handled
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -54,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--fill", choices=FILLS, default="solid", help="how faces are covered (default: solid)")
     c.add_argument("--color", type=_color, default=(0, 0, 0), help="solid fill colour: black, #rrggbb or r,g,b (default black)")
     c.add_argument("--regions", type=Path, help="JSON file of extra boxes to mask: [[x0,y0,x1,y1],...] or {\"name.jpg\": [...]}")
+    c.add_argument("--plan", type=Path, help="render exactly this plan (written by 'unseen analyse', edited or not) instead of analysing; one input file")
+    c.add_argument("--update-plan", action="store_true", help="write the plan as released (with what verification added) back to the --plan file, or beside the output")
     c.add_argument("--no-faces", action="store_true", help="do not look for faces; clean metadata only")
     c.add_argument("--grid", type=int, default=None, help="block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)")
     c.add_argument("--overwrite", action="store_true", help="replace an existing output file")
@@ -65,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--report", type=Path, help="write a JSON report (hashes, regions, models, checks; never metadata values)")
     c.add_argument("--json", action="store_true", help="print one JSON object per file instead of text")
     c.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+
+    n = sub.add_parser("analyse", aliases=["analyze"], help="find what clean would mask and write it as an editable plan (NAME.plan.json); nothing else is written")
+    n.add_argument("paths", nargs="+", help="files or directories (walked recursively)")
+    n.add_argument("-o", "--out-dir", type=Path, help="write plans here instead of beside each input")
+    n.add_argument("--regions", type=Path, help="JSON file of extra boxes to mask (become manual regions of the plan)")
+    n.add_argument("--no-faces", action="store_true", help="do not look for faces")
+    n.add_argument("--overwrite", action="store_true", help="replace an existing plan file")
+    n.add_argument("--json", action="store_true", help="print one JSON object per file instead of text")
+    n.add_argument("--quiet", "-q", action="store_true", help="print errors only")
 
     a = sub.add_parser("audit", help="show what files give away (exit 1 when anything identifying is found)")
     a.add_argument("paths", nargs="+", help="files or directories")
@@ -129,18 +143,20 @@ def _run_clean(args: argparse.Namespace) -> int:
     if args.fill in WEAK_FILLS:
         print(f"warning: {WEAK_WARNING}", file=sys.stderr)
     if args.voice == "keep":
-        from .audio_pipeline import KEEP_WARNING
+        from .pipeline.audio import KEEP_WARNING
 
         print(f"warning: {KEEP_WARNING}", file=sys.stderr)
     if args.audio == "keep" and args.voice in (None, "keep"):
-        from .video_pipeline import AUDIO_WARNING
+        from .pipeline.video import AUDIO_WARNING
 
         print(f"warning: {AUDIO_WARNING}", file=sys.stderr)
     regions = None
     if args.regions:
-        from .pipeline import load_regions
+        from .pipeline.common import load_regions
 
         regions = load_regions(args.regions)
+    if args.plan is not None:
+        return _run_render(args)
     total = sum(1 for _ in iter_files(args.paths))
     bar = _Bar(total, not args.json and not args.quiet)
 
@@ -162,6 +178,10 @@ def _run_clean(args: argparse.Namespace) -> int:
         from .report import write_report
 
         write_report(args.report, results)
+    if args.update_plan:
+        for r in results:
+            if r.status == "ok" and r.plan is not None and r.output:
+                r.plan.save(plan_path(r.output))
     failed = sum(r.status != "ok" for r in results)
     if not results:
         print("unseen: no files found", file=sys.stderr)
@@ -169,6 +189,78 @@ def _run_clean(args: argparse.Namespace) -> int:
     if failed and not args.json:
         print(f"unseen: {failed} of {len(results)} file(s) not cleaned", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    """clean --plan: one input, rendered from the plan as it stands."""
+    files = list(iter_files(args.paths))
+    if len(files) != 1 or args.regions:
+        raise UsageError("--plan renders one input file (and takes no --regions: add boxes to the plan)")
+    from .api import render
+
+    plan = load_plan(args.plan)  # a malformed or hostile plan: one line, exit 2
+    res = render(files[0], plan, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, salvage=args.salvage, progress=sys.stderr.isatty() and not args.json and not args.quiet)
+    if args.json:
+        print(json.dumps(res.to_dict()), flush=True)
+    elif res.status != "ok":
+        print(_clean_line(res), file=sys.stderr)
+    elif not args.quiet:
+        print(_clean_line(res))
+    if args.report:
+        from .report import write_report
+
+        write_report(args.report, [res])
+    if args.update_plan and res.status == "ok" and res.plan is not None:
+        res.plan.save(args.plan)
+    return EXIT_OK if res.status == "ok" else EXIT_FAILED
+
+
+def _plan_line(path: Path, plan: "Plan | None", where: Path | None, error: str | None) -> str:
+    if error is not None:
+        return shown(f"FAILED  {path}: {error}")
+    assert plan is not None and where is not None
+    faces = sum(r.on and r.kind == "face" for r in plan.regions)
+    manual = sum(r.on and r.kind != "face" for r in plan.regions)
+    unsure = len(plan.uncertain)
+    what = [f"{len(plan.tracks)} face track(s)" if plan.input.kind == "video" else f"{faces} face(s)"]
+    if manual:
+        what.append(f"{manual} manual region(s)")
+    if unsure:
+        what.append(f"{unsure} uncertain spot(s), switched off")
+    if plan.input.kind == "audio":
+        what = ["a sound: nothing to mask; the voice is treated when rendered"]
+    return shown(f"planned {path} -> {where} ({', '.join(what)})")
+
+
+def _run_analyse(args: argparse.Namespace) -> int:
+    from .api import analyse_files
+
+    regions = None
+    if args.regions:
+        from .pipeline.common import load_regions
+
+        regions = load_regions(args.regions)
+    failed = 0
+    done = 0
+    for path, plan, where, error in analyse_files(args.paths, args.out_dir, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, progress=sys.stderr.isatty() and not args.json and not args.quiet):
+        done += 1
+        failed += error is not None
+        if args.json:
+            print(json.dumps({"input": str(path), "plan": str(where) if where else None, "error": error, **({"summary": _summary(plan)} if plan else {})}), flush=True)
+        elif error is not None:
+            print(_plan_line(path, plan, where, error), file=sys.stderr, flush=True)
+        elif not args.quiet:
+            print(_plan_line(path, plan, where, error), flush=True)
+    if not done:
+        print("unseen: no files found", file=sys.stderr)
+        return EXIT_FAILED
+    if failed and not args.json:
+        print(f"unseen: {failed} of {done} file(s) not analysed", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _summary(plan: "Plan") -> dict[str, int]:
+    return {"regions_on": sum(r.on for r in plan.regions), "uncertain": len(plan.uncertain), "tracks": len(plan.tracks)}
 
 
 def _audit_table(r: AuditResult) -> str:
@@ -202,6 +294,12 @@ def _run_audit(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r.identifying or r.error for r in results) else EXIT_OK
 
 
+def _run_review(args: argparse.Namespace) -> int:
+    from .review.command import run
+
+    return run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # only unseen's own lines reach the terminal: libraries' warnings about a damaged file (Pillow's
@@ -213,18 +311,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     try:
         with stops_handled():  # SIGTERM and SIGHUP stop it as Ctrl-C does
-            if args.command == "review":
-                from .review.command import run as run_review
-
-                return run_review(args)
-            return _run_clean(args) if args.command == "clean" else _run_audit(args)
+            run = {"clean": _run_clean, "analyse": _run_analyse, "analyze": _run_analyse, "audit": _run_audit, "review": _run_review}[args.command]
+            return run(args)
     except KeyboardInterrupt as e:
         name = f" ({e.args[0]})" if isinstance(e, Interrupted) and e.signum != signal.SIGINT else ""
         print(f"unseen: interrupted{name}; no partial output was left", file=sys.stderr)
         return exit_status(e)
     except UnseenError as e:
         print(f"unseen: {shown(' '.join(str(e).split()))}", file=sys.stderr)
-        return EXIT_USAGE if "regions file" in str(e) or "output directory" in str(e) or "output path" in str(e) else EXIT_FAILED
+        return EXIT_USAGE if isinstance(e, UsageError) else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -23,3 +23,16 @@ class VerificationFailed(UnseenError):
 
 class OutputError(UnseenError):
     pass
+
+
+class UsageError(UnseenError):
+    """The command was asked for something that cannot be (a bad regions file, plan or folder):
+    exit status 2, nothing done."""
+
+
+class Stopped(UnseenError):
+    """The person asked to stop (the review page's cancel): no output."""
+
+
+class OutputDirError(UsageError):
+    """The output folder is missing, not a folder or not writable."""

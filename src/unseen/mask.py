@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageFilter
 
-from .model import Region
+from .types import Region
 
 FILLS = ("solid", "noise", "blur", "pixelate")
 WEAK_FILLS = {"blur", "pixelate"}

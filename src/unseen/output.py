@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from .errors import OutputError
+from .errors import OutputDirError, OutputError
 
 MARK = ".unseen"
 _NO_HARDLINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
@@ -84,11 +84,11 @@ _WRITTEN: set[Path] = set()  # outputs published by this process
 
 def check_dir(folder: Path) -> None:
     if not folder.exists():
-        raise OutputError(f"output directory does not exist: {folder}")
+        raise OutputDirError(f"output directory does not exist: {folder}")
     if not folder.is_dir():
-        raise OutputError(f"output path is not a directory: {folder}")
+        raise OutputDirError(f"output path is not a directory: {folder}")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"output directory is not writable: {folder}")
+        raise OutputDirError(f"output directory is not writable: {folder}")
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from . import __version__
-from .model import CleanResult
+from .types import CleanResult
 
 
 def write_report(path: Path, results: list[CleanResult]) -> None:

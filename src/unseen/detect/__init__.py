@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.ndimage import maximum_filter, minimum_filter
 
-from ..model import Detections, Region
+from ..types import Detections, Region
 from .boxes import iou_matrix, overlap_of_smaller
 from .judge import MASK_RULE, VISIBLE_RULE, FaceJudge, Judgement, Rule
 from .second_look import SecondLook

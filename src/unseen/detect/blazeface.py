@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import Detections, Region
+from ..types import Detections, Region
 from ..quiet import quiet_stderr
 from .runtime import cpu_threads, resize_rgb
 from .weights import BLAZEFACE_FULL, BLAZEFACE_SHORT, Weights, load_verified

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import Detections, Region
+from ..types import Detections, Region
 from .runtime import model_runner, resize_rgb
 from .weights import CENTERFACE, load_verified
 

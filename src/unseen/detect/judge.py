@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model import Detections, Region
+from ..types import Detections, Region
 from .second_look import SecondLook
 
 INF = float("inf")

@@ -14,7 +14,7 @@ from collections import OrderedDict
 import numpy as np
 from PIL import Image
 
-from ..model import Region
+from ..types import Region
 from .centerface import CenterFace
 
 CROP = 96  # model input side of one crop: a candidate's box becomes a third of it (32 px)

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import timeline
-from .formats.video import VideoInfo, open_container, rgb_at, sample_aspect
-from .mask import Area, MaskStyle, mask_areas
-from .model import Detections, Region
-from .timeline import seconds
-from .verify import strings_in_file, unmasked_faces
+from ..media import timeline
+from ..media.video import VideoInfo, open_container, rgb_at, sample_aspect
+from ..mask import Area, MaskStyle, mask_areas
+from ..types import Detections, Region
+from ..media.timeline import seconds
+from .still import strings_in_file, unmasked_faces
 
 if TYPE_CHECKING:
-    from .detect import FaceChecker, FaceJudge, Judgement
+    from ..detect import FaceChecker, FaceJudge, Judgement
 
 # The checker's threshold on video: 0.5 (its still-image setting) fires on hands and stage
 # lights in crowded footage, every round adding boxes that create new edges; 0.6 keeps real
@@ -69,7 +69,7 @@ def checker_faces(checker: "FaceChecker", judge: "FaceJudge", small: np.ndarray,
     size, at ``threshold`` and up, judged (a second look on the shrunk picture where the checker
     is not sure; bars by the face's height in the frame); boxes in the frame's pixels. Used before encoding, on the read-back and by
     ``audit``: one rule for a face on a video frame."""
-    from .detect import Judgement
+    from ..detect import Judgement
 
     kx, ky = small.shape[1] / width, small.shape[0] / height
     found = Detections(r.scaled(kx, ky) for r in checker.find_shrunk(small, width, height) if r.score >= threshold)
@@ -80,8 +80,8 @@ def checker_faces(checker: "FaceChecker", judge: "FaceJudge", small: np.ndarray,
 @lru_cache(maxsize=1)
 def readback_judge() -> "FaceJudge":
     """The read-back thread's own judge (model runtimes are not shared between threads)."""
-    from .detect import VISIBLE_RULE, FaceJudge, SecondLook
-    from .detect.centerface import CenterFace
+    from ..detect import VISIBLE_RULE, FaceJudge, SecondLook
+    from ..detect.centerface import CenterFace
 
     return FaceJudge(SecondLook(CenterFace()), VISIBLE_RULE)
 
@@ -173,7 +173,7 @@ class FrameCheck:
         self._decoder = None
         self._checker = None
         if faces:
-            from .detect import FaceChecker
+            from ..detect import FaceChecker
 
             # an instance of its own: LiteRT interpreters are not shared between threads, and
             # the render thread checks frames before encoding (video_pipeline.PreCheck)
@@ -200,6 +200,9 @@ class FrameCheck:
             self._queue.put_nowait(None)
         except queue.Full:
             pass  # the queue is full: the thread sees the flag at its next item and returns
+        # wait for the frame being checked: a model still running in a thread when the process
+        # exits aborts it (C++ "terminate called"), which would turn a clean failure into a crash
+        self._thread.join(timeout=30)
 
     @property
     def digest(self) -> str:

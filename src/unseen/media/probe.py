@@ -6,7 +6,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CorruptInput, UnsupportedFormat
+from ..errors import CorruptInput, UnsupportedFormat
 
 
 @dataclass(frozen=True)

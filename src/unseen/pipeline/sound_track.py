@@ -9,9 +9,9 @@ from typing import Iterator
 
 import numpy as np
 
-from .audio_pipeline import treated
-from .formats.audio import SoundReader
-from .voice import Disguise
+from .audio import treated
+from ..media.audio import SoundReader
+from ..voice import Disguise
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import containers
-from .mask import MaskStyle, coverage, mask_areas
-from .model import Detections, Region
+from ..media import containers
+from ..mask import MaskStyle, coverage, mask_areas
+from ..types import Detections, Region
 
 def strings_in_file(path: Path, needles: tuple[bytes, ...], chunk: int = 1 << 22) -> list[bytes]:
     """The ``needles`` (encoder names and the like) found anywhere in the file, read in chunks

@@ -18,8 +18,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from .detect.boxes import iou_matrix
-from .model import Region
+from ..detect.boxes import iou_matrix
+from ..types import Region
 
 
 @dataclass(frozen=True)
@@ -280,12 +280,21 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
 
 
 def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None) -> dict[int, list[Region]]:
-    """Per-frame boxes to mask: smoothed (never smaller than the detection), bridged and held
-    along the camera ``path`` (see camera_path; a still camera when None). ``looked``: the
-    frames the detector searched, with the scale it searched them at; ``seen``: everything it
-    found there, whatever its score. A track's hold ends at a searched frame where the face
-    would have been at least ``s.sure_miss`` px tall and nothing at all was found near it."""
+    """Per-frame boxes to mask, every track's together (see track_boxes)."""
     out: dict[int, list[Region]] = {}
+    for boxes in track_boxes(tracks, n_frames, cuts, s, path, looked, seen):
+        for f, r in boxes.items():
+            out.setdefault(f, []).append(r)
+    return out
+
+
+def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None) -> list[dict[int, Region]]:
+    """Each track's box on every frame it masks: smoothed (never smaller than the detection),
+    bridged and held along the camera ``path`` (see camera_path; a still camera when None).
+    ``looked``: the frames the detector searched, with the scale it searched them at; ``seen``:
+    everything it found there, whatever its score. A track's hold ends at a searched frame
+    where the face would have been at least ``s.sure_miss`` px tall and nothing at all was
+    found near it."""
     path = path or [Motion()] * n_frames
     looked = looked or {}
     seen = seen or {}
@@ -310,7 +319,9 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
                 return m - step  # searched where the face would show, and nothing there: it left
         return limit
 
+    result = []
     for t in tracks:
+        out: dict[int, Region] = {}
         keys = sorted(t.boxes)
         for idx, f in enumerate(keys):
             window = [carried(t.boxes[k], k, f) for k in keys[max(0, idx - s.smooth) : idx + s.smooth + 1]]
@@ -319,17 +330,18 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
                 sum(r.x1 for r in window) / len(window), sum(r.y1 for r in window) / len(window),
                 t.boxes[f].score, t.boxes[f].source,
             )
-            out.setdefault(f, []).append(_union(avg, t.boxes[f]))
+            out[f] = _union(avg, t.boxes[f])
             if idx + 1 < len(keys):
                 g = keys[idx + 1]
                 for m in range(f + 1, g):
                     a, b = carried(t.boxes[f], f, m), carried(t.boxes[g], g, m)
-                    out.setdefault(m, []).append(_grow(_lerp(a, b, (m - f) / (g - f)), s.grow))
+                    out[m] = _grow(_lerp(a, b, (m - f) / (g - f)), s.grow)
         for m in range(hold_until(t, -1), t.first):
-            out.setdefault(m, []).append(held(carried(t.boxes[t.first], t.first, m), t.first - m, s))
+            out[m] = held(carried(t.boxes[t.first], t.first, m), t.first - m, s)
         for m in range(t.last + 1, hold_until(t, 1) + 1):
-            out.setdefault(m, []).append(held(carried(t.boxes[t.last], t.last, m), m - t.last, s))
-    return out
+            out[m] = held(carried(t.boxes[t.last], t.last, m), m - t.last, s)
+        result.append(out)
+    return result
 
 
 def held(r: Region, frames_away: int, s: TrackSettings = TrackSettings()) -> Region:

@@ -74,7 +74,7 @@ def declared_seconds(path: Path) -> float | None:
     MPEG), Matroska's per-stream DURATION tag, or the container's duration when the picture is
     its only stream (otherwise a longer sound track would pass for a longer picture). None where
     the file says nothing (an MPEG-TS length is only estimated from what is there)."""
-    from .formats.video import _is_cover_art, open_container
+    from .video import _is_cover_art, open_container
 
     with open_container(path) as c:
         v = next((s for s in c.streams if s.type == "video" and not _is_cover_art(s)), None)

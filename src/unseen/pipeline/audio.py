@@ -6,13 +6,15 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import CorruptInput, OutputError, VerificationFailed
-from .formats.audio import AudioTarget, SoundReader, SoundWriter, target_for
-from .model import CleanResult, Verification
-from .names import tag_names
-from .output import output_path, publish, staged
-from .verify import strings_in_file
-from .voice import Disguise, disguise_stream
+from ..errors import CorruptInput, OutputError, VerificationFailed
+from ..media.audio import AudioTarget, SoundReader, SoundWriter, target_for
+from ..types import CleanResult, Verification
+from ..names import tag_names
+from ..output import output_path, publish, staged
+from ..verify.still import strings_in_file
+from ..voice import Disguise, disguise_stream
+from ..plan import InputInfo, Plan
+from .common import Options
 
 VOICES = ("mute", "disguise", "keep")
 KEEP_WARNING = "voices are kept as recorded: a voice print identifies the speaker"
@@ -62,17 +64,19 @@ def treated(reader: SoundReader, voice: str, params: Disguise | None = None) -> 
     return reader.blocks()
 
 
-def clean_audio(src: Path, opts) -> CleanResult:  # type: ignore[no-untyped-def]
-    """Decode, treat the voice, encode and verify in blocks: memory is flat in the length."""
-    from .pipeline import sha256_file
+def analyse(src: Path, sha256: str, fmt: str) -> Plan:
+    """A sound has nothing to mask: its plan names the file (the voice treatment is an option)."""
+    return Plan(InputInfo(sha256, "audio", fmt))
 
-    res = CleanResult(input=str(src), kind="audio")
-    res.input_sha256 = sha256_file(src)
-    with SoundReader(src, salvage=getattr(opts, "salvage", False)) as reader:
+
+def render(src: Path, plan: Plan, opts: Options) -> CleanResult:
+    """Decode, treat the voice, encode and verify in blocks: memory is flat in the length."""
+    res = CleanResult(input=str(src), kind="audio", input_sha256=plan.input.sha256, plan=plan)
+    with SoundReader(src, salvage=opts.salvage) as reader:
         target = target_for(reader)
         res.format, res.output_format = reader.format, target.ext.lstrip(".")
         res.metadata_found = tag_names(reader.tags) + sorted({f"{k} stream" for k in reader.extra_streams})
-        final = output_path(src, opts.out_dir, target.ext, (target.ext,))
+        final = opts.output.with_suffix(target.ext) if opts.output is not None else output_path(src, opts.out_dir, target.ext, (target.ext,))
         if final.exists() and not opts.overwrite:
             raise OutputError(f"output exists: {final} (use --overwrite)")
         voice = opts.voice or "disguise"

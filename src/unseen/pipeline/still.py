@@ -1,28 +1,29 @@
-"""The still-image pipeline: probe -> decode -> detect -> mask -> encode -> verify -> publish."""
+"""Stills: analyse (decode -> detect -> plan), then render (mask -> encode -> verify -> publish)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import verify
-from .errors import OutputError, UnseenError, VerificationFailed
-from .formats import handler_for
-from .formats.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, Picture
-from .mask import MaskStyle, apply
-from .metadata import image_findings
-from .names import finding_names
-from .model import CleanResult, Detections, Region, Verification
-from .output import is_output_name, output_path, publish, staged
-from .probe import probe
+from ..errors import OutputError, VerificationFailed
+from ..mask import MaskStyle, apply
+from ..media import handler_for
+from ..media.metadata import image_findings
+from ..media.probe import Probe
+from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, STILL, Picture
+from ..names import finding_names
+from ..output import output_path, publish, staged
+from ..plan import InputInfo, Plan, PlanRegion, Source, source_of
+from ..types import CleanResult, Detections, Region, Verification
+from ..verify import still as verify
+from .common import Options
 
 if TYPE_CHECKING:
-    from .detect import Judgement
+    from ..detect import Judgement
 
 MAX_VERIFY_ROUNDS = 6
 _SAME_FAMILY = {
@@ -33,58 +34,10 @@ _SAME_FAMILY = {
 }
 
 
-@dataclass
-class Options:
-    out_dir: Path | None = None
-    fill: str = "solid"
-    color: tuple[int, int, int] = (0, 0, 0)
-    faces: bool = True
-    manual: dict[str, list[Region]] = field(default_factory=dict)  # file name or "*" -> regions
-    overwrite: bool = False
-    grid: int | None = None  # None: 16 for lossy outputs, 1 for lossless
-    audio: str = "drop"  # video: drop | keep
-    voice: str | None = None  # audio files: mute | disguise (default) | keep
-    crf: int = 18  # video: x264 quality
-    progress: bool = False  # video: per-frame progress bars (fps, time left) on stderr
-    salvage: bool = False  # sound: keep what decodes of a damaged file (and say what was lost)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def load_regions(path: Path) -> dict[str, list[Region]]:
-    """Read hand-drawn boxes: ``[[x0,y0,x1,y1], ...]`` for every file, or
-    ``{"file name": [[x0,y0,x1,y1], ...], "*": [...]}`` per file."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as e:
-        raise UnseenError(f"cannot read regions file {path}: {e}") from None
-    if isinstance(data, list):
-        data = {"*": data}
-    if not isinstance(data, dict):
-        raise UnseenError("regions file must hold a list of boxes or an object of lists")
-    out: dict[str, list[Region]] = {}
-    for key, boxes in data.items():
-        regs = []
-        for b in boxes:
-            if isinstance(b, dict):
-                b = [b.get("x0"), b.get("y0"), b.get("x1"), b.get("y1")]
-            if not (isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) for v in b)) or b[2] <= b[0] or b[3] <= b[1]:
-                raise UnseenError(f"regions file: bad box {b!r} (want [x0, y0, x1, y1] in pixels)")
-            regs.append(Region(*map(float, b), score=1.0, source="manual"))
-        out[str(key)] = regs
-    return out
-
-
 def _models_used(opts: Options) -> dict[str, str]:
     if not opts.faces:
         return {}
-    from .detect import face_checker, face_finder
+    from ..detect import face_checker, face_finder
 
     return {w.name: w.sha256 for w in [*face_finder().weights, *face_checker().weights]}
 
@@ -92,7 +45,7 @@ def _models_used(opts: Options) -> dict[str, str]:
 def detect_faces(pic: Picture) -> Judgement:
     """Faces (as head-shaped regions) and uncertain spots in every frame; animations get the
     union over frames so a moving face stays covered in between (recall first)."""
-    from .detect import Judgement, find_faces
+    from ..detect import Judgement, find_faces
 
     found = Judgement()
     seen: set[bytes] = set()
@@ -114,7 +67,7 @@ def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle)
     """Heads of the faces visible on ``frames`` by the rule ``audit`` reports by. With a solid
     fill that rule alone decides (a face mostly under a solid mask is not visible to it); the
     other fills leave texture under the mask, so there a face 80% covered counts as covered."""
-    from .detect import visible_faces
+    from ..detect import visible_faces
 
     out: list[Region] = []
     for frame in frames:
@@ -130,7 +83,7 @@ def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], sty
     """Read the written bytes back: structure, metadata, masks, and no visible face. A frame that
     decodes to exactly the rendered pixels was already judged before encoding (see
     _encode_verified); every other frame is judged again as decoded."""
-    from .formats.still import STILL
+    from ..media.still import STILL
 
     check = verify.Check()
     check.problems += verify.structure(fmt, data)
@@ -148,41 +101,53 @@ def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], sty
     return check
 
 
-def clean_image(src: Path, opts: Options) -> CleanResult:
-    res = CleanResult(input=str(src))
-    if is_output_name(src):
-        raise UnseenError("already an unseen output (name contains .unseen); not cleaning it again")
-    p = probe(src)
-    if p.kind in ("video", "audio"):
-        from .formats.video import has_video
-        from .video_pipeline import clean_video
+@dataclass
+class Analysed:
+    """A still's plan, with the decoded picture (so ``clean`` decodes once)."""
 
-        if has_video(src):
-            return clean_video(src, opts)
-        from .audio_pipeline import clean_audio
+    plan: Plan
+    picture: Picture
 
-        return clean_audio(src, opts)
-    raw = src.read_bytes()  # read once: hashed here, scanned for metadata below
-    res.input_sha256 = hashlib.sha256(raw).hexdigest()
-    res.kind, res.format = p.kind, p.format
+
+def analyse(src: Path, p: Probe, sha256: str, opts: Options) -> Analysed:
+    """Decode and find faces: every face a region switched on, every uncertain spot one
+    switched off; hand-drawn regions (``--regions``) switched on."""
+    pic: Picture = handler_for(p).decode(src, p.format)
+    plan = Plan(InputInfo(sha256, "image", p.format, pic.width, pic.height))
+    for r in opts.manual_for(src):
+        plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="manual", shape=r.shape, source=Source("person"))
+    if opts.faces:
+        found = detect_faces(pic)
+        for r in found.faces:
+            plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape="head", source=source_of(r), prefix="f")
+        for r in found.uncertain:
+            plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape="box", source=source_of(r), on=False, uncertain=True, prefix="u")
+    return Analysed(plan, pic)
+
+
+def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Picture | None = None) -> CleanResult:
+    """Mask what ``plan`` switches on, encode, verify (adding what verification still finds to
+    the result's plan) and publish. ``raw``: the input's bytes (scanned for the metadata list)."""
+    res = CleanResult(input=str(src), input_sha256=plan.input.sha256, kind="image", format=p.format)
     handler = handler_for(p)
     out_fmt = OUTPUT_FORMAT.get(p.format, p.format)
     if out_fmt != p.format:
         res.fallback = f"{p.format.upper()} is not written by unseen; wrote {out_fmt.upper()}"
-    final = output_path(src, opts.out_dir, EXTENSION[out_fmt], _SAME_FAMILY.get(out_fmt, (EXTENSION[out_fmt],)))
+    final = opts.output.with_suffix(EXTENSION[out_fmt]) if opts.output is not None else output_path(src, opts.out_dir, EXTENSION[out_fmt], _SAME_FAMILY.get(out_fmt, (EXTENSION[out_fmt],)))
     if final.exists() and not opts.overwrite:
         raise OutputError(f"output exists: {final} (use --overwrite)")
-    with handler.open(src, p.format) as im:  # type: ignore[attr-defined]
+    with handler.open(src, p.format) as im:
         try:
             res.metadata_found = finding_names(f.name for f in image_findings(im, p.format, raw))
         except Exception:  # noqa: BLE001 - listing names is informative; cleaning must not depend on it
             res.metadata_found = ["unreadable metadata"]
-    pic: Picture = handler.decode(src, p.format)  # type: ignore[attr-defined]
-    regions = list(opts.manual.get(src.name, [])) + list(opts.manual.get("*", []))
+    if pic is None:
+        pic = handler.decode(src, p.format)
+    if (pic.width, pic.height) != (plan.input.width, plan.input.height):
+        raise VerificationFailed(f"the plan is for a {plan.input.width}x{plan.input.height} picture, this one decodes to {pic.width}x{pic.height}")
+    regions = plan.masks()
+    res.uncertain = [r.region() for r in plan.uncertain if not r.on]
     if opts.faces:
-        found = detect_faces(pic)
-        regions += found.faces
-        res.uncertain = found.uncertain
         res.models = _models_used(opts)
     seed = secrets.randbits(64)  # noise fill comes from the OS entropy pool, never stored
     try:
@@ -191,10 +156,12 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
         # the format could not be written here (no encoder): fall back to PNG and say so
         res.fallback = f"{out_fmt.upper()} could not be encoded ({e}); wrote PNG"
         out_fmt = "png"
-        final = output_path(src, opts.out_dir, EXTENSION[out_fmt])
+        final = final.with_suffix(EXTENSION[out_fmt])
         if final.exists() and not opts.overwrite:
             raise OutputError(f"output exists: {final} (use --overwrite)") from None
         regions, rounds = _encode_verified(pic, regions, _style(opts, out_fmt), seed, out_fmt, final, opts)
+    added = regions[len(plan.masks()):]
+    res.plan = _with_added(plan, added)
     res.verification = Verification(
         True,
         {
@@ -206,6 +173,14 @@ def clean_image(src: Path, opts: Options) -> CleanResult:
     )
     res.output, res.output_format, res.regions = str(final), out_fmt, regions
     return res
+
+
+def _with_added(plan: Plan, added: list[Region]) -> Plan:
+    """The plan as released: what verification masked added as regions of its own."""
+    out = Plan(plan.input, [PlanRegion(r.id, r.box, r.kind, r.on, r.shape, r.source, r.uncertain, r.frames) for r in plan.regions], list(plan.tracks))
+    for r in added:
+        out.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape=r.shape, source=source_of(r), prefix="v")
+    return out
 
 
 class _EncodeFailed(Exception):
@@ -222,7 +197,7 @@ def _encode_verified(
 ) -> tuple[list[Region], int]:
     """Render, encode under a temporary name, verify; mask what the checker still finds and
     repeat; publish only a file that passed. Returns the final regions and the rounds used."""
-    from .formats.still import STILL
+    from ..media.still import STILL
 
     regions = list(regions)
     with staged(final) as tmp:

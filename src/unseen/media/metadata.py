@@ -12,8 +12,8 @@ import struct
 from PIL import ExifTags, Image, IptcImagePlugin
 
 from . import containers
-from .model import Finding
-from .names import PNG_CUSTOM, PNG_KEYWORDS
+from ..types import Finding
+from ..names import PNG_CUSTOM, PNG_KEYWORDS
 
 _GPS_IFD, _EXIF_IFD, _INTEROP_IFD = 0x8825, 0x8769, 0xA005
 

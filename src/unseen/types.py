@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ class CleanResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     status: str = "ok"  # ok | skipped | error
+    plan: "Plan | None" = None  # what was rendered, with what verification added
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +168,7 @@ class CleanResult:
             "models": self.models,
             "verification": asdict(self.verification) if self.verification else None,
             "warnings": self.warnings,
+            "added_by_verification": self.plan.added_by_verification() if self.plan is not None else [],
             "error": self.error,
         }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..errors import UnsupportedFormat
-from ..probe import Probe
+from .probe import Probe
 
 
 class Handler(Protocol):

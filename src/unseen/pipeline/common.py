@@ -1,0 +1,68 @@
+"""What the three pipelines share: options, the input's hash, hand-drawn regions."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import UsageError
+from ..types import Region
+
+# on_progress(stage, done, total): stage is "analyse", "render" or "verify"; an exception raised
+# from it stops the work, and no output is left
+ProgressFn = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class Options:
+    out_dir: Path | None = None
+    fill: str = "solid"
+    color: tuple[int, int, int] = (0, 0, 0)
+    faces: bool = True
+    manual: dict[str, list[Region]] = field(default_factory=dict)  # file name or "*" -> regions
+    overwrite: bool = False
+    grid: int | None = None  # None: 16 for lossy outputs, 1 for lossless
+    audio: str = "drop"  # video: drop | keep
+    voice: str | None = None  # audio files: mute | disguise (default) | keep
+    crf: int = 18  # video: x264 quality
+    progress: bool = False  # per-frame progress bars (fps, time left) on stderr
+    salvage: bool = False  # sound: keep what decodes of a damaged file (and say what was lost)
+    output: Path | None = None  # the output's path, decided for the whole batch (see output_names)
+    on_progress: ProgressFn | None = None
+
+    def manual_for(self, src: Path) -> list[Region]:
+        return list(self.manual.get(src.name, [])) + list(self.manual.get("*", []))
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_regions(path: Path) -> dict[str, list[Region]]:
+    """Read hand-drawn boxes: ``[[x0,y0,x1,y1], ...]`` for every file, or
+    ``{"file name": [[x0,y0,x1,y1], ...], "*": [...]}`` per file."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read regions file {path}: {e}") from None
+    if isinstance(data, list):
+        data = {"*": data}
+    if not isinstance(data, dict):
+        raise UsageError("regions file must hold a list of boxes or an object of lists")
+    out: dict[str, list[Region]] = {}
+    for key, boxes in data.items():
+        regs = []
+        for b in boxes:
+            if isinstance(b, dict):
+                b = [b.get("x0"), b.get("y0"), b.get("x1"), b.get("y1")]
+            if not (isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) for v in b)) or b[2] <= b[0] or b[3] <= b[1]:
+                raise UsageError(f"regions file: bad box {b!r} (want [x0, y0, x1, y1] in pixels)")
+            regs.append(Region(*map(float, b), score=1.0, source="manual"))
+        out[str(key)] = regs
+    return out

@@ -1,0 +1,239 @@
+"""Video: analyse (search -> track -> plan), then render (mask -> encode -> verify -> publish).
+
+The analysis keeps only boxes per frame; the render decodes again, masks what the plan switches
+on, checks sampled frames before encoding and reads the written file back. What verification
+still finds is masked in another round and recorded in the released plan. Memory does not grow
+with the video's length.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import CorruptInput, OutputError, VerificationFailed
+from ..mask import MaskStyle
+from ..media.timeline import cut_short
+from ..media.timeline import expected as expected_times
+from ..media.video import VideoInfo, iter_frames, probe_video
+from ..names import tag_names
+from ..output import output_path, publish, staged
+from ..plan import InputInfo, Plan, PlanTrack, Source, source_of
+from ..track.tracks import TrackSettings, camera_path, held, track_boxes
+from ..types import CleanResult, Region, Verification
+from ..verify.video import FrameCheck, audit_frames, check_file, sampled_frames
+from .common import Options
+from .progress import Stage
+from .video_encode import PreCheck, encode, precheck_checker
+from .video_search import Analysis, VideoOptions, search, video_finder
+
+if TYPE_CHECKING:
+    from .sound_track import SoundTrack
+
+# H.264 transforms 8x8 blocks at most: every such block a mask touches is covered whole, so no
+# masked pixel carries a residue of the face beside it (16, a whole macroblock, took 30% more of
+# crowded pictures for nothing: bench/video_protect.py)
+VIDEO_GRID = 8
+MAX_ROUNDS = 5
+AUDIO_WARNING = "the audio track is kept: voices identify people; drop it (the default) unless everyone heard has agreed"
+AUDIO_NOTICE = "audio dropped (use --audio keep to keep it, re-encoded)"
+MAX_UNCERTAIN = 2000  # uncertain spots a plan lists (the most likely first)
+
+
+@dataclass
+class VideoAnalysed:
+    """A video's plan, with what the analysis found (``clean`` derives later rounds from it)."""
+
+    plan: Plan
+    info: VideoInfo
+    found: Analysis
+
+
+def _settings(info: VideoInfo, vopts: VideoOptions) -> TrackSettings:
+    fps = float(info.rate) if info.rate else 25.0
+    return TrackSettings(hold=max(1, round(vopts.hold_seconds * fps)), pad=max(1, round(vopts.pad_seconds * fps)))
+
+
+def analyse(src: Path, sha256: str, opts: Options) -> VideoAnalysed:
+    """Search, track, and write the plan: a track per face with its (head) box on every frame it
+    masks; uncertain detections outside every track as switched-off regions of one frame."""
+    info = probe_video(src)
+    vopts = VideoOptions(crf=opts.crf, audio=opts.audio)
+    if opts.faces:
+        with Stage(opts, "analyse", info.frames, f"analyse {src.name}") as stage:
+            found = search(src, info, vopts, stage.tick)
+    else:
+        found = Analysis(pts=[fr.pts for fr in iter_frames(src)])
+        if found.n == 0:
+            raise CorruptInput("video has no decodable frames")
+    plan = Plan(InputInfo(sha256, "video", info.format, info.width, info.height, found.n, f"{info.time_base.numerator}/{info.time_base.denominator}", list(found.pts)))
+    for r in opts.manual_for(src):
+        plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="manual", shape=r.shape, source=Source("person"))
+    plan.tracks = _tracks(found, info, vopts)
+    if opts.faces:
+        _add_uncertain(plan, found)
+    return VideoAnalysed(plan, info, found)
+
+
+def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str = "t") -> list[PlanTrack]:
+    """The plan's tracks, derived from the analysis (deterministic: the same file gives the same)."""
+    if not found.looked:
+        return []
+    settings = _settings(info, vopts)
+    path = camera_path(found.candidates, found.n, found.cuts, settings)
+    tracks = found.face_tracks(settings, path)
+    out = []
+    for k, (t, boxes) in enumerate(zip(tracks, track_boxes(tracks, found.n, found.cuts, settings, path, found.looked, found.candidates)), 1):
+        best = max(t.boxes.values(), key=lambda r: r.score)
+        heads = {f: r.head() for f, r in boxes.items() if 0 <= f < found.n}
+        out.append(PlanTrack(f"{prefix}{k}", {f: (h.x0, h.y0, h.x1, h.y1) for f, h in heads.items()}, source=source_of(best)))
+    return out
+
+
+def _add_uncertain(plan: Plan, found: Analysis) -> None:
+    """Uncertain detections no track masks: worth a look, switched off."""
+    masked = plan.frame_masks()
+    spots = [(r.score, f, r) for f, rs in found.uncertain.items() for r in rs if not any(r.head().iou(m) > 0.3 for m in masked.get(f, []))]
+    for _, f, r in sorted(spots, key=lambda s: -s[0])[:MAX_UNCERTAIN]:
+        h = r.head()
+        plan.add_region((h.x0, h.y0, h.x1, h.y1), kind="face", shape="head", source=source_of(r), frames=(f, f), on=False, uncertain=True, prefix="u")
+
+
+def _treated_sound(src: Path, voice: str, res: CleanResult) -> "SoundTrack":
+    """The video's sound, streamed at render: silent (mute), disguised, or as recorded (warned)."""
+    from .audio import DISGUISE_NOTE
+    from .sound_track import SoundTrack
+
+    res.warnings.append({"mute": "sound kept as silence of the same length", "disguise": DISGUISE_NOTE}.get(voice, AUDIO_WARNING))
+    return SoundTrack.open(src, voice)
+
+
+def _sound(src: Path, info: VideoInfo, opts: Options, vopts: VideoOptions, res: CleanResult) -> "SoundTrack | None":
+    """The sound is kept when asked for, or when a voice treatment other than muting is."""
+    vopts.audio = "drop"
+    if info.has_audio and (opts.audio == "keep" or opts.voice in ("disguise", "keep")):
+        vopts.audio = "keep"
+        return _treated_sound(src, opts.voice or "keep", res)
+    if info.has_audio:
+        res.warnings.append(AUDIO_NOTICE)
+    return None
+
+
+def _held_track(plan: Plan, frame: int, r: Region, reach: int, n: int, prefix: str) -> PlanTrack:
+    """A face verification found on ``frame``: its head held ``reach`` frames each side, growing
+    with the distance as a tracker's held box does."""
+    head = r.head()
+    boxes = {}
+    for f in range(max(0, frame - reach), min(n, frame + reach + 1)):
+        h = head if f == frame else held(head, abs(f - frame))
+        boxes[f] = (h.x0, h.y0, h.x1, h.y1)
+    return PlanTrack(plan.new_id(prefix), boxes, source=source_of(r))
+
+
+def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None = None) -> CleanResult:
+    """Render ``plan`` with full verification. With ``analysed`` (``clean`` in one go) faces
+    verification finds are tracked with the analysis, as the first render's were; with a plan
+    alone they are held a few seconds around where they were found."""
+    vopts = VideoOptions(crf=opts.crf, audio=opts.audio)
+    res = CleanResult(input=str(src), kind="video", input_sha256=plan.input.sha256)
+    info = analysed.info if analysed is not None else probe_video(src)
+    res.format, res.output_format = info.format, "mp4"
+    res.metadata_found = tag_names([*info.container_tags, *(f"stream:{k}" for t in info.stream_tags for k in t)]) + sorted({f"{k} stream" for k in info.stream_kinds if k not in ("video",)})
+    final = opts.output.with_suffix(".mp4") if opts.output is not None else output_path(src, opts.out_dir, ".mp4", (".mp4", ".m4v"))
+    if final.exists() and not opts.overwrite:
+        raise OutputError(f"output exists: {final} (use --overwrite)")
+    sound = _sound(src, info, opts, vopts, res)
+    pts = list(plan.input.pts or [])
+    n = len(pts)
+    # damaged input is refused, as for photos and sound: frames short of the declared length
+    cut = cut_short(src, pts, info.time_base, info.rate)
+    if cut and not opts.salvage:
+        raise CorruptInput(f"damaged video ({cut}); nothing written (--salvage keeps what decodes)")
+    if cut:
+        res.warnings.append(f"damaged input salvaged: {cut}")
+    settings = _settings(info, vopts)
+    # chroma is stored per 2x2 pixels: a video grid is even, so a mask's chroma never mixes with a face
+    grid = opts.grid if opts.grid is not None else VIDEO_GRID
+    style = MaskStyle(opts.fill, opts.color, grid if grid % 2 == 0 else 2 * grid)
+    released = _released(plan)
+    # a plan straight from this analysis (``clean`` in one go) is re-derived from it each round
+    derive = analysed if analysed is not None and analysed.plan is plan else None
+    seed = secrets.randbits(64)
+    checked: dict[int, list[Region]] = {}  # masks of the frames the checker already passed
+    with staged(final) as tmp:
+        for rounds in range(1, MAX_ROUNDS + 1):
+            masks = released.frame_masks()
+            ends = {t.first for t in released.tracks if t.on} | {t.last for t in released.tracks if t.on}
+            # a later round re-checks faces only where the masks changed (x264 is deterministic)
+            skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
+            sample = {f for f in sampled_frames(n, vopts.sample_every, ends) | set(audit_frames(info.frames)) if f < n}
+            check = FrameCheck(masks, style, sample, opts.faces, skip)
+            pre = PreCheck(sample - skip, settings.pad) if opts.faces else None
+            desc = f"render {src.name}" + (f" (round {rounds})" if rounds > 1 else "")
+            with Stage(opts, "render", n, desc) as stage:
+                try:
+                    extradata = encode(src, tmp, info, masks, style, vopts, seed, sound, stage.tick, check.feed, pre)
+                except BaseException:
+                    check.abort()
+                    raise
+            check.finish()
+            problems = check.problems + check_file(tmp, info, pts, vopts.audio == "keep", check, extradata)
+            if problems:
+                raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
+            added = pre.added if pre is not None else {}
+            for f, rs in sorted(added.items()):  # masked in this render already, held +-pad
+                for r in rs:
+                    released.tracks.append(_held_track(released, f, r, settings.pad, n, "p"))
+            checked.update({f: list(masks.get(f, [])) for f in check.seen if f not in check.unmasked})
+            if not check.unmasked:
+                break
+            released = _next_round(released, derive, added, check.unmasked, settings, vopts, n)
+        else:
+            when = ", ".join(f"{(pts[f] or 0) * float(info.time_base):.2f}s" for f in sorted(check.unmasked)[:5])
+            raise VerificationFailed(f"verification failed: faces still unmasked at {when}")
+        publish(tmp, final, opts.overwrite)
+    res.output, res.plan, res.verification = str(final), released, _verification(released, masks, n, pts, info, vopts, opts, rounds)
+    res.regions = [_extent(t) for t in released.tracks if t.on] + [r.region() for r in released.regions if r.on]
+    res.uncertain = [r.region() for r in released.uncertain if not r.on]
+    filled = expected_times(pts, info.time_base, info.rate)[1]
+    if filled:
+        res.warnings.append(f"{filled} frame timestamp(s) missing or out of order in the input: filled in a frame apart")
+    if opts.faces:
+        res.models = {w.name: w.sha256 for w in [*video_finder().weights, *precheck_checker().weights]}
+    return res
+
+
+def _released(plan: Plan) -> Plan:
+    """A copy of the plan that verification may add to (the caller's stays as given)."""
+    return Plan(plan.input, list(plan.regions), list(plan.tracks))
+
+
+def _next_round(released: Plan, derive: VideoAnalysed | None, added: dict[int, list[Region]], unmasked: dict[int, list[Region]], settings: TrackSettings, vopts: VideoOptions, n: int) -> Plan:
+    """The plan for the next round: faces found by verification tracked from now on (with the
+    analysis, when the plan is its own: as the first render's faces were)."""
+    if derive is not None:
+        derive.found.add_faces(added)
+        derive.found.add_faces(unmasked)
+        return Plan(released.input, [r for r in released.regions], _tracks(derive.found, derive.info, vopts))
+    out = _released(released)
+    for f, rs in sorted(unmasked.items()):
+        for r in rs:
+            out.tracks.append(_held_track(out, f, r, settings.hold, n, "v"))
+    return out
+
+
+def _extent(t: PlanTrack) -> Region:
+    """One region per track in the result: its extent over time."""
+    bs = list(t.boxes.values())
+    return Region(min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs), t.source.score or 1.0, f"{t.source.label()} frames {t.first}-{t.last}", t.shape)
+
+
+def _verification(released: Plan, masks: dict[int, list[Region]], n: int, pts: list[int | None], info: VideoInfo, vopts: VideoOptions, opts: Options, rounds: int) -> Verification:
+    filled = expected_times(pts, info.time_base, info.rate)[1]
+    return Verification(True, {
+        "streams": "video only" + (" + audio" if vopts.audio == "keep" and info.has_audio else "") + ", no tags, no encoder strings",
+        "timing": f"{n} frames, timestamps equal to the input's" + (f" ({filled} missing or out of order: filled in)" if filled else ""),
+        "masks": f"{sum(len(v) for v in masks.values())} frame-regions from {sum(t.on for t in released.tracks)} tracks",
+        "faces": "second detector found no unmasked face on sampled frames, before encoding and read back" if opts.faces else "skipped (--no-faces)",
+    }, rounds)

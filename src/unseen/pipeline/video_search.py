@@ -1,0 +1,156 @@
+"""Video analysis, the detect stage: search key frames (and the frames half-way between) for
+faces, judge each candidate, find scene cuts and read every frame's timestamp. It keeps only
+boxes per frame and a tiny thumbnail of the last frame: memory does not grow with length."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
+
+import numpy as np
+
+from ..detect.judge import MASK_RULE
+from ..errors import CorruptInput
+from ..media.video import VideoInfo, iter_frames
+from ..prefetch import prefetch
+from ..track.cuts import scene_cut
+from ..track.tracks import Motion, Track, TrackSettings, link
+from ..types import Region
+
+if TYPE_CHECKING:
+    from ..detect import FaceFinder
+
+ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded memory)
+# The masking rule, with more of what falls short kept as uncertain: a track of uncertain
+# detections seen on three searched frames or more is masked (Analysis.face_tracks)
+VIDEO_RULE = replace(MASK_RULE, uncertain_share=0.25)
+
+
+@dataclass
+class VideoOptions:
+    crf: int = 18
+    # superfast: 1.6x the encoding speed of veryfast at the same quality (crf) for files about
+    # 40% larger (street_1080p: 2.1 s vs 3.4 s, 4.0 MB vs 2.8 MB)
+    preset: str = "superfast"
+    audio: str = "drop"  # drop | keep
+    # Key frames (one in six, and every scene cut) are searched at full detail, the frames
+    # half-way between them once more at a lower resolution for large, fast faces; the tracker
+    # carries boxes along the camera's motion in between and holds them seconds beyond.
+    # On the synthetic clips this exposes fewer faces than searching one frame in three,
+    # mirrored, with short padding (bench/video_protect.py), at a quarter of the cost.
+    detect_every: int = 6
+    # mid frames at 960 px: with the tracker following the camera (bench/motion.py) the frames
+    # between key frames need only catch large, fast faces. On the synthetic clips 960 px exposed
+    # as many faces as 1280 px (720p canvas: 36 vs 37, 1080p: 53 vs 52) at less cost; with the
+    # earlier tracker it exposed 39% more face-frames.
+    mid_side: int = 960
+    sample_every: int = 12  # verification samples one frame in this many, plus track ends
+    # Beyond its track a face stays masked until a confident miss (see track.py), or at most
+    # this long when there is none: seen on two analysed frames or more, and seen once
+    hold_seconds: float = 1.5
+    pad_seconds: float = 0.5
+
+
+@lru_cache(maxsize=1)
+def video_finder() -> FaceFinder:
+    """The main detector for video: no mirrored pass, since time does that job (each face is
+    seen on many frames)."""
+    from ..detect import DetectorSettings, FaceFinder
+
+    return FaceFinder(DetectorSettings(threshold=0.05, flip=False))
+
+
+def detection_scales(width: int, height: int, key_side: int = 1920, mid_side: int = 960) -> tuple[float, float]:
+    """(key, mid) frame scales: key frames bring the picture to about ``key_side`` px (small
+    faces; upscaled up to 1.5x, never downscaled); mid frames run at about ``mid_side`` px."""
+    long_side = max(width, height)
+    return max(1.0, min(1.5, key_side / long_side)), min(1.0, mid_side / long_side)
+
+
+@dataclass
+class Analysis:
+    """What the first pass found. ``candidates``: every detection of the main detector on each
+    searched frame (the camera's motion is estimated from them); ``faces``: those the judge
+    calls faces, and ``uncertain``: those that came close (tracks are linked over both, and a
+    track is kept when at least one of its detections is a face); ``looked``: the scale each
+    searched frame was searched at; ``cuts``: first frames of new shots; ``pts``: every
+    frame's timestamp."""
+
+    candidates: dict[int, list[Region]] = field(default_factory=dict)
+    faces: dict[int, list[Region]] = field(default_factory=dict)
+    uncertain: dict[int, list[Region]] = field(default_factory=dict)
+    looked: dict[int, float] = field(default_factory=dict)
+    cuts: set[int] = field(default_factory=set)
+    pts: list[int | None] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.pts)
+
+    def linkable(self) -> dict[int, list[Region]]:
+        return {f: self.faces.get(f, []) + self.uncertain.get(f, []) for f in self.looked}
+
+    def add_faces(self, found: dict[int, list[Region]]) -> None:
+        """Faces a later check found (the second detector): they are tracked from now on."""
+        for f, rs in found.items():
+            self.faces.setdefault(f, []).extend(rs)
+            self.candidates.setdefault(f, []).extend(rs)
+            self.looked.setdefault(f, 0.0)  # a frame not searched by the detector: no miss evidence
+
+    def face_tracks(self, settings: TrackSettings, path: list[Motion], seen: int = 3) -> list[Track]:
+        """Tracks over faces and uncertain detections, kept where one of their boxes is a face
+        or where the face was seen, uncertain, on ``seen`` searched frames or more (time is a
+        second look of its own: a faint face in a crowd comes back frame after frame)."""
+        sure = {(f, r) for f, rs in self.faces.items() for r in rs}
+        tracks = link(self.linkable(), self.cuts, settings, path)
+        return [t for t in tracks if len(t.boxes) >= seen or any((f, r) in sure for f, r in t.boxes.items())]
+
+
+def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> Analysis:
+    """Search key frames (and the frames half-way between) for faces, judge each candidate,
+    find scene cuts and read every frame's timestamp."""
+    from ..detect import judge_for
+
+    finder = video_finder()
+    judge = judge_for(finder, VIDEO_RULE)
+    res = Analysis()
+    aspect = float(info.upright_aspect)
+    key_scale, mid_scale = detection_scales(round(info.width * aspect), info.height, mid_side=vopts.mid_side)
+    half = vopts.detect_every // 2
+
+    def frames() -> Iterator[tuple[int, int | None, np.ndarray | None]]:
+        """(index, pts, picture at the detector's scale or None): cuts found on the way."""
+        prev = None
+        for fr in iter_frames(path):
+            i = fr.index
+            th = fr.thumbnail()
+            if prev is not None and scene_cut(prev, th):
+                res.cuts.add(i)
+            prev = th
+            scale = key_scale if i % vopts.detect_every == 0 or i in res.cuts else mid_scale if half and i % vopts.detect_every == half else 0.0
+            yield i, fr.pts, fr.scaled_rgb(scale, sample_aspect=float(info.sample_aspect)) if scale else None
+
+    sizes: set[tuple[int, int]] = set()
+    # frames are decoded, thumbnailed and scaled a few ahead while the detector runs
+    for i, frame_pts, small in prefetch(frames(), ANALYSIS_AHEAD):
+        res.pts.append(frame_pts)
+        if small is not None:
+            sh, sw = small.shape[:2]
+            if (sw, sh) not in sizes:  # every analysed frame has one of two sizes: compile for them
+                sizes.add((sw, sh))
+                finder.model.expect(sw, sh)
+            found = finder.find(small, [1.0])
+            verdict = judge.candidates(small, found, scale=sh / info.height)
+            back = (info.width / sw, info.height / sh)
+            res.candidates[i] = [r.scaled(*back) for r in found]
+            res.faces[i] = [r.scaled(*back) for r in verdict.faces]
+            res.uncertain[i] = [r.scaled(*back) for r in verdict.uncertain]
+            res.looked[i] = sh / info.height
+        if progress:
+            progress(1)
+    if res.n == 0:
+        raise CorruptInput("video has no decodable frames")
+    return res
+
+
