@@ -230,11 +230,7 @@ class ReviewApp:
     async def publish(self, request: Request) -> Response:
         f = self.file(request)
         body = await request.json()
-        if int(body.get("rev", -1)) != f.rev:
-            raise Stale
-        if f.job.state != "running":
-            f.job.state = "running"
-            self.session.start(lambda: f.publish(self.session.stopping))
+        f.start_publish(int(body.get("rev", -1)), self.session.start, self.session.stopping)
         return _json(f.to_json(with_plan=False))
 
     async def output(self, request: Request) -> Response:

@@ -155,15 +155,21 @@ class ReviewFile:
         return result
 
     # --- publishing -------------------------------------------------------------------------
-    def publish(self, stopping: threading.Event) -> None:
-        from .. import render
-
+    def start_publish(self, rev: int, start: Callable[[Callable[[], None]], None], stopping: threading.Event) -> None:
+        """Render the plan as it stands at revision ``rev`` (one render at a time)."""
         with self.lock:
-            if self.plan is None or self.job.state == "running":
+            if self.plan is None or rev != self.rev:
+                raise Stale
+            if self.job.state == "running":
                 return
             plan = Plan.from_json(self.plan.to_json())
-            before = {r.id for r in plan.regions} | {t.id for t in plan.tracks}
             self.job = job = Job("running", started=time.monotonic())
+        start(lambda: self._publish(plan, job, stopping))
+
+    def _publish(self, plan: Plan, job: Job, stopping: threading.Event) -> None:
+        from .. import render
+
+        before = {r.id for r in plan.regions} | {t.id for t in plan.tracks}
 
         def progress(stage: str, done: int, total: int | None) -> None:
             if stopping.is_set():
