@@ -211,6 +211,18 @@ class Plan:
                 out.append({"id": t.id, "kind": t.kind, "frames": [t.first, t.last], "box": extent, "source": t.source.to_json()})
         return out
 
+    def switched_off(self, frame: int | None = None) -> list[Region]:
+        """Regions and tracks a person switched off (not the uncertain spots, which are off until
+        someone looks): verification leaves a face there visible. ``frame``: on that video frame."""
+        out = [r.region() for r in self.regions if not r.on and not r.uncertain and (frame is None or r.frames is None or r.frames[0] <= frame <= r.frames[1])]
+        for t in self.tracks:
+            if not t.on:
+                if frame is None:
+                    out += [reg for f in t.boxes if (reg := t.region_at(f)) is not None]
+                elif (reg := t.region_at(frame)) is not None:
+                    out.append(reg)
+        return out
+
     @property
     def uncertain(self) -> list[PlanRegion]:
         return [r for r in self.regions if r.uncertain]
@@ -224,7 +236,7 @@ class Plan:
         return f"{prefix}{n}"
 
     def add_region(self, box: Iterable[float], *, kind: str = "manual", shape: str = "box", source: Source | None = None, frames: tuple[int, int] | None = None, on: bool = True, uncertain: bool = False, prefix: str = "m") -> PlanRegion:
-        r = PlanRegion(self.new_id(prefix), _box4(box), kind, on, shape, source or Source("person"), uncertain, frames)
+        r = PlanRegion(self.new_id(prefix), as_box(box), kind, on, shape, source or Source("person"), uncertain, frames)
         self.regions.append(r)
         return r
 
@@ -283,11 +295,13 @@ def source_of(r: Region) -> Source:
     return Source(by, r.source, float(r.score))
 
 
-def _box4(box: Iterable[float]) -> tuple[float, float, float, float]:
-    b = tuple(float(v) for v in box)
+def as_box(box: Iterable[float]) -> tuple[float, float, float, float]:
+    """A box as the plan keeps it: to a tenth of a pixel, as written, so that a plan read back
+    renders to exactly the pixels of the plan in memory."""
+    b = [round(float(v), 1) for v in box]
     if len(b) != 4:
         raise PlanError(f"plan: a box needs 4 numbers, got {len(b)}")
-    return b  # type: ignore[return-value]
+    return b[0], b[1], b[2], b[3]
 
 
 # --- validation ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -63,10 +63,11 @@ def _render(pic: Picture, regions: list[Region], style: MaskStyle, seed: int) ->
     return Picture([apply(f, regions, style, rng) for f in pic.frames], pic.format, pic.durations, pic.loop)
 
 
-def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle) -> list[Region]:
+def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle, kept: Sequence[Region] = ()) -> list[Region]:
     """Heads of the faces visible on ``frames`` by the rule ``audit`` reports by. With a solid
     fill that rule alone decides (a face mostly under a solid mask is not visible to it); the
-    other fills leave texture under the mask, so there a face 80% covered counts as covered."""
+    other fills leave texture under the mask, so there a face 80% covered counts as covered.
+    A face where a person switched a region off (``kept``) stays visible: theirs is the last word."""
     from ..detect import visible_faces
 
     out: list[Region] = []
@@ -75,15 +76,15 @@ def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle)
         found = Detections(visible_faces(frame).faces)
         if style.fill != "solid":
             found = Detections(verify.unmasked_faces(found, regions, w, h, style.grid))
-        out += [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source).head() for r in found]
+        heads = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source).head() for r in found]
+        out += [h for h in heads if not any(verify.left_visible(h, k) for k in kept)]
     return out
 
 
-def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], style: MaskStyle, faces: bool) -> verify.Check:
+def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], style: MaskStyle, faces: bool, kept: Sequence[Region] = ()) -> verify.Check:
     """Read the written bytes back: structure, metadata, masks, and no visible face. A frame that
     decodes to exactly the rendered pixels was already judged before encoding (see
     _encode_verified); every other frame is judged again as decoded."""
-    from ..media.still import STILL
 
     check = verify.Check()
     check.problems += verify.structure(fmt, data)
@@ -97,7 +98,7 @@ def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], sty
         check.problems += verify.masks(exp, got, regions, style, lossy)
     if faces and not check.problems:
         changed = [got for exp, got in zip(rendered.frames, tmp_decoded.frames) if not np.array_equal(exp, got)]
-        check.unmasked += _unmasked(changed, regions, style)
+        check.unmasked += _unmasked(changed, regions, style, kept)
     return check
 
 
@@ -147,11 +148,14 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
         raise VerificationFailed(f"the plan is for a {plan.input.width}x{plan.input.height} picture, this one decodes to {pic.width}x{pic.height}")
     regions = plan.masks()
     res.uncertain = [r.region() for r in plan.uncertain if not r.on]
+    kept = plan.switched_off()
+    if kept:
+        res.warnings.append(f"{len(kept)} region(s) left visible as the plan says (switched off by a person); audit reports any face among them")
     if opts.faces:
         res.models = _models_used(opts)
     seed = secrets.randbits(64)  # noise fill comes from the OS entropy pool, never stored
     try:
-        regions, rounds = _encode_verified(pic, regions, _style(opts, out_fmt), seed, out_fmt, final, opts)
+        regions, rounds = _encode_verified(pic, regions, _style(opts, out_fmt), seed, out_fmt, final, opts, kept)
     except _EncodeFailed as e:
         # the format could not be written here (no encoder): fall back to PNG and say so
         res.fallback = f"{out_fmt.upper()} could not be encoded ({e}); wrote PNG"
@@ -159,7 +163,7 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
         final = final.with_suffix(EXTENSION[out_fmt])
         if final.exists() and not opts.overwrite:
             raise OutputError(f"output exists: {final} (use --overwrite)") from None
-        regions, rounds = _encode_verified(pic, regions, _style(opts, out_fmt), seed, out_fmt, final, opts)
+        regions, rounds = _encode_verified(pic, regions, _style(opts, out_fmt), seed, out_fmt, final, opts, kept)
     added = regions[len(plan.masks()):]
     res.plan = _with_added(plan, added)
     res.verification = Verification(
@@ -193,18 +197,17 @@ def _style(opts: Options, out_fmt: str) -> MaskStyle:
 
 
 def _encode_verified(
-    pic: Picture, regions: list[Region], style: MaskStyle, seed: int, fmt: str, final: Path, opts: Options
+    pic: Picture, regions: list[Region], style: MaskStyle, seed: int, fmt: str, final: Path, opts: Options, kept: Sequence[Region] = ()
 ) -> tuple[list[Region], int]:
-    """Render, encode under a temporary name, verify; mask what the checker still finds and
-    repeat; publish only a file that passed. Returns the final regions and the rounds used."""
-    from ..media.still import STILL
-
+    """Render, encode under a temporary name, verify; mask what the checker still finds (but
+    what a person switched off, ``kept``) and repeat; publish only a file that passed. Returns
+    the final regions and the rounds used."""
     regions = list(regions)
     with staged(final) as tmp:
         for round_ in range(1, MAX_VERIFY_ROUNDS + 1):
             rendered = _render(pic, regions, style, seed)
             # faces visible on the rendered picture are covered before anything is encoded
-            unmasked = _unmasked(rendered.frames, regions, style) if opts.faces else []
+            unmasked = _unmasked(rendered.frames, regions, style, kept) if opts.faces else []
             if unmasked:
                 check = verify.Check(unmasked=unmasked)
                 regions += unmasked
@@ -215,7 +218,7 @@ def _encode_verified(
                 if fmt == "png":
                     raise OutputError(f"cannot encode output: {' '.join(str(e).split())}") from None
                 raise _EncodeFailed(" ".join(str(e).split())[:80]) from None
-            check = _verify(fmt, tmp.read_bytes(), rendered, regions, style, opts.faces)
+            check = _verify(fmt, tmp.read_bytes(), rendered, regions, style, opts.faces, kept)
             if check.problems:
                 raise VerificationFailed("verification failed: " + "; ".join(check.problems[:3]))
             if not check.unmasked:

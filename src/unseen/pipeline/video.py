@@ -19,9 +19,10 @@ from ..media.timeline import expected as expected_times
 from ..media.video import VideoInfo, iter_frames, probe_video
 from ..names import tag_names
 from ..output import output_path, publish, staged
-from ..plan import InputInfo, Plan, PlanTrack, Source, source_of
+from ..plan import InputInfo, Plan, PlanTrack, Source, as_box, source_of
 from ..track.tracks import TrackSettings, camera_path, held, track_boxes
 from ..types import CleanResult, Region, Verification
+from ..verify.still import left_visible
 from ..verify.video import FrameCheck, audit_frames, check_file, sampled_frames
 from .common import Options
 from .progress import Stage
@@ -87,7 +88,7 @@ def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str =
     for k, (t, boxes) in enumerate(zip(tracks, track_boxes(tracks, found.n, found.cuts, settings, path, found.looked, found.candidates)), 1):
         best = max(t.boxes.values(), key=lambda r: r.score)
         heads = {f: r.head() for f, r in boxes.items() if 0 <= f < found.n}
-        out.append(PlanTrack(f"{prefix}{k}", {f: (h.x0, h.y0, h.x1, h.y1) for f, h in heads.items()}, source=source_of(best)))
+        out.append(PlanTrack(f"{prefix}{k}", {f: as_box((h.x0, h.y0, h.x1, h.y1)) for f, h in heads.items()}, source=source_of(best)))
     return out
 
 
@@ -127,7 +128,7 @@ def _held_track(plan: Plan, frame: int, r: Region, reach: int, n: int, prefix: s
     boxes = {}
     for f in range(max(0, frame - reach), min(n, frame + reach + 1)):
         h = head if f == frame else held(head, abs(f - frame))
-        boxes[f] = (h.x0, h.y0, h.x1, h.y1)
+        boxes[f] = as_box((h.x0, h.y0, h.x1, h.y1))
     return PlanTrack(plan.new_id(prefix), boxes, source=source_of(r))
 
 
@@ -157,6 +158,8 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     grid = opts.grid if opts.grid is not None else VIDEO_GRID
     style = MaskStyle(opts.fill, opts.color, grid if grid % 2 == 0 else 2 * grid)
     released = _released(plan)
+    if plan.switched_off():
+        res.warnings.append("regions or tracks left visible as the plan says (switched off by a person); audit reports any face among them")
     # a plan straight from this analysis (``clean`` in one go) is re-derived from it each round
     derive = analysed if analysed is not None and analysed.plan is plan else None
     seed = secrets.randbits(64)
@@ -169,7 +172,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
             sample = {f for f in sampled_frames(n, vopts.sample_every, ends) | set(audit_frames(info.frames)) if f < n}
             check = FrameCheck(masks, style, sample, opts.faces, skip)
-            pre = PreCheck(sample - skip, settings.pad) if opts.faces else None
+            pre = PreCheck(sample - skip, settings.pad, released.switched_off) if opts.faces else None
             desc = f"render {src.name}" + (f" (round {rounds})" if rounds > 1 else "")
             with Stage(opts, "render", n, desc) as stage:
                 try:
@@ -178,6 +181,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
                     check.abort()
                     raise
             check.finish()
+            unmasked = _not_kept(check.unmasked, released)
             problems = check.problems + check_file(tmp, info, pts, vopts.audio == "keep", check, extradata)
             if problems:
                 raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
@@ -185,12 +189,12 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             for f, rs in sorted(added.items()):  # masked in this render already, held +-pad
                 for r in rs:
                     released.tracks.append(_held_track(released, f, r, settings.pad, n, "p"))
-            checked.update({f: list(masks.get(f, [])) for f in check.seen if f not in check.unmasked})
-            if not check.unmasked:
+            checked.update({f: list(masks.get(f, [])) for f in check.seen if f not in unmasked})
+            if not unmasked:
                 break
-            released = _next_round(released, derive, added, check.unmasked, settings, vopts, n)
+            released = _next_round(released, derive, added, unmasked, settings, vopts, n)
         else:
-            when = ", ".join(f"{(pts[f] or 0) * float(info.time_base):.2f}s" for f in sorted(check.unmasked)[:5])
+            when = ", ".join(f"{(pts[f] or 0) * float(info.time_base):.2f}s" for f in sorted(unmasked)[:5])
             raise VerificationFailed(f"verification failed: faces still unmasked at {when}")
         publish(tmp, final, opts.overwrite)
     res.output, res.plan, res.verification = str(final), released, _verification(released, masks, n, pts, info, vopts, opts, rounds)
@@ -202,6 +206,17 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     if opts.faces:
         res.models = {w.name: w.sha256 for w in [*video_finder().weights, *precheck_checker().weights]}
     return res
+
+
+def _not_kept(found: dict[int, list[Region]], plan: Plan) -> dict[int, list[Region]]:
+    """Faces verification found, less those a person switched off (theirs is the last word)."""
+    out = {}
+    for f, rs in found.items():
+        kept = plan.switched_off(f)
+        left = [r for r in rs if not any(left_visible(r.head(), k) for k in kept)]
+        if left:
+            out[f] = left
+    return out
 
 
 def _released(plan: Plan) -> Plan:

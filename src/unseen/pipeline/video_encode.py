@@ -78,6 +78,7 @@ class PreCheck:
 
     frames: set[int]
     pad: int
+    kept: Callable[[int], list[Region]] = lambda frame: []  # what a person switched off there
     threshold: float = PRECHECK_THRESHOLD
     added: dict[int, list[Region]] = field(default_factory=dict)
 
@@ -86,12 +87,13 @@ class PreCheck:
         see FaceChecker.find_shrunk) that ``regions`` leave uncovered."""
         from ..detect import judge_for
         from ..types import Detections
-        from ..verify.still import unmasked_faces
+        from ..verify.still import left_visible, unmasked_faces
         from ..verify.video import checker_faces
 
         # the analysis is over: the finder's model is this thread's alone for its second looks
         seen = Detections(checker_faces(precheck_checker(), judge_for(video_finder()), small, width, height, self.threshold).faces)
         new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(seen, regions, width, height, grid)]
+        new = [r for r in new if not any(left_visible(r.head(), k) for k in self.kept(i))]
         if new:
             self.added.setdefault(i, []).extend(new)
         return [r.head() for r in new]

@@ -136,3 +136,12 @@ def unmasked_faces(found: Detections, regions: list[Region], width: int, height:
         if cov[y0:y1, x0:x1].mean() < 0.8:
             out.append(r)
     return out
+
+
+def left_visible(head: Region, kept: Region) -> bool:
+    """Whether a face verification found is the one a person switched off: its head and the
+    switched-off box are about the same area (verification must not put it back)."""
+    ix = max(0.0, min(head.x1, kept.x1) - max(head.x0, kept.x0))
+    iy = max(0.0, min(head.y1, kept.y1) - max(head.y0, kept.y0))
+    smaller = min(head.area, kept.area)
+    return head.iou(kept) >= 0.3 or (smaller > 0 and ix * iy / smaller >= 0.7 and max(head.area, kept.area) <= 4 * smaller)
