@@ -340,6 +340,8 @@ def test_korean_page_has_no_untranslated_string(chromium: Any, photo: Path, clip
                 if fid == "f2":
                     page.click("#file-list li:nth-child(2)")
                     ready(page, timeout=180_000)
+                    page.evaluate("() => { document.getElementById('help').hidden = false; showFrame(12); }")
+                    page.wait_for_function("() => S.img.frame === 12")
                 texts = page.evaluate(
                     """() => { const out = []; const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
                        while (w.nextNode()) { const n = w.currentNode; if (n.parentElement.closest('[hidden]') || !n.textContent.trim()) continue; out.push(n.textContent.trim()); }
@@ -351,7 +353,8 @@ def test_korean_page_has_no_untranslated_string(chromium: Any, photo: Path, clip
                     assert any("얼굴" in x for x in texts)
                 if shots is not None:
                     shots.mkdir(parents=True, exist_ok=True)
-                    page.wait_for_timeout(300)
+                    page.evaluate("() => { document.getElementById('help').hidden = true; fitView(); }")
+                    page.wait_for_timeout(400)
                     page.screenshot(path=str(shots / f"review-{what}-{lang}.png"))
             ctx.close()
     finally:

@@ -18,6 +18,9 @@ import numpy as np
 from PIL import Image
 
 
+PREFETCH_BYTES = 384 << 20  # JPEGs kept of one video (about 3,000 frames at 1280 px wide)
+
+
 class VideoFrames:
     """Frame ``i`` of a video as upright RGB (rotation applied), in the plan's frame numbering."""
 
@@ -40,7 +43,8 @@ class VideoFrames:
         given = [p for p in (pts or []) if p is not None]
         # The plan's timestamps are the authority when there is one per frame; a file whose
         # packets carry no usable timestamps is decoded in order from the start instead.
-        if pts and len(given) == len(pts) and len(set(given)) == len(given):
+        self.from_plan = bool(pts and len(given) == len(pts) and len(set(given)) == len(given))
+        if self.from_plan:
             self.pts = list(pts)  # type: ignore[arg-type]
         elif ordered and len(set(ordered)) == len(ordered):
             self.pts = ordered
@@ -53,9 +57,49 @@ class VideoFrames:
         self._gen = None
         self._jpegs: OrderedDict[tuple[int, int], bytes] = OrderedDict()
         self._cache = cache
+        # every frame at the width the page shows, decoded once in order in the background, so
+        # that a seek anywhere costs a dictionary look-up (a 1080p video often has one keyframe)
+        self._all: dict[int, bytes] = {}
+        self._all_width: int | None = None
+        self._stop = threading.Event()
+        self._prefetch: threading.Thread | None = None
 
     def close(self) -> None:
+        self._stop.set()
+        if self._prefetch is not None:
+            self._prefetch.join(5)
         self._c.close()
+
+    def prefetch(self, width: int | None, budget: int = PREFETCH_BYTES) -> None:
+        """Start decoding every frame at ``width`` in the background (once per VideoFrames)."""
+        if self._prefetch is not None:
+            return
+        self._all_width = width
+        self._prefetch = threading.Thread(target=self._fill, args=(width, budget), daemon=True)
+        self._prefetch.start()
+
+    def _fill(self, width: int | None, budget: int) -> None:
+        used = 0
+        try:
+            with av.open(str(self.path), metadata_errors="ignore") as c:
+                v = c.streams.video[0]
+                v.thread_type = "AUTO"
+                n = -1
+                for frame in c.decode(v):
+                    n += 1
+                    i = self.index.get(frame.pts) if self.pts else n
+                    if self._stop.is_set() or i is None:
+                        if self._stop.is_set():
+                            return
+                        continue
+                    if i not in self._all:
+                        data = _encode(_upright(frame), width, 85)
+                        self._all[i] = data
+                        used += len(data)
+                    if used > budget:
+                        return  # a long video: the rest is decoded on demand, from its keyframes
+        except av.error.FFmpegError:
+            return
 
     def _frames(self):  # type: ignore[no-untyped-def]
         for frame in self._c.decode(self._v):
@@ -102,21 +146,27 @@ class VideoFrames:
 
     def jpeg(self, i: int, width: int | None = None, quality: int = 85) -> bytes:
         """Frame ``i`` as JPEG, shrunk to ``width`` (never enlarged)."""
+        if width == self._all_width and i in self._all:
+            return self._all[i]
         key = (i, width or 0)
         hit = self._jpegs.get(key)
         if hit is not None:
             self._jpegs.move_to_end(key)
             return hit
-        img = Image.fromarray(self.rgb(i))
-        if width and width < img.width:
-            img = img.resize((width, max(1, round(img.height * width / img.width))), Image.BILINEAR)
-        buf = io.BytesIO()
-        img.save(buf, "JPEG", quality=quality)
-        data = buf.getvalue()
+        data = _encode(self.rgb(i), width, quality)
         self._jpegs[key] = data
         while len(self._jpegs) > self._cache:
             self._jpegs.popitem(last=False)
         return data
+
+
+def _encode(rgb: np.ndarray, width: int | None, quality: int) -> bytes:
+    img = Image.fromarray(rgb)
+    if width and width < img.width:
+        img = img.resize((width, max(1, round(img.height * width / img.width))), Image.BILINEAR)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
 
 
 def _upright(frame) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -102,7 +102,11 @@ class ReviewApp:
     def frames(self, f: ReviewFile) -> VideoFrames:
         with self._lock:
             v = self._frames.get(f.id)
+            if v is not None and f.plan is not None and not v.from_plan and v.pts != f.plan.input.pts:
+                v.close()  # counted by packets before the plan came, and the plan counts otherwise
+                v = None
             if v is None:
+                # before the plan is there (analysis running), frames are counted by the packets' timestamps
                 v = self._frames[f.id] = VideoFrames(f.path, f.plan.input.pts if f.plan else None)
             return v
 
@@ -169,7 +173,9 @@ class ReviewApp:
         n = int(request.path_params["n"])
         w = request.query_params.get("w")
         width = max(16, min(int(w), 8192)) if w and w.isdigit() else None
-        data = await run_in_threadpool(self.frames(f).jpeg, n, width)
+        frames = await run_in_threadpool(self.frames, f)
+        frames.prefetch(width)
+        data = await run_in_threadpool(frames.jpeg, n, width)
         return Response(data, media_type="image/jpeg")
 
     async def get_thumb(self, request: Request) -> Response:

@@ -40,6 +40,24 @@ def output_stem(path: Path) -> str:
     return path.name.rsplit(".", 1)[0] if "." in path.name.lstrip(".") else path.name
 
 
+def probe_kind(path: Path) -> str | None:
+    """image, video or audio at a glance (the page shows a video's first frame while it is analysed)."""
+    try:
+        from PIL import Image
+
+        with Image.open(path):
+            return "image"
+    except Exception:  # noqa: BLE001 - not a picture Pillow reads: ask FFmpeg
+        pass
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as c:
+            return "video" if c.streams.video and c.streams.video[0].frames != 1 else ("audio" if c.streams.audio else None)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
@@ -81,6 +99,7 @@ class ReviewFile:
         self.error: str | None = None
         self.resumed = False
         self.progress: dict[str, Any] | None = None
+        self.kind: str | None = None
         self.audit: dict[str, Any] | None = None
         self.job = Job()
         self.lock = threading.RLock()
@@ -92,6 +111,7 @@ class ReviewFile:
 
         with self.lock:
             self.state = "analysing"
+        self.kind = probe_kind(self.path)
         try:
             sha = sha256_of(self.path)
             plan = None
@@ -196,7 +216,7 @@ class ReviewFile:
         with self.lock:
             d: dict[str, Any] = {"id": self.id, "name": self.name, "state": self.state, "error": self.error, "rev": self.rev,
                                  "uploaded": self.uploaded, "progress": self.progress, "resumed": self.resumed, "plan_file": str(self.plan_file),
-                                 "kind": self.plan.input.kind if self.plan else None, "job": self.job.to_json(), "audit": self.audit}
+                                 "kind": self.plan.input.kind if self.plan else self.kind, "job": self.job.to_json(), "audit": self.audit}
             if with_plan and self.plan is not None:
                 d["plan"] = self.plan.to_json()
             return d

@@ -107,7 +107,7 @@ async function upload(files) {
 async function openFile(id) {
   stopPlaying();
   location.hash = id;
-  S.cur = {id}; S.plan = null; S.img = null; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
+  S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
   $("work").hidden = false; $("side").hidden = false;
   await reloadFile();
 }
@@ -126,8 +126,17 @@ function useFile(data) {
   if (data.plan && (!S.plan || data.rev !== S.rev)) { S.plan = data.plan; S.rev = data.rev; indexTracks(); }
   renderFiles(); renderStatus(); renderSide(); renderJob();
   if (first) loadPicture();
+  else if (!S.plan && data.kind === "video" && !S.preview) previewFrame();
   const f = S.files.find((x) => x.id === data.id);
   if (f) Object.assign(f, {state: data.state, job: data.job, resumed: data.resumed});
+}
+
+// a video's first frame while it is still being analysed
+function previewFrame() {
+  S.preview = true;
+  const img = new Image();
+  img.onload = () => { if (!S.plan) { S.img = img; S.img.frame = 0; fitView(); } };
+  img.src = url("/api/files/" + S.cur.id + "/frame/0?w=" + Math.max(320, Math.ceil($("stage").clientWidth * (window.devicePixelRatio || 1) / 320) * 320));
 }
 
 function isVideo() { return S.plan && S.plan.input.kind === "video"; }
@@ -136,7 +145,9 @@ function renderStatus() {
   const d = S.cur;
   const busy = d.state === "analysing" || d.state === "new";
   $("status").hidden = !busy && d.state !== "failed";
-  $("status-text").textContent = d.state === "failed" ? t("This file could not be opened: {reason}", {reason: d.error}) : t("Looking for faces… This can take a while for a video.");
+  let text = d.state === "failed" ? t("This file could not be opened: {reason}", {reason: d.error}) : t("Looking for faces… This can take a while for a video.");
+  if (busy && d.progress && d.progress.total) text += " " + t("{done} of {total}", {done: d.progress.done, total: d.progress.total});
+  $("status-text").textContent = text;
   $("status").querySelector(".spinner").hidden = d.state === "failed";
   $("publish").disabled = !S.plan || (d.job && d.job.state === "running");
   $("video-controls").hidden = !isVideo(); $("timeline").hidden = !isVideo(); $("strip-box").hidden = !isVideo();
@@ -158,8 +169,9 @@ function loadPicture() {
 }
 
 function frameWidth() {
-  const w = Math.round($("stage").clientWidth * (window.devicePixelRatio || 1) * S.zoom);
-  return Math.min(S.plan.input.width, Math.max(160, w));
+  // in steps of 320 px, so that the frames the server decoded ahead are the ones asked for
+  const w = Math.ceil(($("stage").clientWidth * (window.devicePixelRatio || 1) * S.zoom) / 320) * 320;
+  return Math.min(S.plan.input.width, Math.max(320, w));
 }
 
 function showFrame(n) {
@@ -222,7 +234,10 @@ function togglePlay() {
 function stopPlaying() { S.playing = false; clearTimeout(S.timer); $("play").textContent = "▶"; }
 
 // --- view transform ----------------------------------------------------------------------------
-function picSize() { return S.plan && S.plan.input.width ? [S.plan.input.width, S.plan.input.height] : [1, 1]; }
+function picSize() {
+  if (S.plan && S.plan.input.width) return [S.plan.input.width, S.plan.input.height];
+  return S.img ? [S.img.naturalWidth, S.img.naturalHeight] : [1, 1];
+}
 
 function fitView() {
   const c = $("canvas"), [w, h] = picSize();
@@ -293,11 +308,12 @@ function draw() {
   sizeCanvas();
   g.setTransform(1, 0, 0, 1, 0, 0);
   g.fillStyle = "#2b2b2b"; g.fillRect(0, 0, c.width, c.height);
-  if (!S.img || !S.plan) return;
+  if (!S.img) return;
   const k = scale(), [w, h] = picSize();
   g.setTransform(k, 0, 0, k, S.panX, S.panY);
   g.imageSmoothingEnabled = k < 2;
   g.drawImage(S.img, 0, 0, w, h);
+  if (!S.plan) return;
   const list = items();
   if (S.view === "masked") {
     g.fillStyle = "#000";
@@ -404,6 +420,7 @@ function trackItem(tr) {
   what.textContent = kindLabel(tr);
   const small = document.createElement("small"); small.textContent = sourceLabel(tr);
   const span = document.createElement("small");
+  span.className = "span";
   const first = tr.boxes[0][0], last = tr.boxes[tr.boxes.length - 1][0];
   const a = spanInput(first), b = spanInput(last);
   a.title = t("First frame masked"); b.title = t("Last frame masked");
@@ -521,18 +538,20 @@ function changed() {
   setSaveState(t("Saving…"));
   renderSide(); draw(); drawTimeline();
   clearTimeout(S.saveTimer);
+  S.saveTimerOn = true;
   S.saveTimer = setTimeout(flush, 250);
 }
 
 async function flush() {
   clearTimeout(S.saveTimer);
+  S.saveTimerOn = false;
   if (S.saving) { S.pending = true; return S.savePromise; }
   S.saving = true; S.pending = false;
   S.savePromise = (async () => {
     try {
       const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan}});
       S.rev = r.rev; S.cur.rev = r.rev;
-      setSaveState(t("All changes saved"));
+      if (!S.pending && !S.saveTimerOn) setSaveState(t("All changes saved"));
     } catch (e) {
       if (e.stale) conflict(); else showMessage(t("Your change could not be saved: {reason}", {reason: e.message}));
     } finally {
@@ -729,7 +748,8 @@ function renderJob() {
   if (j.state === "running") {
     const bar = $("progress-bar");
     if (j.total) { bar.max = j.total; bar.value = j.done; } else bar.removeAttribute("value");
-    let text = t("Making the safe copy and checking it…");
+    const stages = {analyse: N_("Looking for faces…"), render: N_("Masking…"), verify: N_("Checking the safe copy…")};
+    let text = stages[j.stage] ? t(stages[j.stage]) : t("Making the safe copy and checking it…");
     if (j.total) text += " " + t("{done} of {total}", {done: j.done, total: j.total});
     if (j.rate) text += " · " + t("{rate} frames a second", {rate: j.rate.toFixed(1)});
     if (j.left) text += " · " + t("about {s} s left", {s: Math.ceil(j.left)});
