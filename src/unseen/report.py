@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from . import __version__
-from .types import CleanResult
+from .results import CleanResult
 
 
 def write_report(path: Path, results: list[CleanResult]) -> None:

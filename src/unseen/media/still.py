@@ -15,6 +15,7 @@ from PIL import Image, ImageCms, ImageSequence
 from ..errors import CorruptInput, OutputError
 from ..quiet import quiet_stderr
 from . import register
+from .probe import Probe
 
 # Decompression bombs: Pillow warns past this many pixels and refuses past twice as many; both
 # are treated as refusals so a crafted file cannot exhaust memory.
@@ -138,8 +139,11 @@ def _pixels(im: Image.Image) -> np.ndarray:
 
 
 class StillImages:
-    kind = "image"
+    family = "still"
     formats = tuple(_PIL_NAME)
+
+    def kind_of(self, path: Path, p: Probe) -> str:
+        return "image"
 
     def open(self, path: Path | io.BytesIO, fmt: str) -> Image.Image:
         """Open with Pillow restricted to the sniffed format; every failure becomes one line."""
@@ -298,4 +302,5 @@ def _oneline(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-STILL = register(StillImages())
+STILL = StillImages()
+register(STILL)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -99,136 +99,182 @@ class PreCheck:
         return [r.head() for r in new]
 
 
+class _Writer:
+    """The fresh MP4: an H.264 stream with the input's time base (x264's SEI dropped, no muxer
+    strings or creation time), and an AAC track when there is ``sound``. Every video packet is
+    handed to ``on_packet`` (payload, pts, dts, time base, decoder setup) before it is muxed."""
+
+    def __init__(self, dst: Path, v_in: Any, info: VideoInfo, vopts: VideoOptions, sound: "SoundTrack | None", on_packet: "Callable[..., None] | None") -> None:
+        import av
+
+        # bitexact: no "Lavf" muxer string and no creation time in the container
+        self.out = av.open(str(dst), mode="w", format="mp4", container_options={"fflags": "+bitexact"})
+        self.on_packet, self.sound = on_packet, sound
+        v = self.out.add_stream("libx264", rate=v_in.average_rate or v_in.guessed_rate or Fraction(25))
+        v.width, v.height = info.width - info.width % 2, info.height - info.height % 2
+        v.pix_fmt = "yuv420p"
+        if info.upright_aspect != 1:  # non-square pixels: keep the picture's shape
+            v.codec_context.sample_aspect_ratio = info.upright_aspect
+        v.time_base = v.codec_context.time_base = v_in.time_base
+        v.codec_context.options = {"crf": str(vopts.crf), "preset": vopts.preset}
+        v.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
+        self.video = v
+        # drop x264's SEI (encoder name, version and settings) from the bitstream
+        self.bsf = av.bitstream.BitStreamFilterContext("filter_units=remove_types=6", v)
+        self.audio = None
+        if sound is not None:
+            self.layout = "stereo" if sound.channels == 2 else "mono"
+            self.audio = self.out.add_stream("aac", rate=sound.rate, layout=self.layout)
+            self.audio.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.video.width, self.video.height
+
+    def _mux_video(self, packets: Any) -> None:
+        for pk in packets:
+            for fp in self.bsf.filter(pk):
+                if self.on_packet is not None:  # before muxing: the muxer takes the packet's data
+                    self.on_packet(bytes(fp), fp.pts, fp.dts, fp.time_base, self.video.codec_context.extradata)
+                self.out.mux(fp)
+
+    def frame(self, item: "_Frame") -> None:
+        import av
+
+        _, pixels, fmt, pts, time_base = item
+        nf = av.VideoFrame.from_ndarray(pixels, format=fmt)
+        nf.pts, nf.time_base = pts, time_base
+        self._mux_video(self.video.encode(nf))
+
+    def finish(self) -> bytes | None:
+        """The sound (after the video: the muxer's interleaving buffer flushes every 10 s of
+        it), then the encoders' last packets; returns the decoder setup (SPS/PPS) as written."""
+        import av
+
+        if self.audio is not None and self.sound is not None:
+            blocks = self.sound.blocks()
+            try:
+                for block in blocks:
+                    for start in range(0, block.shape[1], 4096):
+                        af = av.AudioFrame.from_ndarray(np.ascontiguousarray(block[:, start : start + 4096]), format="fltp", layout=self.layout)
+                        af.sample_rate = self.sound.rate
+                        for pk in self.audio.encode(af):
+                            self.out.mux(pk)
+            finally:
+                blocks.close()  # the input's reader, also when stopped part-way
+        self._mux_video(self.video.encode())
+        self._mux_video([None])  # flushes the filter
+        if self.audio is not None:
+            for pk in self.audio.encode():
+                self.out.mux(pk)
+        return self.video.codec_context.extradata
+
+
+# (index, pixels, pixel format, pts, time base) of a masked frame waiting to be encoded
+_Frame = tuple[int, np.ndarray, str, "int | None", Fraction]
+
+
+class _Masker:
+    """Masks drawn into decoded frames: on the yuv420p planes when it can (no round trip through
+    RGB), else on the upright RGB picture."""
+
+    def __init__(self, masks: dict[int, list[Region]], style: MaskStyle, size: tuple[int, int], seed: int) -> None:
+        self.masks, self.style, self.size = masks, style, size
+        self.rng = np.random.default_rng(seed)
+
+    def masked(self, i: int, frame: Any) -> tuple[np.ndarray, str]:
+        if self.style.fill == "solid" and not frame_rotation(frame) and (frame.width, frame.height) == self.size:
+            return fill_yuv420(frame.to_ndarray(format="yuv420p"), self.masks.get(i, []), self.style), "yuv420p"
+        rgb = upright(frame, frame_rotation(frame))[: self.size[1], : self.size[0]]
+        return apply(rgb, self.masks.get(i, []), self.style, self.rng), "rgb24"
+
+    def again(self, pixels: np.ndarray, fmt: str, regions: list[Region]) -> np.ndarray:
+        return fill_yuv420(pixels, regions, self.style) if fmt == "yuv420p" else apply(pixels, regions, self.style, self.rng)
+
+
+class _Queue:
+    """Masked frames waiting to be encoded while the checker looks at some of them in a thread
+    of its own: its verdict on frame g is needed only before frame g - lag is encoded, and
+    PRECHECK_SLACK more frames wait so that it is rarely waited for. A face it finds on frame g
+    is covered on g - lag .. g + lag, none of which is encoded yet."""
+
+    def __init__(self, precheck: PreCheck | None, masker: _Masker, writer: _Writer) -> None:
+        self.precheck, self.masker, self.writer = precheck, masker, writer
+        self.lag = precheck.pad if precheck is not None else 0
+        self.depth = self.lag + (PRECHECK_SLACK if precheck is not None else 0)
+        self.waiting: deque[_Frame] = deque()
+        self.verdicts: deque[tuple[int, Future[list[Region]]]] = deque()
+        self.checker = ThreadPoolExecutor(1, thread_name_prefix="unseen-precheck") if precheck is not None else None
+
+    def put(self, item: _Frame) -> None:
+        import av
+
+        self.waiting.append(item)
+        i, pixels, fmt = item[0], item[1], item[2]
+        if self.checker is not None and self.precheck is not None and i in self.precheck.frames:
+            w, h = self.writer.size
+            small = rgb_at(av.VideoFrame.from_ndarray(pixels, format=fmt), *precheck_checker().working_size(w, h))
+            regions = list(self.masker.masks.get(i, []))
+            self.verdicts.append((i, self.checker.submit(self.precheck.look, i, small, w, h, regions, self.masker.style.grid)))
+        while len(self.waiting) > self.depth:
+            self._encode_next()
+
+    def drain(self) -> None:
+        while self.waiting:
+            self._encode_next()
+
+    def close(self) -> None:
+        if self.checker is not None:
+            self.checker.shutdown(wait=True, cancel_futures=True)
+
+    def _encode_next(self) -> None:
+        self._settle(self.waiting[0][0] + self.lag)
+        self.writer.frame(self.waiting.popleft())
+
+    def _settle(self, upto: int) -> None:
+        """Apply the checker's verdicts on frames up to ``upto``, in order."""
+        masks = self.masker.masks
+        while self.verdicts and self.verdicts[0][0] <= upto:
+            g, verdict = self.verdicts.popleft()
+            new = verdict.result()
+            if not new:
+                continue
+            # held like a tracker's box: growing with the frames from where it was seen
+            around = {f: [r if f == g else held(r, abs(f - g)) for r in new] for f in range(max(0, g - self.lag), g + self.lag + 1)}
+            for f, rs in around.items():
+                masks.setdefault(f, []).extend(rs)
+            for k, (f, px, fm, pts, tb) in enumerate(self.waiting):  # decoded, not encoded yet
+                if f in around:
+                    self.waiting[k] = (f, self.masker.again(px, fm, around[f]), fm, pts, tb)
+
+
 def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "SoundTrack | None" = None, progress: Callable[[int], None] | None = None, on_packet: "Callable[..., None] | None" = None, precheck: PreCheck | None = None) -> bytes | None:
     """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4; ``sound``
     (read again, muted or disguised, block by block) becomes an AAC track. Every video packet is
-    handed to ``on_packet`` (payload, pts, dts, time base, decoder setup) before it is muxed.
-    With ``precheck``, its frames are checked before encoding and what it finds is added to
-    ``masks``. Returns the encoder's decoder setup (SPS/PPS) as written to the file."""
+    handed to ``on_packet`` before it is muxed. With ``precheck``, its frames are checked before
+    encoding and what it finds is added to ``masks``. Returns the decoder setup as written."""
     import av
 
-    rng = np.random.default_rng(seed)
     with open_container(src) as inp:
         v_in = [s for s in inp.streams if s.type == "video" and not _is_cover_art(s)][0]
         v_in.thread_type = "AUTO"
-        # bitexact: no "Lavf" muxer string and no creation time in the container
-        out = av.open(str(dst), mode="w", format="mp4", container_options={"fflags": "+bitexact"})
+        writer = _Writer(dst, v_in, info, vopts, sound, on_packet)
         try:
-            rate = v_in.average_rate or v_in.guessed_rate or Fraction(25)
-            v_out = out.add_stream("libx264", rate=rate)
-            v_out.width, v_out.height = info.width - info.width % 2, info.height - info.height % 2
-            v_out.pix_fmt = "yuv420p"
-            if info.upright_aspect != 1:  # non-square pixels: keep the picture's shape
-                v_out.codec_context.sample_aspect_ratio = info.upright_aspect
-            v_out.time_base = v_in.time_base
-            v_out.codec_context.time_base = v_in.time_base
-            v_out.codec_context.options = {"crf": str(vopts.crf), "preset": vopts.preset}
-            v_out.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
-            # drop x264's SEI (encoder name, version and settings) from the bitstream
-            bsf = av.bitstream.BitStreamFilterContext("filter_units=remove_types=6", v_out)
-
-            def mux_video(fp) -> None:  # type: ignore[no-untyped-def]
-                if on_packet is not None:  # before muxing: the muxer takes the packet's data
-                    on_packet(bytes(fp), fp.pts, fp.dts, fp.time_base, v_out.codec_context.extradata)
-                out.mux(fp)
-            a_out = None
-            if sound is not None:
-                layout = "stereo" if sound.channels == 2 else "mono"
-                a_out = out.add_stream("aac", rate=sound.rate, layout=layout)
-                a_out.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
-
-            def masked(i: int, frame) -> tuple[np.ndarray, str]:  # type: ignore[no-untyped-def]
-                if style.fill == "solid" and not frame_rotation(frame) and (frame.width, frame.height) == (v_out.width, v_out.height):
-                    # fast path: mask the decoded planes, no round trip through RGB
-                    return fill_yuv420(frame.to_ndarray(format="yuv420p"), masks.get(i, []), style), "yuv420p"
-                rgb = upright(frame, frame_rotation(frame))[: v_out.height, : v_out.width]
-                return apply(rgb, masks.get(i, []), style, rng), "rgb24"
-
-            def remask(pixels: np.ndarray, fmt: str, regions: list[Region]) -> np.ndarray:
-                return fill_yuv420(pixels, regions, style) if fmt == "yuv420p" else apply(pixels, regions, style, rng)
-
-            def encode_frame(item: tuple[int, np.ndarray, str, int | None, Fraction]) -> None:
-                _, pixels, fmt, pts, time_base = item
-                nf = av.VideoFrame.from_ndarray(pixels, format=fmt)
-                nf.pts, nf.time_base = pts, time_base
-                for pk in v_out.encode(nf):
-                    for fp in bsf.filter(pk):
-                        mux_video(fp)
-
+            masker = _Masker(masks, style, writer.size, seed)
+            queue = _Queue(precheck, masker, writer)
             # the input's timestamps in its own time base, repaired where missing or out of order
             timeline = Timeline(info.time_base, info.rate)  # as check_file expects
-            lag = precheck.pad if precheck is not None else 0
-            # The checker runs in a thread of its own while the next frames are decoded and
-            # masked; its verdict on frame g is needed only before frame g - lag is encoded, and
-            # ``slack`` more frames wait so that it is rarely waited for.
-            slack = PRECHECK_SLACK if precheck is not None else 0
-            waiting: deque[tuple[int, np.ndarray, str, int | None, Fraction]] = deque()
-            verdicts: deque[tuple[int, Future[list[Region]]]] = deque()
-            checker = ThreadPoolExecutor(1, thread_name_prefix="unseen-precheck") if precheck is not None else None
-
-            def settle(upto: int) -> None:
-                """Apply the checker's verdicts on frames up to ``upto``, in order: a face found
-                on frame g is covered on g - lag .. g + lag, none of which is encoded yet."""
-                while verdicts and verdicts[0][0] <= upto:
-                    g, verdict = verdicts.popleft()
-                    new = verdict.result()
-                    if not new:
-                        continue
-                    # held like a tracker's box: growing with the frames from where it was seen
-                    around = {f: [r if f == g else held(r, abs(f - g)) for r in new] for f in range(max(0, g - lag), g + lag + 1)}
-                    for f, rs in around.items():
-                        masks.setdefault(f, []).extend(rs)
-                    for k, (f, px, fm, pts, tb) in enumerate(waiting):  # decoded, not encoded yet
-                        if f in around:
-                            waiting[k] = (f, remask(px, fm, around[f]), fm, pts, tb)
-
-            def encode_next() -> None:
-                settle(waiting[0][0] + lag)
-                encode_frame(waiting.popleft())
-
             try:
-                i = 0
-                for frame in inp.decode(v_in):
-                    pixels, fmt = masked(i, frame)
-                    waiting.append((i, pixels, fmt, timeline.next(frame.pts), timeline.time_base))
-                    if checker is not None and precheck is not None and i in precheck.frames:
-                        small = rgb_at(av.VideoFrame.from_ndarray(pixels, format=fmt), *precheck_checker().working_size(v_out.width, v_out.height))
-                        verdicts.append((i, checker.submit(precheck.look, i, small, v_out.width, v_out.height, list(masks.get(i, [])), style.grid)))
-                    while len(waiting) > lag + slack:
-                        encode_next()
-                    i += 1
+                for i, frame in enumerate(inp.decode(v_in)):
+                    pixels, fmt = masker.masked(i, frame)
+                    queue.put((i, pixels, fmt, timeline.next(frame.pts), timeline.time_base))
                     if progress:
                         progress(1)
-                while waiting:
-                    encode_next()
+                queue.drain()
             finally:
-                if checker is not None:
-                    checker.shutdown(wait=True, cancel_futures=True)
-            if a_out is not None and sound is not None:
-                # after the video: the muxer's interleaving buffer flushes every 10 s of it
-                blocks = sound.blocks()
-                try:
-                    for block in blocks:
-                        for start in range(0, block.shape[1], 4096):
-                            af = av.AudioFrame.from_ndarray(np.ascontiguousarray(block[:, start : start + 4096]), format="fltp", layout=layout)
-                            af.sample_rate = sound.rate
-                            for pk in a_out.encode(af):
-                                out.mux(pk)
-                finally:
-                    blocks.close()  # the input's reader, also when stopped part-way
-            for pk in v_out.encode():
-                for fp in bsf.filter(pk):
-                    mux_video(fp)
-            for fp in bsf.filter(None):
-                mux_video(fp)
-            if a_out is not None:
-                for pk in a_out.encode():
-                    out.mux(pk)
-            extradata = v_out.codec_context.extradata
+                queue.close()
+            return writer.finish()
         except av.error.FFmpegError as e:
             raise CorruptInput(f"video decoding or encoding failed: {' '.join(str(e).split())}") from None
         finally:
-            out.close()
-    return extradata
-
-
+            writer.out.close()
