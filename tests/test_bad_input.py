@@ -155,7 +155,7 @@ def test_verification_catches_a_missed_face(tmp_path: Path, astronaut: np.ndarra
     detectors, the rule audit uses) and it is masked before anything is released."""
     from unseen import detect
 
-    monkeypatch.setattr(detect, "find_faces", lambda rgb: detect.Judgement())
+    monkeypatch.setattr(detect, "find_faces", lambda rgb, tick=None: detect.Judgement())
     src = tmp_path / "a.png"
     Image.fromarray(astronaut).save(src)
     [res] = unseen.clean([src])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -12,14 +13,16 @@ from typing import Callable, Iterable, Iterator, Sequence
 from .audit import audit_file
 from .detect.runtime import cpu_count
 from .errors import UnseenError
-from .types import AuditResult, CleanResult, Region
+from .results import AuditResult, CleanResult
+from .types import Region
 from .output import TMP_PREFIX, is_output_name, sweep_stale
+from .output_names import Input, decide, make_folders, name_finding
 from .pipeline import analyse_file, clean_file, render_file
 from .pipeline.common import Options, ProgressFn
-from .plan import PLAN_SUFFIX, Plan
+from .plan import PLAN_SUFFIX, Plan, plan_path
 from .signals import children_ignore_ctrl_c, in_worker, worker_setup
 
-Progress = Callable[[CleanResult | AuditResult], None]
+Progress = Callable[[CleanResult], None]
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -27,6 +30,12 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     outputs and temporary files found while walking. Named files are yielded as given. Links
     to folders are never walked (a loop, or a path out of the folder): they are yielded like
     files, and refused with one line as everything that is not a regular file is."""
+    return (item.path for item in iter_inputs(paths))
+
+
+def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Input]:
+    """As ``iter_files``, each file with the folder argument it was found under (``-o DIR``
+    mirrors the folders below it)."""
     for p in map(Path, paths):
         if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p):
@@ -36,9 +45,9 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                     f = Path(root) / name
                     if name.startswith(".") or name.startswith(TMP_PREFIX) or is_output_name(f) or name.endswith(PLAN_SUFFIX):
                         continue
-                    yield f
+                    yield Input(f, p)
         else:
-            yield p
+            yield Input(p)
 
 
 def _one_line(e: BaseException) -> str:
@@ -67,18 +76,27 @@ def clean(
     jobs: int | None = None,
     progress: bool = False,
     salvage: bool = False,
+    keep_names: bool = False,
     on_result: Progress | None = None,
 ) -> list[CleanResult]:
     """Clean every file (directories are walked). Never raises for a bad file: each result says
     ``status`` ``ok`` (with ``output``) or ``error`` (with a one-line ``error``, and no output).
     ``jobs``: files cleaned side by side (default: one per CPU core, for batches). ``salvage``:
-    a damaged sound file keeps what decodes instead of being refused (the result says what was lost)."""
+    a damaged sound file keeps what decodes instead of being refused (the result says what was lost).
+    Every output's name is decided before any file is cleaned (see output_names): unique in the
+    batch, the folders below a folder argument mirrored in ``out_dir``, and a name that tells a
+    date, time or device replaced by a neutral one unless ``keep_names``."""
     opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, regions or {}, overwrite, grid, audio, voice, crf, progress, salvage=salvage)
     if opts.out_dir is not None:
         from .output import check_dir
 
         check_dir(opts.out_dir)
-    files = list(iter_files(paths))
+    inputs = list(iter_inputs(paths))
+    files = [i.path for i in inputs]
+    outputs = decide(inputs, opts.out_dir, keep_names=keep_names, overwrite=overwrite)
+    if opts.out_dir is not None:
+        make_folders(outputs)
+    each = [replace(opts, output=out) for out in outputs]
     workers = min(jobs if jobs is not None else cpu_count(), len(files))
     results = []
     if workers >= 2 and len(files) >= PARALLEL_MIN_FILES:
@@ -87,7 +105,8 @@ def clean(
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
             try:
                 with children_ignore_ctrl_c():
-                    futures = [pool.submit(in_worker, _clean_one, path, opts) for path in files]
+                    # one bar per file would garble the terminal from several processes: the batch's bar shows
+                    futures = [pool.submit(in_worker, _clean_one, path, replace(o, progress=False)) for path, o in zip(files, each)]
                 for path, future in zip(files, futures):  # in the order given, as one process would
                     try:
                         res = future.result()
@@ -100,11 +119,11 @@ def clean(
                 _stop_workers(pool)
                 raise
         if any(r.error == KILLED_WORKER for r in results):  # its temporary file, now, not next run
-            for folder in {opts.out_dir or p.parent for p in files}:
+            for folder in {(o or p).parent for p, o in zip(files, outputs)}:
                 sweep_stale(folder, again=True)
         return results
-    for path in files:
-        res = _clean_one(path, opts)
+    for path, o in zip(files, each):
+        res = _clean_one(path, o)
         results.append(res)
         if on_result:
             on_result(res)
@@ -152,9 +171,11 @@ def analyse(path: str | os.PathLike[str], *, faces: bool = True, regions: list[R
     return analyse_file(Path(path), opts)
 
 
-def plan_location(src: Path, out_dir: Path | None) -> Path:
-    """Where ``analyse`` writes a file's plan: ``NAME.plan.json`` where its output will go."""
-    return (out_dir if out_dir is not None else src.parent) / f"{src.stem}{PLAN_SUFFIX}"
+def plan_location(src: Path, out_dir: Path | None, *, keep_names: bool = False) -> Path:
+    """Where ``analyse`` writes a file's plan when it is analysed on its own: ``NAME.plan.json``
+    where its output ``NAME.unseen.EXT`` will go (see output_names)."""
+    [out] = decide([Input(src)], out_dir, keep_names=keep_names, plans=True)
+    return plan_path(out) if out is not None else (out_dir or src.parent) / f"{src.stem}{PLAN_SUFFIX}"
 
 
 def analyse_files(
@@ -165,17 +186,24 @@ def analyse_files(
     regions: dict[str, list[Region]] | None = None,
     overwrite: bool = False,
     progress: bool = False,
+    keep_names: bool = False,
 ) -> Iterator[tuple[Path, Plan | None, Path | None, str | None]]:
     """Analyse every file and write its plan; yields (input, plan, plan file, error), one per
-    file as it is done. A bad file gets an error and no plan file; nothing else is written."""
+    file as it is done. A bad file gets an error and no plan file; nothing else is written.
+    Plans are named as ``clean`` names the outputs (``NAME.plan.json`` beside ``NAME.unseen.EXT``)."""
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:
         from .output import check_dir
 
         check_dir(folder)
-    for path in iter_files(paths):
+    inputs = list(iter_inputs(paths))
+    outputs = decide(inputs, folder, keep_names=keep_names, overwrite=overwrite, plans=True)
+    if folder is not None:
+        make_folders(outputs)
+    for item, out in zip(inputs, outputs):
+        path = item.path
         opts = Options(faces=faces, manual=regions or {}, progress=progress)
-        where = plan_location(path, folder)
+        where = plan_path(out) if out is not None else (folder or path.parent) / f"{path.stem}{PLAN_SUFFIX}"
         try:
             if where.exists() and not overwrite:
                 raise UnseenError(f"plan exists: {where} (use --overwrite)")
@@ -230,18 +258,21 @@ def render(
     return _clean_one(Path(path), opts, plan)
 
 
-def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, on_result: Progress | None = None) -> list[AuditResult]:
-    """Report what each file gives away. Never raises for a bad file (``error`` is set)."""
+def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, progress: bool = False, on_result: Callable[[AuditResult], None] | None = None) -> list[AuditResult]:
+    """Report what each file gives away, its name included (see output_names). Never raises
+    for a bad file (``error`` is set). ``progress``: a bar on stderr while a video's frames are searched."""
     results = []
     for path in iter_files(paths):
         try:
-            res = audit_file(path, faces)
+            res = audit_file(path, faces, progress)
         except UnseenError as e:
             res = AuditResult(input=str(path), error=_one_line(e))
         except OSError as e:
             res = AuditResult(input=str(path), error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
         except Exception as e:  # noqa: BLE001 - an unreadable file is reported, never a traceback
             res = AuditResult(input=str(path), error=f"internal error ({type(e).__name__}: {_one_line(e)})")
+        if res.error is None and (finding := name_finding(path)) is not None:
+            res.findings.insert(0, finding)
         results.append(res)
         if on_result:
             on_result(res)

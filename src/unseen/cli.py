@@ -20,7 +20,7 @@ from .api import audit, clean, iter_files
 from .display import shown
 from .errors import UnseenError, UsageError
 from .mask import FILLS, WEAK_FILLS, WEAK_WARNING
-from .types import AuditResult, CleanResult
+from .results import AuditResult, CleanResult
 from .names import item_count
 from .plan import Plan, load_plan, plan_path
 from .signals import Interrupted, exit_status, stops_handled
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-faces", action="store_true", help="do not look for faces; clean metadata only")
     c.add_argument("--grid", type=int, default=None, help="block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)")
     c.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    c.add_argument("--keep-names", action="store_true", help="keep each input's own name in its output's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)")
     c.add_argument("--audio", choices=("drop", "keep"), default="drop", help="video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length")
     c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help="voices: disguise (default for sound files), mute (the only complete protection; default for video, whose sound is dropped), or keep (warned). With video, disguise and keep keep the sound")
     c.add_argument("--salvage", action="store_true", help="sound: keep what decodes of a damaged (cut or corrupt) file instead of refusing it; the result line says how much was lost")
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--regions", type=Path, help="JSON file of extra boxes to mask (become manual regions of the plan)")
     n.add_argument("--no-faces", action="store_true", help="do not look for faces")
     n.add_argument("--overwrite", action="store_true", help="replace an existing plan file")
+    n.add_argument("--keep-names", action="store_true", help="keep each input's own name in its plan's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)")
     n.add_argument("--json", action="store_true", help="print one JSON object per file instead of text")
     n.add_argument("--quiet", "-q", action="store_true", help="print errors only")
 
@@ -160,8 +162,7 @@ def _run_clean(args: argparse.Namespace) -> int:
     total = sum(1 for _ in iter_files(args.paths))
     bar = _Bar(total, not args.json and not args.quiet)
 
-    def show(r: CleanResult | AuditResult) -> None:
-        assert isinstance(r, CleanResult)
+    def show(r: CleanResult) -> None:
         if args.json:
             print(json.dumps(r.to_dict()), flush=True)
         elif r.status != "ok":
@@ -171,7 +172,7 @@ def _run_clean(args: argparse.Namespace) -> int:
         bar.step()
 
     try:
-        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, jobs=args.jobs, salvage=args.salvage, progress=sys.stderr.isatty() and not args.json and not args.quiet, on_result=show)
+        results = clean(args.paths, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, jobs=args.jobs, salvage=args.salvage, keep_names=args.keep_names, progress=sys.stderr.isatty() and not args.json and not args.quiet, on_result=show)
     finally:
         bar.close()
     if args.report:
@@ -197,9 +198,14 @@ def _run_render(args: argparse.Namespace) -> int:
     if len(files) != 1 or args.regions:
         raise UsageError("--plan renders one input file (and takes no --regions: add boxes to the plan)")
     from .api import render
+    from .output import check_dir
+    from .output_names import output_for_plan
 
     plan = load_plan(args.plan)  # a malformed or hostile plan: one line, exit 2
-    res = render(files[0], plan, args.out_dir, fill=args.fill, color=args.color, faces=not args.no_faces, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, salvage=args.salvage, progress=sys.stderr.isatty() and not args.json and not args.quiet)
+    if args.out_dir is not None:
+        check_dir(args.out_dir)
+    output = output_for_plan(files[0], args.plan, args.out_dir, keep_names=args.keep_names, overwrite=args.overwrite)
+    res = render(files[0], plan, args.out_dir, output=output, fill=args.fill, color=args.color, faces=not args.no_faces, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, salvage=args.salvage, progress=sys.stderr.isatty() and not args.json and not args.quiet)
     if args.json:
         print(json.dumps(res.to_dict()), flush=True)
     elif res.status != "ok":
@@ -242,7 +248,7 @@ def _run_analyse(args: argparse.Namespace) -> int:
         regions = load_regions(args.regions)
     failed = 0
     done = 0
-    for path, plan, where, error in analyse_files(args.paths, args.out_dir, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, progress=sys.stderr.isatty() and not args.json and not args.quiet):
+    for path, plan, where, error in analyse_files(args.paths, args.out_dir, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, keep_names=args.keep_names, progress=sys.stderr.isatty() and not args.json and not args.quiet):
         done += 1
         failed += error is not None
         if args.json:
@@ -285,7 +291,7 @@ def _audit_table(r: AuditResult) -> str:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    results = audit(args.paths, faces=not args.no_faces, on_result=None if args.json else lambda r: print(_audit_table(r), flush=True))  # type: ignore[arg-type]
+    results = audit(args.paths, faces=not args.no_faces, progress=sys.stderr.isatty() and not args.json, on_result=None if args.json else lambda r: print(_audit_table(r), flush=True))
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
     if not results:

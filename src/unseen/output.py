@@ -65,21 +65,17 @@ def is_output_name(path: Path) -> bool:
     return MARK in path.suffixes or path.name.startswith(TMP_PREFIX)
 
 
-def output_path(src: Path, out_dir: Path | None, ext: str, same_family_exts: tuple[str, ...] = ()) -> Path:
-    """``NAME.unseen.EXT`` beside the input or in ``out_dir``; keeps the input's extension when
-    it already names the output format (``.jpeg`` stays ``.jpeg``). When the format changes
-    (``clip.mov`` to MP4) and that name was already written in this run by another input of
-    the same stem, the input's extension is kept in the name: ``clip.mov.unseen.mp4``."""
+def output_path(src: Path, out_dir: Path | None, ext: str, same_family_exts: tuple[str, ...] = (), decided: Path | None = None) -> Path:
+    """The output's path: ``decided`` for the whole batch (see output_names), its extension
+    made ``ext`` unless it already names the output's format; otherwise (one file rendered on
+    its own) ``NAME.unseen.EXT`` beside the input or in ``out_dir``, keeping the input's
+    extension when it names the output format (``.jpeg`` stays ``.jpeg``)."""
+    if decided is not None:
+        return decided if decided.suffix.lower() in same_family_exts else decided.with_suffix(ext)
     folder = out_dir if out_dir is not None else src.parent
     if src.suffix.lower() in same_family_exts:
         return folder / f"{src.stem}{MARK}{src.suffix}"
-    plain = folder / f"{src.stem}{MARK}{ext}"
-    if plain.resolve() in _WRITTEN:
-        return folder / f"{src.name}{MARK}{ext}"
-    return plain
-
-
-_WRITTEN: set[Path] = set()  # outputs published by this process
+    return folder / f"{src.stem}{MARK}{ext}"
 
 
 def check_dir(folder: Path) -> None:
@@ -112,7 +108,6 @@ def staged(final: Path) -> Iterator[Path]:
 
 def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     """Move the verified file into place atomically; without ``overwrite`` never clobber."""
-    _WRITTEN.add(final.resolve())
     os.chmod(tmp, 0o644)
     try:
         if overwrite:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable, Optional
 
 import numpy as np
 from scipy.ndimage import maximum_filter, minimum_filter
@@ -20,6 +21,7 @@ from .weights import BLAZEFACE_FULL, BLAZEFACE_SHORT, CENTERFACE, Weights
 
 TILE = 1920  # model input tile side, in scaled pixels (a 1080p frame runs whole)
 OVERLAP = 128  # tiles overlap so a face on a seam is whole in at least one tile
+Tick = Optional[Callable[[], None]]  # called once per model run (a tile, a pass), for progress bars
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,15 @@ def _nms(d: Detections, iou: float = 0.5, inside: float = 0.7) -> Detections:
     return Detections(d[top] for top, _ in _same_face(d, iou, inside))
 
 
+def _tiles(h: int, w: int, scale: float) -> list[tuple[int, int]]:
+    """The corners of the tiles a pass at ``scale`` runs on; [(-1, -1)]: the picture whole."""
+    if max(h, w) * scale <= TILE + OVERLAP:
+        return [(-1, -1)]
+    tile_src = int(TILE / scale)
+    step = max(1, tile_src - int(OVERLAP / scale))
+    return [(x, y) for y in range(0, max(1, h - int(OVERLAP / scale)), step) for x in range(0, max(1, w - int(OVERLAP / scale)), step)]
+
+
 class FaceFinder:
     """The main detector: CenterFace over an image pyramid, tiled when large, mirrored."""
 
@@ -109,30 +120,35 @@ class FaceFinder:
             scales.insert(1, 1.0)
         return scales
 
-    def _run(self, rgb: np.ndarray, scale: float) -> Detections:
+    def _run(self, rgb: np.ndarray, scale: float, tick: Tick = None) -> Detections:
         h, w = rgb.shape[:2]
         tile_src = int(TILE / scale)
-        if max(h, w) * scale <= TILE + OVERLAP:
-            return self.model.detect(rgb, scale, self.settings.threshold)
-        step = max(1, tile_src - int(OVERLAP / scale))
         out = Detections()
-        for y in range(0, max(1, h - int(OVERLAP / scale)), step):
-            for x in range(0, max(1, w - int(OVERLAP / scale)), step):
-                tile = rgb[y : y + tile_src, x : x + tile_src]
-                out = out + self.model.detect(tile, scale, self.settings.threshold).map(lambda r: r.shifted(x, y))
+        for x, y in _tiles(h, w, scale):
+            tile = rgb[y : y + tile_src, x : x + tile_src] if (x, y) != (-1, -1) else rgb
+            found = self.model.detect(tile, scale, self.settings.threshold)
+            out = out + (found if (x, y) == (-1, -1) else found.map(lambda r, x=x, y=y: r.shifted(x, y)))
+            if tick is not None:
+                tick()
         return out
 
-    def runs(self, rgb: np.ndarray, scales: list[float] | None = None, flip: bool | None = None) -> dict[tuple[float, bool], Detections]:
+
+    def runs(self, rgb: np.ndarray, scales: list[float] | None = None, flip: bool | None = None, tick: Tick = None) -> dict[tuple[float, bool], Detections]:
         """Raw candidates of each pass, keyed by (scale, mirrored), over this finder's pyramid or
-        over the ``scales`` given."""
+        over the ``scales`` given; ``tick()`` after each model run."""
         rgb = np.ascontiguousarray(rgb[..., :3])
         h, w = rgb.shape[:2]
         out = {}
         for scale in scales or self.scales(w, h):
-            out[scale, False] = self._run(rgb, scale)
+            out[scale, False] = self._run(rgb, scale, tick)
             if self.settings.flip if flip is None else flip:
-                out[scale, True] = _flip_back(self._run(np.ascontiguousarray(rgb[:, ::-1]), scale), w)
+                out[scale, True] = _flip_back(self._run(np.ascontiguousarray(rgb[:, ::-1]), scale, tick), w)
         return out
+
+    def run_count(self, width: int, height: int, scales: list[float] | None = None, flip: bool | None = None) -> int:
+        """How many model runs (tiles of every pass) ``runs`` makes on a picture of this size."""
+        mirrored = self.settings.flip if flip is None else flip
+        return sum(len(_tiles(height, width, scale)) for scale in scales or self.scales(width, height)) * (2 if mirrored else 1)
 
     def find(self, rgb: np.ndarray, scales: list[float] | None = None, flip: bool | None = None) -> Detections:
         """Candidates in ``rgb`` over this finder's pyramid, or over the ``scales`` given."""
@@ -221,19 +237,34 @@ def _visible_scale(width: int, height: int) -> float:
     return min(1.0, float(np.sqrt(VISIBLE_PIXELS / (width * height))))
 
 
-def find_faces(rgb: np.ndarray) -> Judgement:
+def find_faces_steps(width: int, height: int) -> int:
+    """How many times ``find_faces`` ticks on a picture of this size: each run of the main
+    detector, the second detector, the judging."""
+    finder = face_finder()
+    one = _visible_scale(width, height)
+    extra = 0 if one in finder.scales(width, height) else finder.run_count(width, height, [one], flip=False)
+    return finder.run_count(width, height) + extra + 2
+
+
+def find_faces(rgb: np.ndarray, tick: Tick = None) -> Judgement:
     """What to mask: the main detector's whole pyramid (mirrored, tiled, upscaled for small
     faces) and the second detector's finds, judged with the masking rule, and whatever the
-    visibility rule sees too (so that verification rarely finds more on the rendered picture)."""
+    visibility rule sees too (so that verification rarely finds more on the rendered picture).
+    ``tick()`` as it goes, ``find_faces_steps`` times in all."""
     finder = face_finder()
     h, w = rgb.shape[:2]
-    runs = finder.runs(rgb)
+    runs = finder.runs(rgb, tick=tick)
     one = _visible_scale(w, h)
-    plain = runs[one, False] if (one, False) in runs else finder.find(rgb, [one], flip=False)
+    plain = runs[one, False] if (one, False) in runs else _nms(sum(finder.runs(rgb, [one], flip=False, tick=tick).values(), Detections()))
+    checked = face_checker().find(rgb)
+    if tick is not None:
+        tick()
     masking = judge_for(finder)
     memo: dict[Region, float] = {}  # both rules look at many of the same candidates
     visible = judge_for(finder, VISIBLE_RULE).candidates(rgb, _nms(plain), memo)
-    found = masking.candidates(rgb, _nms(sum(runs.values(), Detections())), memo) + masking.checker_finds(rgb, face_checker().find(rgb), memo)
+    found = masking.candidates(rgb, _nms(sum(runs.values(), Detections())), memo) + masking.checker_finds(rgb, checked, memo)
+    if tick is not None:
+        tick()
     # both rules pass most faces, and both detectors see many: one box for each face
     faces = list(_one_per_face(Detections(found.faces + visible.faces)))
     boxes = Detections(faces).boxes()

@@ -233,7 +233,12 @@ def probe_tags(path: Path) -> tuple[str, dict[str, str], list[str]]:
 
 
 def target_for(sound: SoundReader) -> AudioTarget:
-    return TARGETS.get(sound.codec) or TARGETS.get(sound.format) or DEFAULT_TARGET
+    return target_of(sound.codec, sound.format)
+
+
+def target_of(codec: str, container: str) -> AudioTarget:
+    """The family a sound is written in: its codec's, else its container's, else M4A/AAC."""
+    return TARGETS.get(codec) or TARGETS.get(container) or DEFAULT_TARGET
 
 
 class SoundWriter:

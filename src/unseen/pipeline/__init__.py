@@ -11,14 +11,14 @@ from pathlib import Path
 
 from ..errors import UnseenError
 from ..media.probe import Probe, probe
-from ..media.video import has_video
+from ..media import handler_for
 from ..output import is_output_name
 from ..plan import Plan, PlanError
-from ..types import CleanResult
+from ..results import CleanResult
 from . import audio, still, video
 from .common import Options, sha256_file
 
-__all__ = ["Options", "analyse_file", "clean_file", "render_file"]
+__all__ = ["Options", "analyse_file", "clean_file", "output_extension", "render_file"]
 
 
 def _open(src: Path) -> tuple[Probe, str]:
@@ -26,9 +26,23 @@ def _open(src: Path) -> tuple[Probe, str]:
     if is_output_name(src):
         raise UnseenError("already an unseen output (name contains .unseen); not cleaning it again")
     p = probe(src)
-    if p.kind in ("video", "audio"):
-        return p, "video" if has_video(src) else "audio"
-    return p, "image"
+    return p, handler_for(p).kind_of(src, p)
+
+
+VIDEO_EXTENSIONS = (".mp4", ".m4v")  # H.264 in MP4: an input named either keeps its extension
+
+
+def output_extension(src: Path) -> tuple[str, str, bool]:
+    """What ``clean_file`` will write for ``src``, told cheaply (a sniff, and a container's
+    header for video and sound): the media kind, the output's extension, and whether that is
+    the input's own. Raises as ``clean_file`` would for a file it cannot open."""
+    p, kind = _open(src)
+    if kind == "image":
+        return (kind, *still.output_extension(src, p.format))
+    if kind == "video":
+        own = src.suffix.lower() in VIDEO_EXTENSIONS
+        return kind, src.suffix if own else ".mp4", own
+    return (kind, *audio.output_extension(src))
 
 
 def analyse_file(src: Path, opts: Options) -> Plan:

@@ -6,9 +6,9 @@ from typing import Iterator
 
 import numpy as np
 
-from ..errors import CorruptInput, OutputError, VerificationFailed
-from ..media.audio import AudioTarget, SoundReader, SoundWriter, target_for
-from ..types import CleanResult, Verification
+from ..errors import CorruptInput, OutputError, UnsupportedFormat, VerificationFailed
+from ..media.audio import AudioTarget, SoundReader, SoundWriter, target_for, target_of
+from ..results import CleanResult, Verification
 from ..names import tag_names
 from ..output import output_path, publish, staged
 from ..verify.still import strings_in_file
@@ -64,6 +64,19 @@ def treated(reader: SoundReader, voice: str, params: Disguise | None = None) -> 
     return reader.blocks()
 
 
+def output_extension(src: Path) -> tuple[str, bool]:
+    """The output's extension for a sound file (its codec's family), and whether it is the
+    input's own; reads the container's header only."""
+    from ..media.video import open_container
+
+    with open_container(src) as c:
+        streams = [s for s in c.streams if s.type == "audio"]
+        if not streams:
+            raise UnsupportedFormat("no audio or video stream")
+        target = target_of(streams[0].codec_context.name, c.format.name.split(",")[0])
+    return target.ext, src.suffix.lower() == target.ext
+
+
 def analyse(src: Path, sha256: str, fmt: str) -> Plan:
     """A sound has nothing to mask: its plan names the file (the voice treatment is an option)."""
     return Plan(InputInfo(sha256, "audio", fmt))
@@ -76,7 +89,7 @@ def render(src: Path, plan: Plan, opts: Options) -> CleanResult:
         target = target_for(reader)
         res.format, res.output_format = reader.format, target.ext.lstrip(".")
         res.metadata_found = tag_names(reader.tags) + sorted({f"{k} stream" for k in reader.extra_streams})
-        final = opts.output.with_suffix(target.ext) if opts.output is not None else output_path(src, opts.out_dir, target.ext, (target.ext,))
+        final = output_path(src, opts.out_dir, target.ext, (target.ext,), opts.output)
         if final.exists() and not opts.overwrite:
             raise OutputError(f"output exists: {final} (use --overwrite)")
         voice = opts.voice or "disguise"

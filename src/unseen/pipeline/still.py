@@ -11,16 +11,17 @@ import numpy as np
 
 from ..errors import OutputError, VerificationFailed
 from ..mask import MaskStyle, apply
-from ..media import handler_for
 from ..media.metadata import image_findings
 from ..media.probe import Probe
 from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, STILL, Picture
 from ..names import finding_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan, PlanRegion, Source, source_of
-from ..types import CleanResult, Detections, Region, Verification
+from ..results import CleanResult, Verification
+from ..types import Detections, Region
 from ..verify import still as verify
 from .common import Options
+from .progress import Progress, Stage
 
 if TYPE_CHECKING:
     from ..detect import Judgement
@@ -34,6 +35,15 @@ _SAME_FAMILY = {
 }
 
 
+def output_extension(src: Path, fmt: str) -> tuple[str, bool]:
+    """The output's extension for a still of sniffed format ``fmt``, and whether it is the
+    input's own (``.jpeg`` stays ``.jpeg``; a PNG named ``.jpg`` becomes ``.png``)."""
+    out_fmt = OUTPUT_FORMAT.get(fmt, fmt)
+    if src.suffix.lower() in _SAME_FAMILY.get(out_fmt, (EXTENSION[out_fmt],)):
+        return src.suffix, True
+    return EXTENSION[out_fmt], False
+
+
 def _models_used(opts: Options) -> dict[str, str]:
     if not opts.faces:
         return {}
@@ -42,20 +52,31 @@ def _models_used(opts: Options) -> dict[str, str]:
     return {w.name: w.sha256 for w in [*face_finder().weights, *face_checker().weights]}
 
 
-def detect_faces(pic: Picture) -> Judgement:
+def detect_faces(pic: Picture, stage: Progress | None = None) -> Judgement:
     """Faces (as head-shaped regions) and uncertain spots in every frame; animations get the
-    union over frames so a moving face stays covered in between (recall first)."""
+    union over frames so a moving face stays covered in between (recall first). ``stage``
+    ticks once per detector run (see ``detect_steps``)."""
     from ..detect import Judgement, find_faces
 
     found = Judgement()
-    seen: set[bytes] = set()
-    for frame in pic.frames:
-        key = hashlib.blake2b(frame.tobytes(), digest_size=16).digest()
-        if key in seen:
-            continue
-        seen.add(key)
-        found = found + find_faces(frame)
+    for frame in _distinct(pic):
+        found = found + find_faces(frame, stage.tick if stage is not None else None)
     return Judgement([r.head() for r in found.faces], found.uncertain)
+
+
+def _distinct(pic: Picture) -> list[np.ndarray]:
+    """The frames, each picture once (a still animation repeats its frames)."""
+    seen: dict[bytes, np.ndarray] = {}
+    for frame in pic.frames:
+        seen.setdefault(hashlib.blake2b(frame.tobytes(), digest_size=16).digest(), frame)
+    return list(seen.values())
+
+
+def detect_steps(pic: Picture) -> int:
+    """How many times ``detect_faces`` ticks: every tile of every detector pass, per frame."""
+    from ..detect import find_faces_steps
+
+    return sum(find_faces_steps(f.shape[1], f.shape[0]) for f in _distinct(pic))
 
 
 def _render(pic: Picture, regions: list[Region], style: MaskStyle, seed: int) -> Picture:
@@ -113,12 +134,13 @@ class Analysed:
 def analyse(src: Path, p: Probe, sha256: str, opts: Options) -> Analysed:
     """Decode and find faces: every face a region switched on, every uncertain spot one
     switched off; hand-drawn regions (``--regions``) switched on."""
-    pic: Picture = handler_for(p).decode(src, p.format)
+    pic = STILL.decode(src, p.format)
     plan = Plan(InputInfo(sha256, "image", p.format, pic.width, pic.height))
     for r in opts.manual_for(src):
         plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="manual", shape=r.shape, source=Source("person"))
     if opts.faces:
-        found = detect_faces(pic)
+        with Stage(opts, "analyse", detect_steps(pic), f"analyse {src.name}", unit="step") as stage:
+            found = detect_faces(pic, stage)
         for r in found.faces:
             plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape="head", source=source_of(r), prefix="f")
         for r in found.uncertain:
@@ -130,11 +152,11 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
     """Mask what ``plan`` switches on, encode, verify (adding what verification still finds to
     the result's plan) and publish. ``raw``: the input's bytes (scanned for the metadata list)."""
     res = CleanResult(input=str(src), input_sha256=plan.input.sha256, kind="image", format=p.format)
-    handler = handler_for(p)
+    handler = STILL
     out_fmt = OUTPUT_FORMAT.get(p.format, p.format)
     if out_fmt != p.format:
         res.fallback = f"{p.format.upper()} is not written by unseen; wrote {out_fmt.upper()}"
-    final = opts.output.with_suffix(EXTENSION[out_fmt]) if opts.output is not None else output_path(src, opts.out_dir, EXTENSION[out_fmt], _SAME_FAMILY.get(out_fmt, (EXTENSION[out_fmt],)))
+    final = output_path(src, opts.out_dir, EXTENSION[out_fmt], _SAME_FAMILY.get(out_fmt, (EXTENSION[out_fmt],)), opts.output)
     if final.exists() and not opts.overwrite:
         raise OutputError(f"output exists: {final} (use --overwrite)")
     with handler.open(src, p.format) as im:
@@ -203,22 +225,34 @@ def _encode_verified(
     what a person switched off, ``kept``) and repeat; publish only a file that passed. Returns
     the final regions and the rounds used."""
     regions = list(regions)
-    with staged(final) as tmp:
+    # each round: mask, look on the rendered picture, encode, verify (a large HEIC encodes for long)
+    with staged(final) as tmp, Stage(opts, "render", 4, f"render {final.name}", unit="step") as stage:
         for round_ in range(1, MAX_VERIFY_ROUNDS + 1):
+            if round_ > 1:
+                stage.grow(4)
+            stage.note("masking")
             rendered = _render(pic, regions, style, seed)
+            stage.tick()
+            stage.note("looking for faces left")
             # faces visible on the rendered picture are covered before anything is encoded
             unmasked = _unmasked(rendered.frames, regions, style, kept) if opts.faces else []
             if unmasked:
                 check = verify.Check(unmasked=unmasked)
                 regions += unmasked
+                stage.tick(3)
                 continue
+            stage.tick()
+            stage.note(f"encoding {fmt.upper()}")
             try:
                 STILL.encode(rendered, tmp, fmt)
             except (OSError, ValueError, KeyError) as e:
                 if fmt == "png":
                     raise OutputError(f"cannot encode output: {' '.join(str(e).split())}") from None
                 raise _EncodeFailed(" ".join(str(e).split())[:80]) from None
+            stage.tick()
+            stage.note("verifying the written file")
             check = _verify(fmt, tmp.read_bytes(), rendered, regions, style, opts.faces, kept)
+            stage.tick()
             if check.problems:
                 raise VerificationFailed("verification failed: " + "; ".join(check.problems[:3]))
             if not check.unmasked:

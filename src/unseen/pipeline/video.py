@@ -21,7 +21,8 @@ from ..names import tag_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan, PlanTrack, Source, as_box, source_of
 from ..track.tracks import TrackSettings, camera_path, held, track_boxes
-from ..types import CleanResult, Region, Verification
+from ..results import CleanResult, Verification
+from ..types import Region
 from ..verify.still import left_visible
 from ..verify.video import FrameCheck, audit_frames, check_file, sampled_frames
 from .common import Options
@@ -141,7 +142,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     info = analysed.info if analysed is not None else probe_video(src)
     res.format, res.output_format = info.format, "mp4"
     res.metadata_found = tag_names([*info.container_tags, *(f"stream:{k}" for t in info.stream_tags for k in t)]) + sorted({f"{k} stream" for k in info.stream_kinds if k not in ("video",)})
-    final = opts.output.with_suffix(".mp4") if opts.output is not None else output_path(src, opts.out_dir, ".mp4", (".mp4", ".m4v"))
+    final = output_path(src, opts.out_dir, ".mp4", (".mp4", ".m4v"), opts.output)
     if final.exists() and not opts.overwrite:
         raise OutputError(f"output exists: {final} (use --overwrite)")
     sound = _sound(src, info, opts, vopts, res)

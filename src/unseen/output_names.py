@@ -1,0 +1,214 @@
+"""Output names, decided once for a whole batch before any file is cleaned.
+
+The names do not depend on how many processes clean the batch, nor on which file finishes
+first: every input's output is fixed here, in the batch's order, from the inputs' names and
+sniffed formats alone. Within a batch no two inputs share an output or a plan (``NAME`` of
+``NAME.unseen.EXT`` and ``NAME.plan.json`` is unique per folder, compared as a case-blind file
+system compares it). With ``-o DIR`` the folders below each folder argument are mirrored.
+
+A name that tells when or with what a file was made (``IMG_20220814_141231``, ``PXL_...``,
+``DSC01234``, ``WhatsApp Image 2024-05-01 at 12.00.00``, a bare timestamp, a camera's UUID) is
+replaced by a neutral one (``photo-1``, ``video-2``, ``recording-3``: numbered in the batch's
+order) unless the names are kept on purpose; ``identifying_name`` says why a name was replaced,
+and ``audit`` reports the same reason.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .errors import OutputDirError, UnseenError
+from .output import MARK
+from .plan import PLAN_SUFFIX
+from .types import Finding
+
+# --- names that give something away ----------------------------------------------------------
+
+_YEAR = r"(?:19[89]\d|20[0-4]\d)"
+_MONTH = r"(?:0[1-9]|1[0-2])"
+_DAY = r"(?:0[1-9]|[12]\d|3[01])"
+_SEP = r"[-_.]?"
+_DATE = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}|(?<!\d){_DAY}[-_.]{_MONTH}[-_.]{_YEAR}(?!\d)")
+_TIME = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[-_.:h ]?[0-5]\d[-_.:m ]?[0-5]\d")
+_DATE_TIME = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}(?:[-_ T.]|\s*at\s*)?(?:[01]\d|2[0-3])[-_.:h]?[0-5]\d[-_.:m]?[0-5]\d", re.I)
+# seconds since 1970 (2001-2033), alone or in milliseconds: what apps and messengers name files by
+_EPOCH = re.compile(r"(?<!\d)1[0-9]{9}(?:[0-9]{3})?(?!\d)")
+_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+_LONG_HEX = re.compile(r"(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{16,}(?![0-9a-z])", re.I)
+# cameras', phones' and apps' own names: a maker's prefix and a counter, or an app's name
+_DEVICE = [
+    (re.compile(p, re.I), what)
+    for p, what in (
+        (r"^(?:IMG|VID|PXL|MVIMG|PANO|BURST|MOV|MVI|AUD|PTT|SAM|CIMG|IMAG|HPIM|PICT|DSCN|DSCF|DSC|_DSC|DJI|GOPR|G[HX]\d\d|WP|_MG|FB_IMG|received|KakaoTalk|LINE|Snapchat|InShot|VN)[ _-]*\d{3,}", "a camera's, phone's or app's own file name and counter"),
+        (r"^(?:New )?Recording \d+$|^Voice \d{3,}$", "a voice recorder's own file name and counter"),
+        (r"^P\d{7}$", "a camera's own file name and counter"),
+        (r"(?:^|[-_ ])WA\d{4}(?:$|[-_ ])", "WhatsApp's own file name and counter"),
+        (r"^WhatsApp[ _-]*(?:Image|Video|Audio|Ptt|Voice)", "WhatsApp's own file name"),
+        (r"^signal[-_ ]", "Signal's own file name"),
+        (r"^(?:photo|video|file|voice)_\d+@", "Telegram's own file name"),
+        (r"^telegram[-_ ]", "Telegram's own file name"),
+        (r"^Screen[ _-]?(?:shot|Recording|cast)", "a screenshot's or screen recording's own file name"),
+        (r"^Capture[ _-]d[’' ]?[ée]cran", "a screenshot's own file name"),
+        (r"^\d{4,}$", "a camera's or app's file counter"),
+    )
+]
+
+
+def identifying_name(name: str) -> str | None:
+    """Why a file name gives something away (a capture date and time, a device's or app's
+    naming), or None. ``name`` is a file name with or without its extension."""
+    stem = name
+    for _ in range(2):  # photo.jpg, clip.tar.gz: the stem without one or two short extensions
+        head, dot, ext = stem.rpartition(".")
+        if dot and head and 1 <= len(ext) <= 5 and ext.isalnum() and not ext.isdigit():
+            stem = head
+    if _DATE_TIME.search(stem) or (_DATE.search(stem) and _TIME.search(_DATE.sub(" ", stem))):
+        return "the file name holds a capture date and time"
+    if _DATE.search(stem):
+        return "the file name holds a date"
+    if _EPOCH.search(stem):
+        return "the file name holds a timestamp"
+    if _UUID.search(stem) or _LONG_HEX.search(stem):
+        return "the file name holds a unique ID a camera or app gave the file"
+    for pattern, what in _DEVICE:
+        if pattern.search(stem):
+            return f"the file name is {what}"
+    return None
+
+
+# --- the batch's names -----------------------------------------------------------------------
+
+NEUTRAL = {"image": "photo", "video": "video", "audio": "recording"}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One file of a batch, and the folder argument it was found under (None: named itself)."""
+
+    path: Path
+    root: Path | None = None
+
+
+def output_folder(item: Input, out_dir: Path | None) -> Path:
+    """Beside the input; or, with ``out_dir``, its folders below the folder argument mirrored."""
+    if out_dir is None:
+        return item.path.parent
+    if item.root is None:
+        return out_dir
+    try:
+        rel = item.path.parent.relative_to(item.root)
+    except ValueError:
+        return out_dir
+    return out_dir / rel
+
+
+def decide(
+    inputs: Sequence[Input],
+    out_dir: Path | None = None,
+    *,
+    keep_names: bool = False,
+    overwrite: bool = False,
+    plans: bool = False,
+) -> list[Path | None]:
+    """Every input's output path (``NAME.unseen.EXT``), in the batch's order; None where the
+    file cannot be opened (its cleaning fails the same way, with no output).
+
+    ``NAME`` is the input's own unless it gives something away (``identifying_name``) and
+    ``keep_names`` is off; then ``photo-N``/``video-N``/``recording-N``. Where two inputs want
+    one ``NAME`` in one folder, the one whose extension stays wins (then the first), and the
+    others get ``NAME-2``, ``NAME-3``... A name made up here (numbered) is never one that exists
+    on disk, unless ``overwrite`` (so that a batch run again replaces its own outputs); an
+    input's own name that exists is left for the pipeline to refuse (``output exists``).
+    ``plans``: an existing ``NAME.plan.json`` takes a made-up name too (``unseen analyse``)."""
+    from .pipeline import output_extension
+
+    exts = [_extension(i.path, output_extension) for i in inputs]
+    folders = [output_folder(i, out_dir) for i in inputs]
+    wanted: list[str | None] = []
+    for item, ext in zip(inputs, exts):
+        if ext is None or (not keep_names and identifying_name(item.path.name)):
+            wanted.append(None)
+        else:
+            wanted.append(item.path.name[: -len(item.path.suffix)] if item.path.suffix else item.path.name)
+    taken: dict[Path, set[str]] = {}
+    stems: list[str | None] = [None] * len(inputs)
+    # first: each own name to the input that keeps its extension, else to the first that wants it
+    order = sorted((i for i, w in enumerate(wanted) if w is not None), key=lambda i: (not exts[i][1], i))  # type: ignore[index]
+    for i in order:
+        stem = wanted[i]
+        assert stem is not None
+        names = taken.setdefault(folders[i], set())
+        if stem.casefold() not in names:
+            names.add(stem.casefold())
+            stems[i] = stem
+    # then the rest, in the batch's order: a second NAME numbered, a revealing one made neutral
+    counters: dict[tuple[Path, str], int] = {}  # photo-1, photo-2... and video-1: each kind counted per folder
+    for i, item in enumerate(inputs):
+        if stems[i] is not None or exts[i] is None:
+            continue
+        ext = exts[i][0]  # type: ignore[index]
+        names = taken.setdefault(folders[i], set())
+        if wanted[i] is not None:
+            base, n = wanted[i], 2
+        else:
+            base = NEUTRAL[exts[i][2]]  # type: ignore[index]
+            n = counters.get((folders[i], base), 1)
+        while True:
+            stem = f"{base}-{n}"
+            n += 1
+            if stem.casefold() not in names and (overwrite or not _on_disk(folders[i], stem, ext, plans)):
+                break
+        if wanted[i] is None:
+            counters[folders[i], base] = n
+        names.add(stem.casefold())
+        stems[i] = stem
+    return [None if s is None or e is None else folder / f"{s}{MARK}{e[0]}" for s, e, folder in zip(stems, exts, folders)]
+
+
+def output_for_plan(src: Path, plan_file: Path, out_dir: Path | None = None, *, keep_names: bool = False, overwrite: bool = False) -> Path | None:
+    """The output of ``clean --plan NAME.plan.json``: ``NAME.unseen.EXT`` (the name ``analyse``
+    chose for it) beside the input or in ``out_dir``; a plan named any other way, or after a
+    revealing name, gets the name a batch of this one file would."""
+    name = plan_file.name
+    stem = name[: -len(PLAN_SUFFIX)] if name.endswith(PLAN_SUFFIX) else ""
+    if stem and MARK not in stem and (keep_names or not identifying_name(stem)):
+        from .pipeline import output_extension
+
+        ext = _extension(src, output_extension)
+        if ext is not None:
+            return (out_dir if out_dir is not None else src.parent) / f"{stem}{MARK}{ext[0]}"
+    return decide([Input(src)], out_dir, keep_names=keep_names, overwrite=overwrite)[0]
+
+
+def _extension(path: Path, output_extension) -> tuple[str, bool, str] | None:  # type: ignore[no-untyped-def]
+    """(the output's extension, whether it is the input's own, the media kind)."""
+    try:
+        kind, ext, same = output_extension(path)
+    except (UnseenError, OSError):
+        return None
+    return ext, same, kind
+
+
+def _on_disk(folder: Path, stem: str, ext: str, plans: bool) -> bool:
+    return (folder / f"{stem}{MARK}{ext}").exists() or (plans and (folder / f"{stem}{PLAN_SUFFIX}").exists())
+
+
+def make_folders(outputs: Iterable[Path | None]) -> None:
+    """Create the mirrored folders below ``-o DIR`` before any work starts; one line when one
+    cannot be made (a file in the way, no permission)."""
+    for folder in sorted({o.parent for o in outputs if o is not None}):
+        if folder.is_dir():
+            continue
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            raise OutputDirError(f"cannot create output folder {folder}: {e.strerror or e}") from None
+
+
+def name_finding(path: Path) -> Finding | None:
+    """What ``audit`` says of a file whose name gives something away."""
+    why = identifying_name(path.name)
+    return Finding("name", "file name", f"{why}: cleaned copies get a neutral name (unless --keep-names)") if why else None

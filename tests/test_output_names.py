@@ -1,0 +1,224 @@
+"""Output names: decided once per batch (the same whatever --jobs says), never shared by two
+inputs, the folder tree mirrored under -o, and no capture date, time or device left in a name.
+
+Every input is made here (Pillow pictures, a WAV written with the standard library), and every
+check reads the files the command wrote."""
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import unseen
+from unseen.cli import main
+from unseen.output_names import identifying_name
+
+
+def _picture(path: Path, value: int, fmt: str | None = None) -> Path:
+    """A flat picture of one grey ``value``, so that each output can be told by its pixels."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((48, 64, 3), value, np.uint8)).save(path, format=fmt or ("PNG" if path.suffix == ".png" else "JPEG"))
+    return path
+
+
+def _value(path: Path) -> int:
+    with Image.open(path) as im:
+        return int(round(float(np.asarray(im.convert("RGB")).mean())))
+
+
+def _wav(path: Path) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes((np.sin(np.arange(8000) * 0.3) * 8000).astype("<i2").tobytes())
+    return path
+
+
+def _outputs(results: list) -> dict[str, str]:
+    assert all(r.status == "ok" for r in results), [r.error for r in results]
+    return {r.input: r.output for r in results}
+
+
+def test_png_named_jpg_beside_png_get_two_outputs(tmp_path: Path) -> None:
+    png = _picture(tmp_path / "photo.png", 40)
+    disguised = _picture(tmp_path / "photo.jpg", 200, "PNG")  # a PNG named .jpg
+    for overwrite in (False, True):  # the --overwrite hint must not make one output replace the other
+        out = _outputs(unseen.clean([tmp_path], faces=False, overwrite=overwrite))
+        assert Path(out[str(png)]).name == "photo.unseen.png"  # its extension stays: it keeps the name
+        assert Path(out[str(disguised)]).name == "photo-2.unseen.png"
+        assert _value(Path(out[str(png)])) == 40 and _value(Path(out[str(disguised)])) == 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo-2.unseen.png", "photo.jpg", "photo.png", "photo.unseen.png"]
+
+
+@pytest.mark.parametrize("as_folders", [False, True])
+def test_same_name_in_two_folders_with_out_dir(tmp_path: Path, as_folders: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    a = _picture(tmp_path / "a" / "photo.jpg", 30)
+    b = _picture(tmp_path / "b" / "photo.jpg", 220)
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [str(tmp_path / "a"), str(tmp_path / "b")] if as_folders else [str(a), str(b)]
+    for flags in ([], ["--overwrite"]):
+        assert main(["clean", "--no-faces", "--json", "-o", str(out), *flags, *args]) == 0
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        got = {r["input"]: Path(r["output"]) for r in lines}
+        assert got[str(a)] == out / "photo.unseen.jpg" and got[str(b)] == out / "photo-2.unseen.jpg"
+        assert abs(_value(got[str(a)]) - 30) <= 2 and abs(_value(got[str(b)]) - 220) <= 2
+    assert sorted(p.name for p in out.iterdir()) == ["photo-2.unseen.jpg", "photo.unseen.jpg"]
+
+
+def _batch(root: Path) -> list[Path]:
+    """Eight files (parallel starts at six) with every kind of clash and a revealing name."""
+    files = [
+        _picture(root / "photo.png", 10),
+        _picture(root / "photo.jpg", 20, "PNG"),
+        _picture(root / "IMG_20220814_141231.jpg", 30),
+        _picture(root / "photo-1.jpg", 40),
+        _picture(root / "x" / "photo.jpg", 50),
+        _picture(root / "x" / "PXL_20220814_141231512.jpg", 60),
+        _picture(root / "y" / "photo.jpg", 70),
+        _picture(root / "y" / "DSC01234.JPG", 80),
+    ]
+    return files
+
+
+def test_names_are_the_same_serial_or_parallel(tmp_path: Path) -> None:
+    files = _batch(tmp_path / "in")
+    named = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        out.mkdir()
+        results = unseen.clean([tmp_path / "in" / "photo.png", tmp_path / "in"], out, faces=False, jobs=jobs)
+        assert len(results) == len(files) + 1  # photo.png named twice: two outputs, none lost
+        assert all(r.status == "ok" for r in results), [r.error for r in results]
+        named.append([(r.input, str(Path(r.output).relative_to(out))) for r in results])
+        assert len({r.output for r in results}) == len(results)
+        for r in results:  # each output holds its own input's picture
+            assert abs(_value(Path(r.output)) - _value(Path(r.input))) <= 2
+    assert named[0] == named[1]
+    assert dict(named[0][1:]) == {
+        str(tmp_path / "in" / "photo.png"): "photo-4.unseen.png",  # named twice: the second copy
+        str(tmp_path / "in" / "photo.jpg"): "photo-3.unseen.png",  # a PNG named .jpg: its extension changes
+        str(tmp_path / "in" / "IMG_20220814_141231.jpg"): "photo-2.unseen.jpg",  # photo-1 is someone's own
+        str(tmp_path / "in" / "photo-1.jpg"): "photo-1.unseen.jpg",
+        str(tmp_path / "in" / "x" / "photo.jpg"): "x/photo.unseen.jpg",
+        str(tmp_path / "in" / "x" / "PXL_20220814_141231512.jpg"): "x/photo-1.unseen.jpg",
+        str(tmp_path / "in" / "y" / "photo.jpg"): "y/photo.unseen.jpg",
+        str(tmp_path / "in" / "y" / "DSC01234.JPG"): "y/photo-1.unseen.JPG",
+    }
+    assert named[0][0] == (str(tmp_path / "in" / "photo.png"), "photo.unseen.png")
+
+
+def test_out_dir_mirrors_the_folder_tree_and_creates_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "trip"
+    _picture(root / "top.png", 10)
+    _picture(root / "day 1" / "beach.png", 20)
+    _picture(root / "day 1" / "evening" / "dinner.png", 30)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["clean", "--no-faces", "-q", "-o", str(out), str(root)]) == 0
+    made = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert made == ["day 1/beach.unseen.png", "day 1/evening/dinner.unseen.png", "top.unseen.png"]
+    assert _value(out / "day 1" / "evening" / "dinner.unseen.png") == 30
+    # a folder that cannot be made: one line, exit 2, nothing cleaned
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "day 1").write_text("a file where a folder must go")
+    capsys.readouterr()
+    assert main(["clean", "--no-faces", "-o", str(blocked), str(root)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot create output folder" in err[0] and "day 1" in err[0]
+    assert sorted(p.name for p in blocked.iterdir()) == ["day 1"]
+
+
+REVEALING = {
+    "IMG_20220814_141231.jpg": "capture date and time",
+    "PXL_20220814_141231512.jpg": "capture date and time",
+    "VID_20240501_120000.mp4": "capture date and time",
+    "Screenshot_2024-05-01-12-00-00.png": "capture date and time",
+    "WhatsApp Image 2024-05-01 at 12.00.00.jpeg": "capture date and time",
+    "signal-2024-05-01-120000.jpg": "capture date and time",
+    "photo_2024-05-01_12-00-00.jpg": "capture date and time",
+    "IMG-20240501-WA0001.jpg": "date",
+    "20240501.jpg": "date",
+    "1714564800123.jpg": "timestamp",
+    "1714564800.mp4": "timestamp",
+    "DSC01234.JPG": "counter",
+    "DSCN0042.jpg": "counter",
+    "DJI_0001.MP4": "counter",
+    "GOPR0123.MP4": "counter",
+    "P1010001.JPG": "counter",
+    "_MG_4821.CR2.jpg": "counter",
+    "photo_123@01-05-2024_12-00-00.jpg": "capture date and time",
+    "photo_5021@x.jpg": "Telegram",
+    "WhatsApp Image.jpeg": "WhatsApp",
+    "3F2504E0-4F89-11D3-9A0C-0305E82C3301.jpg": "unique ID",
+    "New Recording 12.m4a": "voice recorder",
+}
+PLAIN = ["photo.jpg", "holiday at the sea.png", "astronaut.jpg", "a.png", "photo-1.unseen.jpg", "video-12.unseen.mp4",
+         "recording-250.unseen.wav", "photo-1.plan.json", "Kim family.jpg", "scan 12.png", "report.pdf"]
+
+
+@pytest.mark.parametrize("name", sorted(REVEALING))
+def test_revealing_names_are_told(name: str) -> None:
+    why = identifying_name(name)
+    assert why is not None and REVEALING[name] in why
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_plain_names_are_left_alone(name: str) -> None:
+    assert identifying_name(name) is None
+
+
+def test_dated_names_cleaned_to_neutral_kept_on_request_and_flagged_by_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in"
+    a = _picture(src / "IMG_20220814_141231.jpg", 30)
+    b = _picture(src / "WhatsApp Image 2024-05-01 at 12.00.00.jpeg", 60)
+    c = _picture(src / "DSC01234.JPG", 90)
+    d = _wav(src / "PTT-20240501-WA0003.wav")
+    plain = _picture(src / "beach.png", 120)
+    out = _outputs(unseen.clean([src], faces=False))
+    assert {k: Path(v).name for k, v in out.items()} == {
+        str(c): "photo-1.unseen.JPG",  # numbered in the batch's order (a folder is walked sorted)
+        str(a): "photo-2.unseen.jpg",
+        str(d): "recording-1.unseen.wav",
+        str(b): "photo-3.unseen.jpeg",
+        str(plain): "beach.unseen.png",
+    }
+    # audit: each revealing input is flagged (exit 1) and says why; no cleaned copy is
+    capsys.readouterr()
+    assert main(["audit", "--no-faces", str(a)]) == 1
+    assert "file name holds a capture date and time" in capsys.readouterr().out
+    audited = unseen.audit([src], faces=False)
+    named = {r.input: [f for f in r.findings if f.category == "name"] for r in audited}
+    assert all(named[str(p)] for p in (a, b, c, d)) and not named[str(plain)]
+    assert not any(f.category == "name" for r in unseen.audit(list(out.values()), faces=False) for f in r.findings)
+    # --keep-names: the names stay (and audit says what they tell)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    capsys.readouterr()
+    assert main(["clean", "--no-faces", "--keep-names", "--json", "-o", str(kept), str(a), str(d)]) == 0
+    outs = [Path(json.loads(line)["output"]).name for line in capsys.readouterr().out.splitlines()]
+    assert outs == ["IMG_20220814_141231.unseen.jpg", "PTT-20240501-WA0003.unseen.wav"]
+    [res] = unseen.audit([kept / outs[0]], faces=False)
+    assert res.identifying and res.findings[0].category == "name"
+
+
+def test_analyse_names_plans_as_clean_names_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = _picture(tmp_path / "IMG_20220814_141231.jpg", 30)
+    b = _picture(tmp_path / "PXL_20230101_101010101.jpg", 60)
+    assert main(["analyse", "--no-faces", "-q", str(a), str(b)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.plan.json")) == ["photo-1.plan.json", "photo-2.plan.json"]
+    # rendered from its plan, each file takes the name its plan was given
+    assert main(["clean", "--no-faces", "--json", "--plan", str(tmp_path / "photo-2.plan.json"), str(b)]) == 0
+    assert Path(json.loads(capsys.readouterr().out)["output"]) == tmp_path / "photo-2.unseen.jpg"
+    assert abs(_value(tmp_path / "photo-2.unseen.jpg") - 60) <= 2
+    # a plain clean of the batch decides the same names
+    results = unseen.clean([a, b], faces=False, overwrite=True)
+    assert [Path(r.output).name for r in results] == ["photo-1.unseen.jpg", "photo-2.unseen.jpg"]
+    assert main(["analyse", "--no-faces", "-q", "--keep-names", str(a)]) == 0
+    assert (tmp_path / "IMG_20220814_141231.plan.json").exists()
