@@ -222,3 +222,22 @@ def test_analyse_names_plans_as_clean_names_outputs(tmp_path: Path, capsys: pyte
     assert [Path(r.output).name for r in results] == ["photo-1.unseen.jpg", "photo-2.unseen.jpg"]
     assert main(["analyse", "--no-faces", "-q", "--keep-names", str(a)]) == 0
     assert (tmp_path / "IMG_20220814_141231.plan.json").exists()
+
+
+def test_a_video_and_a_photo_of_one_name_and_a_dated_clip(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
+    """clip.jpg and clip.mp4 would share clip.plan.json: the second is clip-2. A phone's
+    VID_... clip becomes video-1, in MP4 whatever it was named."""
+    from test_video import make_clip
+
+    photo = _picture(tmp_path / "clip.jpg", 90)
+    make_clip(tmp_path / "clip.mp4", astronaut, audio=False, frames=6)
+    make_clip(tmp_path / "VID_20240501_120000.mov", astronaut, audio=False, frames=6)
+    assert main(["analyse", "--no-faces", "-q", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.plan.json")) == ["clip-2.plan.json", "clip.plan.json", "video-1.plan.json"]
+    results = unseen.clean([tmp_path], faces=False)
+    assert {Path(r.input).name: Path(r.output).name for r in results if r.status == "ok"} == {
+        "clip.jpg": "clip.unseen.jpg",
+        "clip.mp4": "clip-2.unseen.mp4",
+        "VID_20240501_120000.mov": "video-1.unseen.mp4",
+    }
+    assert abs(_value(tmp_path / "clip.unseen.jpg") - 90) <= 2 and photo.exists()
