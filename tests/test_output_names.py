@@ -135,6 +135,24 @@ def test_out_dir_mirrors_the_folder_tree_and_creates_it(tmp_path: Path, capsys: 
     assert sorted(p.name for p in blocked.iterdir()) == ["day 1"]
 
 
+def test_mirrored_folders_with_dates_get_neutral_names(tmp_path: Path) -> None:
+    root = tmp_path / "phone"
+    _picture(root / "2024-05-01 Trip" / "beach.png", 10)
+    _picture(root / "2024-05-01 Trip" / "100APPLE" / "dinner.png", 20)
+    _picture(root / "2024-05-02" / "IMG_20240502_101010.jpg", 30)
+    _picture(root / "Kim" / "garden.png", 40)
+    _picture(root / "folder-1" / "own.png", 50)  # someone's own folder of that name keeps it
+    for keep, expected in (
+        (False, ["Kim/garden.unseen.png", "folder-1/own.unseen.png", "folder-2/beach.unseen.png", "folder-2/folder-1/dinner.unseen.png", "folder-3/photo-1.unseen.jpg"]),
+        (True, ["2024-05-01 Trip/100APPLE/dinner.unseen.png", "2024-05-01 Trip/beach.unseen.png", "2024-05-02/IMG_20240502_101010.unseen.jpg", "Kim/garden.unseen.png", "folder-1/own.unseen.png"]),
+    ):
+        out = tmp_path / f"out-{keep}"
+        out.mkdir()
+        results = unseen.clean([root], out, faces=False, keep_names=keep)
+        assert sorted(str(Path(r.output).relative_to(out)) for r in results) == expected
+        assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == expected
+
+
 REVEALING = {
     "IMG_20220814_141231.jpg": "capture date and time",
     "PXL_20220814_141231512.jpg": "capture date and time",
@@ -158,6 +176,7 @@ REVEALING = {
     "WhatsApp Image.jpeg": "WhatsApp",
     "3F2504E0-4F89-11D3-9A0C-0305E82C3301.jpg": "unique ID",
     "New Recording 12.m4a": "voice recorder",
+    "100APPLE": "folder",
 }
 PLAIN = ["photo.jpg", "holiday at the sea.png", "astronaut.jpg", "a.png", "photo-1.unseen.jpg", "video-12.unseen.mp4",
          "recording-250.unseen.wav", "photo-1.plan.json", "Kim family.jpg", "scan 12.png", "report.pdf"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -53,6 +54,7 @@ _DEVICE = [
         (r"^Screen[ _-]?(?:shot|Recording|cast)", "a screenshot's or screen recording's own file name"),
         (r"^Capture[ _-]d[’' ]?[ée]cran", "a screenshot's own file name"),
         (r"^\d{4,}$", "a camera's or app's file counter"),
+        (r"^\d{3}[A-Z][A-Z0-9_]{4}$", "a camera's own folder name (its maker and counter)"),
     )
 ]
 
@@ -105,6 +107,40 @@ def output_folder(item: Input, out_dir: Path | None) -> Path:
     return out_dir / rel
 
 
+def _mirrored(inputs: Sequence[Input], out_dir: Path | None, keep_names: bool) -> list[Path]:
+    """Each input's output folder. Below ``out_dir`` a mirrored folder whose name tells a date
+    or a device (``2024-05-01 Trip``, ``100MSDCF``... as ``identifying_name`` says) becomes
+    ``folder-1``, ``folder-2``... in each parent, in the batch's order, unless ``keep_names``."""
+    folders = [output_folder(i, out_dir) for i in inputs]
+    if out_dir is None or keep_names:
+        return folders
+    rels = [f.relative_to(out_dir).parts for f in folders]
+    children: dict[tuple[str, ...], list[str]] = {}  # a mirrored folder -> its subfolders, in the batch's order
+    for parts in rels:
+        for k in range(len(parts)):
+            kids = children.setdefault(parts[:k], [])
+            if parts[k] not in kids:
+                kids.append(parts[k])
+    named: dict[tuple[str, ...], Path] = {(): out_dir}
+    for parent in sorted(children, key=len):  # a parent is named before its subfolders
+        own = {_key(c) for c in children[parent] if not identifying_name(c)}  # claimed first
+        n = 1
+        for child in children[parent]:
+            if identifying_name(child):
+                while _key(f"folder-{n}") in own:
+                    n += 1
+                own.add(_key(f"folder-{n}"))
+                named[(*parent, child)] = named[parent] / f"folder-{n}"
+            else:
+                named[(*parent, child)] = named[parent] / child
+    return [named[parts] for parts in rels]
+
+
+def _key(name: str | Path) -> str:
+    """A name as a case-blind, normalising file system (FAT, exFAT, APFS, NTFS) compares it."""
+    return unicodedata.normalize("NFC", str(name)).casefold()
+
+
 def decide(
     inputs: Sequence[Input],
     out_dir: Path | None = None,
@@ -126,44 +162,44 @@ def decide(
     from .pipeline import output_extension
 
     exts = [_extension(i.path, output_extension) for i in inputs]
-    folders = [output_folder(i, out_dir) for i in inputs]
+    folders = _mirrored(inputs, out_dir, keep_names)
     wanted: list[str | None] = []
     for item, ext in zip(inputs, exts):
         if ext is None or (not keep_names and identifying_name(item.path.name)):
             wanted.append(None)
         else:
             wanted.append(item.path.name[: -len(item.path.suffix)] if item.path.suffix else item.path.name)
-    taken: dict[Path, set[str]] = {}
+    taken: dict[str, set[str]] = {}  # output folder -> the names (before .unseen) given in it
     stems: list[str | None] = [None] * len(inputs)
     # first: each own name to the input that keeps its extension, else to the first that wants it
     order = sorted((i for i, w in enumerate(wanted) if w is not None), key=lambda i: (not exts[i][1], i))  # type: ignore[index]
     for i in order:
         stem = wanted[i]
         assert stem is not None
-        names = taken.setdefault(folders[i], set())
-        if stem.casefold() not in names:
-            names.add(stem.casefold())
+        names = taken.setdefault(_key(folders[i]), set())
+        if _key(stem) not in names:
+            names.add(_key(stem))
             stems[i] = stem
     # then the rest, in the batch's order: a second NAME numbered, a revealing one made neutral
-    counters: dict[tuple[Path, str], int] = {}  # photo-1, photo-2... and video-1: each kind counted per folder
+    counters: dict[tuple[str, str], int] = {}  # photo-1, photo-2... and video-1: each kind counted per folder
     for i, item in enumerate(inputs):
         if stems[i] is not None or exts[i] is None:
             continue
         ext = exts[i][0]  # type: ignore[index]
-        names = taken.setdefault(folders[i], set())
+        names = taken.setdefault(_key(folders[i]), set())
         if wanted[i] is not None:
             base, n = wanted[i], 2
         else:
             base = NEUTRAL[exts[i][2]]  # type: ignore[index]
-            n = counters.get((folders[i], base), 1)
+            n = counters.get((_key(folders[i]), base), 1)
         while True:
             stem = f"{base}-{n}"
             n += 1
-            if stem.casefold() not in names and (overwrite or not _on_disk(folders[i], stem, ext, plans)):
+            if _key(stem) not in names and (overwrite or not _on_disk(folders[i], stem, ext, plans)):
                 break
         if wanted[i] is None:
-            counters[folders[i], base] = n
-        names.add(stem.casefold())
+            counters[_key(folders[i]), base] = n
+        names.add(_key(stem))
         stems[i] = stem
     return [None if s is None or e is None else folder / f"{s}{MARK}{e[0]}" for s, e, folder in zip(stems, exts, folders)]
 
