@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 import numpy as np
 from scipy.ndimage import maximum_filter, minimum_filter
@@ -17,11 +17,26 @@ from ..types import Detections, Region
 from .boxes import iou_matrix, overlap_of_smaller
 from .judge import MASK_RULE, VISIBLE_RULE, FaceJudge, Judgement, Rule
 from .second_look import SecondLook
+from .tiles import tile_corners
 from .weights import BLAZEFACE_FULL, BLAZEFACE_SHORT, CENTERFACE, Weights
 
 TILE = 1920  # model input tile side, in scaled pixels (a 1080p frame runs whole)
 OVERLAP = 128  # tiles overlap so a face on a seam is whole in at least one tile
 Tick = Optional[Callable[[], None]]  # called once per model run (a tile, a pass), for progress bars
+
+
+class Detector(Protocol):
+    """What the pipelines ask of a face detector: candidates in an RGB picture, and the pinned
+    weights it runs (for reports). Two roles: the *finder* (CenterFace: a pyramid, tiled, with a
+    low threshold; its candidates are judged) and the *checker* (BlazeFace, another model family,
+    looking again at what was rendered)."""
+
+    role: str  # "finder" | "checker"
+
+    @property
+    def weights(self) -> list[Weights]: ...
+
+    def find(self, rgb: np.ndarray) -> Detections: ...
 
 
 @dataclass(frozen=True)
@@ -89,13 +104,13 @@ def _tiles(h: int, w: int, scale: float) -> list[tuple[int, int]]:
     """The corners of the tiles a pass at ``scale`` runs on; [(-1, -1)]: the picture whole."""
     if max(h, w) * scale <= TILE + OVERLAP:
         return [(-1, -1)]
-    tile_src = int(TILE / scale)
-    step = max(1, tile_src - int(OVERLAP / scale))
-    return [(x, y) for y in range(0, max(1, h - int(OVERLAP / scale)), step) for x in range(0, max(1, w - int(OVERLAP / scale)), step)]
+    return tile_corners(h, w, int(TILE / scale), int(OVERLAP / scale))
 
 
 class FaceFinder:
     """The main detector: CenterFace over an image pyramid, tiled when large, mirrored."""
+
+    role = "finder"
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         from .centerface import CenterFace
@@ -158,6 +173,8 @@ class FaceFinder:
 class FaceChecker:
     """The verifier: BlazeFace full-range over the whole image and overlapping tiles."""
 
+    role = "checker"
+
     def __init__(self, threshold: float = 0.5, threads: int | None = None) -> None:
         """``threads``: per model run (default: every core); video checks run beside the
         encoder and each other with one each, which costs less CPU time in all (on 1080p
@@ -200,11 +217,9 @@ class FaceChecker:
         found = (self.full.detect_square(small, self.threshold) + self.short.detect_square(small, self.threshold)).map(lambda r: r.scaled(*back))
         if (sw, sh) != (width, height):
             size = self.full.size
-            step = size * 3 // 4
-            for y in range(0, max(1, sh - size // 4), step):
-                for x in range(0, max(1, sw - size // 4), step):
-                    tile = small[y : y + size, x : x + size]
-                    found = found + self.full.detect_square(tile, self.threshold).map(lambda r: r.shifted(x, y).scaled(*back))
+            for x, y in tile_corners(sh, sw, size, size // 4):
+                tile = small[y : y + size, x : x + size]
+                found = found + self.full.detect_square(tile, self.threshold).map(lambda r, x=x, y=y: r.shifted(x, y).scaled(*back))
         return _nms(Detections(r.clipped(width, height) for r in found if r.area > 0))
 
 
