@@ -27,7 +27,7 @@ def _picture(path: Path, value: int, fmt: str | None = None) -> Path:
 
 def _value(path: Path) -> int:
     with Image.open(path) as im:
-        return int(round(float(np.asarray(im.convert("RGB")).mean())))
+        return round(float(np.asarray(im.convert("RGB")).mean()))
 
 
 def _wav(path: Path) -> Path:

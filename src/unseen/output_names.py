@@ -17,12 +17,14 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import NamedTuple
 
 from .errors import OutputDirError, UnseenError
 from .output import MARK
+from .pipeline import output_extension
 from .plan import PLAN_SUFFIX
 from .types import Finding
 
@@ -34,14 +36,14 @@ _DAY = r"(?:0[1-9]|[12]\d|3[01])"
 _SEP = r"[-_.]?"
 _DATE = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}|(?<!\d){_DAY}[-_.]{_MONTH}[-_.]{_YEAR}(?!\d)")
 _TIME = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[-_.:h ]?[0-5]\d[-_.:m ]?[0-5]\d")
-_DATE_TIME = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}(?:[-_ T.]|\s*at\s*)?(?:[01]\d|2[0-3])[-_.:h]?[0-5]\d[-_.:m]?[0-5]\d", re.I)
+_DATE_TIME = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}(?:[-_ T.]|\s*at\s*)?(?:[01]\d|2[0-3])[-_.:h]?[0-5]\d[-_.:m]?[0-5]\d", re.IGNORECASE)
 # seconds since 1970 (2001-2033), alone or in milliseconds: what apps and messengers name files by
 _EPOCH = re.compile(r"(?<!\d)1[0-9]{9}(?:[0-9]{3})?(?!\d)")
-_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
-_LONG_HEX = re.compile(r"(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{16,}(?![0-9a-z])", re.I)
+_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.IGNORECASE)
+_LONG_HEX = re.compile(r"(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{16,}(?![0-9a-z])", re.IGNORECASE)
 # cameras', phones' and apps' own names: a maker's prefix and a counter, or an app's name
 _DEVICE = [
-    (re.compile(p, re.I), what)
+    (re.compile(p, re.IGNORECASE), what)
     for p, what in (
         (r"^(?:IMG|VID|PXL|MVIMG|PANO|BURST|MOV|MVI|AUD|PTT|SAM|CIMG|IMAG|HPIM|PICT|DSCN|DSCF|DSC|_DSC|DJI|GOPR|G[HX]\d\d|WP|_MG|FB_IMG|received|KakaoTalk|LINE|Snapchat|InShot|VN)[ _-]*\d{3,}", "a camera's, phone's or app's own file name and counter"),
         (r"^(?:New )?Recording \d+$|^Voice \d{3,}$", "a voice recorder's own file name and counter"),
@@ -84,6 +86,14 @@ def identifying_name(name: str) -> str | None:
 # --- the batch's names -----------------------------------------------------------------------
 
 NEUTRAL = {"image": "photo", "video": "video", "audio": "recording"}
+
+
+class Target(NamedTuple):
+    """What an input becomes: its media kind, the output's extension, whether that is its own."""
+
+    kind: str
+    ext: str
+    own: bool
 
 
 @dataclass(frozen=True)
@@ -159,49 +169,40 @@ def decide(
     on disk, unless ``overwrite`` (so that a batch run again replaces its own outputs); an
     input's own name that exists is left for the pipeline to refuse (``output exists``).
     ``plans``: an existing ``NAME.plan.json`` takes a made-up name too (``unseen analyse``)."""
-    from .pipeline import output_extension
-
-    exts = [_extension(i.path, output_extension) for i in inputs]
+    targets = [_target(i.path) for i in inputs]
     folders = _mirrored(inputs, out_dir, keep_names)
-    wanted: list[str | None] = []
-    for item, ext in zip(inputs, exts):
-        if ext is None or (not keep_names and identifying_name(item.path.name)):
-            wanted.append(None)
-        else:
-            wanted.append(item.path.name[: -len(item.path.suffix)] if item.path.suffix else item.path.name)
+    own = [None if t is None or (not keep_names and identifying_name(i.path.name)) else i.path.stem for i, t in zip(inputs, targets)]
     taken: dict[str, set[str]] = {}  # output folder -> the names (before .unseen) given in it
-    stems: list[str | None] = [None] * len(inputs)
-    # first: each own name to the input that keeps its extension, else to the first that wants it
-    order = sorted((i for i, w in enumerate(wanted) if w is not None), key=lambda i: (not exts[i][1], i))  # type: ignore[index]
-    for i in order:
-        stem = wanted[i]
-        assert stem is not None
+    stems = _own_names(own, targets, folders, taken)
+    counters: dict[tuple[str, str], int] = {}  # photo-1, photo-2... video-1: each kind counted per folder
+    for i, target in enumerate(targets):  # the rest, in the batch's order
+        if stems[i] is not None or target is None:
+            continue
+        names = taken.setdefault(_key(folders[i]), set())
+        wanted = own[i]
+        base = wanted if wanted is not None else NEUTRAL[target.kind]  # a second NAME, or a revealing one
+        n = 2 if wanted is not None else counters.get((_key(folders[i]), base), 1)
+        while _key(f"{base}-{n}") in names or (not overwrite and _on_disk(folders[i], f"{base}-{n}", target.ext, plans)):
+            n += 1
+        if wanted is None:
+            counters[_key(folders[i]), base] = n + 1
+        names.add(_key(f"{base}-{n}"))
+        stems[i] = f"{base}-{n}"
+    return [None if stem is None or t is None else folder / f"{stem}{MARK}{t.ext}" for stem, t, folder in zip(stems, targets, folders)]
+
+
+def _own_names(own: list[str | None], targets: list[Target | None], folders: list[Path], taken: dict[str, set[str]]) -> list[str | None]:
+    """Each input that keeps its own name gets it, unless another took it in the same folder:
+    first the inputs whose extension stays (a PNG named photo.png before one named photo.jpg),
+    then in the batch's order."""
+    stems: list[str | None] = [None] * len(own)
+    wanting = [(i, stem, t) for i, (stem, t) in enumerate(zip(own, targets)) if stem is not None and t is not None]
+    for i, stem, _ in sorted(wanting, key=lambda w: (not w[2].own, w[0])):
         names = taken.setdefault(_key(folders[i]), set())
         if _key(stem) not in names:
             names.add(_key(stem))
             stems[i] = stem
-    # then the rest, in the batch's order: a second NAME numbered, a revealing one made neutral
-    counters: dict[tuple[str, str], int] = {}  # photo-1, photo-2... and video-1: each kind counted per folder
-    for i, item in enumerate(inputs):
-        if stems[i] is not None or exts[i] is None:
-            continue
-        ext = exts[i][0]  # type: ignore[index]
-        names = taken.setdefault(_key(folders[i]), set())
-        if wanted[i] is not None:
-            base, n = wanted[i], 2
-        else:
-            base = NEUTRAL[exts[i][2]]  # type: ignore[index]
-            n = counters.get((_key(folders[i]), base), 1)
-        while True:
-            stem = f"{base}-{n}"
-            n += 1
-            if _key(stem) not in names and (overwrite or not _on_disk(folders[i], stem, ext, plans)):
-                break
-        if wanted[i] is None:
-            counters[_key(folders[i]), base] = n
-        names.add(_key(stem))
-        stems[i] = stem
-    return [None if s is None or e is None else folder / f"{s}{MARK}{e[0]}" for s, e, folder in zip(stems, exts, folders)]
+    return stems
 
 
 def output_for_plan(src: Path, plan_file: Path, out_dir: Path | None = None, *, keep_names: bool = False, overwrite: bool = False) -> Path | None:
@@ -211,21 +212,18 @@ def output_for_plan(src: Path, plan_file: Path, out_dir: Path | None = None, *, 
     name = plan_file.name
     stem = name[: -len(PLAN_SUFFIX)] if name.endswith(PLAN_SUFFIX) else ""
     if stem and MARK not in stem and (keep_names or not identifying_name(stem)):
-        from .pipeline import output_extension
-
-        ext = _extension(src, output_extension)
-        if ext is not None:
-            return (out_dir if out_dir is not None else src.parent) / f"{stem}{MARK}{ext[0]}"
+        target = _target(src)
+        if target is not None:
+            return (out_dir if out_dir is not None else src.parent) / f"{stem}{MARK}{target.ext}"
     return decide([Input(src)], out_dir, keep_names=keep_names, overwrite=overwrite)[0]
 
 
-def _extension(path: Path, output_extension) -> tuple[str, bool, str] | None:  # type: ignore[no-untyped-def]
-    """(the output's extension, whether it is the input's own, the media kind)."""
+def _target(path: Path) -> Target | None:
+    """What the input becomes, told cheaply; None for a file that cannot be opened."""
     try:
-        kind, ext, same = output_extension(path)
+        return Target(*output_extension(path))
     except (UnseenError, OSError):
         return None
-    return ext, same, kind
 
 
 def _on_disk(folder: Path, stem: str, ext: str, plans: bool) -> bool:

@@ -4,12 +4,13 @@ pipeline.progress) and ``audit``."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Self
 
 from .display import shown
 
 # callback(stage, done, total); an exception raised from it stops the work
-Callback = Callable[[str, int, Optional[int]], None]
+Callback = Callable[[str, int, int | None], None]
 
 
 class Progress:
@@ -53,7 +54,7 @@ class Progress:
             self.bar.close()
             self.bar = None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
