@@ -136,6 +136,15 @@ class VideoFrames:
             self._gen = None
             raise IndexError(f"frame {i} could not be decoded")
 
+    def picture(self, i: int) -> np.ndarray:
+        """Frame ``i`` for a thumbnail: from the frames decoded ahead when it is there (a look-up
+        and a JPEG decode), decoded otherwise."""
+        data = self._all.get(i)
+        if data is not None:
+            with Image.open(io.BytesIO(data)) as im:
+                return np.asarray(im.convert("RGB"))
+        return self.rgb(i)
+
     def _next_key_after(self, at: int, i: int) -> bool:
         """True when no keyframe lies between the decoder's frame and frame ``i`` (so decoding
         on is cheaper than seeking)."""

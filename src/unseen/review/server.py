@@ -162,7 +162,10 @@ class ReviewApp:
         return _json(f.to_json(with_plan=False))
 
     async def get_file(self, request: Request) -> Response:
-        return _json(self.file(request).to_json())
+        """The file's state; its plan only when its revision differs from ``since`` (the page polls)."""
+        f = self.file(request)
+        since = request.query_params.get("since")
+        return _json(f.to_json(with_plan=since is None or since != str(f.rev)))
 
     async def get_image(self, request: Request) -> Response:
         data = await run_in_threadpool(self.image, self.file(request))
@@ -189,9 +192,10 @@ class ReviewApp:
         def crop() -> bytes:
             from PIL import Image
 
-            rgb = self.frames(f).rgb(frame)
+            rgb = self.frames(f).picture(frame)
             h, w = rgb.shape[:2]
-            x0, y0, x1, y1 = box
+            k = w / (f.plan.input.width or w)  # the frames decoded ahead are at the page's width
+            x0, y0, x1, y1 = (v * k for v in box)
             m = 0.25 * max(x1 - x0, y1 - y0)
             img = Image.fromarray(rgb[max(0, int(y0 - m)):min(h, int(y1 + m)), max(0, int(x0 - m)):min(w, int(x1 + m))])
             img.thumbnail((96, 96))

@@ -113,18 +113,29 @@ async function openFile(id) {
 }
 
 async function reloadFile() {
-  const data = await api("/api/files/" + S.cur.id);
-  useFile(data);
   clearTimeout(S.poll);
+  const id = S.cur.id;
+  let data;
+  try {
+    data = await api("/api/files/" + id + (S.plan ? "?since=" + S.rev : ""));
+  } catch (e) {
+    S.poll = setTimeout(() => reloadFile(), 1500);  // the server was busy: ask again
+    return;
+  }
+  if (!S.cur || S.cur.id !== id) return;  // another file was opened meanwhile
+  useFile(data);
   const busy = data.state === "analysing" || data.state === "new" || !data.audit || (data.job && data.job.state === "running");
-  if (busy) S.poll = setTimeout(() => reloadFile().catch(() => {}), data.job && data.job.state === "running" ? 400 : 700);
+  if (busy) S.poll = setTimeout(reloadFile, data.job && data.job.state === "running" ? 400 : 700);
 }
 
 function useFile(data) {
   const first = !S.plan && data.plan;
   S.cur = data;
-  if (data.plan && (!S.plan || data.rev !== S.rev)) { S.plan = data.plan; S.rev = data.rev; indexTracks(); }
-  renderFiles(); renderStatus(); renderSide(); renderJob();
+  if (data.plan && (!S.plan || data.rev !== S.rev)) { S.plan = data.plan; S.rev = data.rev; indexTracks(); if (S.img) { draw(); drawTimeline(); renderStrip(); } }
+  // the side panel is built again only when something in it changed (polls come every 0.4 s)
+  const sig = [data.rev, data.state, !!data.audit, data.job && data.job.state].join("|");
+  renderFiles(); renderStatus(); renderJob();
+  if (sig !== S.sideSig) { S.sideSig = sig; renderSide(); }
   if (first) loadPicture();
   else if (!S.plan && data.kind === "video" && !S.preview) previewFrame();
   const f = S.files.find((x) => x.id === data.id);
@@ -159,6 +170,7 @@ function loadPicture() {
   if (S.plan.input.kind === "audio") { S.img = null; draw(); return; }
   if (isVideo()) {
     $("seek").max = S.plan.input.frames - 1;
+    S.refit = true;  // the preview was drawn at its own size; the plan's is the picture's
     showFrame(S.frame);
     renderStrip();
   } else {
@@ -192,7 +204,11 @@ function loadNextFrame() {
   const started = performance.now();
   img.onload = img.onerror = () => {
     S.frameLoading = false;
-    if (img.naturalWidth) { const firstImg = !S.img; S.img = img; S.img.frame = n; if (firstImg) fitView(); else draw(); }
+    if (img.naturalWidth) {
+      const refit = !S.img || S.refit;
+      S.img = img; S.img.frame = n; S.refit = false;
+      if (refit) fitView(); else draw();
+    }
     if (S.frameWanted !== null) loadNextFrame();
     else if (S.playing) schedulePlay(performance.now() - started);
   };
@@ -372,9 +388,18 @@ function renderSide() {
   look.replaceChildren(); list.replaceChildren();
   if (S.plan) {
     const regions = S.plan.regions;
-    const unsure = regions.filter((r) => r.uncertain);
+    // the likeliest faces first; a long list is cut (a video can hold one spot a frame)
+    const unsure = regions.filter((r) => r.uncertain).sort((a, b) => (b.source.score || 0) - (a.source.score || 0));
     $("look-box").hidden = unsure.length === 0;
-    for (const r of unsure) look.append(regionItem(r, true));
+    const shown = S.allLooks ? unsure : unsure.slice(0, 8);
+    for (const r of shown) look.append(regionItem(r, true));
+    if (shown.length < unsure.length) {
+      const li = document.createElement("li");
+      const more = document.createElement("button"); more.type = "button";
+      more.textContent = t("Show all {n}", {n: unsure.length});
+      more.onclick = () => { S.allLooks = true; renderSide(); };
+      li.append(more); look.append(li);
+    }
     for (const r of regions.filter((r) => !r.uncertain)) list.append(regionItem(r, false));
     if (isVideo()) for (const tr of S.plan.tracks) list.append(trackItem(tr));
     if (!list.children.length) {
@@ -390,9 +415,9 @@ function renderSide() {
 function regionItem(r, unsure) {
   const li = document.createElement("li");
   li.dataset.id = r.id;
-  li.className = (r.on ? "" : "off") + (S.sel === r.id ? " sel" : "");
+  li.className = (r.on || unsure ? "" : "off") + (S.sel === r.id ? " sel" : "");
   const what = document.createElement("span"); what.className = "what";
-  what.textContent = kindLabel(r);
+  what.textContent = kindLabel(r) + (unsure && r.on ? " · " + t("masked") : "");
   const small = document.createElement("small");
   small.textContent = sourceLabel(r) + (r.frames ? " · " + t("frames {a}–{b}", {a: r.frames[0] + 1, b: r.frames[1] + 1}) : "");
   what.append(small);
@@ -414,8 +439,14 @@ function trackItem(tr) {
   const li = document.createElement("li");
   li.dataset.id = tr.id;
   li.className = (tr.on ? "" : "off") + (S.sel === tr.id ? " sel" : "");
-  const img = document.createElement("img");
-  img.alt = ""; img.src = url("/api/files/" + S.cur.id + "/thumb/" + tr.id + "?r=" + S.rev);
+  // one picture per track and span, kept: the server sends pictures uncached (never on disk)
+  const key = S.cur.id + "/" + tr.id + "/" + tr.boxes[0][0] + "-" + tr.boxes[tr.boxes.length - 1][0];
+  S.thumbs = S.thumbs || {};
+  let img = S.thumbs[key];
+  if (!img) {
+    img = S.thumbs[key] = document.createElement("img");
+    img.alt = ""; img.loading = "lazy"; img.src = url("/api/files/" + S.cur.id + "/thumb/" + tr.id);
+  }
   const what = document.createElement("span"); what.className = "what";
   what.textContent = kindLabel(tr);
   const small = document.createElement("small"); small.textContent = sourceLabel(tr);
@@ -512,6 +543,9 @@ function drawTimeline() {
 
 function renderStrip() {
   const strip = $("strip");
+  const sig = S.cur.id + "/" + S.rev;
+  if (strip.dataset.sig === sig) return;
+  strip.dataset.sig = sig;
   strip.replaceChildren();
   if (!isVideo()) return;
   const picks = [];
@@ -523,7 +557,7 @@ function renderStrip() {
     if (seen.has(f) || seen.size >= 8) continue;
     seen.add(f);
     const fig = document.createElement("figure");
-    const img = document.createElement("img"); img.alt = ""; img.src = url("/api/files/" + S.cur.id + "/frame/" + f + "?w=160");
+    const img = document.createElement("img"); img.alt = ""; img.loading = "lazy"; img.src = url("/api/files/" + S.cur.id + "/frame/" + f + "?w=160");
     const cap = document.createElement("figcaption"); cap.textContent = t("frame {n}", {n: f + 1});
     fig.append(img, cap); fig.onclick = () => { stopPlaying(); showFrame(f); };
     strip.append(fig);
