@@ -64,6 +64,16 @@ def make_clip(path: Path, seconds: int = 10, fps: int = 25) -> None:
     out.close()
 
 
+def render_time(video: Path, plan: object, out: Path) -> float:
+    import unseen
+
+    out.mkdir()
+    t = time.perf_counter()
+    r = unseen.render(video, plan, out_dir=out, overwrite=True)  # type: ignore[arg-type]
+    assert r.output, r.error
+    return time.perf_counter() - t
+
+
 def stats(ms: list[float]) -> dict[str, float]:
     s = sorted(ms)
     return {"n": len(s), "median_ms": round(statistics.median(s), 1), "p95_ms": round(s[min(len(s) - 1, int(0.95 * len(s)))], 1), "max_ms": round(s[-1], 1)}
@@ -115,6 +125,7 @@ def main() -> int:
                 steps.append(page.evaluate(SEEK_JS.replace("showFrame(n)", "showFrame(S.frame + 1)").replace("S.img.frame === n", "S.img.frame === S.frame"), 0))
             result["step"] = stats(steps)
             plan = unseen.plan.Plan.from_json(page.evaluate("() => S.plan"))
+            renders = [render_time(video, plan, work / "api1")]  # the same plan through the API, before and after
             t1 = time.perf_counter()
             page.keyboard.press("p")
             page.wait_for_selector("#output-path, #output-error", timeout=900_000)
@@ -122,16 +133,13 @@ def main() -> int:
             assert page.query_selector("#output-error") is None, page.text_content("#output-error")
             browser.close()
         server.stop()
-        (work / "api").mkdir()
-        t2 = time.perf_counter()
-        r = unseen.render(video, plan, out_dir=work / "api", overwrite=True)
-        result["render_api_s"] = round(time.perf_counter() - t2, 2)
-        assert r.output, r.error
+        renders.append(render_time(video, plan, work / "api2"))
+        result["render_api_s"] = [round(x, 2) for x in renders]
         (work / "cli").mkdir()
         t3 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "unseen", "clean", "-q", "-o", str(work / "cli"), str(video)], check=True)
         result["clean_cli_s"] = round(time.perf_counter() - t3, 2)
-        result["publish_overhead_vs_render"] = round(result["publish_page_s"] / result["render_api_s"] - 1, 3)  # type: ignore[operator]
+        result["publish_overhead_vs_render"] = round(result["publish_page_s"] / min(renders) - 1, 3)  # type: ignore[operator]
         result["publish_vs_clean"] = round(result["publish_page_s"] / result["clean_cli_s"] - 1, 3)  # type: ignore[operator]
         print(json.dumps(result, indent=1))
         if args.json:

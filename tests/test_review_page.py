@@ -182,26 +182,29 @@ W, H, N = 480, 320, 24
 PATCH = 60
 
 
-def patch_box(i: int) -> tuple[int, int, int, int]:
-    x = int(20 + i * (W - PATCH - 40) / (N - 1))
+def patch_box(i: int, n: int = N) -> tuple[int, int, int, int]:
+    x = int(20 + i * (W - PATCH - 40) / (n - 1))
     return (x, 230, x + PATCH, 230 + PATCH)
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
-    """24 frames: the astronaut's head still at the top left, a texture patch (the face the
+    return make_clip(tmp_path_factory.mktemp("clip") / "street.mp4", astronaut)
+
+
+def make_clip(path: Path, astronaut: np.ndarray, n: int = N) -> Path:
+    """``n`` frames: the astronaut's head still at the top right, a texture patch (the face the
     detector misses) moving left to right along the bottom."""
-    path = tmp_path_factory.mktemp("clip") / "street.mp4"
     head = np.asarray(Image.fromarray(astronaut[40:260, 120:340]).resize((150, 150)))
     tex = _texture(PATCH, seed=3)
     out = av.open(str(path), "w", format="mp4")
     v = out.add_stream("libx264", rate=10)
     v.width, v.height, v.pix_fmt = W, H, "yuv420p"
     v.time_base = Fraction(1, 1000)
-    for i in range(N):
+    for i in range(n):
         canvas = np.full((H, W, 3), 70, np.uint8)
         canvas[10:160, 300:450] = head
-        x0, y0, x1, y1 = patch_box(i)
+        x0, y0, x1, y1 = patch_box(i, n)
         canvas[y0:y1, x0:x1] = tex
         f = av.VideoFrame.from_ndarray(canvas, format="rgb24")
         f.pts, f.time_base = i * 100, Fraction(1, 1000)
@@ -359,3 +362,49 @@ def test_korean_page_has_no_untranslated_string(chromium: Any, photo: Path, clip
             ctx.close()
     finally:
         server.stop()
+
+
+# --- files added from the page, and stopping -----------------------------------------------------
+
+
+def test_upload_from_the_page_stays_private_and_goes_at_exit(chromium: Any, photo: Path) -> None:
+    server = serve([])
+    try:
+        page = chromium.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(server.url)
+        page.set_input_files("#picker", str(photo))
+        ready(page)
+        folder = server.session.uploads
+        kept = next(folder.rglob(photo.name))
+        assert folder.stat().st_mode & 0o777 == 0o700 and kept.stat().st_mode & 0o777 == 0o600
+        assert kept.read_bytes() == photo.read_bytes()
+        out = publish(page)
+        assert out.parent == kept.parent and out.is_file()
+        # the page offers the copy for saving, since its folder goes when the review ends
+        href = page.get_attribute("#result a.button", "href") or ""
+        body = httpx.get(f"http://127.0.0.1:{server.port}{href}").content
+        assert body == out.read_bytes()
+        page.close()
+    finally:
+        server.stop()
+    assert not folder.exists()
+
+
+def test_stopping_mid_render_leaves_no_file(tmp_path: Path, astronaut: np.ndarray) -> None:
+    clip = make_clip(tmp_path / "long.mp4", astronaut, 150)
+    server = serve([clip])
+    try:
+        h = {"X-Unseen-Token": server.token}
+        base = f"http://127.0.0.1:{server.port}/api/files/f1"
+        deadline = time.monotonic() + 180
+        while (f := httpx.get(base, headers=h).json())["state"] != "ready" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert httpx.post(base + "/publish", headers=h, json={"rev": f["rev"]}).status_code == 200
+        while (j := httpx.get(base + "?since=" + str(f["rev"]), headers=h).json()["job"])["done"] < 3 and j["state"] == "running":
+            time.sleep(0.02)
+        assert j["state"] == "running", j
+    finally:
+        server.stop()
+    job = server.session.files["f1"].job
+    assert job.state == "failed" and "no output" in (job.error or "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp4", "long.plan.json"]

@@ -63,6 +63,8 @@ class VideoFrames:
         self._all_width: int | None = None
         self._stop = threading.Event()
         self._prefetch: threading.Thread | None = None
+        self._filled = threading.Condition()
+        self._fill_at = -1  # the last frame the background decoder has done
 
     def close(self) -> None:
         self._stop.set()
@@ -96,10 +98,37 @@ class VideoFrames:
                         data = _encode(_upright(frame), width, 85)
                         self._all[i] = data
                         used += len(data)
+                    with self._filled:
+                        self._fill_at = max(self._fill_at, i)
+                        self._filled.notify_all()
                     if used > budget:
                         return  # a long video: the rest is decoded on demand, from its keyframes
         except av.error.FFmpegError:
             return
+        finally:
+            with self._filled:
+                self._fill_at = self.count  # nothing more will come: nobody waits for it
+                self._filled.notify_all()
+
+    def _key_before(self, i: int) -> int:
+        """The index of the last keyframe at or before frame ``i``."""
+        if not self.pts or not self.keys:
+            return 0
+        k = bisect.bisect_right(self.keys, self.pts[i]) - 1
+        return self.index.get(self.keys[max(k, 0)], 0)
+
+    def _wait_for_fill(self, i: int) -> bytes | None:
+        """Frame ``i`` from the background decoder when it will be there sooner than a seek
+        would find it (a seek decodes from the keyframe before; the background decoder, which
+        also encodes each frame, goes about half as fast), else None."""
+        if self._prefetch is None or not self._prefetch.is_alive():
+            return self._all.get(i)
+        with self._filled:
+            ahead = i - self._fill_at
+            if ahead <= 0 or 2 * ahead >= i - self._key_before(i):
+                return self._all.get(i)
+            self._filled.wait_for(lambda: self._fill_at >= i or self._stop.is_set(), timeout=5)
+        return self._all.get(i)
 
     def _frames(self):  # type: ignore[no-untyped-def]
         for frame in self._c.decode(self._v):
@@ -139,7 +168,7 @@ class VideoFrames:
     def picture(self, i: int) -> np.ndarray:
         """Frame ``i`` for a thumbnail: from the frames decoded ahead when it is there (a look-up
         and a JPEG decode), decoded otherwise."""
-        data = self._all.get(i)
+        data = self._wait_for_fill(i)
         if data is not None:
             with Image.open(io.BytesIO(data)) as im:
                 return np.asarray(im.convert("RGB"))
@@ -155,8 +184,10 @@ class VideoFrames:
 
     def jpeg(self, i: int, width: int | None = None, quality: int = 85) -> bytes:
         """Frame ``i`` as JPEG, shrunk to ``width`` (never enlarged)."""
-        if width == self._all_width and i in self._all:
-            return self._all[i]
+        if width == self._all_width:
+            data = self._wait_for_fill(i)
+            if data is not None:
+                return data
         key = (i, width or 0)
         hit = self._jpegs.get(key)
         if hit is not None:

@@ -317,6 +317,7 @@ class ReviewServer:
         self.sock = loopback_socket()
         self.port = self.sock.getsockname()[1]
         app = make_app(self.session, self.token, lambda: self.port)
+        self.thread: threading.Thread | None = None
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False, date_header=False))
 
     @property
@@ -327,11 +328,14 @@ class ReviewServer:
         self.server.run(sockets=[self.sock])
 
     def start_thread(self) -> threading.Thread:
-        t = threading.Thread(target=self.serve, daemon=True)
+        t = self.thread = threading.Thread(target=self.serve, daemon=True)
         t.start()
         while not self.server.started and t.is_alive():
             threading.Event().wait(0.02)
         return t
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 60.0) -> None:
+        """Stop as Ctrl-C does: renders in progress leave no file, the uploads folder goes."""
         self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(wait)
