@@ -31,6 +31,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (apt-get install chromium): the review page's browser tests need one")
 
 FALSE_BOX = (600, 380, 700, 470)  # plain background: the "false" mask to switch off
+UNSURE_BOX = (40, 420, 90, 470)  # an uncertain spot, off, listed first: masked with one click
 MISSED_BOX = (560, 60, 700, 200)  # the texture patch a person boxes by hand
 
 
@@ -108,6 +109,7 @@ def photo(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Pa
     Image.fromarray(canvas).save(path)
     plan = unseen.analyse(path)
     plan.add_region(FALSE_BOX, kind="face", shape="head", source=Source("detector", "centerface", 0.31), prefix="f")
+    plan.add_region(UNSURE_BOX, kind="face", shape="head", source=Source("detector", "centerface", 0.12), on=False, uncertain=True, prefix="u")
     plan.save(plan_path(d / "group.unseen.png"))
     return path
 
@@ -133,6 +135,13 @@ def test_photo_switch_off_draw_reload_publish(chromium: Any, photo: Path) -> Non
         assert not on_disk.find(false_id).on
         mine = [r for r in on_disk.regions if r.source.by == "person"]
         assert len(mine) == 1 and all(abs(a - b) <= 3 for a, b in zip(mine[0].box, MISSED_BOX))
+        # the uncertain spot: N selects it, one click masks it
+        unsure_id = page.evaluate("() => S.plan.regions.find((r) => r.uncertain).id")
+        page.keyboard.press("n")
+        page.wait_for_function(f"() => S.sel === '{unsure_id}'")
+        page.click(f"#look-list li[data-id={unsure_id}] button.switch")
+        saved(page)
+        assert load_plan(plan_path(photo.with_name("group.unseen.png"))).find(unsure_id).on
         # reloading finds the edits
         page.reload()
         ready(page)
@@ -145,6 +154,7 @@ def test_photo_switch_off_draw_reload_publish(chromium: Any, photo: Path) -> Non
         x0, y0, x1, y1 = MISSED_BOX
         assert covered(rgb, (x0 + 3, y0 + 3, x1 - 3, y1 - 3)) > 0.98  # the box drawn by hand
         assert covered(rgb, (200, 100, 260, 170)) > 0.98  # the astronaut's face
+        assert covered(rgb, (55, 435, 75, 455)) > 0.98  # the uncertain spot, switched on
         fx0, fy0, fx1, fy1 = FALSE_BOX
         assert np.abs(rgb[fy0:fy1, fx0:fx1].astype(int) - src[fy0:fy1, fx0:fx1]).max() <= 2  # switched off: untouched
         page.close()
@@ -408,3 +418,42 @@ def test_stopping_mid_render_leaves_no_file(tmp_path: Path, astronaut: np.ndarra
     job = server.session.files["f1"].job
     assert job.state == "failed" and "no output" in (job.error or "")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp4", "long.plan.json"]
+
+
+def test_dragging_a_track_on_a_later_frame_sets_a_keyframe(chromium: Any, clip: Path, tmp_path: Path) -> None:
+    copy = tmp_path / clip.name
+    shutil.copy(clip, copy)
+    server = serve([copy])
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page, timeout=180_000)
+        page.evaluate("() => showFrame(4)")
+        page.wait_for_function("() => S.img.frame === 4")
+        x0, y0, x1, y1 = patch_box(4)
+        drag(page, (x0 - 4, y0 - 4, x1 + 4, y1 + 4))
+        page.wait_for_function("() => S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
+        tid = page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person').id")
+        page.evaluate("() => showFrame(16)")
+        page.wait_for_function("() => S.img.frame === 16")
+        before = page.evaluate(f"() => S.tidx['{tid}'].get(16)")
+        # select the track's box, then drag it 20 px up: a correction from frame 16
+        cx, cy = to_screen(page, (before[0] + before[2]) / 2, (before[1] + before[3]) / 2)
+        page.evaluate(f"() => select('{tid}')")
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        k = page.evaluate("() => S.fit * S.zoom / (devicePixelRatio || 1)")
+        page.mouse.move(cx, cy - 10 * k, steps=3)
+        page.mouse.move(cx, cy - 20 * k, steps=3)
+        page.mouse.up()
+        page.wait_for_function(f"() => S.plan.tracks.find((t) => t.id === '{tid}').keyframes.length === 2", timeout=60_000)
+        track = page.evaluate(f"() => S.plan.tracks.find((t) => t.id === '{tid}')")
+        boxes = {b[0]: b[1:] for b in track["boxes"]}
+        assert track["keyframes"] == [4, 16]
+        assert abs(boxes[16][1] - (before[1] - 20)) <= 1.5 and abs(boxes[16][0] - before[0]) <= 1.5
+        mid = [(a + b) / 2 for a, b in zip(boxes[4], boxes[16])]
+        assert all(abs(a - b) <= 0.6 for a, b in zip(boxes[10], mid)), "straight between the two keyframes"
+        assert max(boxes) == N - 1 and min(boxes) == 0
+        page.close()
+    finally:
+        server.stop()

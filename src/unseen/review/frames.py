@@ -193,7 +193,11 @@ class VideoFrames:
         if hit is not None:
             self._jpegs.move_to_end(key)
             return hit
-        data = _encode(self.rgb(i), width, quality)
+        ahead = self._all.get(i)
+        if ahead is not None and width is not None and (self._all_width is None or width <= self._all_width):
+            data = _encode(self.picture(i), width, quality)  # smaller than the frame decoded ahead: from it
+        else:
+            data = _encode(self.rgb(i), width, quality)
         self._jpegs[key] = data
         while len(self._jpegs) > self._cache:
             self._jpegs.popitem(last=False)

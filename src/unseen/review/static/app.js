@@ -557,7 +557,7 @@ function renderStrip() {
     if (seen.has(f) || seen.size >= 8) continue;
     seen.add(f);
     const fig = document.createElement("figure");
-    const img = document.createElement("img"); img.alt = ""; img.loading = "lazy"; img.src = url("/api/files/" + S.cur.id + "/frame/" + f + "?w=160");
+    const img = document.createElement("img"); img.alt = ""; img.loading = "lazy"; img.src = url("/api/files/" + S.cur.id + "/frame/" + f + "?w=" + frameWidth());
     const cap = document.createElement("figcaption"); cap.textContent = t("frame {n}", {n: f + 1});
     fig.append(img, cap); fig.onclick = () => { stopPlaying(); showFrame(f); };
     strip.append(fig);
