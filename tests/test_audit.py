@@ -43,7 +43,7 @@ def test_audit_reports_everything(tagged_jpeg: Path) -> None:
 def test_audit_exit_status_and_json(tagged_jpeg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", str(tagged_jpeg)]) == 1
     table = capsys.readouterr().out
-    assert "GPS position" in table and "41.808333, 129.500000" in table and "face(s) found" in table
+    assert "GPS position" in table and "41.808333, 129.500000" in table and "1 face found" in table
     plain = tmp_path / "plain.png"
     Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(plain)
     assert main(["audit", str(plain), "--json"]) == 0

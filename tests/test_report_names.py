@@ -43,7 +43,7 @@ def test_png_text_keywords_counted(tmp_path: Path, capsys) -> None:  # type: ign
     [audited] = unseen.audit([src], faces=False)
     assert any(SECRET in f.value for f in audited.findings)
     assert main(["clean", "--no-faces", "--overwrite", str(src)]) == 0
-    assert "3 metadata item(s) dropped" in capsys.readouterr().out
+    assert "3 metadata items dropped" in capsys.readouterr().out
 
 
 def _sound(path: Path, fmt: str, codec: str, tags: dict[str, str], options: dict[str, str] | None = None) -> Path:

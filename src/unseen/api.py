@@ -10,6 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from .i18n import N_
 from .audit import audit_file
 from .detect.runtime import cpu_count
 from .errors import UnseenError
@@ -57,7 +58,7 @@ def _one_line(e: BaseException) -> str:
 
 # A worker killed outright (the kernel's out-of-memory killer, kill -9) breaks the pool: every
 # file not finished by then fails with this, and the batch still ends with one line per file.
-KILLED_WORKER = "a worker process was stopped (killed, or out of memory) before this file was done; no output written"
+KILLED_WORKER = N_("a worker process was stopped (killed, or out of memory) before this file was done; no output written")
 
 
 def clean(
@@ -157,7 +158,7 @@ def _clean_one(path: Path, opts: Options, plan: Plan | None = None) -> CleanResu
     except UnseenError as e:
         return CleanResult(input=str(path), status="error", error=_one_line(e))
     except MemoryError:
-        return CleanResult(input=str(path), status="error", error="out of memory while cleaning")
+        return CleanResult(input=str(path), status="error", error=N_("out of memory while cleaning"))
     except OSError as e:
         return CleanResult(input=str(path), status="error", error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
     except Exception as e:  # noqa: BLE001 - fail closed: a bug still leaves no output, and the batch goes on
@@ -206,7 +207,7 @@ def analyse_files(
         where = plan_path(out) if out is not None else (folder or path.parent) / f"{path.stem}{PLAN_SUFFIX}"
         try:
             if where.exists() and not overwrite:
-                raise UnseenError(f"plan exists: {where} (use --overwrite)")
+                raise UnseenError(N_("plan exists: {path} (use --overwrite)").format(path=where))
             plan = analyse_file(path, opts)
             plan.save(where)
         except KeyboardInterrupt:

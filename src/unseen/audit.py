@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import UnseenError
+from .i18n import N_
 from .progress import Progress
 from .media import handler_for
 from .media.still import STILL
@@ -67,7 +68,7 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
         wanted = audit_frames(info.frames)
         checker = FaceChecker(threads=1)
         seen_any = False
-        stage = Progress("audit", max(wanted) + 1, f"audit {path.name}", bar=progress)
+        stage = Progress("audit", max(wanted) + 1, N_("audit {name}").format(name=path.name), bar=progress)
         frames = iter_frames(path)
         while True:
             try:

@@ -19,6 +19,8 @@ from . import __version__
 from .api import audit, clean, iter_files
 from .display import shown
 from .errors import UnseenError, UsageError
+from .i18n import N_, argparse_language, localize, ngettext
+from .i18n import gettext as _
 from .mask import FILLS, WEAK_FILLS, WEAK_WARNING
 from .results import AuditResult, CleanResult
 from .names import item_count
@@ -26,6 +28,8 @@ from .plan import Plan, load_plan, plan_path
 from .signals import Interrupted, exit_status, stops_handled
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# the words of the audit table that are data in --json (a finding's category, a file's kind)
+_TABLE_WORDS = (N_("location"), N_("time"), N_("device"), N_("software"), N_("owner"), N_("hidden-picture"), N_("voice"), N_("other"), N_("trailer"), N_("name"), N_("face"), N_("image"), N_("video"), N_("audio"))
 
 
 def _color(text: str) -> tuple[int, int, int]:
@@ -40,52 +44,52 @@ def _color(text: str) -> tuple[int, int, int]:
             if len(t) != 6:
                 raise ValueError
     except ValueError:
-        raise argparse.ArgumentTypeError(f"bad colour {text!r}: use black, #rrggbb or r,g,b") from None
+        raise argparse.ArgumentTypeError(_("bad colour {text}: use black, #rrggbb or r,g,b").format(text=repr(text))) from None
     if not all(0 <= v <= 255 for v in (r, g, b)):
-        raise argparse.ArgumentTypeError(f"bad colour {text!r}: components must be 0-255")
+        raise argparse.ArgumentTypeError(_("bad colour {text}: components must be 0-255").format(text=repr(text)))
     return r, g, b
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="unseen", description="Make photos safe to share: hide faces, rebuild files without metadata, verify before release. Works offline.")
-    p.add_argument("--version", action="version", version=f"unseen {__version__}")
+    p = argparse.ArgumentParser(prog="unseen", description=_("Make photos safe to share: hide faces, rebuild files without metadata, verify before release. Works offline."))
+    p.add_argument("--version", action="version", version=f"unseen {__version__}", help=_("show the version number and exit"))
     sub = p.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser("clean", help="write cleaned copies (NAME.unseen.EXT); inputs are never modified")
-    c.add_argument("paths", nargs="+", help="files or directories (walked recursively)")
-    c.add_argument("-o", "--out-dir", type=Path, help="write outputs here instead of beside each input")
-    c.add_argument("--fill", choices=FILLS, default="solid", help="how faces are covered (default: solid)")
-    c.add_argument("--color", type=_color, default=(0, 0, 0), help="solid fill colour: black, #rrggbb or r,g,b (default black)")
-    c.add_argument("--regions", type=Path, help="JSON file of extra boxes to mask: [[x0,y0,x1,y1],...] or {\"name.jpg\": [...]}")
-    c.add_argument("--plan", type=Path, help="render exactly this plan (written by 'unseen analyse', edited or not) instead of analysing; one input file")
-    c.add_argument("--update-plan", action="store_true", help="write the plan as released (with what verification added) back to the --plan file, or beside the output")
-    c.add_argument("--no-faces", action="store_true", help="do not look for faces; clean metadata only")
-    c.add_argument("--grid", type=int, default=None, help="block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)")
-    c.add_argument("--overwrite", action="store_true", help="replace an existing output file")
-    c.add_argument("--keep-names", action="store_true", help="keep each input's own name in its output's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)")
-    c.add_argument("--audio", choices=("drop", "keep"), default="drop", help="video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length")
-    c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help="voices: disguise (default for sound files), mute (the only complete protection; default for video, whose sound is dropped), or keep (warned). With video, disguise and keep keep the sound")
-    c.add_argument("--salvage", action="store_true", help="sound: keep what decodes of a damaged (cut or corrupt) file instead of refusing it; the result line says how much was lost")
-    c.add_argument("--crf", type=int, default=18, help="video: x264 quality, lower is better (default 18)")
-    c.add_argument("--jobs", "-j", type=int, default=None, help="files cleaned in parallel (default: one per CPU core)")
-    c.add_argument("--report", type=Path, help="write a JSON report (hashes, regions, models, checks; never metadata values)")
-    c.add_argument("--json", action="store_true", help="print one JSON object per file instead of text")
-    c.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    c = sub.add_parser("clean", help=_("write cleaned copies (NAME.unseen.EXT); inputs are never modified"), description=_("write cleaned copies (NAME.unseen.EXT); inputs are never modified"))
+    c.add_argument("paths", nargs="+", help=_("files or directories (walked recursively)"))
+    c.add_argument("-o", "--out-dir", type=Path, help=_("write outputs here instead of beside each input"))
+    c.add_argument("--fill", choices=FILLS, default="solid", help=_("how faces are covered (default: solid)"))
+    c.add_argument("--color", type=_color, default=(0, 0, 0), help=_("solid fill colour: black, #rrggbb or r,g,b (default black)"))
+    c.add_argument("--regions", type=Path, help=_("JSON file of extra boxes to mask: [[x0,y0,x1,y1],...] or {\"name.jpg\": [...]}"))
+    c.add_argument("--plan", type=Path, help=_("render exactly this plan (written by 'unseen analyse', edited or not) instead of analysing; one input file"))
+    c.add_argument("--update-plan", action="store_true", help=_("write the plan as released (with what verification added) back to the --plan file, or beside the output"))
+    c.add_argument("--no-faces", action="store_true", help=_("do not look for faces; clean metadata only"))
+    c.add_argument("--grid", type=int, default=None, help=_("block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)"))
+    c.add_argument("--overwrite", action="store_true", help=_("replace an existing output file"))
+    c.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its output's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
+    c.add_argument("--audio", choices=("drop", "keep"), default="drop", help=_("video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length"))
+    c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help=_("voices: disguise (default for sound files), mute (the only complete protection; default for video, whose sound is dropped), or keep (warned). With video, disguise and keep keep the sound"))
+    c.add_argument("--salvage", action="store_true", help=_("sound: keep what decodes of a damaged (cut or corrupt) file instead of refusing it; the result line says how much was lost"))
+    c.add_argument("--crf", type=int, default=18, help=_("video: x264 quality, lower is better (default 18)"))
+    c.add_argument("--jobs", "-j", type=int, default=None, help=_("files cleaned in parallel (default: one per CPU core)"))
+    c.add_argument("--report", type=Path, help=_("write a JSON report (hashes, regions, models, checks; never metadata values)"))
+    c.add_argument("--json", action="store_true", help=_("print one JSON object per file instead of text"))
+    c.add_argument("--quiet", "-q", action="store_true", help=_("print errors only"))
 
-    n = sub.add_parser("analyse", aliases=["analyze"], help="find what clean would mask and write it as an editable plan (NAME.plan.json); nothing else is written")
-    n.add_argument("paths", nargs="+", help="files or directories (walked recursively)")
-    n.add_argument("-o", "--out-dir", type=Path, help="write plans here instead of beside each input")
-    n.add_argument("--regions", type=Path, help="JSON file of extra boxes to mask (become manual regions of the plan)")
-    n.add_argument("--no-faces", action="store_true", help="do not look for faces")
-    n.add_argument("--overwrite", action="store_true", help="replace an existing plan file")
-    n.add_argument("--keep-names", action="store_true", help="keep each input's own name in its plan's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)")
-    n.add_argument("--json", action="store_true", help="print one JSON object per file instead of text")
-    n.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    n = sub.add_parser("analyse", aliases=["analyze"], help=_("find what clean would mask and write it as an editable plan (NAME.plan.json); nothing else is written"), description=_("find what clean would mask and write it as an editable plan (NAME.plan.json); nothing else is written"))
+    n.add_argument("paths", nargs="+", help=_("files or directories (walked recursively)"))
+    n.add_argument("-o", "--out-dir", type=Path, help=_("write plans here instead of beside each input"))
+    n.add_argument("--regions", type=Path, help=_("JSON file of extra boxes to mask (become manual regions of the plan)"))
+    n.add_argument("--no-faces", action="store_true", help=_("do not look for faces"))
+    n.add_argument("--overwrite", action="store_true", help=_("replace an existing plan file"))
+    n.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its plan's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
+    n.add_argument("--json", action="store_true", help=_("print one JSON object per file instead of text"))
+    n.add_argument("--quiet", "-q", action="store_true", help=_("print errors only"))
 
-    a = sub.add_parser("audit", help="show what files give away (exit 1 when anything identifying is found)")
-    a.add_argument("paths", nargs="+", help="files or directories")
-    a.add_argument("--no-faces", action="store_true", help="do not look for faces")
-    a.add_argument("--json", action="store_true", help="print a JSON list instead of tables")
+    a = sub.add_parser("audit", help=_("show what files give away (exit 1 when anything identifying is found)"), description=_("show what files give away (exit 1 when anything identifying is found)"))
+    a.add_argument("paths", nargs="+", help=_("files or directories"))
+    a.add_argument("--no-faces", action="store_true", help=_("do not look for faces"))
+    a.add_argument("--json", action="store_true", help=_("print a JSON list instead of tables"))
 
     from .review.command import add_parser as add_review
 
@@ -101,7 +105,7 @@ class _Bar:
         if enabled and total > 1 and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+            self.bar = tqdm(total=total, unit=_("file"), file=sys.stderr, leave=False)
 
     def write(self, line: str, err: bool = False) -> None:
         if self.bar is not None:
@@ -124,34 +128,53 @@ def _clean_line(r: CleanResult) -> str:
 
 
 def _clean_text(r: CleanResult) -> str:
+    # the result's own texts (error, warnings, fallback) stay English in --json; translated here
     if r.status != "ok":
-        return f"FAILED  {r.input}: {r.error}"
+        return _failed(r.input, r.error or "")
     n = len(r.regions)
-    extra = f" [{r.fallback}]" if r.fallback else ""
-    meta = f", {item_count(r.metadata_found)} metadata item(s) dropped" if r.metadata_found else ""
-    rounds = r.verification.rounds if r.verification else 0
+    details: list[str] = []
+    notes = [localize(w) for w in r.warnings]
     if r.kind == "audio":
-        notes = "; ".join(r.warnings)
-        return f"ok      {r.input} -> {r.output} (sound re-encoded, {item_count(r.metadata_found)} tag(s) dropped; verified){' [' + notes + ']' if notes else ''}"
-    if r.kind == "video":
-        notes = "; ".join(w for w in r.warnings)
-        return f"ok      {r.input} -> {r.output} ({n} face track(s) masked; verified){' [' + notes + ']' if notes else ''}"
-    recheck = f", {rounds - 1} added by verification" if rounds > 1 else ""
-    unsure = f", {len(r.uncertain)} uncertain spot(s) left for a look" if r.uncertain else ""
-    return f"ok      {r.input} -> {r.output} ({n} region(s) masked{recheck}{unsure}{meta}; verified){extra}"
+        k = item_count(r.metadata_found)
+        details.append(ngettext("sound re-encoded, {n} tag dropped", "sound re-encoded, {n} tags dropped", k).format(n=k))
+    elif r.kind == "video":
+        details.append(ngettext("{n} face track masked", "{n} face tracks masked", n).format(n=n))
+    else:
+        rounds = r.verification.rounds if r.verification else 0
+        details.append(ngettext("{n} region masked", "{n} regions masked", n).format(n=n))
+        if rounds > 1:
+            details.append(ngettext("{n} added by verification", "{n} added by verification", rounds - 1).format(n=rounds - 1))
+        if r.uncertain:
+            k = len(r.uncertain)
+            details.append(ngettext("{n} uncertain spot left for a look", "{n} uncertain spots left for a look", k).format(n=k))
+        if r.metadata_found:
+            k = item_count(r.metadata_found)
+            details.append(ngettext("{n} metadata item dropped", "{n} metadata items dropped", k).format(n=k))
+        notes = [localize(r.fallback)] if r.fallback else []
+    line = _("ok      {input} -> {output} ({details}; verified)").format(input=r.input, output=r.output, details=_(", ").join(details))
+    return f"{line} [{'; '.join(notes)}]" if notes else line
+
+
+def _failed(path: object, reason: str) -> str:
+    """The line of a file that got no output: its name and the one-line reason, translated."""
+    return _("FAILED  {path}: {reason}").format(path=path, reason=localize(reason))
+
+
+def _warning(text: str) -> str:
+    return _("warning: {message}").format(message=localize(" ".join(text.split())))
 
 
 def _run_clean(args: argparse.Namespace) -> int:
     if args.fill in WEAK_FILLS:
-        print(f"warning: {WEAK_WARNING}", file=sys.stderr)
+        print(_warning(WEAK_WARNING), file=sys.stderr)
     if args.voice == "keep":
         from .pipeline.audio import KEEP_WARNING
 
-        print(f"warning: {KEEP_WARNING}", file=sys.stderr)
+        print(_warning(KEEP_WARNING), file=sys.stderr)
     if args.audio == "keep" and args.voice in (None, "keep"):
         from .pipeline.video import AUDIO_WARNING
 
-        print(f"warning: {AUDIO_WARNING}", file=sys.stderr)
+        print(_warning(AUDIO_WARNING), file=sys.stderr)
     regions = None
     if args.regions:
         from .pipeline.common import load_regions
@@ -185,10 +208,10 @@ def _run_clean(args: argparse.Namespace) -> int:
                 r.plan.save(plan_path(r.output))
     failed = sum(r.status != "ok" for r in results)
     if not results:
-        print("unseen: no files found", file=sys.stderr)
+        print(_("unseen: no files found"), file=sys.stderr)
         return EXIT_FAILED
     if failed and not args.json:
-        print(f"unseen: {failed} of {len(results)} file(s) not cleaned", file=sys.stderr)
+        print(ngettext("unseen: {failed} of {total} file not cleaned", "unseen: {failed} of {total} files not cleaned", len(results)).format(failed=failed, total=len(results)), file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -196,7 +219,7 @@ def _run_render(args: argparse.Namespace) -> int:
     """clean --plan: one input, rendered from the plan as it stands."""
     files = list(iter_files(args.paths))
     if len(files) != 1 or args.regions:
-        raise UsageError("--plan renders one input file (and takes no --regions: add boxes to the plan)")
+        raise UsageError(N_("--plan renders one input file (and takes no --regions: add boxes to the plan)"))
     from .api import render
     from .output import check_dir
     from .output_names import output_for_plan
@@ -223,19 +246,20 @@ def _run_render(args: argparse.Namespace) -> int:
 
 def _plan_line(path: Path, plan: "Plan | None", where: Path | None, error: str | None) -> str:
     if error is not None:
-        return shown(f"FAILED  {path}: {error}")
+        return shown(_failed(path, error))
     assert plan is not None and where is not None
     faces = sum(r.on and r.kind == "face" for r in plan.regions)
     manual = sum(r.on and r.kind != "face" for r in plan.regions)
     unsure = len(plan.uncertain)
-    what = [f"{len(plan.tracks)} face track(s)" if plan.input.kind == "video" else f"{faces} face(s)"]
+    tracks = len(plan.tracks)
+    what = [ngettext("{n} face track", "{n} face tracks", tracks).format(n=tracks) if plan.input.kind == "video" else ngettext("{n} face", "{n} faces", faces).format(n=faces)]
     if manual:
-        what.append(f"{manual} manual region(s)")
+        what.append(ngettext("{n} manual region", "{n} manual regions", manual).format(n=manual))
     if unsure:
-        what.append(f"{unsure} uncertain spot(s), switched off")
+        what.append(ngettext("{n} uncertain spot, switched off", "{n} uncertain spots, switched off", unsure).format(n=unsure))
     if plan.input.kind == "audio":
-        what = ["a sound: nothing to mask; the voice is treated when rendered"]
-    return shown(f"planned {path} -> {where} ({', '.join(what)})")
+        what = [_("a sound: nothing to mask; the voice is treated when rendered")]
+    return shown(_("planned {input} -> {plan} ({details})").format(input=path, plan=where, details=_(", ").join(what)))
 
 
 def _run_analyse(args: argparse.Namespace) -> int:
@@ -258,10 +282,10 @@ def _run_analyse(args: argparse.Namespace) -> int:
         elif not args.quiet:
             print(_plan_line(path, plan, where, error), flush=True)
     if not done:
-        print("unseen: no files found", file=sys.stderr)
+        print(_("unseen: no files found"), file=sys.stderr)
         return EXIT_FAILED
     if failed and not args.json:
-        print(f"unseen: {failed} of {done} file(s) not analysed", file=sys.stderr)
+        print(ngettext("unseen: {failed} of {total} file not analysed", "unseen: {failed} of {total} files not analysed", done).format(failed=failed, total=done), file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -272,22 +296,32 @@ def _summary(plan: "Plan") -> dict[str, int]:
 def _audit_table(r: AuditResult) -> str:
     lines = [f"== {shown(r.input)}"]
     if r.error:
-        return f"== {shown(r.input)}\n   cannot read: {shown(r.error)}"
-    lines.append(f"   {r.format} {r.kind}" + (f", {r.width}x{r.height}" if r.width else ""))
+        return f"== {shown(r.input)}\n   " + _("cannot read: {reason}").format(reason=shown(localize(r.error)))
+    lines.append(f"   {r.format} {_(r.kind)}" + (f", {r.width}x{r.height}" if r.width else ""))
     if not r.findings and not r.faces:
-        lines.append("   nothing identifying found in the file's data (the picture itself may still show places or people)")
+        lines.append("   " + _("nothing identifying found in the file's data (the picture itself may still show places or people)"))
     for f in r.findings:
         mark = "!" if f.identifying else " "
-        lines.append(shown(f" {mark} {f.category:<15} {f.name:<32} {f.value}"))
+        lines.append(shown(f" {mark} {_pad(_(f.category), 15)} {_pad(localize(f.name), 32)} {localize(f.value)}"))
     if r.faces:
         boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.faces[:8])
-        more = f" and {len(r.faces) - 8} more" if len(r.faces) > 8 else ""
-        lines.append(f" ! {'face':<15} {f'{len(r.faces)} face(s) found':<32} {boxes}{more}")
+        more = _(" and {n} more").format(n=len(r.faces) - 8) if len(r.faces) > 8 else ""
+        found = ngettext("{n} face found", "{n} faces found", len(r.faces)).format(n=len(r.faces))
+        lines.append(f" ! {_pad(_('face'), 15)} {_pad(found, 32)} {boxes}{more}")
     if r.uncertain:
         boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.uncertain[:8])
-        more = f" and {len(r.uncertain) - 8} more" if len(r.uncertain) > 8 else ""
-        lines.append(f"   {'uncertain':<15} {f'{len(r.uncertain)} uncertain spot(s)':<32} {boxes}{more} (below the face rule; worth a look)")
+        more = _(" and {n} more").format(n=len(r.uncertain) - 8) if len(r.uncertain) > 8 else ""
+        spots = ngettext("{n} uncertain spot", "{n} uncertain spots", len(r.uncertain)).format(n=len(r.uncertain))
+        lines.append(f"   {_pad(_('uncertain'), 15)} {_pad(spots, 32)} {boxes}{more} " + _("(below the face rule; worth a look)"))
     return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Korean syllable takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
 
 
 def _run_audit(args: argparse.Namespace) -> int:
@@ -295,7 +329,7 @@ def _run_audit(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
     if not results:
-        print("unseen: no files found", file=sys.stderr)
+        print(_("unseen: no files found"), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_FAILED if any(r.identifying or r.error for r in results) else EXIT_OK
 
@@ -307,7 +341,8 @@ def _run_review(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    with argparse_language():  # argparse's own words ("usage:", "error:") from our catalogue
+        args = _parser().parse_args(argv)
     # only unseen's own lines reach the terminal: libraries' warnings about a damaged file (Pillow's
     # "Corrupt EXIF data", "Truncated File Read") would precede its FAILED line as noise
     warnings.simplefilter("ignore")
@@ -320,11 +355,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = {"clean": _run_clean, "analyse": _run_analyse, "analyze": _run_analyse, "audit": _run_audit, "review": _run_review}[args.command]
             return run(args)
     except KeyboardInterrupt as e:
-        name = f" ({e.args[0]})" if isinstance(e, Interrupted) and e.signum != signal.SIGINT else ""
-        print(f"unseen: interrupted{name}; no partial output was left", file=sys.stderr)
+        if isinstance(e, Interrupted) and e.signum != signal.SIGINT:
+            print(_("unseen: interrupted ({signal}); no partial output was left").format(signal=e.args[0]), file=sys.stderr)
+        else:
+            print(_("unseen: interrupted; no partial output was left"), file=sys.stderr)
         return exit_status(e)
     except UnseenError as e:
-        print(f"unseen: {shown(' '.join(str(e).split()))}", file=sys.stderr)
+        print("unseen: " + shown(localize(" ".join(str(e).split()))), file=sys.stderr)
         return EXIT_USAGE if isinstance(e, UsageError) else EXIT_FAILED
 
 

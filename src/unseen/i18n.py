@@ -7,12 +7,16 @@ environment names (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as gettext looks them 
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 DOMAIN = "unseen"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -27,6 +31,8 @@ def po_path(lang: str) -> Path:
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> Catalog:
     """The parsed catalogue of ``lang`` (one of LANGUAGES)."""
+    from babel.messages.pofile import read_po  # imported when first needed: the pipelines import N_
+
     with po_path(lang).open("rb") as f:
         return read_po(f, locale=lang, domain=DOMAIN)
 
@@ -83,11 +89,19 @@ def gettext(msg: str) -> str:
     return translate(msg, env_language())
 
 
+@lru_cache(maxsize=None)
+def _plural_index(lang: str):  # type: ignore[no-untyped-def]
+    """The catalogue's Plural-Forms rule as a function of n (gettext's own parser of it)."""
+    from gettext import c2py
+
+    return c2py(catalog(lang).plural_expr)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     m = catalog(env_language()).get(singular)
     if m is not None and isinstance(m.string, (tuple, list)):
         forms = [s for s in m.string]
-        idx = catalog(env_language()).plural_func(n) if len(forms) > 1 else 0
+        idx = _plural_index(env_language())(n) if len(forms) > 1 else 0
         if idx < len(forms) and forms[idx]:
             return forms[idx]
     return singular if n == 1 else plural
@@ -101,3 +115,84 @@ def strings(lang: str) -> dict[str, str]:
             continue
         out[str(m.id)] = translate(str(m.id), lang)
     return out
+
+
+# --- the command line ------------------------------------------------------------------------
+# Messages made deep in the pipelines (errors, warnings, audit findings) stay English where they
+# are made: they are data too (``--json``, ``--report``, the review page's API), and scripts read
+# them. ``N_`` marks them for the catalogue; what a person reads is translated where it is shown,
+# by ``localize``, which finds the message's template and formats its translation with the same
+# values (themselves localised: a reason inside a reason).
+
+
+def N_(msg: str) -> str:
+    """Mark ``msg`` (a catalogue id, with ``{name}`` placeholders) as made in English and shown
+    translated: ``N_("output exists: {path} (use --overwrite)").format(path=p)``."""
+    return msg
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@lru_cache(maxsize=None)
+def _templates(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Every message of ``lang`` with ``{name}`` placeholders as a pattern that matches its
+    English text whatever the values; the most literal first (the surest match wins)."""
+    found = []
+    for m in catalog(lang):
+        if not m.id or isinstance(m.id, tuple) or not m.string or "{" not in m.id:
+            continue
+        parts, names, pos = [], set(), 0
+        for f in _FIELD.finditer(m.id):
+            parts.append(re.escape(m.id[pos:f.start()]))
+            name = f.group(1)
+            parts.append(f"(?P={name})" if name in names else f"(?P<{name}>.*?)")
+            names.add(name)
+            pos = f.end()
+        parts.append(re.escape(m.id[pos:]))
+        literal = len(_FIELD.sub("", m.id))
+        found.append((literal, re.compile("".join(parts), re.DOTALL), str(m.id)))
+    found.sort(key=lambda t: -t[0])
+    return tuple((pattern, msgid) for _, pattern, msgid in found)
+
+
+def localize(text: str, lang: str | None = None, _depth: int = 0) -> str:
+    """``text``, an English message of the catalogue (made with ``N_(...).format(...)``), in
+    ``lang`` (default: the environment's). Text the catalogue does not know comes back as it is;
+    parts joined by ``"; "`` are translated one by one."""
+    lang = lang or env_language()
+    if lang == DEFAULT or not text or _depth > 4:
+        return text
+    m = catalog(lang).get(text)
+    if m is not None and isinstance(m.string, str) and m.string:
+        return m.string
+    for pattern, msgid in _templates(lang):
+        found = pattern.fullmatch(text)
+        if found is not None:
+            values = {k: localize(v, lang, _depth + 1) for k, v in found.groupdict().items()}
+            try:
+                return translate(msgid, lang).format(**values)
+            except (KeyError, IndexError, ValueError):
+                return text
+    if "; " in text:
+        parts = text.split("; ")
+        done = [localize(p, lang, _depth + 1) for p in parts]
+        if done != parts:
+            return "; ".join(done)
+    return text
+
+
+@contextlib.contextmanager
+def argparse_language() -> Iterator[None]:
+    """argparse's own words ("usage:", "error:", "show this help message and exit") from this
+    catalogue while a parser is built and used: argparse looks them up in gettext's ``argparse``
+    domain, for which no Korean ships."""
+    import argparse
+
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._ = gettext  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]

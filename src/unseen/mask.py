@@ -8,11 +8,12 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageFilter
 
+from .i18n import N_
 from .types import Region
 
 FILLS = ("solid", "noise", "blur", "pixelate")
 WEAK_FILLS = {"blur", "pixelate"}
-WEAK_WARNING = (
+WEAK_WARNING = N_(
     "blur and pixelate are not protection: trained networks recognise faces hidden that way "
     "and can partly reverse them; use --fill solid or --fill noise for anyone at risk"
 )

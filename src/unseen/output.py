@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .i18n import N_
 from .errors import OutputDirError, OutputError
 
 MARK = ".unseen"
@@ -80,11 +81,11 @@ def output_path(src: Path, out_dir: Path | None, ext: str, same_family_exts: tup
 
 def check_dir(folder: Path) -> None:
     if not folder.exists():
-        raise OutputDirError(f"output directory does not exist: {folder}")
+        raise OutputDirError(N_("output directory does not exist: {path}").format(path=folder))
     if not folder.is_dir():
-        raise OutputDirError(f"output path is not a directory: {folder}")
+        raise OutputDirError(N_("output path is not a directory: {path}").format(path=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputDirError(f"output directory is not writable: {folder}")
+        raise OutputDirError(N_("output directory is not writable: {path}").format(path=folder))
 
 
 @contextlib.contextmanager
@@ -96,7 +97,7 @@ def staged(final: Path) -> Iterator[Path]:
     try:
         fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{_host()}-{os.getpid()}-", suffix=final.suffix, dir=final.parent)
     except OSError as e:
-        raise OutputError(f"cannot create a file in {final.parent}: {e.strerror}") from None
+        raise OutputError(N_("cannot create a file in {path}: {reason}").format(path=final.parent, reason=e.strerror)) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -126,6 +127,6 @@ def publish(tmp: Path, final: Path, overwrite: bool) -> None:
                     raise FileExistsError(str(final)) from None
                 os.replace(tmp, final)
     except FileExistsError:
-        raise OutputError(f"output exists: {final} (use --overwrite)") from None
+        raise OutputError(N_("output exists: {path} (use --overwrite)").format(path=final)) from None
     except OSError as e:
-        raise OutputError(f"cannot write {final}: {e.strerror}") from None
+        raise OutputError(N_("cannot write {path}: {reason}").format(path=final, reason=e.strerror)) from None

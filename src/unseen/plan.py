@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .i18n import N_
 from .errors import UsageError
 from .types import Region
 
@@ -300,7 +301,7 @@ def as_box(box: Iterable[float]) -> tuple[float, float, float, float]:
     renders to exactly the pixels of the plan in memory."""
     b = [round(float(v), 1) for v in box]
     if len(b) != 4:
-        raise PlanError(f"plan: a box needs 4 numbers, got {len(b)}")
+        raise PlanError(N_("plan: a box needs 4 numbers, got {n}").format(n=len(b)))
     return b[0], b[1], b[2], b[3]
 
 
@@ -313,17 +314,17 @@ def load_plan(path: str | os.PathLike[str], input_sha256: str | None = None) -> 
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise PlanError(f"plan {path.name}: {size} bytes is more than a plan can hold ({MAX_BYTES})")
+            raise PlanError(N_("plan {name}: {size} bytes is more than a plan can hold ({limit})").format(name=path.name, size=size, limit=MAX_BYTES))
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise PlanError(f"cannot read plan {path}: {getattr(e, 'strerror', None) or e}") from None
+        raise PlanError(N_("cannot read plan {path}: {reason}").format(path=path, reason=getattr(e, "strerror", None) or e)) from None
     try:
         data = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as e:
-        raise PlanError(f"plan {path.name} is not valid JSON: {' '.join(str(e).split())[:120]}") from None
+        raise PlanError(N_("plan {name} is not valid JSON: {reason}").format(name=path.name, reason=" ".join(str(e).split())[:120])) from None
     plan = Plan.from_json(data)
     if input_sha256 is not None and plan.input.sha256 != input_sha256:
-        raise PlanError(f"plan {path.name} was made for another file (SHA-256 {plan.input.sha256[:12]}..., this file {input_sha256[:12]}...); nothing rendered")
+        raise PlanError(N_("plan {name} was made for another file (SHA-256 {plan_sha}..., this file {sha}...); nothing rendered").format(name=path.name, plan_sha=plan.input.sha256[:12], sha=input_sha256[:12]))
     return plan
 
 
@@ -333,7 +334,7 @@ def _no_constant(name: str) -> None:
 
 def _need(cond: bool, what: str) -> None:
     if not cond:
-        raise PlanError(f"plan: {what}")
+        raise PlanError(N_("plan: {what}").format(what=what))
 
 
 def _obj(d: Any, what: str, allowed: set[str]) -> dict[str, Any]:
@@ -406,7 +407,7 @@ def _parse(data: Any) -> Plan:
     version = data.get("unseen_plan")
     _need(isinstance(version, int) and not isinstance(version, bool), "not an unseen plan (no \"unseen_plan\" version)")
     if version > SCHEMA:
-        raise PlanError(f"plan: schema {version} is newer than this unseen reads ({SCHEMA}); update unseen")
+        raise PlanError(N_("plan: schema {version} is newer than this unseen reads ({schema}); update unseen").format(version=version, schema=SCHEMA))
     _need(version >= 1, f"plan: unknown schema {version}")
     d = _obj(data, "plan", {"unseen_plan", "input", "regions", "tracks"})
     info = _parse_input(d.get("input"))

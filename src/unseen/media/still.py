@@ -12,6 +12,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageCms, ImageSequence
 
+from ..i18n import N_
 from ..errors import CorruptInput, OutputError
 from ..quiet import quiet_stderr
 from . import register
@@ -134,7 +135,7 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
 def _pixels(im: Image.Image) -> np.ndarray:
     arr = np.asarray(im)
     if arr.ndim != 3 or arr.shape[2] not in (3, 4):
-        raise CorruptInput(f"unexpected pixel layout {arr.shape}")
+        raise CorruptInput(N_("unexpected pixel layout {shape}").format(shape=arr.shape))
     return np.ascontiguousarray(arr)
 
 
@@ -154,16 +155,16 @@ class StillImages:
             with _quiet():
                 im = Image.open(path, formats=[_PIL_NAME[fmt]])
                 if im.width <= 0 or im.height <= 0:
-                    raise CorruptInput("image has no pixels (zero width or height)")
+                    raise CorruptInput(N_("image has no pixels (zero width or height)"))
                 if im.width * im.height > MAX_PIXELS:
-                    raise CorruptInput(f"image too large ({im.width}x{im.height}, limit {MAX_PIXELS} pixels): possible decompression bomb")
+                    raise CorruptInput(N_("image too large ({size}, limit {limit} pixels): possible decompression bomb").format(size=f"{im.width}x{im.height}", limit=MAX_PIXELS))
                 return im
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise CorruptInput(f"image too large (over {MAX_PIXELS} pixels): possible decompression bomb") from None
+            raise CorruptInput(N_("image too large (over {limit} pixels): possible decompression bomb").format(limit=MAX_PIXELS)) from None
         except Image.UnidentifiedImageError:
-            raise CorruptInput(f"not a readable {fmt.upper()} file (corrupt or truncated header)") from None
+            raise CorruptInput(N_("not a readable {format} file (corrupt or truncated header)").format(format=fmt.upper())) from None
         except (OSError, SyntaxError, ValueError, EOFError) as e:
-            raise CorruptInput(f"cannot open {fmt.upper()}: {_oneline(e)}") from None
+            raise CorruptInput(N_("cannot open {format}: {reason}").format(format=fmt.upper(), reason=_oneline(e))) from None
 
     def decode_bytes(self, data: bytes, fmt: str) -> Picture:
         return self.decode(io.BytesIO(data), fmt)
@@ -176,7 +177,7 @@ class StillImages:
         except CorruptInput:
             raise
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, Image.DecompressionBombWarning) as e:
-            raise CorruptInput(f"cannot decode {fmt.upper()}: {_oneline(e)}") from None
+            raise CorruptInput(N_("cannot decode {format}: {reason}").format(format=fmt.upper(), reason=_oneline(e))) from None
         finally:
             im.close()
 
@@ -209,7 +210,7 @@ class StillImages:
             frames.append(_pixels(rgb))
             durations.append(int(frame.info.get("duration", im.info.get("duration", 0)) or 0))
         if not frames:
-            raise CorruptInput("image has no frames")
+            raise CorruptInput(N_("image has no frames"))
         loop = im.info.get("loop") if animated else None
         return Picture(frames, fmt, durations if animated else [], loop)
 
@@ -256,7 +257,7 @@ class StillImages:
             with open(out, "wb") as fh:
                 fh.write(buf.getbuffer())
         except OSError as e:
-            raise OutputError(f"cannot write {fmt.upper()} output: {e.strerror or _oneline(e)}") from None
+            raise OutputError(N_("cannot write {format} output: {reason}").format(format=fmt.upper(), reason=e.strerror or _oneline(e))) from None
         return fmt
 
 

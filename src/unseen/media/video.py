@@ -8,6 +8,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..i18n import N_
 from ..errors import CorruptInput, UnsupportedFormat
 
 
@@ -46,9 +47,9 @@ def open_container(path: Path | str):  # type: ignore[no-untyped-def]
     try:
         return av.open(str(path), mode="r", metadata_errors="ignore")
     except av.error.InvalidDataError:
-        raise CorruptInput("not a readable media file (invalid or truncated data)") from None
+        raise CorruptInput(N_("not a readable media file (invalid or truncated data)")) from None
     except (av.error.FFmpegError, OSError) as e:
-        raise CorruptInput(f"cannot open media file: {_err(e)}") from None
+        raise CorruptInput(N_("cannot open media file: {reason}").format(reason=_err(e))) from None
 
 
 def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
@@ -56,15 +57,15 @@ def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
     with open_container(path) as c:
         vs = [s for s in c.streams if s.type == "video" and not _is_cover_art(s)]
         if not vs:
-            raise UnsupportedFormat("no video stream (audio-only and other media are not supported yet)")
+            raise UnsupportedFormat(N_("no video stream (audio-only and other media are not supported yet)"))
         v = vs[0]
         cc = v.codec_context
         if cc is None:  # FFmpeg knows no decoder for the stream's codec
-            raise UnsupportedFormat("video codec not supported (FFmpeg has no decoder for it)")
+            raise UnsupportedFormat(N_("video codec not supported (FFmpeg has no decoder for it)"))
         if not cc.width or not cc.height:
-            raise CorruptInput("video stream has no picture size")
+            raise CorruptInput(N_("video stream has no picture size"))
         if cc.width < 2 or cc.height < 2:
-            raise CorruptInput(f"video is {cc.width}x{cc.height}: too small to encode")
+            raise CorruptInput(N_("video is {size}: too small to encode").format(size=f"{cc.width}x{cc.height}"))
         rotation = _first_frame_rotation(c, v) if decode_first else 0
         w, h = (cc.height, cc.width) if rotation % 180 else (cc.width, cc.height)
         duration = float(v.duration * v.time_base) if v.duration and v.time_base else (c.duration / 1e6 if c.duration else None)
@@ -118,8 +119,8 @@ def _first_frame_rotation(c, v) -> int:  # type: ignore[no-untyped-def]
         for frame in c.decode(v):
             return frame_rotation(frame)
     except av.error.FFmpegError as e:
-        raise CorruptInput(f"video cannot be decoded: {_err(e)}") from None
-    raise CorruptInput("video has no decodable frames")
+        raise CorruptInput(N_("video cannot be decoded: {reason}").format(reason=_err(e))) from None
+    raise CorruptInput(N_("video has no decodable frames"))
 
 
 def upright(frame, rotation: int) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -205,4 +206,4 @@ def iter_frames(path: Path) -> Iterator[DecodedFrame]:
                 yield DecodedFrame(i, frame, frame.time_base or v.time_base)
                 i += 1
         except av.error.FFmpegError as e:
-            raise CorruptInput(f"video decoding failed at frame {i}: {_err(e)}") from None
+            raise CorruptInput(N_("video decoding failed at frame {frame}: {reason}").format(frame=i, reason=_err(e))) from None

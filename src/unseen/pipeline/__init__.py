@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from ..i18n import N_
 from ..errors import UnseenError
 from ..media.probe import Probe, probe
 from ..media import handler_for
@@ -24,7 +25,7 @@ __all__ = ["Options", "analyse_file", "clean_file", "output_extension", "render_
 def _open(src: Path) -> tuple[Probe, str]:
     """The file's probe and its kind: image, video or audio (a container with no picture)."""
     if is_output_name(src):
-        raise UnseenError("already an unseen output (name contains .unseen); not cleaning it again")
+        raise UnseenError(N_("already an unseen output (name contains .unseen); not cleaning it again"))
     p = probe(src)
     return p, handler_for(p).kind_of(src, p)
 
@@ -83,6 +84,6 @@ def clean_file(src: Path, opts: Options) -> CleanResult:
 
 def _check(plan: Plan, sha256: str, kind: str) -> None:
     if plan.input.sha256 != sha256:
-        raise PlanError(f"the plan was made for another file (SHA-256 {plan.input.sha256[:12]}..., this file {sha256[:12]}...); nothing rendered")
+        raise PlanError(N_("the plan was made for another file (SHA-256 {plan_sha}..., this file {sha}...); nothing rendered").format(plan_sha=plan.input.sha256[:12], sha=sha256[:12]))
     if plan.input.kind != kind:
-        raise PlanError(f"the plan is for {plan.input.kind}, this file is {kind}; nothing rendered")
+        raise PlanError(N_("the plan is for {plan_kind}, this file is {kind}; nothing rendered").format(plan_kind=plan.input.kind, kind=kind))

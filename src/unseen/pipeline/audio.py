@@ -6,6 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..i18n import N_
 from ..errors import CorruptInput, OutputError, UnsupportedFormat, VerificationFailed
 from ..media.audio import AudioTarget, SoundReader, SoundWriter, target_for, target_of
 from ..results import CleanResult, Verification
@@ -17,8 +18,8 @@ from ..plan import InputInfo, Plan
 from .common import Options
 
 VOICES = ("mute", "disguise", "keep")
-KEEP_WARNING = "voices are kept as recorded: a voice print identifies the speaker"
-DISGUISE_NOTE = "voice disguised; disguise is not removal (only --voice mute hides a voice completely)"
+KEEP_WARNING = N_("voices are kept as recorded: a voice print identifies the speaker")
+DISGUISE_NOTE = N_("voice disguised; disguise is not removal (only --voice mute hides a voice completely)")
 _ALLOWED_TAGS = {"major_brand", "minor_version", "compatible_brands", "stream:language", "stream:handler_name", "stream:vendor_id"}
 _ENCODER_STRINGS = (b"Lavf", b"Lavc", b"LAME", b"libopus", b"Xiph", b"libVorbis", b"encoder=")
 
@@ -72,7 +73,7 @@ def output_extension(src: Path) -> tuple[str, bool]:
     with open_container(src) as c:
         streams = [s for s in c.streams if s.type == "audio"]
         if not streams:
-            raise UnsupportedFormat("no audio or video stream")
+            raise UnsupportedFormat(N_("no audio or video stream"))
         target = target_of(streams[0].codec_context.name, c.format.name.split(",")[0])
     return target.ext, src.suffix.lower() == target.ext
 
@@ -91,7 +92,7 @@ def render(src: Path, plan: Plan, opts: Options) -> CleanResult:
         res.metadata_found = tag_names(reader.tags) + sorted({f"{k} stream" for k in reader.extra_streams})
         final = output_path(src, opts.out_dir, target.ext, (target.ext,), opts.output)
         if final.exists() and not opts.overwrite:
-            raise OutputError(f"output exists: {final} (use --overwrite)")
+            raise OutputError(N_("output exists: {path} (use --overwrite)").format(path=final))
         voice = opts.voice or "disguise"
         res.warnings.append(DISGUISE_NOTE if voice == "disguise" else KEEP_WARNING if voice == "keep" else "")
         with staged(final) as tmp:
@@ -100,7 +101,7 @@ def render(src: Path, plan: Plan, opts: Options) -> CleanResult:
                 res.warnings.insert(0, reader.lost)
             problems = verify_audio(tmp, reader.frames, reader.rate, frame_size)
             if problems:
-                raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
+                raise VerificationFailed(N_("verification failed: {problems}").format(problems="; ".join(problems[:3])))
             publish(tmp, final, opts.overwrite)
     res.warnings = [w for w in res.warnings if w]
     res.output = str(final)
@@ -114,20 +115,20 @@ def _encode(blocks: Iterator[np.ndarray], tmp: Path, target: AudioTarget, rate: 
     try:
         writer = SoundWriter(tmp, target, rate, channels)
     except Exception as e:  # noqa: BLE001 - any encoder failure means no output
-        raise OutputError(f"cannot encode {target.ext} output: {_why(e)}") from None
+        raise OutputError(N_("cannot encode {format} output: {reason}").format(format=target.ext, reason=_why(e))) from None
     try:
         for block in blocks:
             try:
                 writer.write(block)
             except Exception as e:  # noqa: BLE001
-                raise OutputError(f"cannot write {target.ext} output: {_why(e)}") from None
+                raise OutputError(N_("cannot write {format} output: {reason}").format(format=target.ext, reason=_why(e))) from None
     except BaseException:
         writer.abort()
         raise
     try:
         writer.close()
     except Exception as e:  # noqa: BLE001
-        raise OutputError(f"cannot write {target.ext} output: {_why(e)}") from None
+        raise OutputError(N_("cannot write {format} output: {reason}").format(format=target.ext, reason=_why(e))) from None
     return writer.frame_size
 
 

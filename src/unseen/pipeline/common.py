@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..i18n import N_
 from ..errors import UsageError
 from ..types import Region
 
@@ -50,11 +51,11 @@ def load_regions(path: Path) -> dict[str, list[Region]]:
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read regions file {path}: {e}") from None
+        raise UsageError(N_("cannot read regions file {path}: {reason}").format(path=path, reason=e)) from None
     if isinstance(data, list):
         data = {"*": data}
     if not isinstance(data, dict):
-        raise UsageError("regions file must hold a list of boxes or an object of lists")
+        raise UsageError(N_("regions file must hold a list of boxes or an object of lists"))
     out: dict[str, list[Region]] = {}
     for key, boxes in data.items():
         regs = []
@@ -62,7 +63,7 @@ def load_regions(path: Path) -> dict[str, list[Region]]:
             if isinstance(b, dict):
                 b = [b.get("x0"), b.get("y0"), b.get("x1"), b.get("y1")]
             if not (isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) for v in b)) or b[2] <= b[0] or b[3] <= b[1]:
-                raise UsageError(f"regions file: bad box {b!r} (want [x0, y0, x1, y1] in pixels)")
+                raise UsageError(N_("regions file: bad box {box} (want [x0, y0, x1, y1] in pixels)").format(box=repr(b)))
             regs.append(Region(*map(float, b), score=1.0, source="manual"))
         out[str(key)] = regs
     return out

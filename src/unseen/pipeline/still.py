@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from ..i18n import N_
 from ..errors import OutputError, VerificationFailed
 from ..mask import MaskStyle, apply
 from ..media.metadata import image_findings
@@ -139,7 +140,7 @@ def analyse(src: Path, p: Probe, sha256: str, opts: Options) -> Analysed:
     for r in opts.manual_for(src):
         plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="manual", shape=r.shape, source=Source("person"))
     if opts.faces:
-        with Stage(opts, "analyse", detect_steps(pic), f"analyse {src.name}", unit="step") as stage:
+        with Stage(opts, "analyse", detect_steps(pic), N_("analyse {name}").format(name=src.name), unit="step") as stage:
             found = detect_faces(pic, stage)
         for r in found.faces:
             plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape="head", source=source_of(r), prefix="f")
@@ -155,10 +156,10 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
     handler = STILL
     out_fmt = OUTPUT_FORMAT.get(p.format, p.format)
     if out_fmt != p.format:
-        res.fallback = f"{p.format.upper()} is not written by unseen; wrote {out_fmt.upper()}"
+        res.fallback = N_("{format} is not written by unseen; wrote {written}").format(format=p.format.upper(), written=out_fmt.upper())
     final = output_path(src, opts.out_dir, EXTENSION[out_fmt], _SAME_FAMILY.get(out_fmt, (EXTENSION[out_fmt],)), opts.output)
     if final.exists() and not opts.overwrite:
-        raise OutputError(f"output exists: {final} (use --overwrite)")
+        raise OutputError(N_("output exists: {path} (use --overwrite)").format(path=final))
     with handler.open(src, p.format) as im:
         try:
             res.metadata_found = finding_names(f.name for f in image_findings(im, p.format, raw))
@@ -167,12 +168,12 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
     if pic is None:
         pic = handler.decode(src, p.format)
     if (pic.width, pic.height) != (plan.input.width, plan.input.height):
-        raise VerificationFailed(f"the plan is for a {plan.input.width}x{plan.input.height} picture, this one decodes to {pic.width}x{pic.height}")
+        raise VerificationFailed(N_("the plan is for a {plan_size} picture, this one decodes to {size}").format(plan_size=f"{plan.input.width}x{plan.input.height}", size=f"{pic.width}x{pic.height}"))
     regions = plan.masks()
     res.uncertain = [r.region() for r in plan.uncertain if not r.on]
     kept = plan.switched_off()
     if kept:
-        res.warnings.append(f"{len(kept)} region(s) left visible as the plan says (switched off by a person); audit reports any face among them")
+        res.warnings.append(N_("{n} region(s) left visible as the plan says (switched off by a person); audit reports any face among them").format(n=len(kept)))
     if opts.faces:
         res.models = _models_used(opts)
     seed = secrets.randbits(64)  # noise fill comes from the OS entropy pool, never stored
@@ -180,11 +181,11 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
         regions, rounds = _encode_verified(pic, regions, _style(opts, out_fmt), seed, out_fmt, final, opts, kept)
     except _EncodeFailed as e:
         # the format could not be written here (no encoder): fall back to PNG and say so
-        res.fallback = f"{out_fmt.upper()} could not be encoded ({e}); wrote PNG"
+        res.fallback = N_("{format} could not be encoded ({reason}); wrote PNG").format(format=out_fmt.upper(), reason=e)
         out_fmt = "png"
         final = final.with_suffix(EXTENSION[out_fmt])
         if final.exists() and not opts.overwrite:
-            raise OutputError(f"output exists: {final} (use --overwrite)") from None
+            raise OutputError(N_("output exists: {path} (use --overwrite)").format(path=final)) from None
         regions, rounds = _encode_verified(pic, regions, _style(opts, out_fmt), seed, out_fmt, final, opts, kept)
     added = regions[len(plan.masks()):]
     res.plan = _with_added(plan, added)
@@ -226,14 +227,14 @@ def _encode_verified(
     the final regions and the rounds used."""
     regions = list(regions)
     # each round: mask, look on the rendered picture, encode, verify (a large HEIC encodes for long)
-    with staged(final) as tmp, Stage(opts, "render", 4, f"render {final.name}", unit="step") as stage:
+    with staged(final) as tmp, Stage(opts, "render", 4, N_("render {name}").format(name=final.name), unit="step") as stage:
         for round_ in range(1, MAX_VERIFY_ROUNDS + 1):
             if round_ > 1:
                 stage.grow(4)
-            stage.note("masking")
+            stage.note(N_("masking"))
             rendered = _render(pic, regions, style, seed)
             stage.tick()
-            stage.note("looking for faces left")
+            stage.note(N_("looking for faces left"))
             # faces visible on the rendered picture are covered before anything is encoded
             unmasked = _unmasked(rendered.frames, regions, style, kept) if opts.faces else []
             if unmasked:
@@ -242,22 +243,22 @@ def _encode_verified(
                 stage.tick(3)
                 continue
             stage.tick()
-            stage.note(f"encoding {fmt.upper()}")
+            stage.note(N_("encoding {format}").format(format=fmt.upper()))
             try:
                 STILL.encode(rendered, tmp, fmt)
             except (OSError, ValueError, KeyError) as e:
                 if fmt == "png":
-                    raise OutputError(f"cannot encode output: {' '.join(str(e).split())}") from None
+                    raise OutputError(N_("cannot encode output: {reason}").format(reason=" ".join(str(e).split()))) from None
                 raise _EncodeFailed(" ".join(str(e).split())[:80]) from None
             stage.tick()
-            stage.note("verifying the written file")
+            stage.note(N_("verifying the written file"))
             check = _verify(fmt, tmp.read_bytes(), rendered, regions, style, opts.faces, kept)
             stage.tick()
             if check.problems:
-                raise VerificationFailed("verification failed: " + "; ".join(check.problems[:3]))
+                raise VerificationFailed(N_("verification failed: {problems}").format(problems="; ".join(check.problems[:3])))
             if not check.unmasked:
                 publish(tmp, final, opts.overwrite)
                 return regions, round_
             regions += check.unmasked
         where = ", ".join(f"({r.x0:.0f},{r.y0:.0f})-({r.x1:.0f},{r.y1:.0f})" for r in check.unmasked[:5])
-        raise VerificationFailed(f"verification failed: faces still unmasked after {MAX_VERIFY_ROUNDS} rounds at {where}")
+        raise VerificationFailed(N_("verification failed: faces still unmasked after {rounds} rounds at {where}").format(rounds=MAX_VERIFY_ROUNDS, where=where))

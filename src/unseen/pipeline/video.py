@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..i18n import N_
 from ..errors import CorruptInput, OutputError, VerificationFailed
 from ..mask import MaskStyle
 from ..media.timeline import cut_short
@@ -38,8 +39,8 @@ if TYPE_CHECKING:
 # crowded pictures for nothing: bench/video_protect.py)
 VIDEO_GRID = 8
 MAX_ROUNDS = 5
-AUDIO_WARNING = "the audio track is kept: voices identify people; drop it (the default) unless everyone heard has agreed"
-AUDIO_NOTICE = "audio dropped (use --audio keep to keep it, re-encoded)"
+AUDIO_WARNING = N_("the audio track is kept: voices identify people; drop it (the default) unless everyone heard has agreed")
+AUDIO_NOTICE = N_("audio dropped (use --audio keep to keep it, re-encoded)")
 MAX_UNCERTAIN = 2000  # uncertain spots a plan lists (the most likely first)
 
 
@@ -63,12 +64,12 @@ def analyse(src: Path, sha256: str, opts: Options) -> VideoAnalysed:
     info = probe_video(src)
     vopts = VideoOptions(crf=opts.crf, audio=opts.audio)
     if opts.faces:
-        with Stage(opts, "analyse", info.frames, f"analyse {src.name}") as stage:
+        with Stage(opts, "analyse", info.frames, N_("analyse {name}").format(name=src.name)) as stage:
             found = search(src, info, vopts, stage.tick)
     else:
         found = Analysis(pts=[fr.pts for fr in iter_frames(src)])
         if found.n == 0:
-            raise CorruptInput("video has no decodable frames")
+            raise CorruptInput(N_("video has no decodable frames"))
     plan = Plan(InputInfo(sha256, "video", info.format, info.width, info.height, found.n, f"{info.time_base.numerator}/{info.time_base.denominator}", list(found.pts)))
     for r in opts.manual_for(src):
         plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="manual", shape=r.shape, source=Source("person"))
@@ -107,7 +108,7 @@ def _treated_sound(src: Path, voice: str, res: CleanResult) -> "SoundTrack":
     from .audio import DISGUISE_NOTE
     from .sound_track import SoundTrack
 
-    res.warnings.append({"mute": "sound kept as silence of the same length", "disguise": DISGUISE_NOTE}.get(voice, AUDIO_WARNING))
+    res.warnings.append({"mute": N_("sound kept as silence of the same length"), "disguise": DISGUISE_NOTE}.get(voice, AUDIO_WARNING))
     return SoundTrack.open(src, voice)
 
 
@@ -144,23 +145,23 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     res.metadata_found = tag_names([*info.container_tags, *(f"stream:{k}" for t in info.stream_tags for k in t)]) + sorted({f"{k} stream" for k in info.stream_kinds if k not in ("video",)})
     final = output_path(src, opts.out_dir, ".mp4", (".mp4", ".m4v"), opts.output)
     if final.exists() and not opts.overwrite:
-        raise OutputError(f"output exists: {final} (use --overwrite)")
+        raise OutputError(N_("output exists: {path} (use --overwrite)").format(path=final))
     sound = _sound(src, info, opts, vopts, res)
     pts = list(plan.input.pts or [])
     n = len(pts)
     # damaged input is refused, as for photos and sound: frames short of the declared length
     cut = cut_short(src, pts, info.time_base, info.rate)
     if cut and not opts.salvage:
-        raise CorruptInput(f"damaged video ({cut}); nothing written (--salvage keeps what decodes)")
+        raise CorruptInput(N_("damaged video ({reason}); nothing written (--salvage keeps what decodes)").format(reason=cut))
     if cut:
-        res.warnings.append(f"damaged input salvaged: {cut}")
+        res.warnings.append(N_("damaged input salvaged: {reason}").format(reason=cut))
     settings = _settings(info, vopts)
     # chroma is stored per 2x2 pixels: a video grid is even, so a mask's chroma never mixes with a face
     grid = opts.grid if opts.grid is not None else VIDEO_GRID
     style = MaskStyle(opts.fill, opts.color, grid if grid % 2 == 0 else 2 * grid)
     released = _released(plan)
     if plan.switched_off():
-        res.warnings.append("regions or tracks left visible as the plan says (switched off by a person); audit reports any face among them")
+        res.warnings.append(N_("regions or tracks left visible as the plan says (switched off by a person); audit reports any face among them"))
     # a plan straight from this analysis (``clean`` in one go) is re-derived from it each round
     derive = analysed if analysed is not None and analysed.plan is plan else None
     seed = secrets.randbits(64)
@@ -174,7 +175,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             sample = {f for f in sampled_frames(n, vopts.sample_every, ends) | set(audit_frames(info.frames)) if f < n}
             check = FrameCheck(masks, style, sample, opts.faces, skip)
             pre = PreCheck(sample - skip, settings.pad, released.switched_off) if opts.faces else None
-            desc = f"render {src.name}" + (f" (round {rounds})" if rounds > 1 else "")
+            desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:
                 try:
                     extradata = encode(src, tmp, info, masks, style, vopts, seed, sound, stage.tick, check.feed, pre)
@@ -185,7 +186,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             unmasked = _not_kept(check.unmasked, released)
             problems = check.problems + check_file(tmp, info, pts, vopts.audio == "keep", check, extradata)
             if problems:
-                raise VerificationFailed("verification failed: " + "; ".join(problems[:3]))
+                raise VerificationFailed(N_("verification failed: {problems}").format(problems="; ".join(problems[:3])))
             added = pre.added if pre is not None else {}
             for f, rs in sorted(added.items()):  # masked in this render already, held +-pad
                 for r in rs:
@@ -196,14 +197,14 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             released = _next_round(released, derive, added, unmasked, settings, vopts, n)
         else:
             when = ", ".join(f"{(pts[f] or 0) * float(info.time_base):.2f}s" for f in sorted(unmasked)[:5])
-            raise VerificationFailed(f"verification failed: faces still unmasked at {when}")
+            raise VerificationFailed(N_("verification failed: faces still unmasked at {when}").format(when=when))
         publish(tmp, final, opts.overwrite)
     res.output, res.plan, res.verification = str(final), released, _verification(released, masks, n, pts, info, vopts, opts, rounds)
     res.regions = [_extent(t) for t in released.tracks if t.on] + [r.region() for r in released.regions if r.on]
     res.uncertain = [r.region() for r in released.uncertain if not r.on]
     filled = expected_times(pts, info.time_base, info.rate)[1]
     if filled:
-        res.warnings.append(f"{filled} frame timestamp(s) missing or out of order in the input: filled in a frame apart")
+        res.warnings.append(N_("{n} frame timestamp(s) missing or out of order in the input: filled in a frame apart").format(n=filled))
     if opts.faces:
         res.models = {w.name: w.sha256 for w in [*video_finder().weights, *precheck_checker().weights]}
     return res

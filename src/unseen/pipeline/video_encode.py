@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from ..i18n import N_
 from ..errors import CorruptInput
 from ..mask import MaskStyle, apply, fill_area, mask_areas
 from ..media.timeline import Timeline
@@ -275,6 +276,6 @@ def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                 queue.close()
             return writer.finish()
         except av.error.FFmpegError as e:
-            raise CorruptInput(f"video decoding or encoding failed: {' '.join(str(e).split())}") from None
+            raise CorruptInput(N_("video decoding or encoding failed: {reason}").format(reason=" ".join(str(e).split()))) from None
         finally:
             writer.out.close()

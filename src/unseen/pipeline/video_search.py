@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
+from ..i18n import N_
 from ..detect.judge import MASK_RULE
 from ..errors import CorruptInput
 from ..media.video import VideoInfo, iter_frames
@@ -150,7 +151,7 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
         if progress:
             progress(1)
     if res.n == 0:
-        raise CorruptInput("video has no decodable frames")
+        raise CorruptInput(N_("video has no decodable frames"))
     return res
 
 

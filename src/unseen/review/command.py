@@ -6,12 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..i18n import gettext as _
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    r = sub.add_parser("review", help="open a page in your browser to see, fix and approve every mask before publishing")
-    r.add_argument("paths", nargs="*", type=Path, help="photos or videos to review (more can be added from the page)")
-    r.add_argument("-o", "--out-dir", type=Path, help="write safe copies and plans here instead of beside each input")
-    r.add_argument("--no-browser", action="store_true", help="print the page's address instead of opening a browser")
+    r = sub.add_parser("review", help=_("open a page in your browser to see, fix and approve every mask before publishing"), description=_("open a page in your browser to see, fix and approve every mask before publishing"))
+    r.add_argument("paths", nargs="*", type=Path, help=_("photos or videos to review (more can be added from the page)"))
+    r.add_argument("-o", "--out-dir", type=Path, help=_("write safe copies and plans here instead of beside each input"))
+    r.add_argument("--no-browser", action="store_true", help=_("print the page's address instead of opening a browser"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,11 +22,11 @@ def run(args: argparse.Namespace) -> int:
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        print(f"unseen: no such file: {missing[0]}", file=sys.stderr)
+        print(_("unseen: no such file: {path}").format(path=missing[0]), file=sys.stderr)
         return 2
     server = ReviewServer(list(iter_files(args.paths)), args.out_dir)
     print(f"unseen review: {server.url}", flush=True)
-    print("Keep this window open while you review; press Ctrl-C here to stop.", flush=True)
+    print(_("Keep this window open while you review; press Ctrl-C here to stop."), flush=True)
     if not args.no_browser:
         import webbrowser
 
