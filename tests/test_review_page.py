@@ -457,3 +457,23 @@ def test_dragging_a_track_on_a_later_frame_sets_a_keyframe(chromium: Any, clip: 
         page.close()
     finally:
         server.stop()
+
+
+def test_command_prints_the_address_and_stops_on_ctrl_c(photo: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "unseen", "review", "--no-browser", str(photo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        address = line.split()[-1]
+        assert address.startswith("http://127.0.0.1:") and "/?t=" in address
+        r = httpx.get(address, timeout=10)
+        assert r.status_code == 200 and 'src="/static/app.js"' in r.text
+        assert httpx.get(address.split("?")[0], timeout=10).status_code == 403
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err

@@ -155,6 +155,23 @@ class Follower:
         return None if found is None else self.box
 
 
+class Backwards:
+    """Frames asked for in falling order, decoded in rising blocks (a decoder only goes forwards:
+    one frame back would cost a seek from the keyframe before it, every time)."""
+
+    BLOCK = 12
+
+    def __init__(self, frames: Frames) -> None:
+        self.frames, self.count = frames, frames.count
+        self.block: dict[int, np.ndarray] = {}
+
+    def rgb(self, i: int) -> np.ndarray:
+        if i not in self.block:
+            lo = max(0, i - self.BLOCK + 1)
+            self.block = {j: self.frames.rgb(j) for j in range(lo, i + 1)}
+        return self.block[i]
+
+
 def follow(frames: Frames, start: int, box: Box, *, stop: tuple[int, int] | None = None, candidates: Candidates = detector_candidates, on_frame: Callable[[int], None] | None = None) -> dict[int, Box]:
     """The box on every frame the face can be followed to, both ways from ``start``, within
     ``stop`` (first, last) when given. A face lost for a few frames is held where it was last
@@ -162,7 +179,7 @@ def follow(frames: Frames, start: int, box: Box, *, stop: tuple[int, int] | None
     lo, hi = stop if stop is not None else (0, frames.count - 1)
     out: dict[int, Box] = {start: box}
     for direction, end in ((1, hi), (-1, lo)):
-        f = Follower(frames, start, box, candidates)
+        f = Follower(frames if direction > 0 else Backwards(frames), start, box, candidates)
         missed: list[int] = []
         i = start + direction
         while (i <= end) if direction > 0 else (i >= end):
