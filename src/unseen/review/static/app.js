@@ -781,7 +781,9 @@ function renderJob() {
   res.replaceChildren();
   if (j.state === "running") {
     const bar = $("progress-bar");
-    if (j.total) { bar.max = j.total; bar.value = j.done; } else bar.removeAttribute("value");
+    // no bar while the total is unknown (an indeterminate one animates, which costs the render time)
+    bar.hidden = !j.total;
+    if (j.total) { bar.max = j.total; bar.value = j.done; }
     const stages = {analyse: N_("Looking for faces…"), render: N_("Masking…"), verify: N_("Checking the safe copy…")};
     let text = stages[j.stage] ? t(stages[j.stage]) : t("Making the safe copy and checking it…");
     if (j.total) text += " " + t("{done} of {total}", {done: j.done, total: j.total});
