@@ -42,22 +42,22 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
     for key, value in info.container_tags.items():
         if key in ("major_brand", "minor_version", "compatible_brands"):
             continue
-        res.findings.append(Finding(_tag_category(key), f"container tag '{key}'", value[:80]))
+        res.findings.append(Finding(_tag_category(key), N_("container tag '{key}'").format(key=key), value[:80]))
     for i, (kind, tags) in enumerate(zip(info.stream_kinds, info.stream_tags)):
         for key, value in tags.items():
             if key in ("language", "vendor_id") or (key == "handler_name" and value in ("VideoHandler", "SoundHandler")):
                 continue
-            res.findings.append(Finding(_tag_category(key), f"stream {i} ({kind}) tag '{key}'", value[:80]))
+            res.findings.append(Finding(_tag_category(key), N_("stream {i} ({kind}) tag '{key}'").format(i=i, kind=kind, key=key), value[:80]))
         if kind == "audio":
-            res.findings.append(Finding("voice", f"stream {i}: audio track", "voices and background sounds can identify people and places"))
+            res.findings.append(Finding("voice", N_("stream {i}: audio track").format(i=i), N_("voices and background sounds can identify people and places")))
         elif kind == "data":
-            res.findings.append(Finding("location", f"stream {i}: data stream", "may hold a GPS track or sensor data (GoPro GPMF, CAMM, dash cams)"))
+            res.findings.append(Finding("location", N_("stream {i}: data stream").format(i=i), N_("may hold a GPS track or sensor data (GoPro GPMF, CAMM, dash cams)")))
         elif kind in ("subtitle", "attachment", "cover-art"):
-            res.findings.append(Finding("hidden-picture" if kind == "cover-art" else "other", f"stream {i}: {kind}", "carried beside the picture"))
+            res.findings.append(Finding("hidden-picture" if kind == "cover-art" else "other", N_("stream {i}: {kind}").format(i=i, kind=kind), N_("carried beside the picture")))
     if info.chapters:
-        res.findings.append(Finding("other", "chapters", str(info.chapters)))
+        res.findings.append(Finding("other", N_("chapters"), str(info.chapters)))
     if info.rotation:
-        res.findings.append(Finding("other", "rotation", f"{info.rotation} degrees (applied to the pixels when cleaned)", identifying=False))
+        res.findings.append(Finding("other", N_("rotation"), N_("{n} degrees (applied to the pixels when cleaned)").format(n=info.rotation), identifying=False))
     if faces:
         from .detect import FaceChecker
         from .detect.runtime import resize_rgb
@@ -76,7 +76,7 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
             except StopIteration:
                 break
             except UnseenError as e:
-                res.findings.append(Finding("other", "frames", f"decoding stopped: {e}", identifying=False))
+                res.findings.append(Finding("other", N_("frames"), N_("decoding stopped: {reason}").format(reason=e), identifying=False))
                 break
             seen_any = True
             if fr.index > max(wanted):
@@ -98,7 +98,7 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
             res.uncertain += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in found.uncertain]
         stage.close()
         if not seen_any:
-            res.findings.append(Finding("other", "frames", "none decodable: faces not searched", identifying=False))
+            res.findings.append(Finding("other", N_("frames"), N_("none decodable: faces not searched"), identifying=False))
     return res
 
 
@@ -113,19 +113,19 @@ def audit_audio(path: Path) -> AuditResult:
     for key, value in tags.items():
         if key in ("major_brand", "minor_version", "compatible_brands") or key.endswith("vendor_id"):
             continue
-        res.findings.append(Finding(_tag_category(key), f"tag '{key}'", value[:80]))
+        res.findings.append(Finding(_tag_category(key), N_("tag '{key}'").format(key=key), value[:80]))
     for kind in extra:
-        res.findings.append(Finding("hidden-picture" if kind in ("cover-art", "video") else "other", f"{kind} stream", "carried beside the sound"))
+        res.findings.append(Finding("hidden-picture" if kind in ("cover-art", "video") else "other", N_("{kind} stream").format(kind=kind), N_("carried beside the sound")))
     try:  # in blocks, so an hour-long recording is audited in flat memory
         with SoundReader(path, salvage=True) as reader:
             share, frames = voiced_share_stream(reader.blocks(), reader.rate)
             seconds = frames / reader.rate
             if reader.damage:
-                res.findings.append(Finding("other", "sound", reader.lost.replace("damaged input salvaged: kept", "damaged: only"), identifying=False))
+                res.findings.append(Finding("other", N_("sound"), reader.lost.replace("damaged input salvaged: kept", "damaged: only"), identifying=False))
     except UnseenError as e:
-        res.findings.append(Finding("other", "sound", f"not decodable ({e})", identifying=False))
+        res.findings.append(Finding("other", N_("sound"), N_("not decodable ({reason})").format(reason=e), identifying=False))
         return res
-    res.findings.append(Finding("voice", "speech", f"voiced {share:.0%} of {seconds:.1f}s: a voice identifies its speaker", identifying=share > 0.05))
+    res.findings.append(Finding("voice", N_("speech"), N_("voiced {share} of {seconds}s: a voice identifies its speaker").format(share=f"{share:.0%}", seconds=f"{seconds:.1f}"), identifying=share > 0.05))
     return res
 
 

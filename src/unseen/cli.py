@@ -29,7 +29,7 @@ from .signals import Interrupted, exit_status, stops_handled
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # the words of the audit table that are data in --json (a finding's category, a file's kind)
-_TABLE_WORDS = (N_("location"), N_("time"), N_("device"), N_("software"), N_("owner"), N_("hidden-picture"), N_("voice"), N_("other"), N_("trailer"), N_("name"), N_("face"), N_("image"), N_("video"), N_("audio"))
+_TABLE_WORDS = (N_("location"), N_("time"), N_("device"), N_("software"), N_("owner"), N_("hidden-picture"), N_("voice"), N_("other"), N_("trailer"), N_("name"), N_("face"), N_("image"), N_("video"), N_("audio"), N_("PNG custom text field"))
 
 
 def _color(text: str) -> tuple[int, int, int]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from .i18n import N_
 from .errors import OutputDirError, UnseenError
 from .output import MARK
 from .pipeline import output_extension
@@ -45,18 +46,18 @@ _LONG_HEX = re.compile(r"(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{
 _DEVICE = [
     (re.compile(p, re.IGNORECASE), what)
     for p, what in (
-        (r"^(?:IMG|VID|PXL|MVIMG|PANO|BURST|MOV|MVI|AUD|PTT|SAM|CIMG|IMAG|HPIM|PICT|DSCN|DSCF|DSC|_DSC|DJI|GOPR|G[HX]\d\d|WP|_MG|FB_IMG|received|KakaoTalk|LINE|Snapchat|InShot|VN)[ _-]*\d{3,}", "a camera's, phone's or app's own file name and counter"),
-        (r"^(?:New )?Recording \d+$|^Voice \d{3,}$", "a voice recorder's own file name and counter"),
-        (r"^P\d{7}$", "a camera's own file name and counter"),
-        (r"(?:^|[-_ ])WA\d{4}(?:$|[-_ ])", "WhatsApp's own file name and counter"),
-        (r"^WhatsApp[ _-]*(?:Image|Video|Audio|Ptt|Voice)", "WhatsApp's own file name"),
-        (r"^signal[-_ ]", "Signal's own file name"),
-        (r"^(?:photo|video|file|voice)_\d+@", "Telegram's own file name"),
-        (r"^telegram[-_ ]", "Telegram's own file name"),
-        (r"^Screen[ _-]?(?:shot|Recording|cast)", "a screenshot's or screen recording's own file name"),
-        (r"^Capture[ _-]d[’' ]?[ée]cran", "a screenshot's own file name"),
-        (r"^\d{4,}$", "a camera's or app's file counter"),
-        (r"^\d{3}[A-Z][A-Z0-9_]{4}$", "a camera's own folder name (its maker and counter)"),
+        (r"^(?:IMG|VID|PXL|MVIMG|PANO|BURST|MOV|MVI|AUD|PTT|SAM|CIMG|IMAG|HPIM|PICT|DSCN|DSCF|DSC|_DSC|DJI|GOPR|G[HX]\d\d|WP|_MG|FB_IMG|received|KakaoTalk|LINE|Snapchat|InShot|VN)[ _-]*\d{3,}", N_("a camera's, phone's or app's own file name and counter")),
+        (r"^(?:New )?Recording \d+$|^Voice \d{3,}$", N_("a voice recorder's own file name and counter")),
+        (r"^P\d{7}$", N_("a camera's own file name and counter")),
+        (r"(?:^|[-_ ])WA\d{4}(?:$|[-_ ])", N_("WhatsApp's own file name and counter")),
+        (r"^WhatsApp[ _-]*(?:Image|Video|Audio|Ptt|Voice)", N_("WhatsApp's own file name")),
+        (r"^signal[-_ ]", N_("Signal's own file name")),
+        (r"^(?:photo|video|file|voice)_\d+@", N_("Telegram's own file name")),
+        (r"^telegram[-_ ]", N_("Telegram's own file name")),
+        (r"^Screen[ _-]?(?:shot|Recording|cast)", N_("a screenshot's or screen recording's own file name")),
+        (r"^Capture[ _-]d[’' ]?[ée]cran", N_("a screenshot's own file name")),
+        (r"^\d{4,}$", N_("a camera's or app's file counter")),
+        (r"^\d{3}[A-Z][A-Z0-9_]{4}$", N_("a camera's own folder name (its maker and counter)")),
     )
 ]
 
@@ -70,16 +71,16 @@ def identifying_name(name: str) -> str | None:
         if dot and head and 1 <= len(ext) <= 5 and ext.isalnum() and not ext.isdigit():
             stem = head
     if _DATE_TIME.search(stem) or (_DATE.search(stem) and _TIME.search(_DATE.sub(" ", stem))):
-        return "the file name holds a capture date and time"
+        return N_("the file name holds a capture date and time")
     if _DATE.search(stem):
-        return "the file name holds a date"
+        return N_("the file name holds a date")
     if _EPOCH.search(stem):
-        return "the file name holds a timestamp"
+        return N_("the file name holds a timestamp")
     if _UUID.search(stem) or _LONG_HEX.search(stem):
-        return "the file name holds a unique ID a camera or app gave the file"
+        return N_("the file name holds a unique ID a camera or app gave the file")
     for pattern, what in _DEVICE:
         if pattern.search(stem):
-            return f"the file name is {what}"
+            return N_("the file name is {what}").format(what=what)
     return None
 
 
@@ -239,10 +240,10 @@ def make_folders(outputs: Iterable[Path | None]) -> None:
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as e:
-            raise OutputDirError(f"cannot create output folder {folder}: {e.strerror or e}") from None
+            raise OutputDirError(N_("cannot create output folder {path}: {reason}").format(path=folder, reason=e.strerror or e)) from None
 
 
 def name_finding(path: Path) -> Finding | None:
     """What ``audit`` says of a file whose name gives something away."""
     why = identifying_name(path.name)
-    return Finding("name", "file name", f"{why}: cleaned copies get a neutral name (unless --keep-names)") if why else None
+    return Finding("name", N_("file name"), N_("{why}: cleaned copies get a neutral name (unless --keep-names)").format(why=why)) if why else None

@@ -111,17 +111,17 @@ class SoundReader:
             except StopIteration:
                 break
             except av.error.FFmpegError as e:
-                self._damaged(f"reading stopped at {self.frames / self.rate:.1f} s: {_reason(e)}")
+                self._damaged(N_("reading stopped at {time} s: {reason}").format(time=f"{self.frames / self.rate:.1f}", reason=_reason(e)))
                 break
             if pk.size == 0 and pk.pts is None:  # the demuxer's end-of-stream marker
                 continue
             last = pk
             if pk.is_corrupt:
-                self._damaged(f"a packet at {self.frames / self.rate:.1f} s is cut short")
+                self._damaged(N_("a packet at {time} s is cut short").format(time=f"{self.frames / self.rate:.1f}"))
             try:
                 frames = pk.decode()
             except av.error.FFmpegError as e:
-                self._damaged(f"a packet at {self.frames / self.rate:.1f} s does not decode: {_reason(e)}")
+                self._damaged(N_("a packet at {time} s does not decode: {reason}").format(time=f"{self.frames / self.rate:.1f}", reason=_reason(e)))
                 self.skipped += 1
                 continue
             for frame in frames:
@@ -133,12 +133,12 @@ class SoundReader:
                 yield self._take(pending)
                 pending, held = [], 0
         if last is not None and cut_short(self.format, bytes(last)):
-            self._damaged(f"the last frame, at {self.frames / self.rate:.1f} s, is cut short")
+            self._damaged(N_("the last frame, at {time} s, is cut short").format(time=f"{self.frames / self.rate:.1f}"))
         try:
             for frame in self._a.decode(None):  # the decoder's last frames
                 pending += [o.to_ndarray() for o in self._resampler.resample(frame)]
         except av.error.FFmpegError as e:
-            self._damaged(f"the last packet does not decode: {_reason(e)}")
+            self._damaged(N_("the last packet does not decode: {reason}").format(reason=_reason(e)))
         pending += [o.to_ndarray() for o in self._resampler.resample(None)]
         self.frames += sum(p.shape[1] for p in pending) - held
         if pending:
@@ -155,9 +155,9 @@ class SoundReader:
         # decoders add or trim up to a few codec frames (priming, padding): allow two and 50 ms
         slack = 2 * max(self._a.codec_context.frame_size or 0, 1152) + self.rate // 20
         if self.declared is not None and self.frames + slack < self.declared:
-            self._damaged(f"{self.frames / self.rate:.1f} s of the {self.declared / self.rate:.1f} s the file declares decode")
+            self._damaged(N_("{decoded} s of the {declared} s the file declares decode").format(decoded=f"{self.frames / self.rate:.1f}", declared=f"{self.declared / self.rate:.1f}"))
         if self.format == "ogg" and not _ogg_ends(self.path):
-            self._damaged("the Ogg stream has no end page (cut short)")
+            self._damaged(N_("the Ogg stream has no end page (cut short)"))
 
     @property
     def lost(self) -> str:

@@ -12,6 +12,7 @@ import struct
 from PIL import ExifTags, Image, IptcImagePlugin
 
 from . import containers
+from ..i18n import N_
 from ..types import Finding
 from ..names import PNG_CUSTOM, PNG_KEYWORDS
 
@@ -19,32 +20,32 @@ _GPS_IFD, _EXIF_IFD, _INTEROP_IFD = 0x8825, 0x8769, 0xA005
 
 # EXIF tag -> (category, label)
 _EXIF_TAGS: dict[int, tuple[str, str]] = {
-    0x010F: ("device", "camera make"),
-    0x0110: ("device", "camera model"),
-    0x0131: ("software", "software"),
-    0x013B: ("owner", "artist"),
-    0x8298: ("owner", "copyright"),
-    0x010E: ("owner", "image description"),
-    0x9C9B: ("owner", "title (Windows)"),
-    0x9C9C: ("owner", "comment (Windows)"),
-    0x9C9D: ("owner", "author (Windows)"),
-    0x9C9E: ("owner", "keywords (Windows)"),
-    0x0132: ("time", "modification time"),
-    0x9003: ("time", "capture time"),
-    0x9004: ("time", "digitised time"),
-    0x9010: ("time", "time zone"),
-    0x9011: ("time", "time zone (capture)"),
-    0xA430: ("owner", "camera owner name"),
-    0xA431: ("device", "camera body serial number"),
-    0xA432: ("device", "lens specification"),
-    0xA433: ("device", "lens make"),
-    0xA434: ("device", "lens model"),
-    0xA435: ("device", "lens serial number"),
-    0xA420: ("device", "unique image id"),
-    0x927C: ("device", "maker notes (vendor block: serials, settings)"),
-    0x9286: ("owner", "user comment"),
-    0xC62F: ("device", "camera serial number (DNG)"),
-    0xC614: ("device", "unique camera model (DNG)"),
+    0x010F: ("device", N_("camera make")),
+    0x0110: ("device", N_("camera model")),
+    0x0131: ("software", N_("software")),
+    0x013B: ("owner", N_("artist")),
+    0x8298: ("owner", N_("copyright")),
+    0x010E: ("owner", N_("image description")),
+    0x9C9B: ("owner", N_("title (Windows)")),
+    0x9C9C: ("owner", N_("comment (Windows)")),
+    0x9C9D: ("owner", N_("author (Windows)")),
+    0x9C9E: ("owner", N_("keywords (Windows)")),
+    0x0132: ("time", N_("modification time")),
+    0x9003: ("time", N_("capture time")),
+    0x9004: ("time", N_("digitised time")),
+    0x9010: ("time", N_("time zone")),
+    0x9011: ("time", N_("time zone (capture)")),
+    0xA430: ("owner", N_("camera owner name")),
+    0xA431: ("device", N_("camera body serial number")),
+    0xA432: ("device", N_("lens specification")),
+    0xA433: ("device", N_("lens make")),
+    0xA434: ("device", N_("lens model")),
+    0xA435: ("device", N_("lens serial number")),
+    0xA420: ("device", N_("unique image id")),
+    0x927C: ("device", N_("maker notes (vendor block: serials, settings)")),
+    0x9286: ("owner", N_("user comment")),
+    0xC62F: ("device", N_("camera serial number (DNG)")),
+    0xC614: ("device", N_("unique camera model (DNG)")),
 }
 
 
@@ -93,37 +94,37 @@ def exif_findings(exif: Image.Exif) -> list[Finding]:
         gps = {}
     if gps:
         pos = _gps_decimal(gps)
-        out.append(Finding("location", "GPS position", pos or f"{len(gps)} GPS fields (no complete position)"))
+        out.append(Finding("location", N_("GPS position"), pos or N_("{n} GPS fields (no complete position)").format(n=len(gps))))
         if 6 in gps:
-            out.append(Finding("location", "GPS altitude", _text(gps[6])))
+            out.append(Finding("location", N_("GPS altitude"), _text(gps[6])))
         if 29 in gps or 7 in gps:
-            out.append(Finding("time", "GPS time stamp", _text(gps.get(29, "")) + " " + _text(gps.get(7, ""))))
+            out.append(Finding("time", N_("GPS time stamp"), _text(gps.get(29, "")) + " " + _text(gps.get(7, ""))))
         named = {ExifTags.GPSTAGS.get(k, str(k)) for k in gps} - {
             "GPSVersionID", "GPSLatitude", "GPSLatitudeRef", "GPSLongitude", "GPSLongitudeRef",
             "GPSAltitude", "GPSAltitudeRef", "GPSDateStamp", "GPSTimeStamp",
         }
         if named:
-            out.append(Finding("location", "other GPS fields", ", ".join(sorted(named))))
+            out.append(Finding("location", N_("other GPS fields"), ", ".join(sorted(named))))
     return out
 
 
 _XMP_FIELDS = [
-    (r"exif:GPSLatitude|exif:GPSLongitude", "location", "XMP GPS position"),
-    (r"photoshop:City|photoshop:State|photoshop:Country|Iptc4xmpCore:Location|Iptc4xmpCore:CountryCode|Iptc4xmpExt:LocationShown|Iptc4xmpExt:LocationCreated", "location", "XMP place name"),
-    (r"xmp:CreateDate|exif:DateTimeOriginal|photoshop:DateCreated|xmp:ModifyDate|xmp:MetadataDate", "time", "XMP date"),
-    (r"tiff:Make|tiff:Model|aux:SerialNumber|exifEX:BodySerialNumber|aux:Lens|exifEX:LensModel|aux:LensSerialNumber", "device", "XMP device"),
-    (r"xmp:CreatorTool|photoshop:History|xmpMM:History", "software", "XMP software/history"),
-    (r"dc:creator|dc:rights|xmpRights:Owner|photoshop:Credit|photoshop:AuthorsPosition|Iptc4xmpCore:CreatorContactInfo|plus:CopyrightOwner", "owner", "XMP author/rights"),
-    (r"dc:description|dc:title|dc:subject|exif:UserComment", "owner", "XMP description"),
-    (r"xmpMM:DocumentID|xmpMM:InstanceID|xmpMM:OriginalDocumentID|xmpMM:DerivedFrom", "device", "XMP document ids"),
-    (r"mwg-rs:Regions|MP:RegionInfo|MPRI:Regions", "owner", "XMP named face regions"),
-    (r"GCamera:|GDepth:|GImage:|hdrgm:|Container:Directory", "hidden-picture", "XMP embedded image or depth map"),
+    (r"exif:GPSLatitude|exif:GPSLongitude", "location", N_("XMP GPS position")),
+    (r"photoshop:City|photoshop:State|photoshop:Country|Iptc4xmpCore:Location|Iptc4xmpCore:CountryCode|Iptc4xmpExt:LocationShown|Iptc4xmpExt:LocationCreated", "location", N_("XMP place name")),
+    (r"xmp:CreateDate|exif:DateTimeOriginal|photoshop:DateCreated|xmp:ModifyDate|xmp:MetadataDate", "time", N_("XMP date")),
+    (r"tiff:Make|tiff:Model|aux:SerialNumber|exifEX:BodySerialNumber|aux:Lens|exifEX:LensModel|aux:LensSerialNumber", "device", N_("XMP device")),
+    (r"xmp:CreatorTool|photoshop:History|xmpMM:History", "software", N_("XMP software/history")),
+    (r"dc:creator|dc:rights|xmpRights:Owner|photoshop:Credit|photoshop:AuthorsPosition|Iptc4xmpCore:CreatorContactInfo|plus:CopyrightOwner", "owner", N_("XMP author/rights")),
+    (r"dc:description|dc:title|dc:subject|exif:UserComment", "owner", N_("XMP description")),
+    (r"xmpMM:DocumentID|xmpMM:InstanceID|xmpMM:OriginalDocumentID|xmpMM:DerivedFrom", "device", N_("XMP document ids")),
+    (r"mwg-rs:Regions|MP:RegionInfo|MPRI:Regions", "owner", N_("XMP named face regions")),
+    (r"GCamera:|GDepth:|GImage:|hdrgm:|Container:Directory", "hidden-picture", N_("XMP embedded image or depth map")),
 ]
 
 
 def xmp_findings(xmp: bytes | str) -> list[Finding]:
     text = xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else xmp
-    out = [Finding("other", "XMP packet", f"{len(text)} characters", identifying=False)]
+    out = [Finding("other", N_("XMP packet"), N_("{n} characters").format(n=len(text)), identifying=False)]
     for pattern, cat, label in _XMP_FIELDS:
         names = sorted(set(re.findall(rf"(?:{pattern})\w*", text)))
         if names:
@@ -144,7 +145,7 @@ def icc_findings(icc: bytes) -> list[Finding]:
             pass
         dev = _text(manufacturer + b" " + model).strip()
         identifying = bool(dev.strip("\x00 ")) and dev not in ("", "none")
-        out.append(Finding("device", "ICC colour profile", f"'{desc}'" + (f", device fields {dev!r}" if identifying else ""), identifying))
+        out.append(Finding("device", N_("ICC colour profile"), f"'{desc}'" + (f", device fields {dev!r}" if identifying else ""), identifying))
     return out
 
 
@@ -152,27 +153,27 @@ def iptc_findings(im: Image.Image) -> list[Finding]:
     try:
         info = IptcImagePlugin.getiptcinfo(im)
     except Exception:  # noqa: BLE001 - damaged IPTC must not stop the audit
-        return [Finding("other", "IPTC block", "unreadable")]
+        return [Finding("other", N_("IPTC block"), N_("unreadable"))]
     if not info:
         return []
     labels = {
-        (2, 80): ("owner", "IPTC by-line (author)"),
-        (2, 116): ("owner", "IPTC copyright"),
-        (2, 90): ("location", "IPTC city"),
-        (2, 92): ("location", "IPTC sub-location"),
-        (2, 95): ("location", "IPTC province/state"),
-        (2, 101): ("location", "IPTC country"),
-        (2, 55): ("time", "IPTC date created"),
-        (2, 60): ("time", "IPTC time created"),
-        (2, 120): ("owner", "IPTC caption"),
-        (2, 122): ("owner", "IPTC writer"),
-        (2, 110): ("owner", "IPTC credit"),
-        (2, 115): ("owner", "IPTC source"),
-        (2, 25): ("owner", "IPTC keywords"),
+        (2, 80): ("owner", N_("IPTC by-line (author)")),
+        (2, 116): ("owner", N_("IPTC copyright")),
+        (2, 90): ("location", N_("IPTC city")),
+        (2, 92): ("location", N_("IPTC sub-location")),
+        (2, 95): ("location", N_("IPTC province/state")),
+        (2, 101): ("location", N_("IPTC country")),
+        (2, 55): ("time", N_("IPTC date created")),
+        (2, 60): ("time", N_("IPTC time created")),
+        (2, 120): ("owner", N_("IPTC caption")),
+        (2, 122): ("owner", N_("IPTC writer")),
+        (2, 110): ("owner", N_("IPTC credit")),
+        (2, 115): ("owner", N_("IPTC source")),
+        (2, 25): ("owner", N_("IPTC keywords")),
     }
     out = []
     for key, value in info.items():
-        cat, label = labels.get(key, ("other", f"IPTC field {key[0]}:{key[1]}"))
+        cat, label = labels.get(key, ("other", N_("IPTC field {field}").format(field=f"{key[0]}:{key[1]}")))
         v = b"; ".join(value) if isinstance(value, list) else value
         out.append(Finding(cat, label, _text(v)))
     return out
@@ -188,10 +189,10 @@ def _thumbnail_finding(data: bytes, main_size: tuple[int, int], label: str) -> F
             tw, th = size
             mw, mh = main_size
             if tw and th and mw and mh and abs(tw / th - mw / mh) > 0.05 and abs(th / tw - mw / mh) > 0.05:
-                differs = "; its shape differs from the main image: it may show the unedited or uncropped original"
-            return Finding("hidden-picture", label, f"{tw}x{th} {t.format}, {len(data)} bytes{differs}")
+                differs = "; " + N_("its shape differs from the main image: it may show the unedited or uncropped original")
+            return Finding("hidden-picture", label, N_("{size} {format}, {n} bytes").format(size=f"{tw}x{th}", format=t.format, n=len(data)) + differs)
     except Exception:  # noqa: BLE001
-        return Finding("hidden-picture", label, f"{len(data)} bytes (not decodable)")
+        return Finding("hidden-picture", label, N_("{n} bytes (not decodable)").format(n=len(data)))
 
 
 def hidden_pictures(im: Image.Image, data: bytes) -> list[Finding]:
@@ -206,18 +207,18 @@ def hidden_pictures(im: Image.Image, data: bytes) -> list[Finding]:
         tiff = app1[6:] if app1.startswith(b"Exif\x00\x00") else app1
         off, ln = int(ifd1[0x0201]), int(ifd1[0x0202])
         blob = tiff[off : off + ln] if tiff else b""
-        out.append(_thumbnail_finding(blob, im.size, "EXIF thumbnail") if blob else Finding("hidden-picture", "EXIF thumbnail", f"{ln} bytes"))
+        out.append(_thumbnail_finding(blob, im.size, N_("EXIF thumbnail")) if blob else Finding("hidden-picture", N_("EXIF thumbnail"), N_("{n} bytes").format(n=ln)))
     mp = im.info.get("mpinfo") or {}
     if mp.get(0xB002):
         entries = mp[0xB002]
         if len(entries) > 1:
-            out.append(Finding("hidden-picture", "MPF secondary images", f"{len(entries) - 1} extra image(s) (preview, depth or gain map)"))
+            out.append(Finding("hidden-picture", N_("MPF secondary images"), N_("{n} extra image(s) (preview, depth or gain map)").format(n=len(entries) - 1)))
     ps = im.info.get("photoshop") or {}
     for rid in (0x0409, 0x040C):
         if rid in ps:
             blob = ps[rid]
             jpeg_at = blob.find(b"\xff\xd8")
-            out.append(_thumbnail_finding(blob[jpeg_at:], im.size, "Photoshop thumbnail") if jpeg_at >= 0 else Finding("hidden-picture", "Photoshop thumbnail", f"{len(blob)} bytes"))
+            out.append(_thumbnail_finding(blob[jpeg_at:], im.size, N_("Photoshop thumbnail")) if jpeg_at >= 0 else Finding("hidden-picture", N_("Photoshop thumbnail"), N_("{n} bytes").format(n=len(blob))))
     return out
 
 
@@ -227,9 +228,9 @@ def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
     try:
         out += exif_findings(im.getexif())
     except Exception:  # noqa: BLE001 - a damaged EXIF block is itself worth reporting
-        out.append(Finding("other", "EXIF block", "present but unreadable"))
+        out.append(Finding("other", N_("EXIF block"), N_("present but unreadable")))
     if im.info.get("exif") and not any(f.category != "other" for f in out):
-        out.append(Finding("other", "EXIF block", f"{len(im.info['exif'])} bytes", identifying=False))
+        out.append(Finding("other", N_("EXIF block"), N_("{n} bytes").format(n=len(im.info["exif"])), identifying=False))
     xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
     if xmp:
         out += xmp_findings(xmp)
@@ -239,7 +240,7 @@ def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
         out += iptc_findings(im)
     comment = im.info.get("comment")
     if comment:
-        out.append(Finding("owner", "comment", _text(comment)))
+        out.append(Finding("owner", N_("comment"), _text(comment)))
     if fmt == "png":
         for key, value in getattr(im, "text", {}).items():
             if key in ("XML:com.adobe.xmp",):
@@ -247,14 +248,14 @@ def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
             cat = "owner" if key.lower() in ("author", "copyright", "comment", "description", "title") else "other"
             known = PNG_KEYWORDS.get(key.lower())
             # a keyword outside the PNG specification's is free text: named in the value only
-            out.append(Finding(cat, f"PNG text '{known}'", _text(value)) if known else Finding(cat, PNG_CUSTOM, f"{_text(key, 40)!r}: {_text(value)}"))
+            out.append(Finding(cat, N_("PNG text '{keyword}'").format(keyword=known), _text(value)) if known else Finding(cat, PNG_CUSTOM, f"{_text(key, 40)!r}: {_text(value)}"))
     out += hidden_pictures(im, data)
     lay = containers.layout(fmt, data)
     if lay is not None:
         if lay.trailer:
-            out.append(Finding("trailer", "bytes after the end of the image", f"{lay.trailer} bytes (may hold another picture or data)"))
+            out.append(Finding("trailer", N_("bytes after the end of the image"), N_("{n} bytes (may hold another picture or data)").format(n=lay.trailer)))
         known = {"APP0:JFIF", "APP1:Exif", "APP1:http://ns.adobe.com/xap/1.0/", "APP2:ICC_PROFILE", "APP13:Photoshop 3.0", "APP2:MPF", "COM", "tEXt", "iTXt", "zTXt", "eXIf", "iCCP", "EXIF", "XMP", "ICCP"}
         others = sorted({b for b in lay.blocks if b not in known and not b.startswith("APP14:Adobe")})
         if others:
-            out.append(Finding("other", "other metadata blocks", ", ".join(others)[:160]))
+            out.append(Finding("other", N_("other metadata blocks"), ", ".join(others)[:160]))
     return out

@@ -99,16 +99,16 @@ def _ffmpeg_probe(path: Path) -> Probe | None:
 
 
 _SPECIAL = [
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, N_("a directory")),
+    (stat.S_ISFIFO, N_("a named pipe")),
+    (stat.S_ISSOCK, N_("a socket")),
+    (stat.S_ISCHR, N_("a character device")),
+    (stat.S_ISBLK, N_("a block device")),
 ]
 
 
 def _not_regular(mode: int) -> str:
-    return next((what for test, what in _SPECIAL if test(mode)), "not a regular file")
+    return next((what for test, what in _SPECIAL if test(mode)), N_("not a regular file"))
 
 
 def require_regular(path: Path) -> None:

@@ -190,13 +190,13 @@ class StillImages:
         animated = getattr(im, "is_animated", False) and fmt in ("gif", "webp", "png")
         seq = ImageSequence.Iterator(im) if (animated or fmt == "tiff") else [im]
         total = 0
-        what = "pages" if fmt == "tiff" else "frames"
+        what = N_("pages") if fmt == "tiff" else N_("frames")
         for frame in seq:
             if len(frames) >= MAX_FRAMES:
-                raise CorruptInput(f"more than {MAX_FRAMES} {what}")
+                raise CorruptInput(N_("more than {limit} {what}").format(limit=MAX_FRAMES, what=what))
             total += frame.width * frame.height
             if total > MAX_TOTAL_PIXELS:
-                raise CorruptInput(f"too large: its first {len(frames) + 1} {what} hold over {MAX_TOTAL_PIXELS // 1_000_000} megapixels in all (the limit for one file)")
+                raise CorruptInput(N_("too large: its first {n} {what} hold over {limit} megapixels in all (the limit for one file)").format(n=len(frames) + 1, what=what, limit=MAX_TOTAL_PIXELS // 1_000_000))
             frame.load()
             icc = frame.info.get("icc_profile") or im.info.get("icc_profile")
             rgb = _to_srgb(frame, icc)

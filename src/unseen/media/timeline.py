@@ -14,6 +14,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
 
+from ..i18n import N_
+
 TS_WRAP = 1 << 33  # MPEG-TS timestamps are 33-bit counters of a 90 kHz clock
 
 
@@ -102,5 +104,5 @@ def cut_short(path: Path, pts: list[int | None], time_base: Fraction, rate: Frac
     frame = float(1 / rate) if rate else 0.04
     decoded = float((times[-1] - times[0]) * Fraction(time_base)) + frame
     if declared - decoded > 0.5 + 2 * frame:
-        return f"{decoded:.1f} s of the {declared:.1f} s of picture the file declares decode"
+        return N_("{decoded} s of the {declared} s of picture the file declares decode").format(decoded=f"{decoded:.1f}", declared=f"{declared:.1f}")
     return None
