@@ -103,6 +103,11 @@ def test_messages_made_in_english_are_shown_translated() -> None:
         assert i18n.localize(key.format(**values), "ko") == ko.get(key).string.format(**values), key
     inner = "output exists: out/a.unseen.jpg (use --overwrite)"
     assert i18n.localize(f"verification failed: {inner}; file is empty", "ko") == "검증에 실패했어요: 결과 파일이 이미 있어요: out/a.unseen.jpg (덮어쓰려면 --overwrite를 쓰세요); 파일이 비어 있어요"
+    # the operating system's reason, and the "; "-joined parts of a thumbnail's finding
+    assert i18n.localize("Permission denied: /home/kim/a.jpg", "ko") == "권한이 없어요: /home/kim/a.jpg"
+    assert i18n.localize("cannot write out/a.jpg: No space left on device", "ko") == "out/a.jpg에 쓸 수 없어요: 저장 공간이 모자라요"
+    shape = "its shape differs from the main image: it may show the unedited or uncropped original"
+    assert i18n.localize(f"160x120 JPEG, 6536 bytes; {shape}", "ko") == f"160x120 JPEG, 6536바이트; {ko.get(shape).string}"
     assert i18n.localize("something no catalogue knows", "ko") == "something no catalogue knows"
     assert i18n.localize("file is empty", "en") == "file is empty"
 

@@ -160,9 +160,9 @@ def _clean_one(path: Path, opts: Options, plan: Plan | None = None) -> CleanResu
     except MemoryError:
         return CleanResult(input=str(path), status="error", error=N_("out of memory while cleaning"))
     except OSError as e:
-        return CleanResult(input=str(path), status="error", error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
+        return CleanResult(input=str(path), status="error", error=N_("{reason}: {path}").format(reason=e.strerror or _one_line(e), path=e.filename or path))
     except Exception as e:  # noqa: BLE001 - fail closed: a bug still leaves no output, and the batch goes on
-        return CleanResult(input=str(path), status="error", error=f"internal error ({type(e).__name__}: {_one_line(e)}); no output written")
+        return CleanResult(input=str(path), status="error", error=N_("internal error ({error}); no output written").format(error=f"{type(e).__name__}: {_one_line(e)}"))
 
 
 def analyse(path: str | os.PathLike[str], *, faces: bool = True, regions: list[Region] | None = None, progress: bool = False, on_progress: ProgressFn | None = None) -> Plan:
@@ -225,9 +225,9 @@ def _failure(e: BaseException, path: Path) -> str:
     if isinstance(e, MemoryError):
         return "out of memory"
     if isinstance(e, OSError):
-        return f"{e.strerror or _one_line(e)}: {e.filename or path}"
+        return N_("{reason}: {path}").format(reason=e.strerror or _one_line(e), path=e.filename or path)
     if isinstance(e, Exception):
-        return f"internal error ({type(e).__name__}: {_one_line(e)}); nothing written"
+        return N_("internal error ({error}); nothing written").format(error=f"{type(e).__name__}: {_one_line(e)}")
     raise e
 
 
@@ -269,9 +269,9 @@ def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, progre
         except UnseenError as e:
             res = AuditResult(input=str(path), error=_one_line(e))
         except OSError as e:
-            res = AuditResult(input=str(path), error=f"{e.strerror or _one_line(e)}: {e.filename or path}")
+            res = AuditResult(input=str(path), error=N_("{reason}: {path}").format(reason=e.strerror or _one_line(e), path=e.filename or path))
         except Exception as e:  # noqa: BLE001 - an unreadable file is reported, never a traceback
-            res = AuditResult(input=str(path), error=f"internal error ({type(e).__name__}: {_one_line(e)})")
+            res = AuditResult(input=str(path), error=N_("internal error ({error})").format(error=f"{type(e).__name__}: {_one_line(e)}"))
         if res.error is None and (finding := name_finding(path)) is not None:
             res.findings.insert(0, finding)
         results.append(res)

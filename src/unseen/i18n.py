@@ -135,9 +135,10 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 
 @lru_cache(maxsize=None)
-def _templates(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+def _templates(lang: str) -> tuple[tuple[re.Pattern[str], str, int], ...]:
     """Every message of ``lang`` with ``{name}`` placeholders as a pattern that matches its
-    English text whatever the values; the most literal first (the surest match wins)."""
+    English text whatever the values, with its count of literal characters; the most literal
+    first (the surest match wins)."""
     found = []
     for m in catalog(lang):
         if not m.id or isinstance(m.id, tuple) or not m.string or "{" not in m.id:
@@ -153,7 +154,7 @@ def _templates(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
         literal = len(_FIELD.sub("", m.id))
         found.append((literal, re.compile("".join(parts), re.DOTALL), str(m.id)))
     found.sort(key=lambda t: -t[0])
-    return tuple((pattern, msgid) for _, pattern, msgid in found)
+    return tuple((pattern, msgid, literal) for literal, pattern, msgid in found)
 
 
 def localize(text: str, lang: str | None = None, _depth: int = 0) -> str:
@@ -166,20 +167,35 @@ def localize(text: str, lang: str | None = None, _depth: int = 0) -> str:
     m = catalog(lang).get(text)
     if m is not None and isinstance(m.string, str) and m.string:
         return m.string
-    for pattern, msgid in _templates(lang):
+    templates = _templates(lang)
+    # a template of a few literal characters ("{reason}: {path}") would swallow any text with a
+    # colon: tried only after the parts of a text joined by "; "
+    strong = [t for t in templates if t[2] >= _WEAK]
+    if (done := _by_template(text, lang, strong, _depth)) is not None:
+        return done
+    if "; " in text:
+        parts = text.split("; ")
+        joined = [localize(p, lang, _depth + 1) for p in parts]
+        if joined != parts:
+            return "; ".join(joined)
+    weak = [t for t in templates if t[2] < _WEAK]
+    done = _by_template(text, lang, weak, _depth)
+    return text if done is None else done
+
+
+_WEAK = 4
+
+
+def _by_template(text: str, lang: str, templates: list[tuple[re.Pattern[str], str, int]], depth: int) -> str | None:
+    for pattern, msgid, _ in templates:
         found = pattern.fullmatch(text)
         if found is not None:
-            values = {k: localize(v, lang, _depth + 1) for k, v in found.groupdict().items()}
+            values = {k: localize(v, lang, depth + 1) for k, v in found.groupdict().items()}
             try:
                 return translate(msgid, lang).format(**values)
             except (KeyError, IndexError, ValueError):
                 return text
-    if "; " in text:
-        parts = text.split("; ")
-        done = [localize(p, lang, _depth + 1) for p in parts]
-        if done != parts:
-            return "; ".join(done)
-    return text
+    return None
 
 
 @contextlib.contextmanager
