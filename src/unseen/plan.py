@@ -329,7 +329,7 @@ def load_plan(path: str | os.PathLike[str], input_sha256: str | None = None) -> 
 
 
 def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number a plan may hold")
+    raise ValueError(N_("{name} is not a number a plan may hold").format(name=name))
 
 
 def _need(cond: bool, what: str) -> None:
@@ -338,37 +338,37 @@ def _need(cond: bool, what: str) -> None:
 
 
 def _obj(d: Any, what: str, allowed: set[str]) -> dict[str, Any]:
-    _need(isinstance(d, dict), f"{what} must be an object")
+    _need(isinstance(d, dict), N_("{field} must be an object").format(field=what))
     extra = set(d) - allowed
-    _need(not extra, f"{what} has unknown field(s): {', '.join(sorted(map(str, extra)))[:80]}")
+    _need(not extra, N_("{field} has unknown field(s): {names}").format(field=what, names=", ".join(sorted(map(str, extra)))[:80]))
     return d
 
 
 def _int(v: Any, what: str, lo: int, hi: int) -> int:
-    _need(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi, f"{what} must be a whole number from {lo} to {hi}")
+    _need(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi, N_("{field} must be a whole number from {lo} to {hi}").format(field=what, lo=lo, hi=hi))
     return int(v)
 
 
 def _num(v: Any, what: str) -> float:
-    _need(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), f"{what} must be a finite number")
+    _need(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), N_("{field} must be a finite number").format(field=what))
     return float(v)
 
 
 def _text(v: Any, what: str, choices: tuple[str, ...] | None = None) -> str:
-    _need(isinstance(v, str) and 0 < len(v) <= MAX_ID, f"{what} must be a short text")
+    _need(isinstance(v, str) and 0 < len(v) <= MAX_ID, N_("{field} must be a short text").format(field=what))
     if choices is not None:
-        _need(v in choices, f"{what} must be one of {', '.join(choices)} (got {v[:20]!r})")
+        _need(v in choices, N_("{field} must be one of {choices} (got {value})").format(field=what, choices=", ".join(choices), value=repr(v[:20])))
     return str(v)
 
 
 def _checked_box(v: Any, what: str, width: int | None, height: int | None) -> tuple[float, float, float, float]:
-    _need(isinstance(v, list) and len(v) == 4, f"{what} must be [x0, y0, x1, y1]")
+    _need(isinstance(v, list) and len(v) == 4, N_("{field} must be [x0, y0, x1, y1]").format(field=what))
     x0, y0, x1, y1 = (_num(c, what) for c in v)
-    _need(x1 > x0 and y1 > y0, f"{what} is empty or inverted: {v}")
+    _need(x1 > x0 and y1 > y0, N_("{field} is empty or inverted: {box}").format(field=what, box=v))
     if width is not None and height is not None:
         # a head box may reach past the edge (a face at the border), never lie wholly outside
-        _need(x1 > 0 and y1 > 0 and x0 < width and y0 < height, f"{what} {[round(c) for c in (x0, y0, x1, y1)]} lies outside the {width}x{height} picture")
-        _need(x0 >= -width and y0 >= -height and x1 <= 2 * width and y1 <= 2 * height, f"{what} reaches far outside the {width}x{height} picture")
+        _need(x1 > 0 and y1 > 0 and x0 < width and y0 < height, N_("{field} {box} lies outside the {size} picture").format(field=what, box=[round(c) for c in (x0, y0, x1, y1)], size=f"{width}x{height}"))
+        _need(x0 >= -width and y0 >= -height and x1 <= 2 * width and y1 <= 2 * height, N_("{field} reaches far outside the {size} picture").format(field=what, size=f"{width}x{height}"))
     return x0, y0, x1, y1
 
 
@@ -383,7 +383,7 @@ def _source(v: Any, what: str) -> Source:
 def _parse_input(v: Any) -> InputInfo:
     d = _obj(v, "input", {"sha256", "kind", "format", "width", "height", "frames", "time_base", "pts"})
     sha = d.get("sha256")
-    _need(isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha), "input.sha256 must be 64 hex digits")
+    _need(isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha), N_("input.sha256 must be 64 hex digits"))
     kind = _text(d.get("kind"), "input.kind", MEDIA)
     fmt = _text(d.get("format"), "input.format")
     info = InputInfo(sha, kind, fmt)
@@ -393,80 +393,80 @@ def _parse_input(v: Any) -> InputInfo:
     if kind == "video":
         info.frames = _int(d.get("frames"), "input.frames", 1, MAX_FRAMES)
         tb = d.get("time_base")
-        _need(isinstance(tb, str) and len(tb) <= 32 and tb.count("/") == 1 and all(p.isdigit() for p in tb.split("/")) and not tb.endswith("/0"), "input.time_base must be 'num/den'")
+        _need(isinstance(tb, str) and len(tb) <= 32 and tb.count("/") == 1 and all(p.isdigit() for p in tb.split("/")) and not tb.endswith("/0"), N_("input.time_base must be 'num/den'"))
         info.time_base = tb
         pts = d.get("pts")
-        _need(isinstance(pts, list) and len(pts) == info.frames, "input.pts must list one timestamp per frame")
-        _need(all(p is None or (isinstance(p, int) and not isinstance(p, bool) and abs(p) < 1 << 62) for p in pts), "input.pts must hold whole numbers")
+        _need(isinstance(pts, list) and len(pts) == info.frames, N_("input.pts must list one timestamp per frame"))
+        _need(all(p is None or (isinstance(p, int) and not isinstance(p, bool) and abs(p) < 1 << 62) for p in pts), N_("input.pts must hold whole numbers"))
         info.pts = pts
     return info
 
 
 def _parse(data: Any) -> Plan:
-    _need(isinstance(data, dict), "a plan is a JSON object")
+    _need(isinstance(data, dict), N_("a plan is a JSON object"))
     version = data.get("unseen_plan")
-    _need(isinstance(version, int) and not isinstance(version, bool), "not an unseen plan (no \"unseen_plan\" version)")
+    _need(isinstance(version, int) and not isinstance(version, bool), N_("not an unseen plan (no \"unseen_plan\" version)"))
     if version > SCHEMA:
         raise PlanError(N_("plan: schema {version} is newer than this unseen reads ({schema}); update unseen").format(version=version, schema=SCHEMA))
-    _need(version >= 1, f"plan: unknown schema {version}")
+    _need(version >= 1, N_("plan: unknown schema {version}").format(version=version))
     d = _obj(data, "plan", {"unseen_plan", "input", "regions", "tracks"})
     info = _parse_input(d.get("input"))
     w, h = info.width, info.height
     raw_regions = d.get("regions", [])
-    _need(isinstance(raw_regions, list) and len(raw_regions) <= MAX_REGIONS, f"regions must be a list of at most {MAX_REGIONS}")
+    _need(isinstance(raw_regions, list) and len(raw_regions) <= MAX_REGIONS, N_("regions must be a list of at most {limit}").format(limit=MAX_REGIONS))
     ids: set[str] = set()
     plan = Plan(info)
     for k, rv in enumerate(raw_regions):
         what = f"regions[{k}]"
         r = _obj(rv, what, {"id", "kind", "on", "shape", "box", "source", "uncertain", "frames"})
         rid = _text(r.get("id"), f"{what}.id")
-        _need(rid not in ids, f"{what}.id {rid!r} is used twice")
+        _need(rid not in ids, N_("{field}.id {id} is used twice").format(field=what, id=repr(rid)))
         ids.add(rid)
         on = r.get("on", True)
-        _need(isinstance(on, bool), f"{what}.on must be true or false")
+        _need(isinstance(on, bool), N_("{field}.on must be true or false").format(field=what))
         unc = r.get("uncertain", False)
-        _need(isinstance(unc, bool), f"{what}.uncertain must be true or false")
+        _need(isinstance(unc, bool), N_("{field}.uncertain must be true or false").format(field=what))
         frames = None
         if r.get("frames") is not None:
-            _need(info.kind == "video", f"{what}.frames: only a video has frames")
+            _need(info.kind == "video", N_("{field}.frames: only a video has frames").format(field=what))
             fr = r["frames"]
-            _need(isinstance(fr, list) and len(fr) == 2, f"{what}.frames must be [first, last]")
+            _need(isinstance(fr, list) and len(fr) == 2, N_("{field}.frames must be [first, last]").format(field=what))
             assert info.frames is not None
             a, b = (_int(x, f"{what}.frames", 0, info.frames - 1) for x in fr)
-            _need(a <= b, f"{what}.frames: first after last")
+            _need(a <= b, N_("{field}.frames: first after last").format(field=what))
             frames = (a, b)
-        _need(info.kind != "audio", f"{what}: a sound has no picture to mask")
+        _need(info.kind != "audio", N_("{field}: a sound has no picture to mask").format(field=what))
         plan.regions.append(PlanRegion(
             rid, _checked_box(r.get("box"), f"{what}.box", w, h), _text(r.get("kind", "manual"), f"{what}.kind", KINDS), on,
             _text(r.get("shape", "box"), f"{what}.shape", SHAPES), _source(r.get("source", {"by": "person"}), f"{what}.source"), unc, frames,
         ))
     raw_tracks = d.get("tracks", [])
-    _need(isinstance(raw_tracks, list), "tracks must be a list")
-    _need(not raw_tracks or info.kind == "video", "tracks: only a video has tracks")
+    _need(isinstance(raw_tracks, list), N_("tracks must be a list"))
+    _need(not raw_tracks or info.kind == "video", N_("tracks: only a video has tracks"))
     total = 0
     for k, tv in enumerate(raw_tracks):
         what = f"tracks[{k}]"
         t = _obj(tv, what, {"id", "kind", "on", "shape", "source", "boxes", "keyframes"})
         tid = _text(t.get("id"), f"{what}.id")
-        _need(tid not in ids, f"{what}.id {tid!r} is used twice")
+        _need(tid not in ids, N_("{field}.id {id} is used twice").format(field=what, id=repr(tid)))
         ids.add(tid)
         on = t.get("on", True)
-        _need(isinstance(on, bool), f"{what}.on must be true or false")
+        _need(isinstance(on, bool), N_("{field}.on must be true or false").format(field=what))
         raw = t.get("boxes")
-        _need(isinstance(raw, list) and raw, f"{what}.boxes must be a non-empty list")
+        _need(isinstance(raw, list) and raw, N_("{field}.boxes must be a non-empty list").format(field=what))
         total += len(raw)
-        _need(total <= MAX_TRACK_BOXES, f"tracks hold more than {MAX_TRACK_BOXES} boxes")
+        _need(total <= MAX_TRACK_BOXES, N_("tracks hold more than {limit} boxes").format(limit=MAX_TRACK_BOXES))
         assert info.frames is not None
         boxes: dict[int, tuple[float, float, float, float]] = {}
         for j, e in enumerate(raw):
-            _need(isinstance(e, list) and len(e) == 5, f"{what}.boxes[{j}] must be [frame, x0, y0, x1, y1]")
+            _need(isinstance(e, list) and len(e) == 5, N_("{field}.boxes[{j}] must be [frame, x0, y0, x1, y1]").format(field=what, j=j))
             f = _int(e[0], f"{what}.boxes[{j}] frame", 0, info.frames - 1)
-            _need(f not in boxes, f"{what}.boxes: frame {f} twice")
+            _need(f not in boxes, N_("{field}.boxes: frame {frame} twice").format(field=what, frame=f))
             boxes[f] = _checked_box(e[1:], f"{what}.boxes[{j}]", w, h)
         keys = t.get("keyframes", [])
-        _need(isinstance(keys, list) and len(keys) <= len(boxes), f"{what}.keyframes must be a list of its frames")
+        _need(isinstance(keys, list) and len(keys) <= len(boxes), N_("{field}.keyframes must be a list of its frames").format(field=what))
         key_set = {_int(x, f"{what}.keyframes", 0, info.frames - 1) for x in keys}
-        _need(key_set <= set(boxes), f"{what}.keyframes names a frame the track has no box on")
+        _need(key_set <= set(boxes), N_("{field}.keyframes names a frame the track has no box on").format(field=what))
         plan.tracks.append(PlanTrack(tid, boxes, _text(t.get("kind", "face"), f"{what}.kind", KINDS), on, _text(t.get("shape", "head"), f"{what}.shape", SHAPES), _source(t.get("source", {"by": "detector"}), f"{what}.source"), key_set))
     return plan
 

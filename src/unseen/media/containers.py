@@ -8,6 +8,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from ..i18n import N_
+
 
 @dataclass
 class Layout:
@@ -26,7 +28,7 @@ def jpeg(data: bytes) -> Layout:
     n = len(data)
     while i + 2 <= n:
         if data[i] != 0xFF:
-            lay.problems.append(f"bad marker at {i}")
+            lay.problems.append(N_("bad marker at {offset}").format(offset=i))
             return lay
         marker = data[i + 1]
         if marker == 0xFF:
@@ -51,7 +53,7 @@ def jpeg(data: bytes) -> Layout:
         if marker == 0xDA:  # entropy-coded data follows: skip to the next real marker
             while i + 1 < n and not (data[i] == 0xFF and data[i + 1] not in (0x00, *range(0xD0, 0xD8))):
                 i += 1
-    lay.problems.append("no end-of-image marker (truncated)")
+    lay.problems.append(N_("no end-of-image marker (truncated)"))
     return lay
 
 
@@ -68,7 +70,7 @@ def png(data: bytes) -> Layout:
         if name == "IEND":
             lay.trailer = max(0, n - i)
             return lay
-    lay.problems.append("no IEND chunk (truncated)")
+    lay.problems.append(N_("no IEND chunk (truncated)"))
     return lay
 
 
@@ -94,7 +96,7 @@ def gif(data: bytes) -> Layout:
     lay = Layout()
     n = len(data)
     if n < 13:
-        lay.problems.append("truncated header")
+        lay.problems.append(N_("truncated header"))
         return lay
     flags = data[10]
     i = 13 + (3 * (2 ** ((flags & 7) + 1)) if flags & 0x80 else 0)
@@ -129,9 +131,9 @@ def gif(data: bytes) -> Layout:
             i += 10 + (3 * (2 ** ((lflags & 7) + 1)) if lflags & 0x80 else 0)
             i, _ = skip_sub_blocks(i + 1)
         else:
-            lay.problems.append(f"unexpected byte at {i}")
+            lay.problems.append(N_("unexpected byte at {offset}").format(offset=i))
             return lay
-    lay.problems.append("no trailer (truncated)")
+    lay.problems.append(N_("no trailer (truncated)"))
     return lay
 
 
@@ -150,7 +152,7 @@ def bmff(data: bytes) -> Layout:
             elif size == 0:
                 size = end - i
             if size < head or i + size > end:
-                lay.problems.append(f"box {btype!r} overruns the file")
+                lay.problems.append(N_("box {box} overruns the file").format(box=repr(btype)))
                 return
             yield btype.decode("latin-1"), i + head, i + size
             i += size
@@ -196,5 +198,5 @@ def layout(fmt: str, data: bytes) -> Layout | None:
         return walker(data)
     except (struct.error, IndexError) as e:
         lay = Layout()
-        lay.problems.append(f"malformed structure ({e})")
+        lay.problems.append(N_("malformed structure ({reason})").format(reason=e))
         return lay

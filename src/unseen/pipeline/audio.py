@@ -30,20 +30,20 @@ def verify_audio(path: Path, n_in: int, rate_in: int, frame_size: int = 0) -> li
     output codec's frames (priming and padding) and 50 ms."""
     problems = []
     for needle in strings_in_file(path, _ENCODER_STRINGS):
-        problems.append(f"encoder string {needle.decode()!r} in output")
+        problems.append(N_("encoder string {text} in output").format(text=repr(needle.decode())))
     with open(path, "rb") as fh:
         head = fh.read(3)
         fh.seek(max(0, path.stat().st_size - 128))
         tail = fh.read()
     if head == b"ID3" or (len(tail) == 128 and tail[:3] == b"TAG"):
-        problems.append("ID3 tag in output")
+        problems.append(N_("ID3 tag in output"))
     try:
         with SoundReader(path) as out:
             extra = {k for k in out.tags if k not in _ALLOWED_TAGS and not (k == "stream:handler_name" and out.tags[k] == "SoundHandler")}
             if extra:
-                problems.append(f"tags in output: {sorted(extra)}")
+                problems.append(N_("tags in output: {tags}").format(tags=sorted(extra)))
             if out.extra_streams:
-                problems.append(f"extra streams in output: {out.extra_streams}")
+                problems.append(N_("extra streams in output: {streams}").format(streams=out.extra_streams))
             for _ in out.blocks():
                 pass
             seconds_out, slack = out.frames / out.rate, (3 * max(frame_size, 1152)) / out.rate + 0.05
@@ -51,7 +51,7 @@ def verify_audio(path: Path, n_in: int, rate_in: int, frame_size: int = 0) -> li
         return problems + [f"output does not read back whole: {e}"]
     seconds_in = n_in / rate_in
     if abs(seconds_in - seconds_out) > slack:
-        problems.append(f"output lasts {seconds_out:.2f}s, input {seconds_in:.2f}s")
+        problems.append(N_("output lasts {seconds}s, input {expected}s").format(seconds=f"{seconds_out:.2f}", expected=f"{seconds_in:.2f}"))
     return problems
 
 

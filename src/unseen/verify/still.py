@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..i18n import N_
 from ..media import containers
 from ..mask import MaskStyle, coverage, mask_areas
 from ..types import Detections, Region
@@ -59,20 +60,20 @@ def structure(fmt: str, data: bytes) -> list[str]:
     if lay is not None:
         leaked = [b for b in lay.blocks if b not in _ALLOWED_BLOCKS]
         if leaked:
-            problems.append("metadata blocks in output: " + ", ".join(sorted(set(leaked))))
+            problems.append(N_("metadata blocks in output: {names}").format(names=", ".join(sorted(set(leaked)))))
         if lay.trailer:
-            problems.append(f"{lay.trailer} bytes after the end of the image")
-        problems += [f"output structure: {p}" for p in lay.problems]
+            problems.append(N_("{n} bytes after the end of the image").format(n=lay.trailer))
+        problems += [N_("output structure: {problem}").format(problem=p) for p in lay.problems]
     if fmt == "bmp" and len(data) >= 18:
         header = int.from_bytes(data[14:18], "little")
         declared = int.from_bytes(data[2:6], "little")
         if header > 40 and header != 108:  # V5 headers may embed an ICC profile
-            problems.append(f"BMP header of {header} bytes may carry a colour profile")
+            problems.append(N_("BMP header of {n} bytes may carry a colour profile").format(n=header))
         if declared != len(data):
-            problems.append(f"BMP size field {declared} differs from file size {len(data)}")
+            problems.append(N_("BMP size field {declared} differs from file size {size}").format(declared=declared, size=len(data)))
     for sig in _SIGNATURES:
         if sig in data:
-            problems.append(f"metadata signature {sig[:12]!r} found in output bytes")
+            problems.append(N_("metadata signature {signature} found in output bytes").format(signature=repr(sig[:12])))
     return problems
 
 
@@ -83,16 +84,16 @@ def decoded_view(fmt: str, data: bytes) -> list[str]:
         while True:
             present = [k for k in _INFO_KEYS if im.info.get(k)]
             if present:
-                problems.append(f"frame {frame}: {', '.join(present)} readable in output")
+                problems.append(N_("frame {frame}: {names} readable in output").format(frame=frame, names=", ".join(present)))
             if fmt == "tiff":
                 extra = sorted(set(im.tag_v2.keys()) - _TIFF_OK)
                 if extra:
-                    problems.append(f"frame {frame}: TIFF tags {extra} in output")
+                    problems.append(N_("frame {frame}: TIFF tags {tags} in output").format(frame=frame, tags=extra))
             exif = im.getexif() if fmt != "tiff" else {}  # a TIFF's own IFD is checked above
             if len(exif):
-                problems.append(f"frame {frame}: {len(exif)} EXIF tags in output")
+                problems.append(N_("frame {frame}: {n} EXIF tags in output").format(frame=frame, n=len(exif)))
             if fmt == "png" and getattr(im, "text", None):
-                problems.append("PNG text chunks in output")
+                problems.append(N_("PNG text chunks in output"))
             frame += 1
             try:
                 im.seek(frame)
@@ -116,10 +117,10 @@ def masks(expected: np.ndarray, actual: np.ndarray, regions: list[Region], style
         if style.fill in ("blur", "pixelate") and lossy:
             limit_mean, limit_max = 16.0, 160
         if diff.mean() > limit_mean or np.percentile(diff, 99) > limit_max:
-            problems.append(f"region at ({x0},{y0})-({x1},{y1}) is not covered in the decoded output")
+            problems.append(N_("region at {box} is not covered in the decoded output").format(box=f"({x0},{y0})-({x1},{y1})"))
         alpha = actual[y0:y1, x0:x1, 3] if actual.shape[2] == 4 else None
         if alpha is not None and int((alpha if inside is None else alpha[inside]).min()) < 255:
-            problems.append(f"region at ({x0},{y0})-({x1},{y1}) is partly transparent")
+            problems.append(N_("region at {box} is partly transparent").format(box=f"({x0},{y0})-({x1},{y1})"))
     return problems
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..i18n import N_
 from ..media import timeline
 from ..media.video import VideoInfo, open_container, rgb_at, sample_aspect
 from ..mask import Area, MaskStyle, mask_areas
@@ -230,7 +231,7 @@ class FrameCheck:
                 for frame in self._decoder.decode(pk):
                     self._check(frame)
         except av.error.FFmpegError as e:
-            self.problems.append(f"output does not decode: {' '.join(str(e).split())}")
+            self.problems.append(N_("output does not decode: {reason}").format(reason=" ".join(str(e).split())))
             self._drain()
         except BaseException as e:  # surfaced by finish(): a failed check never passes silently
             self._error = e
@@ -252,7 +253,7 @@ class FrameCheck:
             areas = mask_areas(masks, w, h, style.grid)
             for ((x0, y0, _, _), _), share in zip(areas, colour_share(rgb, areas, style.color, step=MASK_SAMPLE_STEP)):
                 if share < 0.97:
-                    self.problems.append(f"mask not present in frame {i} at ({x0},{y0})")
+                    self.problems.append(N_("mask not present in frame {frame} at {point}").format(frame=i, point=f"({x0},{y0})"))
         if self._checker is None or i in self.skip:
             return
         self.seen.add(i)
@@ -267,29 +268,29 @@ def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio
     frames and timestamps, and video packets identical to those ``checked`` decoded."""
     problems: list[str] = []
     for needle in strings_in_file(path, ENCODER_STRINGS):
-        problems.append(f"encoder string {needle.decode()!r} in output")
+        problems.append(N_("encoder string {text} in output").format(text=repr(needle.decode())))
     want = {"video"} | ({"audio"} if want_audio else set())
     with open_container(path) as c:
         kinds = [s.type for s in c.streams]
         if sorted(kinds) != sorted(want):
-            problems.append(f"output streams {kinds}, expected {sorted(want)}")
+            problems.append(N_("output streams {kinds}, expected {expected}").format(kinds=kinds, expected=sorted(want)))
         extra = {k for k in c.metadata if k not in ALLOWED_CONTAINER_TAGS}
         if extra:
-            problems.append(f"container tags in output: {sorted(extra)}")
+            problems.append(N_("container tags in output: {tags}").format(tags=sorted(extra)))
         for s in c.streams:
             bad = {k for k in s.metadata if k not in ALLOWED_STREAM_TAGS}
             if s.metadata.get("handler_name", "") not in GENERIC_HANDLERS:
                 bad.add("handler_name")
             if bad:
-                problems.append(f"stream tags in output: {sorted(bad)}")
+                problems.append(N_("stream tags in output: {tags}").format(tags=sorted(bad)))
         if callable(getattr(c, "chapters", None)) and c.chapters():
-            problems.append("chapters in output")
+            problems.append(N_("chapters in output"))
         v = c.streams.video[0]
         if sample_aspect(v) != info.upright_aspect:
-            problems.append(f"output pixel aspect {sample_aspect(v)}, expected {info.upright_aspect}")
+            problems.append(N_("output pixel aspect {aspect}, expected {expected}").format(aspect=sample_aspect(v), expected=info.upright_aspect))
         setup, size = avcc_setup(v.codec_context.extradata or b"")
         if setup != annexb_units(extradata or b""):
-            problems.append("output decoder setup (SPS/PPS) differs from the checked stream")
+            problems.append(N_("output decoder setup (SPS/PPS) differs from the checked stream"))
         h = hashlib.sha256()
         pts_file: list[Fraction] = []
         for pk in c.demux(v):
@@ -299,12 +300,12 @@ def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio
             if pk.pts is not None:
                 pts_file.append(pk.pts * Fraction(v.time_base))
     if h.hexdigest() != checked.digest:
-        problems.append("output video packets differ from the checked stream")
+        problems.append(N_("output video packets differ from the checked stream"))
     if len(checked.pts) != len(pts_in):
-        problems.append(f"output has {len(checked.pts)} frames, input {len(pts_in)}")
+        problems.append(N_("output has {n} frames, input {expected}").format(n=len(checked.pts), expected=len(pts_in)))
     else:  # like with like: exact times in seconds, the input's as the encoder was given them
         want = [seconds(p, info.time_base) for p in timeline.expected(pts_in, info.time_base, info.rate)[0]]
         got = [seconds(p, checked.time_base) for p in checked.pts]
         if got != want or sorted(pts_file) != want:
-            problems.append("output timestamps differ from the input's")
+            problems.append(N_("output timestamps differ from the input's"))
     return problems
