@@ -80,8 +80,10 @@ def test_missing_and_directory_paths(tmp_path: Path) -> None:
 def test_output_dir_problems(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "a.png"
     Image.fromarray(astronaut).save(src)
-    assert main(["clean", str(src), "-o", str(tmp_path / "missing")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    # a missing output folder is made (with its parents), as the folders mirrored below it are
+    assert main(["clean", str(src), "-o", str(tmp_path / "missing" / "deeper")]) == 0
+    assert (tmp_path / "missing" / "deeper" / "a.unseen.png").is_file()
+    capsys.readouterr()
     afile = tmp_path / "file"
     afile.write_text("x")
     assert main(["clean", str(src), "-o", str(afile)]) == 2

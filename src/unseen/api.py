@@ -89,9 +89,9 @@ def clean(
     date, time or device replaced by a neutral one unless ``keep_names``."""
     opts = Options(Path(out_dir) if out_dir is not None else None, fill, color, faces, regions or {}, overwrite, grid, audio, voice, crf, progress, salvage=salvage)
     if opts.out_dir is not None:
-        from .output import check_dir
+        from .output import ensure_dir
 
-        check_dir(opts.out_dir)
+        ensure_dir(opts.out_dir)
     inputs = list(iter_inputs(paths))
     files = [i.path for i in inputs]
     outputs = decide(inputs, opts.out_dir, keep_names=keep_names, overwrite=overwrite)
@@ -194,9 +194,9 @@ def analyse_files(
     Plans are named as ``clean`` names the outputs (``NAME.plan.json`` beside ``NAME.unseen.EXT``)."""
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:
-        from .output import check_dir
+        from .output import ensure_dir
 
-        check_dir(folder)
+        ensure_dir(folder)
     inputs = list(iter_inputs(paths))
     outputs = decide(inputs, folder, keep_names=keep_names, overwrite=overwrite, plans=True)
     if folder is not None:

@@ -223,12 +223,12 @@ def _run_render(args: argparse.Namespace) -> int:
     if len(files) != 1 or args.regions:
         raise UsageError(N_("--plan renders one input file (and takes no --regions: add boxes to the plan)"))
     from .api import render
-    from .output import check_dir
+    from .output import ensure_dir
     from .output_names import output_for_plan
 
     plan = load_plan(args.plan)  # a malformed or hostile plan: one line, exit 2
     if args.out_dir is not None:
-        check_dir(args.out_dir)
+        ensure_dir(args.out_dir)
     output = output_for_plan(files[0], args.plan, args.out_dir, keep_names=args.keep_names, overwrite=args.overwrite)
     res = render(files[0], plan, args.out_dir, output=output, fill=args.fill, color=args.color, faces=not args.no_faces, overwrite=args.overwrite, grid=args.grid, audio=args.audio, voice=args.voice, crf=args.crf, salvage=args.salvage, progress=sys.stderr.isatty() and not args.json and not args.quiet)
     if args.json:

@@ -88,6 +88,16 @@ def check_dir(folder: Path) -> None:
         raise OutputDirError(N_("output directory is not writable: {path}").format(path=folder))
 
 
+def ensure_dir(folder: Path) -> None:
+    """``-o DIR``: created when missing (with its parents), then checked as check_dir does."""
+    if not folder.exists() and not folder.is_symlink():
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            raise OutputDirError(N_("cannot create output folder {path}: {reason}").format(path=folder, reason=e.strerror or e)) from None
+    check_dir(folder)
+
+
 @contextlib.contextmanager
 def staged(final: Path) -> Iterator[Path]:
     """A temporary file beside ``final``, named as this process's own; removed on any exit that
