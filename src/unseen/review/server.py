@@ -79,6 +79,20 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
+def localized(d: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """The reasons and audit findings a person reads, in the page's language (the pipelines make
+    them in English, as data; the catalogue knows their templates)."""
+    if lang not in i18n.LANGUAGES or lang == i18n.DEFAULT:
+        return d
+    tr = lambda text: i18n.localize(text, lang) if isinstance(text, str) else text  # noqa: E731
+    d["error"] = tr(d.get("error"))
+    d["job"] = dict(d["job"], error=tr(d["job"].get("error")))
+    if d.get("audit"):
+        d["audit"] = dict(d["audit"], error=tr(d["audit"].get("error")),
+                          findings=[dict(x, name=tr(x["name"]), value=tr(x["value"])) for x in d["audit"]["findings"]])
+    return d
+
+
 def _json(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status)
 
@@ -148,7 +162,9 @@ class ReviewApp:
         name = Path(request.query_params.get("name") or "file").name.strip().lstrip(".") or "file"
         folder = self.session.uploads / secrets.token_hex(4)
         folder.mkdir(mode=0o700)
-        path = folder / name[:200]
+        while len(name.encode("utf-8", "surrogateescape")) > 200:  # file systems allow 255 bytes
+            name = name[:-1]
+        path = folder / name
         size = 0
         with open(path, "xb", opener=lambda p, fl: __import__("os").open(p, fl, 0o600)) as out:
             async for chunk in request.stream():
@@ -165,7 +181,7 @@ class ReviewApp:
         """The file's state; its plan only when its revision differs from ``since`` (the page polls)."""
         f = self.file(request)
         since = request.query_params.get("since")
-        return _json(f.to_json(with_plan=since is None or since != str(f.rev)))
+        return _json(localized(f.to_json(with_plan=since is None or since != str(f.rev)), request.query_params.get("lang")))
 
     async def get_image(self, request: Request) -> Response:
         data = await run_in_threadpool(self.image, self.file(request))

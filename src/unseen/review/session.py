@@ -20,6 +20,12 @@ from typing import Any, Callable
 from ..plan import Plan, PlanError, load_plan, plan_path
 
 
+# The detectors are shared by every file of the process and are not safe to run from two threads
+# at once (TensorFlow Lite refuses, mid-render): analyses, renders and following a face take turns.
+# On two cores nothing would be gained by overlapping them anyway.
+HEAVY = threading.Lock()
+
+
 class Stale(Exception):
     """A change made on a revision that is no longer the file's."""
 
@@ -122,7 +128,8 @@ class ReviewFile:
                 except PlanError:
                     plan = None  # a plan for another file of the same name, or damaged: start again
             if plan is None:
-                plan = analyse(self.path, on_progress=self._analysing)
+                with HEAVY:
+                    plan = analyse(self.path, on_progress=self._analysing)
                 self._save(plan)
             with self.lock:
                 self.plan, self.rev, self.state = plan, self.rev + 1, "ready"
@@ -166,7 +173,8 @@ class ReviewFile:
             if self.plan is None or rev != self.rev:
                 raise Stale
             plan = Plan.from_json(self.plan.to_json())
-        result = edit(plan)  # may take a while (following a face): the lock is not held
+        with HEAVY:  # following a face runs the detector, and may take a while: the file's lock is not held
+            result = edit(plan)
         with self.lock:
             if rev != self.rev:
                 raise Stale
@@ -197,7 +205,9 @@ class ReviewFile:
             job.stage, job.done, job.total = stage, done, total
 
         try:
-            result = render(self.path, plan, out_dir=self.out_dir, overwrite=True, on_progress=progress)
+            job.stage = "waiting"
+            with HEAVY:
+                result = render(self.path, plan, out_dir=self.out_dir, overwrite=True, on_progress=progress)
             if getattr(result, "error", None) or not getattr(result, "output", None):
                 job.state, job.error = "failed", result.error or "no output"
                 return

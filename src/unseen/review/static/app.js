@@ -117,7 +117,7 @@ async function reloadFile() {
   const id = S.cur.id;
   let data;
   try {
-    data = await api("/api/files/" + id + (S.plan ? "?since=" + S.rev : ""));
+    data = await api("/api/files/" + id + "?lang=" + S.lang + (S.plan ? "&since=" + S.rev : ""));
   } catch (e) {
     S.poll = setTimeout(() => reloadFile(), 1500);  // the server was busy: ask again
     return;
@@ -861,7 +861,11 @@ function start() {
     stopPlaying(); showFrame(Math.round(((e.clientX - r.left) / r.width) * (S.plan.input.frames - 1)));
   };
   $("picker").onchange = () => { upload([...$("picker").files]); $("picker").value = ""; };
-  for (const b of document.querySelectorAll(".lang button")) b.onclick = () => { localStorage.setItem("unseen-lang", b.dataset.lang); loadStrings(b.dataset.lang); };
+  for (const b of document.querySelectorAll(".lang button")) b.onclick = async () => {
+    localStorage.setItem("unseen-lang", b.dataset.lang);
+    await loadStrings(b.dataset.lang);
+    if (S.cur && S.cur.id) { S.sideSig = null; reloadFile(); }
+  };
   document.addEventListener("keydown", keys);
   let depth = 0;
   document.addEventListener("dragenter", (e) => { e.preventDefault(); depth++; $("drop").hidden = false; });
