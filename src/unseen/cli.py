@@ -96,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     from .review.command import add_parser as add_review
 
     add_review(sub)
+    for parser in (p, *sub.choices.values()):
+        parser.formatter_class = _Formatter
     return p
 
 
@@ -318,12 +320,40 @@ def _audit_table(r: AuditResult) -> str:
     return "\n".join(lines)
 
 
-def _pad(text: str, width: int) -> str:
-    """``text`` padded to ``width`` terminal columns (a Korean syllable takes two)."""
+def _cols(text: str) -> int:
+    """Terminal columns ``text`` takes (a Korean syllable takes two)."""
     import unicodedata
 
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - used)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns."""
+    return text + " " * max(0, width - _cols(text))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text``'s words in lines of at most ``width`` terminal columns (a longer word alone)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and _cols(line) + 1 + _cols(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*lines, line] if line else lines
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's layout, wrapped by terminal columns: argparse counts characters, and Korean
+    help would run past the edge of the terminal."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return _wrap(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in _wrap(text, max(width - len(indent), 11)))
 
 
 def _run_audit(args: argparse.Namespace) -> int:
