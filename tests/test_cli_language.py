@@ -191,6 +191,25 @@ def test_korean_audit_of_a_tagged_photo(korean: None, tagged_jpeg: Path, capsys:
     _no_english(out)
 
 
+def test_names_and_file_data_are_never_translated(korean: None, astronaut: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only unseen's own words are translated: a file named like a message, and a tag whose value
+    reads like one, are shown exactly as they are."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "file is empty")
+    odd = tmp_path / "file is empty; 12 bytes.png"
+    Image.fromarray(astronaut).save(odd, pnginfo=info)
+    assert main(["clean", "--no-faces", str(odd)]) == 0
+    assert f"완료  {odd} -> {tmp_path / 'file is empty; 12 bytes.unseen.png'} (" in capsys.readouterr().out
+    assert main(["clean", "--no-faces", str(odd)]) == 1
+    assert f"결과 파일이 이미 있어요: {tmp_path / 'file is empty; 12 bytes.unseen.png'} (덮어쓰려면" in capsys.readouterr().err
+    assert main(["audit", "--no-faces", str(odd)]) == 1
+    out = capsys.readouterr().out
+    assert "PNG 글 'Comment'" in out and out.rstrip().endswith("file is empty") and "파일이 비어 있어요" not in out
+    assert i18n.localize("cannot read plan plans/file is empty.json: Permission denied", "ko") == "계획 파일 plans/file is empty.json을(를) 읽을 수 없어요: 권한이 없어요"
+
+
 def test_json_stays_english(korean: None, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Scripts read --json: its texts are the catalogue's ids, whatever the locale."""
     empty = tmp_path / "empty.png"

@@ -19,7 +19,7 @@ from . import __version__
 from .api import audit, clean, iter_files
 from .display import shown
 from .errors import UnseenError, UsageError
-from .i18n import N_, argparse_language, localize, ngettext
+from .i18n import N_, Msg, argparse_language, localize, ngettext
 from .i18n import gettext as _
 from .mask import FILLS, WEAK_FILLS, WEAK_WARNING
 from .results import AuditResult, CleanResult
@@ -306,7 +306,9 @@ def _audit_table(r: AuditResult) -> str:
         lines.append("   " + _("nothing identifying found in the file's data (the picture itself may still show places or people)"))
     for f in r.findings:
         mark = "!" if f.identifying else " "
-        lines.append(shown(f" {mark} {_pad(_(f.category), 15)} {_pad(localize(f.name), 32)} {localize(f.value)}"))
+        # a value is the file's own data (shown as it is) unless unseen wrote it (a Msg: translated)
+        value = localize(f.value) if isinstance(f.value, Msg) else f.value
+        lines.append(shown(f" {mark} {_pad(_(f.category), 15)} {_pad(localize(f.name), 32)} {value}"))
     if r.faces:
         boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.faces[:8])
         more = _(" and {n} more").format(n=len(r.faces) - 8) if len(r.faces) > 8 else ""

@@ -125,36 +125,69 @@ def strings(lang: str) -> dict[str, str]:
 # values (themselves localised: a reason inside a reason).
 
 
-def N_(msg: str) -> str:
+class Msg(str):
+    """English text made from a catalogue message: a plain ``str`` to everything (JSON, pickling,
+    comparison), but known for a message, so a place that also shows a file's own data (the
+    audit table's values) translates only these."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> Msg:  # type: ignore[override]
+        return Msg(str.format(self, *args, **kwargs))
+
+    def __add__(self, other: str) -> Msg:  # type: ignore[override]
+        return Msg(str.__add__(self, other))
+
+
+def N_(msg: str) -> Msg:
     """Mark ``msg`` (a catalogue id, with ``{name}`` placeholders) as made in English and shown
     translated: ``N_("output exists: {path} (use --overwrite)").format(path=p)``."""
-    return msg
+    return Msg(msg)
+
+
+# placeholders whose values are messages themselves (a reason inside a reason), translated too;
+# any other value (a path, a name, a number, a tag's key) is shown exactly as it is
+NESTED = frozenset({"reason", "problems", "problem", "what", "why", "kind", "plan_kind", "error", "message"})
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
+# a template: its literal pieces around the placeholders, the placeholders' names, its id
+Template = tuple[tuple[str, ...], tuple[str, ...], str, int]
+
+
 @lru_cache(maxsize=None)
-def _templates(lang: str) -> tuple[tuple[re.Pattern[str], str, int], ...]:
-    """Every message of ``lang`` with ``{name}`` placeholders as a pattern that matches its
-    English text whatever the values, with its count of literal characters; the most literal
-    first (the surest match wins)."""
+def _templates(lang: str) -> tuple[Template, ...]:
+    """Every message of ``lang`` with ``{name}`` placeholders, as the literal pieces its English
+    text is made of and the names between them, with its count of literal characters; the most
+    literal first (the surest match wins)."""
     found = []
     for m in catalog(lang):
-        if not m.id or isinstance(m.id, tuple) or not m.string or "{" not in m.id:
+        if not m.id or isinstance(m.id, tuple) or not m.string or not _FIELD.search(m.id):
             continue
-        parts, names, pos = [], set(), 0
-        for f in _FIELD.finditer(m.id):
-            parts.append(re.escape(m.id[pos:f.start()]))
-            name = f.group(1)
-            parts.append(f"(?P={name})" if name in names else f"(?P<{name}>.*?)")
-            names.add(name)
-            pos = f.end()
-        parts.append(re.escape(m.id[pos:]))
-        literal = len(_FIELD.sub("", m.id))
-        found.append((literal, re.compile("".join(parts), re.DOTALL), str(m.id)))
-    found.sort(key=lambda t: -t[0])
-    return tuple((pattern, msgid, literal) for literal, pattern, msgid in found)
+        pieces = tuple(_FIELD.split(m.id)[0::2])
+        names = tuple(_FIELD.findall(m.id))
+        found.append((pieces, names, str(m.id), sum(map(len, pieces))))
+    found.sort(key=lambda t: -t[3])
+    return tuple(found)
+
+
+def _fill(text: str, pieces: tuple[str, ...], names: tuple[str, ...]) -> dict[str, str] | None:
+    """The values that make ``text`` from a template's pieces, or None. In one pass, each
+    piece at its first place (no backtracking: a hostile file name cannot make it slow)."""
+    first, last = pieces[0], pieces[-1]
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return None
+    pos, end, values = len(first), len(text) - len(last), {}
+    for name, piece in zip(names[:-1], pieces[1:-1]):
+        at = text.find(piece, pos, end)
+        if at < 0:
+            return None
+        values.setdefault(name, text[pos:at])
+        pos = at + len(piece)
+    values.setdefault(names[-1], text[pos:end])
+    return values
 
 
 def localize(text: str, lang: str | None = None, _depth: int = 0) -> str:
@@ -170,7 +203,7 @@ def localize(text: str, lang: str | None = None, _depth: int = 0) -> str:
     templates = _templates(lang)
     # a template of a few literal characters ("{reason}: {path}") would swallow any text with a
     # colon: tried only after the parts of a text joined by "; "
-    strong = [t for t in templates if t[2] >= _WEAK]
+    strong = [t for t in templates if t[3] >= _WEAK]
     if (done := _by_template(text, lang, strong, _depth)) is not None:
         return done
     if "; " in text:
@@ -178,7 +211,7 @@ def localize(text: str, lang: str | None = None, _depth: int = 0) -> str:
         joined = [localize(p, lang, _depth + 1) for p in parts]
         if joined != parts:
             return "; ".join(joined)
-    weak = [t for t in templates if t[2] < _WEAK]
+    weak = [t for t in templates if t[3] < _WEAK]
     done = _by_template(text, lang, weak, _depth)
     return text if done is None else done
 
@@ -186,11 +219,11 @@ def localize(text: str, lang: str | None = None, _depth: int = 0) -> str:
 _WEAK = 4
 
 
-def _by_template(text: str, lang: str, templates: list[tuple[re.Pattern[str], str, int]], depth: int) -> str | None:
-    for pattern, msgid, _ in templates:
-        found = pattern.fullmatch(text)
+def _by_template(text: str, lang: str, templates: list[Template], depth: int) -> str | None:
+    for pieces, names, msgid, _ in templates:
+        found = _fill(text, pieces, names)
         if found is not None:
-            values = {k: localize(v, lang, depth + 1) for k, v in found.groupdict().items()}
+            values = {k: localize(v, lang, depth + 1) if k in NESTED else v for k, v in found.items()}
             try:
                 return translate(msgid, lang).format(**values)
             except (KeyError, IndexError, ValueError):
