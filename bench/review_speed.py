@@ -75,11 +75,10 @@ def render_time(video: Path, plan: Path, out: Path) -> float:
 
 def publish_time(page: object) -> float:
     """Press P on the page and wait for the verified output's path (or fail on its reason)."""
-    rev = page.evaluate("() => S.rev")  # type: ignore[attr-defined]
+    n = page.evaluate("() => S.cur.job.n")  # type: ignore[attr-defined]
     t = time.perf_counter()
     page.keyboard.press("p")  # type: ignore[attr-defined]
-    page.wait_for_function("() => S.cur.job.state === 'running' || S.cur.job.state === 'failed' || S.rev !== %d" % rev, timeout=60_000, polling=20)  # type: ignore[attr-defined]
-    page.wait_for_function("() => S.cur.job.state === 'done' || S.cur.job.state === 'failed'", timeout=900_000, polling=20)  # type: ignore[attr-defined]
+    page.wait_for_function("() => S.cur.job.n > %d && (S.cur.job.state === 'done' || S.cur.job.state === 'failed')" % n, timeout=900_000, polling=20)  # type: ignore[attr-defined]
     took = time.perf_counter() - t
     job = page.evaluate("() => S.cur.job")  # type: ignore[attr-defined]
     assert job["state"] == "done", job["error"]

@@ -73,6 +73,7 @@ class Job:
     """A publish in progress or done."""
 
     state: str = "idle"  # idle | running | done | failed
+    n: int = 0  # which publish of this file this is (the page tells a new result from the last)
     stage: str = ""
     done: int = 0
     total: int | None = None
@@ -85,7 +86,7 @@ class Job:
         elapsed = time.monotonic() - self.started if self.started else 0.0
         rate = self.done / elapsed if elapsed > 0 and self.done else None
         left = (self.total - self.done) / rate if rate and self.total else None
-        return {"state": self.state, "stage": self.stage, "done": self.done, "total": self.total, "rate": rate, "left": left,
+        return {"n": self.n, "state": self.state, "stage": self.stage, "done": self.done, "total": self.total, "rate": rate, "left": left,
                 "output": self.output, "error": self.error, "added": self.added}
 
 
@@ -191,7 +192,7 @@ class ReviewFile:
             if self.job.state == "running":
                 return
             plan = Plan.from_json(self.plan.to_json())
-            self.job = job = Job("running", started=time.monotonic())
+            self.job = job = Job("running", n=self.job.n + 1, started=time.monotonic())
         start(lambda: self._publish(plan, job, stopping))
 
     def _publish(self, plan: Plan, job: Job, stopping: threading.Event) -> None:
