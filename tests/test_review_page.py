@@ -355,6 +355,10 @@ def test_korean_page_has_no_untranslated_string(chromium: Any, photo: Path, clip
                     ready(page, timeout=180_000)
                     page.evaluate("() => { document.getElementById('help').hidden = false; showFrame(12); }")
                     page.wait_for_function("() => S.img.frame === 12")
+                    # the side panel is the video's now: its tracks, with their pictures
+                    tracks = page.evaluate("() => S.plan.tracks.map((t) => t.id)")
+                    assert tracks and page.locator("#region-list li img").count() == len(tracks)
+                    assert page.locator("#region-list li").count() == len(tracks) + page.evaluate("() => S.plan.regions.filter((r) => !r.uncertain).length")
                 texts = page.evaluate(
                     """() => { const out = []; const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
                        while (w.nextNode()) { const n = w.currentNode; if (n.parentElement.closest('[hidden]') || !n.textContent.trim()) continue; out.push(n.textContent.trim()); }

@@ -107,7 +107,7 @@ async function upload(files) {
 async function openFile(id) {
   stopPlaying();
   location.hash = id;
-  S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
+  S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
   $("work").hidden = false; $("side").hidden = false;
   await reloadFile();
 }
@@ -133,7 +133,7 @@ function useFile(data) {
   S.cur = data;
   if (data.plan && (!S.plan || data.rev !== S.rev)) { S.plan = data.plan; S.rev = data.rev; indexTracks(); if (S.img) { draw(); drawTimeline(); renderStrip(); } }
   // the side panel is built again only when something in it changed (polls come every 0.4 s)
-  const sig = [data.rev, data.state, !!data.audit, data.job && data.job.state].join("|");
+  const sig = [data.id, data.rev, data.state, !!data.audit, data.job && data.job.state].join("|");
   renderFiles(); renderStatus(); renderJob();
   if (sig !== S.sideSig) { S.sideSig = sig; renderSide(); }
   if (first) loadPicture();
