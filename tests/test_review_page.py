@@ -481,3 +481,22 @@ def test_command_prints_the_address_and_stops_on_ctrl_c(photo: Path) -> None:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err
+
+
+def test_a_folder_that_cannot_be_written_keeps_the_review_going(photo: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    server = serve([photo], blocker / "out")  # no folder can be made there (root may write anywhere else)
+    try:
+        h = {"X-Unseen-Token": server.token}
+        base = f"http://127.0.0.1:{server.port}/api/files/f1"
+        deadline = time.monotonic() + 120
+        while (f := httpx.get(base, headers=h).json())["state"] not in ("ready", "failed") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert f["state"] == "ready" and f["save_error"], f
+        f["plan"]["regions"][0]["on"] = False
+        r = httpx.put(base + "/plan", headers=h, json={"rev": f["rev"], "plan": f["plan"]})
+        assert r.status_code == 200 and r.json()["save_error"]
+        assert httpx.get(base, headers=h).json()["plan"]["regions"][0]["on"] is False  # kept in memory
+    finally:
+        server.stop()

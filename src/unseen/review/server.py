@@ -225,7 +225,7 @@ class ReviewApp:
         f = self.file(request)
         body = await request.json()
         rev = await run_in_threadpool(f.replace_plan, int(body.get("rev", -1)), body.get("plan"))
-        return _json({"rev": rev})
+        return _json({"rev": rev, "save_error": f.save_error})
 
     async def follow(self, request: Request) -> Response:
         """A box on one frame: a new track following it (``track`` absent), or a keyframe of ``track``."""

@@ -107,6 +107,7 @@ class ReviewFile:
         self.resumed = False
         self.progress: dict[str, Any] | None = None
         self.kind: str | None = None
+        self.save_error: str | None = None
         self.audit: dict[str, Any] | None = None
         self.job = Job()
         self.lock = threading.RLock()
@@ -153,8 +154,14 @@ class ReviewFile:
 
     # --- changes ----------------------------------------------------------------------------
     def _save(self, plan: Plan) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        plan.save(self.plan_file)
+        """Save the plan; where it cannot be (a read-only card or folder), the review goes on
+        with the plan in memory and the page says the edits are not kept."""
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            plan.save(self.plan_file)
+            self.save_error = None
+        except OSError as e:
+            self.save_error = e.strerror or one_line(e)
 
     def replace_plan(self, rev: int, data: Any) -> int:
         """The page's edited plan, on the revision it was made on; returns the new revision."""
@@ -226,7 +233,7 @@ class ReviewFile:
     def to_json(self, with_plan: bool = True) -> dict[str, Any]:
         with self.lock:
             d: dict[str, Any] = {"id": self.id, "name": self.name, "state": self.state, "error": self.error, "rev": self.rev,
-                                 "uploaded": self.uploaded, "progress": self.progress, "resumed": self.resumed, "plan_file": str(self.plan_file),
+                                 "uploaded": self.uploaded, "progress": self.progress, "save_error": self.save_error, "resumed": self.resumed, "plan_file": str(self.plan_file),
                                  "kind": self.plan.input.kind if self.plan else self.kind, "job": self.job.to_json(), "audit": self.audit}
             if with_plan and self.plan is not None:
                 d["plan"] = self.plan.to_json()

@@ -135,6 +135,7 @@ function useFile(data) {
   // the side panel is built again only when something in it changed (polls come every 0.4 s)
   const sig = [data.id, data.rev, data.state, !!data.audit, data.job && data.job.state].join("|");
   renderFiles(); renderStatus(); renderJob();
+  if (data.save_error) setSaveState(t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: data.save_error}));
   if (sig !== S.sideSig) { S.sideSig = sig; renderSide(); }
   if (first) loadPicture();
   else if (!S.plan && data.kind === "video" && !S.preview) previewFrame();
@@ -585,7 +586,7 @@ async function flush() {
     try {
       const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan}});
       S.rev = r.rev; S.cur.rev = r.rev;
-      if (!S.pending && !S.saveTimerOn) setSaveState(t("All changes saved"));
+      if (!S.pending && !S.saveTimerOn) setSaveState(r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved"));
     } catch (e) {
       if (e.stale) conflict(); else showMessage(t("Your change could not be saved: {reason}", {reason: e.message}));
     } finally {
