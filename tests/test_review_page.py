@@ -500,3 +500,27 @@ def test_a_folder_that_cannot_be_written_keeps_the_review_going(photo: Path, tmp
         assert httpx.get(base, headers=h).json()["plan"]["regions"][0]["on"] is False  # kept in memory
     finally:
         server.stop()
+
+
+def test_what_verification_adds_appears_on_the_page(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    copy = tmp_path / photo.name
+    shutil.copy(photo, copy)
+    server = serve([copy])
+    try:
+        page = chromium.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(server.url)
+        ready(page)
+        # a face region deleted from the plan (not switched off: that is a decision to leave it visible)
+        page.evaluate("() => { S.plan.regions = S.plan.regions.filter((r) => !(r.kind === 'face' && r.on && r.box[0] < 400)); changed(); }")
+        saved(page)
+        publish(page)
+        page.wait_for_function("() => S.plan.regions.some((r) => r.source.by === 'verification')")
+        text = page.text_content("#result") or ""
+        assert "The final check found 1 more spot(s)" in text, text
+        added = page.evaluate("() => S.plan.regions.filter((r) => r.source.by === 'verification').map((r) => r.box)")
+        rgb = np.asarray(Image.open(copy.with_name("group.unseen.png")).convert("RGB"))
+        assert len(added) == 1 and covered(rgb, (200, 100, 260, 170)) > 0.98
+        assert page.locator("#region-list li", has_text="added by the final check").count() == 1
+        page.close()
+    finally:
+        server.stop()
