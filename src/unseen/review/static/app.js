@@ -405,7 +405,7 @@ function renderSide() {
     if (isVideo()) for (const tr of S.plan.tracks) list.append(trackItem(tr));
     if (!list.children.length) {
       const li = document.createElement("li"); li.className = "off";
-      li.textContent = t("Nothing is masked yet. Drag on the picture to cover something.");
+      li.textContent = S.plan.input.kind === "audio" ? t("A sound file has no picture to mask. When you publish, the voice is disguised and every tag is left out.") : t("Nothing is masked yet. Drag on the picture to cover something.");
       list.append(li);
     }
     $("regions-title").textContent = isVideo() ? t("Faces followed through the video") : t("Masks");
