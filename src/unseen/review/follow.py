@@ -21,6 +21,7 @@ Box = tuple[float, float, float, float]
 LOST_AFTER = 6  # frames without the face (neither detector nor pixels) before a track ends
 MATCH = 0.6  # correlation the box's pixels must reach to count as found
 WORK = 40.0  # the box's shorter side, in pixels, at which the pixels are compared
+REACH = 900  # frames followed each way at most (30 s at 30 fps: the page waits meanwhile)
 
 
 class Frames(Protocol):
@@ -177,6 +178,7 @@ def follow(frames: Frames, start: int, box: Box, *, stop: tuple[int, int] | None
     ``stop`` (first, last) when given. A face lost for a few frames is held where it was last
     seen until it is found again; lost for LOST_AFTER frames, the track ends where it was last seen."""
     lo, hi = stop if stop is not None else (0, frames.count - 1)
+    lo, hi = max(lo, start - REACH), min(hi, start + REACH)
     out: dict[int, Box] = {start: box}
     for direction, end in ((1, hi), (-1, lo)):
         f = Follower(frames if direction > 0 else Backwards(frames), start, box, candidates)
