@@ -524,3 +524,28 @@ def test_what_verification_adds_appears_on_the_page(chromium: Any, photo: Path, 
         page.close()
     finally:
         server.stop()
+
+
+def test_phone_photo_what_it_gives_away_in_korean(chromium: Any, tagged_jpeg: Path) -> None:
+    """A phone photo with GPS, times, serials, owner, a thumbnail and a trailer: the Korean page
+    says each in plain words, and the published copy carries none of it."""
+    server = serve([tagged_jpeg])
+    try:
+        ctx = chromium.new_context(locale="ko-KR", viewport={"width": 1440, "height": 900})
+        page = ctx.new_page()
+        page.goto(server.url)
+        ready(page)
+        groups = page.locator("#audit-list li.bad").all_text_contents()
+        for cat in ("location", "time", "device", "owner", "hidden-picture", "trailer"):
+            ko = page.evaluate(f"() => t(AUDIT_WORDS['{cat}'])")
+            assert ko != page.evaluate(f"() => AUDIT_WORDS['{cat}']") and any(g.startswith(ko) for g in groups), (cat, ko, groups)
+        assert any("41" in g for g in groups)  # the GPS position itself is shown to its owner
+        if os.environ.get("UNSEEN_SCREENSHOTS"):
+            page.screenshot(path=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "review-phone-photo-ko.png"))
+        out = publish(page)
+        with Image.open(out) as im:
+            assert not im.info.get("exif") and not im.getexif() and "icc_profile" not in im.info
+        assert b"SECRET-TRAILER" not in out.read_bytes() and b"Kim" not in out.read_bytes()
+        ctx.close()
+    finally:
+        server.stop()

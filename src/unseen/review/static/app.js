@@ -134,13 +134,13 @@ function useFile(data) {
   if (data.plan && (!S.plan || data.rev !== S.rev)) { S.plan = data.plan; S.rev = data.rev; indexTracks(); if (S.img) { draw(); drawTimeline(); renderStrip(); } }
   // the side panel is built again only when something in it changed (polls come every 0.4 s)
   const sig = [data.id, data.rev, data.state, !!data.audit, data.job && data.job.state].join("|");
+  const listed = S.files.find((x) => x.id === data.id);
+  if (listed) Object.assign(listed, {state: data.state, job: data.job, resumed: data.resumed});
   renderFiles(); renderStatus(); renderJob();
   if (data.save_error) setSaveState(t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: data.save_error}));
   if (sig !== S.sideSig) { S.sideSig = sig; renderSide(); }
   if (first) loadPicture();
   else if (!S.plan && data.kind === "video" && !S.preview) previewFrame();
-  const f = S.files.find((x) => x.id === data.id);
-  if (f) Object.assign(f, {state: data.state, job: data.job, resumed: data.resumed});
 }
 
 // a video's first frame while it is still being analysed
@@ -482,9 +482,9 @@ function spanInput(v) {
 
 const AUDIT_WORDS = {
   location: N_("Where it was made (GPS position or place)"),
+  owner: N_("Who owns the camera or made the file (names, copyright)"),
   time: N_("When it was made (date and time)"),
   device: N_("Which camera or phone made it (make, model, serial number)"),
-  owner: N_("Who owns the camera or made the file (names, copyright)"),
   software: N_("Which programs edited it"),
   "hidden-picture": N_("Hidden pictures inside the file (a small preview may show the picture before it was cut)"),
   trailer: N_("Extra data hidden after the end of the picture"),
@@ -502,7 +502,11 @@ function renderAudit() {
   if (!a.findings.length) { li(t("Nothing about place, time, device or owner was found in the file itself.")); return; }
   const groups = {};
   for (const f of a.findings) (groups[f.category] = groups[f.category] || []).push(f);
-  for (const [cat, list] of Object.entries(groups)) {
+  // what places and names a person first: where, when, who, then the rest
+  const order = Object.keys(AUDIT_WORDS);
+  const cats = Object.keys(groups).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  for (const cat of cats) {
+    const list = groups[cat];
     const x = li(t(AUDIT_WORDS[cat] || AUDIT_WORDS.other), list.some((f) => f.identifying) ? "bad" : "");
     for (const f of list.slice(0, 6)) {
       const v = document.createElement("span"); v.className = "val";
