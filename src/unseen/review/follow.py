@@ -150,7 +150,14 @@ class Follower:
 
     def step(self, i: int) -> Box | None:
         rgb = self.frames.rgb(i)
-        found = self._by_detector(rgb) or self._by_pixels(rgb)
+        found = self._by_detector(rgb)
+        if found is None:
+            found = self._by_pixels(rgb)
+            if found is not None and self.anchor is not None:
+                # the face moved with the box: the detector, when it sees it again, looks there
+                dx, dy = found[0] - self.box[0], found[1] - self.box[1]
+                a = self.anchor
+                self.anchor = (a[0] + dx, a[1] + dy, a[2] + dx, a[3] + dy)
         if found is not None:
             self.box = _clip(found, self.w, self.h)
         return None if found is None else self.box
