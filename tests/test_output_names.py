@@ -5,6 +5,7 @@ Every input is made here (Pillow pictures, a WAV written with the standard libra
 check reads the files the command wrote."""
 from __future__ import annotations
 
+import hashlib
 import json
 import wave
 from pathlib import Path
@@ -260,3 +261,26 @@ def test_a_video_and_a_photo_of_one_name_and_a_dated_clip(tmp_path: Path, astron
         "VID_20240501_120000.mov": "video-1.unseen.mp4",
     }
     assert abs(_value(tmp_path / "clip.unseen.jpg") - 90) <= 2 and photo.exists()
+
+
+def test_review_names_its_outputs_as_clean_does_and_never_takes_another_files(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """The review page publishes under a neutral name for a dated one; a name whose plan was
+    made for another file, or whose safe copy exists with no plan, is skipped; this file's own
+    plan is taken up again (a review reopened); two files of one review never share a name."""
+    from unseen.output_names import review_output
+    from unseen.plan import InputInfo, Plan
+
+    src = tmp_path / "PXL_20220814_141231512.jpg"
+    Image.fromarray(astronaut).save(src)
+    sha = hashlib.sha256(src.read_bytes()).hexdigest()
+    assert review_output(src, tmp_path, sha, set()) == tmp_path / "photo-1.unseen.jpg"
+    Plan(InputInfo("0" * 64, "image", "jpeg", 10, 10)).save(tmp_path / "photo-1.plan.json")  # another file's
+    (tmp_path / "photo-2.unseen.jpg").write_bytes(b"someone else's safe copy")
+    assert review_output(src, tmp_path, sha, set()) == tmp_path / "photo-3.unseen.jpg"
+    Plan(InputInfo(sha, "image", "jpeg", 512, 512)).save(tmp_path / "photo-3.plan.json")  # this file's
+    taken: set[str] = set()
+    assert review_output(src, tmp_path, sha, taken) == tmp_path / "photo-3.unseen.jpg"
+    assert review_output(src, tmp_path, sha, taken) == tmp_path / "photo-4.unseen.jpg"  # a second file of the review
+    plain = tmp_path / "harbour.jpg"
+    Image.fromarray(astronaut).save(plain)
+    assert review_output(plain, tmp_path, "f" * 64, set()) == tmp_path / "harbour.unseen.jpg"

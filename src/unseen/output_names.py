@@ -219,6 +219,43 @@ def output_for_plan(src: Path, plan_file: Path, out_dir: Path | None = None, *, 
     return decide([Input(src)], out_dir, keep_names=keep_names, overwrite=overwrite)[0]
 
 
+def review_output(src: Path, folder: Path, sha256: str, taken: set[str]) -> Path | None:
+    """Where a review of ``src`` publishes (and keeps its plan): the input's own name, or
+    ``photo-N``... for a name that gives something away, as ``clean`` names it; a name whose
+    plan belongs to another file, or whose output exists with no plan, or that another file of
+    this review took (``taken``, updated here), skips to the next number; the name whose plan is
+    this very file's (its SHA-256) is taken up again, so a review reopened resumes."""
+    target = _target(src)
+    if target is None:
+        return None
+    own = None if identifying_name(src.name) else src.stem
+    base = own if own is not None else NEUTRAL[target.kind]
+    n = 1
+    while True:
+        stem = base if own is not None and n == 1 else f"{base}-{n}"
+        n += 1
+        out = folder / f"{stem}{MARK}{target.ext}"
+        if _key(out) in taken:
+            continue
+        plan = folder / f"{stem}{PLAN_SUFFIX}"
+        if plan.exists() and _plan_for(plan) != sha256:
+            continue
+        if not plan.exists() and out.exists():
+            continue  # another file's safe copy, made without a plan: never replaced
+        taken.add(_key(out))
+        return out
+
+
+def _plan_for(plan: Path) -> str | None:
+    """The SHA-256 of the input a plan file was made for (None: not a readable plan)."""
+    import json
+
+    try:
+        return str(json.loads(plan.read_text(encoding="utf-8"))["input"]["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _target(path: Path) -> Target | None:
     """What the input becomes, told cheaply; None for a file that cannot be opened."""
     try:

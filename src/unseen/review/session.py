@@ -93,13 +93,21 @@ class Job:
 class ReviewFile:
     """One input: where its output and plan go, its plan, and the jobs running on it."""
 
-    def __init__(self, file_id: str, path: Path, out_dir: Path, *, uploaded: bool = False) -> None:
+    def __init__(self, file_id: str, path: Path, out_dir: Path, *, uploaded: bool = False, taken: set[str] | None = None) -> None:
+        from ..output_names import review_output
+
         self.id = file_id
         self.path = path
         self.name = path.name
         self.out_dir = out_dir
         self.uploaded = uploaded
-        self.plan_file = plan_path(out_dir / f"{output_stem(path)}.unseen{path.suffix}")
+        # named as clean names it (no date, time or device of the input's name), never another
+        # file's: a plan made for another file, or a safe copy with no plan, is left alone
+        try:
+            self.output = review_output(path, out_dir, sha256_of(path), taken if taken is not None else set())
+        except OSError:
+            self.output = None
+        self.plan_file = plan_path(self.output if self.output is not None else out_dir / f"{output_stem(path)}.unseen{path.suffix}")
         self.plan: Plan | None = None
         self.rev = 0
         self.state = "new"  # new | analysing | ready | failed
@@ -215,7 +223,7 @@ class ReviewFile:
         try:
             job.stage = "waiting"
             with HEAVY:
-                result = render(self.path, plan, out_dir=self.out_dir, overwrite=True, on_progress=progress)
+                result = render(self.path, plan, out_dir=self.out_dir, output=self.output, overwrite=True, on_progress=progress)
             if getattr(result, "error", None) or not getattr(result, "output", None):
                 job.state, job.error = "failed", result.error or "no output"
                 return
@@ -246,6 +254,7 @@ class Session:
     def __init__(self, out_dir: Path | None = None) -> None:
         self.out_dir = out_dir
         self.files: dict[str, ReviewFile] = {}
+        self._names: set[str] = set()  # outputs this review's files publish to (see review_output)
         self.stopping = threading.Event()
         self._uploads: Path | None = None
         self._lock = threading.Lock()
@@ -268,7 +277,7 @@ class Session:
                     return f
             file_id = f"f{len(self.files) + 1}"
             out_dir = self.out_dir or path.parent
-            rf = ReviewFile(file_id, path, out_dir, uploaded=uploaded)
+            rf = ReviewFile(file_id, path, out_dir, uploaded=uploaded, taken=self._names)
             self.files[file_id] = rf
         self.start(rf.analyse)
         self.start(rf.run_audit)
