@@ -89,7 +89,8 @@ def localized(d: dict[str, Any], lang: str | None) -> dict[str, Any]:
     d["job"] = dict(d["job"], error=tr(d["job"].get("error")))
     if d.get("audit"):
         d["audit"] = dict(d["audit"], error=tr(d["audit"].get("error")),
-                          findings=[dict(x, name=tr(x["name"]), value=tr(x["value"])) for x in d["audit"]["findings"]])
+                          # a value is translated only where unseen wrote it: a tag's own text stays as the file says
+                          findings=[dict(x, name=tr(x["name"]), value=tr(x["value"]) if isinstance(x["value"], i18n.Msg) else x["value"]) for x in d["audit"]["findings"]])
     return d
 
 
