@@ -14,22 +14,49 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     r.add_argument("paths", nargs="*", type=Path, help=_("photos or videos to review (more can be added from the page)"))
     r.add_argument("-o", "--out-dir", type=Path, help=_("write safe copies and plans here instead of beside each input"))
     r.add_argument("--no-browser", action="store_true", help=_("print the page's address instead of opening a browser"))
+    r.add_argument("--exit-when-closed", action="store_true", help=_("end the review by itself a few minutes after its page is closed (how the desktop shortcut starts it)"))
+    r.add_argument("--shortcut", action="store_true", help=_("put an 'unseen review' icon in the applications menu and on the desktop, so the review opens without a terminal"))
+
+
+IDLE_EXIT = 180.0  # seconds: longer than a hidden tab's slowest poll (browsers throttle to one a minute)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..api import iter_files
     from .server import ReviewServer
 
+    if args.shortcut:
+        from .shortcut import install
+
+        for where in install():
+            print(_("shortcut written: {path}").format(path=where), flush=True)
+        return 0
+
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         print(_("unseen: no such file: {path}").format(path=missing[0]), file=sys.stderr)
         return 2
-    server = ReviewServer(list(iter_files(args.paths)), args.out_dir)
+    server = ReviewServer(list(iter_files(args.paths)), args.out_dir, IDLE_EXIT if args.exit_when_closed else None)
     print(f"unseen review: {server.url}", flush=True)
-    print(_("Keep this window open while you review; press Ctrl-C here to stop."), flush=True)
+    if not args.exit_when_closed:
+        print(_("Keep this window open while you review; press Ctrl-C here to stop."), flush=True)
     if not args.no_browser:
         import webbrowser
 
         webbrowser.open(server.url)
     server.serve()
     return 0
+
+
+def gui_main() -> None:
+    """The ``unseen-review`` launcher (a desktop shortcut, or a double-click where Python's GUI
+    scripts have no console): the page opens in the browser, and the review ends by itself once
+    the page has been closed a while. Files are added from the page."""
+    import os
+
+    from ..cli import main
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # no console at all (pythonw): nowhere to print
+            setattr(sys, name, open(os.devnull, "w"))
+    sys.exit(main(["review", "--exit-when-closed", *sys.argv[1:]]))

@@ -11,6 +11,7 @@ import io
 import secrets
 import socket
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -43,6 +44,7 @@ class Guard:
 
     def __init__(self, app: ASGIApp, token: str, port: Callable[[], int]) -> None:
         self.app, self.token, self.port = app, token, port
+        self.last = time.monotonic()  # when the page last asked anything (see ReviewServer's idle exit)
 
     def _allowed(self, scope: Scope) -> tuple[int, str] | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -76,6 +78,7 @@ class Guard:
         if refused is not None:
             await Response(refused[1], status_code=refused[0], media_type="text/plain")(scope, receive, send_with_headers)
             return
+        self.last = time.monotonic()
         await self.app(scope, receive, send_with_headers)
 
 
@@ -324,7 +327,10 @@ def loopback_socket() -> socket.socket:
 class ReviewServer:
     """``unseen review`` as an object: start, the address, stop (tests run it in a thread)."""
 
-    def __init__(self, paths: list[Path], out_dir: Path | None = None) -> None:
+    def __init__(self, paths: list[Path], out_dir: Path | None = None, idle_exit: float | None = None) -> None:
+        """``idle_exit``: seconds without a request from the page (its tab closed: an open page
+        asks every two seconds, a hidden one at least once a minute) after which the review ends
+        by itself, once no publish is running; for a review started without a terminal."""
         import uvicorn
 
         self.session = Session(out_dir)
@@ -333,7 +339,8 @@ class ReviewServer:
         self.token = secrets.token_urlsafe(24)
         self.sock = loopback_socket()
         self.port = self.sock.getsockname()[1]
-        app = make_app(self.session, self.token, lambda: self.port)
+        app = self.guard = make_app(self.session, self.token, lambda: self.port)
+        self.idle_exit = idle_exit
         self.thread: threading.Thread | None = None
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False, date_header=False))
 
@@ -342,7 +349,17 @@ class ReviewServer:
         return f"http://127.0.0.1:{self.port}/?t={self.token}"
 
     def serve(self) -> None:
+        if self.idle_exit is not None:
+            threading.Thread(target=self._exit_when_idle, name="unseen-idle", daemon=True).start()
         self.server.run(sockets=[self.sock])
+
+    def _exit_when_idle(self) -> None:
+        assert self.idle_exit is not None
+        while not self.server.should_exit:
+            time.sleep(min(5.0, self.idle_exit / 4))
+            busy = any(f.job.state == "running" for f in list(self.session.files.values()))
+            if not busy and time.monotonic() - self.guard.last > self.idle_exit:
+                self.server.should_exit = True  # as Ctrl-C: the uploads folder goes, nothing half-written stays
 
     def start_thread(self) -> threading.Thread:
         t = self.thread = threading.Thread(target=self.serve, daemon=True)
