@@ -350,6 +350,8 @@ function draw() {
       for (const [x, y] of corners(b)) { g.fillRect(x - hs, y - hs, 2 * hs, 2 * hs); g.strokeRect(x - hs, y - hs, 2 * hs, 2 * hs); }
     }
     g.setLineDash([]);
+    // labels only where they fit (a crowd's small faces would be buried under them) or selected
+    if ((b[2] - b[0]) * k < 60 * dpr && S.sel !== r.id) continue;
     const label = shortLabel(r);
     const tw = g.measureText(label).width;
     g.fillStyle = "rgba(0,0,0,.65)"; g.fillRect(b[0], b[1] - 16 * dpr / k, tw + 6 * dpr / k, 16 * dpr / k);
