@@ -27,7 +27,7 @@ def launcher() -> str:
     """The ``unseen-review`` command beside this Python (installed with the package)."""
     here = Path(sys.executable).parent / "unseen-review"
     found = str(here) if here.exists() else shutil.which("unseen-review")
-    return found or f"{sys.executable} -c 'from unseen.review.command import gui_main; gui_main()'"
+    return found or f"{sys.executable} -c 'from unseen.review.launcher import gui_main; gui_main()'"
 
 
 def install(home: Path | None = None) -> list[Path]:
