@@ -149,3 +149,24 @@ def test_audit_sound_tags_and_speech(tmp_path: Path) -> None:
     assert names["tag 'artist'"].value == "Kim Secret" and names["tag 'artist'"].category == "owner"
     assert names["speech"].identifying and a.identifying
     assert not {f.name: f for f in b.findings}["speech"].identifying
+
+
+def test_a_cleaned_m4a_audits_clean(tmp_path: Path) -> None:
+    """FFmpeg's constants in unseen's own M4A (stream language 'und', handler 'SoundHandler')
+    are not findings, and a muted file says no voice is heard: audit agrees with clean."""
+    import av
+
+    from conftest import mux_mono
+
+    src = tmp_path / "msg.m4a"
+    with av.open(str(src), "w", format="ipod") as out:
+        out.metadata["artist"] = "Kim Secret"
+        tone = (0.2 * np.sin(np.arange(16000 * 2) * 2 * np.pi * 220 / 16000)).astype(np.float32)
+        mux_mono(out, out.add_stream("aac", rate=16000), tone, 16000)
+    [before] = unseen.audit([src])
+    assert any("artist" in f.name for f in before.findings)
+    [res] = unseen.clean([src], tmp_path, voice="mute")
+    assert res.status == "ok", res.error
+    [after] = unseen.audit([res.output])
+    assert not after.identifying, [(f.name, f.value) for f in after.findings]
+    assert any(f.category == "voice" and "no voice" in f.value for f in after.findings)

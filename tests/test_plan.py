@@ -196,3 +196,15 @@ def test_video_track_deleted_from_the_plan_is_put_back_by_verification(tmp_path:
     frames, _, _ = read_frames(Path(res.output))
     for i in range(0, N, 6):
         assert covered(frames[i], face_box(i)) > 0.9, f"frame {i}"
+
+
+def test_the_result_line_says_what_was_left_visible(photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyse", str(photo), "-o", str(tmp_path)]) == 0
+    plan_file = tmp_path / "astro.plan.json"
+    doc = json.loads(plan_file.read_text())
+    for r in doc["regions"]:
+        r["on"] = False
+    plan_file.write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["clean", str(photo), "--plan", str(plan_file), "-o", str(tmp_path)]) == 0
+    assert "left visible as the plan says" in capsys.readouterr().out

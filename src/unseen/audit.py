@@ -111,7 +111,9 @@ def audit_audio(path: Path) -> AuditResult:
     fmt, tags, extra = probe_tags(path)  # tags and pictures are shown even for a file with no sound
     res.format = fmt
     for key, value in tags.items():
-        if key in ("major_brand", "minor_version", "compatible_brands") or key.endswith("vendor_id"):
+        name = key.rsplit(":", 1)[-1]  # "stream 0:handler_name" -> "handler_name"
+        # FFmpeg's constants in every file it writes (unseen's own outputs included) tell nothing
+        if key in ("major_brand", "minor_version", "compatible_brands") or name in ("vendor_id", "language") or (name == "handler_name" and value in ("SoundHandler", "")):
             continue
         res.findings.append(Finding(_tag_category(key), N_("tag '{key}'").format(key=key), value[:80]))
     for kind in extra:
@@ -125,7 +127,10 @@ def audit_audio(path: Path) -> AuditResult:
     except UnseenError as e:
         res.findings.append(Finding("other", N_("sound"), N_("not decodable ({reason})").format(reason=e), identifying=False))
         return res
-    res.findings.append(Finding("voice", N_("speech"), N_("voiced {share} of {seconds}s: a voice identifies its speaker").format(share=f"{share:.0%}", seconds=f"{seconds:.1f}"), identifying=share > 0.05))
+    if share > 0.05:
+        res.findings.append(Finding("voice", N_("speech"), N_("voiced {share} of {seconds}s: a voice identifies its speaker").format(share=f"{share:.0%}", seconds=f"{seconds:.1f}")))
+    else:
+        res.findings.append(Finding("voice", N_("speech"), N_("no voice heard in {seconds}s").format(seconds=f"{seconds:.1f}"), identifying=False))
     return res
 
 

@@ -154,7 +154,7 @@ def _clean_text(r: CleanResult) -> str:
         if r.metadata_found:
             k = item_count(r.metadata_found)
             details.append(ngettext("{n} metadata item dropped", "{n} metadata items dropped", k).format(n=k))
-        notes = [localize(r.fallback)] if r.fallback else []
+        notes += [localize(r.fallback)] if r.fallback else []
     line = _("ok      {input} -> {output} ({details}; verified)").format(input=r.input, output=r.output, details=_(", ").join(details))
     return f"{line} [{'; '.join(notes)}]" if notes else line
 
