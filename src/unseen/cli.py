@@ -53,7 +53,7 @@ def _color(text: str) -> tuple[int, int, int]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="unseen", description=_("Make photos safe to share: hide faces, rebuild files without metadata, verify before release. Works offline."))
+    p = argparse.ArgumentParser(prog="unseen", description=_("Make photos, videos and recordings safe to share: hide faces, disguise voices, rebuild files without metadata, verify before release. Works offline."))
     p.add_argument("--version", action="version", version=f"unseen {__version__}", help=_("show the version number and exit"))
     sub = p.add_subparsers(dest="command", required=True)
 
