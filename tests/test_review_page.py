@@ -162,6 +162,28 @@ def test_photo_switch_off_draw_reload_publish(chromium: Any, photo: Path) -> Non
         server.stop()
 
 
+def test_an_edit_survives_a_reload_within_the_save_delay(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A box drawn and the page reloaded at once (before the quarter-second save): the page
+    saves as it goes away, so the reloaded page has the box."""
+    d = tmp_path / "quick"
+    d.mkdir()
+    src = d / photo.name
+    src.write_bytes(photo.read_bytes())
+    server = serve([src])
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page)
+        before = page.evaluate("() => S.plan.regions.filter((r) => r.source.by === 'person').length")
+        drag(page, (600, 300, 700, 400))
+        page.reload()  # no wait: the save timer has not fired yet
+        ready(page)
+        page.wait_for_function(f"() => S.plan.regions.filter((r) => r.source.by === 'person').length === {before + 1}", timeout=10_000)
+        page.close()
+    finally:
+        server.stop()
+
+
 def test_two_tabs_do_not_overwrite_each_other(chromium: Any, photo: Path, tmp_path: Path) -> None:
     copy = tmp_path / photo.name
     shutil.copy(photo, copy)

@@ -404,7 +404,10 @@ function renderSide() {
       li.append(more); look.append(li);
     }
     for (const r of regions.filter((r) => !r.uncertain)) list.append(regionItem(r, false));
-    if (isVideo()) for (const tr of S.plan.tracks) list.append(trackItem(tr));
+    if (isVideo()) {
+      const mine = (tr) => (tr.source.by === "person" ? 0 : 1);
+      for (const tr of [...S.plan.tracks].sort((a, b) => mine(a) - mine(b))) list.append(trackItem(tr));
+    }
     if (!list.children.length) {
       const li = document.createElement("li"); li.className = "off";
       li.textContent = S.plan.input.kind === "audio" ? t("A sound file has no picture to mask. When you publish, the voice is disguised and every tag is left out.") : t("Nothing is masked yet. Drag on the picture to cover something.");
@@ -603,6 +606,16 @@ async function flush() {
   return S.savePromise;
 }
 
+// a page closed or reloaded within the save delay still saves: the request outlives the page
+function flushOnLeave() {
+  if (!S.saveTimerOn || !S.cur || !S.plan) return;
+  clearTimeout(S.saveTimer); S.saveTimerOn = false;
+  fetch("/api/files/" + S.cur.id + "/plan", {method: "PUT", keepalive: true,
+    headers: {"X-Unseen-Token": TOKEN, "Content-Type": "application/json"}, body: JSON.stringify({rev: S.rev, plan: S.plan})});
+}
+window.addEventListener("pagehide", flushOnLeave);
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushOnLeave(); });
+
 function conflict() {
   showMessage(t("This file was changed in another tab or window. Loading the latest version…"));
   setTimeout(async () => { S.plan = null; await reloadFile(); loadPicture(); }, 1200);
@@ -647,6 +660,15 @@ async function serverEdit(path, body, waitText) {
     S.plan = null; useFile(data); S.plan = data.plan; S.rev = data.rev; indexTracks();
     if (data.track) S.sel = data.track;
     setSaveState(t("All changes saved"));
+    const made = data.track && (S.plan.tracks || []).find((x) => x.id === data.track);
+    if (made) {
+      const first = made.boxes[0][0] + 1, last = made.boxes[made.boxes.length - 1][0] + 1;
+      // the person's own tracks are listed first; say how far the face was followed, so a short
+      // or lost follow is seen at once (drag the box on a later frame to carry it on)
+      showMessage(last - first + 1 < Math.min(25, S.plan.input.frames) ?
+        t("The face was followed on frames {a} to {b} only. Check the frames after it: drag the box on a later frame to carry it on.", {a: first, b: last}) :
+        t("The face is masked on frames {a} to {b}. Step through them to check it stays on the face.", {a: first, b: last}));
+    }
   } catch (e) {
     if (e.stale) conflict(); else showMessage(t("That did not work: {reason}", {reason: e.message}));
   } finally {
