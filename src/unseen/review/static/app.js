@@ -376,6 +376,11 @@ function sourceLabel(r) {
   if (s.by === "person") return t("drawn by you");
   if (s.by === "verification") return t("added by the final check");
   if (s.by === "checker") return t("found by the second detector ({score})", {score});
+  // a low score is the detector's doubt, not a finding: say so (a track is kept at a low score
+  // when the same spot came back frame after frame)
+  if (s.score !== undefined && s.score !== null && s.score < 0.5) {
+    return r.on && !r.uncertain ? t("the face detector was unsure ({score}); masked to be safe", {score}) : t("the face detector was unsure ({score})", {score});
+  }
   return t("found by the face detector ({score})", {score});
 }
 
