@@ -6,6 +6,8 @@ mask a person switches off); a short clip where that patch moves across the fram
 works the page as a person would (clicks, drags, keys) and checks the published file's pixels."""
 from __future__ import annotations
 
+import signal
+
 import os
 import shutil
 import socket
@@ -486,6 +488,8 @@ def test_dragging_a_track_on_a_later_frame_sets_a_keyframe(chromium: Any, clip: 
 
 
 def test_command_prints_the_address_and_stops_on_ctrl_c(photo: Path) -> None:
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:  # a background job (cmd &): Ctrl-C never reaches it
+        pytest.skip("SIGINT is ignored where the tests run (started in the background); unseen then ignores it too")
     import signal
     import subprocess
     import sys
