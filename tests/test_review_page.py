@@ -490,7 +490,6 @@ def test_dragging_a_track_on_a_later_frame_sets_a_keyframe(chromium: Any, clip: 
 def test_command_prints_the_address_and_stops_on_ctrl_c(photo: Path) -> None:
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:  # a background job (cmd &): Ctrl-C never reaches it
         pytest.skip("SIGINT is ignored where the tests run (started in the background); unseen then ignores it too")
-    import signal
     import subprocess
     import sys
 
