@@ -229,6 +229,11 @@ class Plan:
         return [r for r in self.regions if r.uncertain]
 
     # --- changing it ------------------------------------------------------------------------
+    def copy(self) -> "Plan":
+        """A plan that verification may add to, leaving this one as it was given (the regions
+        and tracks themselves are shared: additions are new objects, nothing is changed in place)."""
+        return Plan(self.input, list(self.regions), list(self.tracks))
+
     def new_id(self, prefix: str) -> str:
         taken = {r.id for r in self.regions} | {t.id for t in self.tracks}
         n = 1 + sum(1 for i in taken if i.startswith(prefix))

@@ -17,7 +17,7 @@ from ..media.probe import Probe
 from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, STILL, Picture
 from ..names import finding_names
 from ..output import output_path, publish, staged
-from ..plan import InputInfo, Plan, PlanRegion, Source, source_of
+from ..plan import InputInfo, Plan, Source, source_of
 from ..results import CleanResult, Verification
 from ..types import Detections, Region
 from ..verify import still as verify
@@ -170,6 +170,7 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
     if (pic.width, pic.height) != (plan.input.width, plan.input.height):
         raise VerificationFailed(N_("the plan is for a {plan_size} picture, this one decodes to {size}").format(plan_size=f"{plan.input.width}x{plan.input.height}", size=f"{pic.width}x{pic.height}"))
     regions = plan.masks()
+    planned = len(regions)
     res.uncertain = [r.region() for r in plan.uncertain if not r.on]
     kept = plan.switched_off()
     if kept:
@@ -187,7 +188,7 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
         if final.exists() and not opts.overwrite:
             raise OutputError(N_("output exists: {path} (use --overwrite)").format(path=final)) from None
         regions, rounds = _encode_verified(pic, regions, _style(opts, out_fmt), seed, out_fmt, final, opts, kept)
-    added = regions[len(plan.masks()):]
+    added = regions[planned:]
     res.plan = _with_added(plan, added)
     res.verification = Verification(
         True,
@@ -204,7 +205,7 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
 
 def _with_added(plan: Plan, added: list[Region]) -> Plan:
     """The plan as released: what verification masked added as regions of its own."""
-    out = Plan(plan.input, [PlanRegion(r.id, r.box, r.kind, r.on, r.shape, r.source, r.uncertain, r.frames) for r in plan.regions], list(plan.tracks))
+    out = plan.copy()
     for r in added:
         out.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape=r.shape, source=source_of(r), prefix="v")
     return out

@@ -159,7 +159,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     # chroma is stored per 2x2 pixels: a video grid is even, so a mask's chroma never mixes with a face
     grid = opts.grid if opts.grid is not None else VIDEO_GRID
     style = MaskStyle(opts.fill, opts.color, grid if grid % 2 == 0 else 2 * grid)
-    released = _released(plan)
+    released = plan.copy()
     if plan.switched_off():
         res.warnings.append(N_("regions or tracks left visible as the plan says (switched off by a person); audit reports any face among them"))
     # a plan straight from this analysis (``clean`` in one go) is re-derived from it each round
@@ -221,19 +221,14 @@ def _not_kept(found: dict[int, list[Region]], plan: Plan) -> dict[int, list[Regi
     return out
 
 
-def _released(plan: Plan) -> Plan:
-    """A copy of the plan that verification may add to (the caller's stays as given)."""
-    return Plan(plan.input, list(plan.regions), list(plan.tracks))
-
-
 def _next_round(released: Plan, derive: VideoAnalysed | None, added: dict[int, list[Region]], unmasked: dict[int, list[Region]], settings: TrackSettings, vopts: VideoOptions, n: int) -> Plan:
     """The plan for the next round: faces found by verification tracked from now on (with the
     analysis, when the plan is its own: as the first render's faces were)."""
     if derive is not None:
         derive.found.add_faces(added)
         derive.found.add_faces(unmasked)
-        return Plan(released.input, [r for r in released.regions], _tracks(derive.found, derive.info, vopts))
-    out = _released(released)
+        return Plan(released.input, list(released.regions), _tracks(derive.found, derive.info, vopts))
+    out = released.copy()
     for f, rs in sorted(unmasked.items()):
         for r in rs:
             out.tracks.append(_held_track(out, f, r, settings.hold, n, "v"))

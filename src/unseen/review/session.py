@@ -7,7 +7,6 @@ when the same file is opened later.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..pipeline.common import sha256_file
 from ..plan import Plan, PlanError, load_plan, plan_path
 
 
@@ -32,14 +32,6 @@ class Stale(Exception):
 
 class Stopping(Exception):
     """Raised from a render's progress callback when the server stops: the render leaves no file."""
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def output_stem(path: Path) -> str:
@@ -104,9 +96,10 @@ class ReviewFile:
         # named as clean names it (no date, time or device of the input's name), never another
         # file's: a plan made for another file, or a safe copy with no plan, is left alone
         try:
-            self.output = review_output(path, out_dir, sha256_of(path), taken if taken is not None else set())
+            self.sha: str | None = sha256_file(path)  # hashed once: naming, resuming and the plan check
+            self.output = review_output(path, out_dir, self.sha, taken if taken is not None else set())
         except OSError:
-            self.output = None
+            self.sha, self.output = None, None
         self.plan_file = plan_path(self.output if self.output is not None else out_dir / f"{output_stem(path)}.unseen{path.suffix}")
         self.plan: Plan | None = None
         self.rev = 0
@@ -129,7 +122,7 @@ class ReviewFile:
             self.state = "analysing"
         self.kind = probe_kind(self.path)
         try:
-            sha = sha256_of(self.path)
+            sha = self.sha or sha256_file(self.path)
             plan = None
             if self.plan_file.is_file():
                 try:
