@@ -2,12 +2,18 @@
 
     python bench/faces.py [--data ../shared/eval/faces-wider] [--deface PATH] [--limit N]
                           [--unseen-args "--grid 1 ..."] [--skip-deface] [--results NAME.json]
+                          [--true-aspect]
 
 Reports, per tool: protected faces (cover 0.9 and 0.5, by box height), over-masking (share of
 masked pixels outside every ground-truth box enlarged 1.8x about its centre), collateral (share
 of the picture outside every such enlarged box that is masked; pooled over all images, and the
 mean and maximum per image) and speed. Writes bench/out/faces/ (PNGs and outputs) and
 bench/results/faces.json, prints a table.
+
+The 416x416 copies of WIDER squeezed every photo to a square (most of them 1.3x to 2.8x
+narrower than they were), so most faces are half as wide as they are tall. --true-aspect widens
+each photo back to its original proportions (416 px tall; boxes widened with it): the same
+faces as a camera sees them.
 """
 from __future__ import annotations
 
@@ -37,6 +43,22 @@ def load_gt(root: Path) -> dict[str, list[list[float]]]:
         out[name] = [[float(v) for v in r.split()[:4]] for r in rows if n and r.split()[7] == "0"]
         i += 2 + max(n, 1)
     return out
+
+
+def original_sizes(data: Path) -> dict[str, tuple[int, int]]:
+    """Each image's original (width, height), from the set's gt/original_sizes.csv."""
+    import csv
+
+    with open(data / "gt" / "original_sizes.csv", newline="") as f:
+        return {r["image"]: (int(r["orig_width"]), int(r["orig_height"])) for r in csv.DictReader(f)}
+
+
+def true_aspect(data: Path, name: str, img: Image.Image, boxes: list[list[float]]) -> tuple[Image.Image, list[list[float]]]:
+    """The photo widened back to its original proportions (416 px tall), and its boxes."""
+    ow, oh = original_sizes(data)[name]
+    wide = round(img.height * ow / oh)
+    k = wide / img.width
+    return img.resize((wide, img.height), Image.BICUBIC), [[x * k, y, w * k, h] for x, y, w, h in boxes]
 
 
 def flat(name: str) -> str:
@@ -119,6 +141,7 @@ def main() -> None:
     ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--skip-deface", action="store_true")
     ap.add_argument("--results", default="faces.json", help="file name under bench/results/ (another name also works in bench/out/faces_STEM, apart from other runs)")
+    ap.add_argument("--true-aspect", action="store_true", help="widen each photo back to its original proportions (see above)")
     args = ap.parse_args()
 
     gt = load_gt(args.data)
@@ -129,7 +152,10 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     inputs.mkdir(parents=True)
     for name in gt:  # step 1: lossless RGB PNGs
-        Image.open(args.data / "images" / name).convert("RGB").save(inputs / flat(name))
+        img = Image.open(args.data / "images" / name).convert("RGB")
+        if args.true_aspect:
+            img, gt[name] = true_aspect(args.data, name, img, gt[name])
+        img.save(inputs / flat(name))
 
     results = {"images": len(gt), "unseen_args": args.unseen_args}
     out_u = work / "unseen"

@@ -32,7 +32,7 @@ from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from faces import load_gt  # noqa: E402
+from faces import load_gt, true_aspect  # noqa: E402
 
 
 def camera(seed: int, frames: int) -> list[tuple[float, float, float]]:
@@ -48,10 +48,12 @@ def camera(seed: int, frames: int) -> list[tuple[float, float, float]]:
     return [(float(zoom[i]), float(pan_x[i] + shake[i]), float(pan_y[i] - shake[i])) for i in range(frames)]
 
 
-def geometry(size: tuple[int, int], zoom: float, px: float, py: float, img_side: int = 416) -> tuple[float, float, float]:
+def geometry(size: tuple[int, int], zoom: float, px: float, py: float, img_side: int = 416, img_w: int | None = None) -> tuple[float, float, float]:
+    """(scale, x offset, y offset) placing an ``img_side`` px tall picture (``img_w`` wide,
+    square by default) centred on the canvas, zoomed and panned."""
     W, H = size
     s = H / img_side * zoom
-    ox = W / 2 - img_side * s / 2 + px * W
+    ox = W / 2 - (img_w or img_side) * s / 2 + px * W
     oy = H / 2 - img_side * s / 2 + py * H
     return s, ox, oy
 
@@ -65,11 +67,9 @@ def clip_frames(images: list[Image.Image], k: int, frames: int, size: tuple[int,
     path = camera(k, frames)
     cut = range(frames // 2, frames // 2 + 5) if k % 4 == 3 else range(0)
     for i, (z, px, py) in enumerate(path):
-        s, ox, oy = geometry(size, z, px, py)
-        if i in cut:
-            yield render_frame(images[(k + 1) % len(images)], size, s, ox, oy), None
-        else:
-            yield render_frame(images[k], size, s, ox, oy), (s, ox, oy)
+        shown = images[(k + 1) % len(images)] if i in cut else images[k]
+        s, ox, oy = geometry(size, z, px, py, img_w=shown.width)
+        yield render_frame(shown, size, s, ox, oy), None if i in cut else (s, ox, oy)
 
 
 def write_clip(path: Path, frames_iter) -> None:  # type: ignore[no-untyped-def]
@@ -142,7 +142,7 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes, cut_boxes=()
             H, W = masked.shape
             bright = luma > 40
             # collateral: bright pixels away from every face (1.8x boxes) that came out masked
-            away = bright & ~near_faces((H, W), boxes if geo is not None else cut_boxes, *(geo or geometry(size, *path[i])))
+            away = bright & ~near_faces((H, W), boxes if geo is not None else cut_boxes, *(geo or geometry(size, *path[i], img_w=images[(k + 1) % len(images)].width)))
             bright_away += int(away.sum())
             masked_away += int((away & masked).sum())
             if geo is None:
@@ -185,6 +185,7 @@ def clip_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--clips", type=int, default=12)
     ap.add_argument("--frames", type=int, default=75)
     ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--true-aspect", action="store_true", help="restore each photo's original proportions (the 416x416 set squeezed most faces to half their width or less)")
 
 
 def crowd_clips(args: argparse.Namespace) -> tuple[dict, list[str], list[Image.Image], tuple[int, int]]:
@@ -193,8 +194,12 @@ def crowd_clips(args: argparse.Namespace) -> tuple[dict, list[str], list[Image.I
     gt = load_gt(args.data)
     names = sorted(gt, key=lambda n: (-sum(1 for b in gt[n] if b[3] >= 12), n))[: args.clips]
     images = [Image.open(args.data / "images" / n).convert("RGB") for n in names]
+    if getattr(args, "true_aspect", False):  # the photos as the camera saw them (see bench/faces.py)
+        for k, n in enumerate(names):
+            images[k], gt[n] = true_aspect(args.data, n, images[k], gt[n])
     w, h = (int(v) for v in args.size.split("x"))
     return gt, names, images, (w, h)
+
 
 
 def main() -> None:

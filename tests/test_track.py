@@ -177,3 +177,27 @@ def test_hold_ends_at_a_confident_miss_and_not_before() -> None:
     assert max(still) == 23  # something was there on 18: held on to the next searched frame
     small = render_boxes(tracks, 60, set(), s, looked={f: 0.5 for f in looked}, seen={})
     assert max(small) == 12 + s.hold  # at half size a miss proves nothing: the set hold
+
+
+def test_time_vouches_for_small_uncertain_faces_only() -> None:
+    """A track of uncertain detections seen on three searched frames is masked while it is small
+    (a faint face in a crowd); a large one (a helmet, a fist, a banner) needs a detection the
+    judge calls a face; one judged detection keeps any track."""
+    from unseen.pipeline.video_search import FAINT_HEIGHT, Analysis
+
+    def box(x: float, h: float, score: float = 0.1) -> Region:
+        return Region(x, 100.0, x + 0.8 * h, 100.0 + h, score, "centerface")
+
+    small, large, judged = 20.0, 2.5 * FAINT_HEIGHT, 3 * FAINT_HEIGHT
+    frames = [0, 3, 6, 9]
+    found = Analysis(pts=list(range(12)))
+    for f in frames:
+        found.looked[f] = 1.0
+        found.uncertain[f] = [box(100, small), box(400, large)]
+        found.faces[f] = [box(800, judged, 0.9)] if f == 6 else []
+        found.uncertain[f] += [box(800, judged)] if f != 6 else []
+    tracks = found.face_tracks(TrackSettings(), [Motion()] * 12)
+    kept = sorted(round(next(iter(t.boxes.values())).x0) for t in tracks)
+    assert kept == [100, 800]
+    # seen on fewer searched frames than asked, a small uncertain face is not masked either
+    assert sorted(round(next(iter(t.boxes.values())).x0) for t in found.face_tracks(TrackSettings(), [Motion()] * 12, seen=5)) == [800]

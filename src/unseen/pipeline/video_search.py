@@ -23,9 +23,14 @@ if TYPE_CHECKING:
     from ..detect import FaceFinder
 
 ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded memory)
-# The masking rule, with more of what falls short kept as uncertain: a track of uncertain
+# The masking rule, with more of what falls short kept as uncertain: a track of small uncertain
 # detections seen on three searched frames or more is masked (Analysis.face_tracks)
 VIDEO_RULE = replace(MASK_RULE, uncertain_share=0.25)
+# Time vouches for faint faces only while they are small (frame pixels, median over the
+# sightings): a small face in a crowd is often uncertain frame after frame, but one this large
+# the detector either sees or does not. Large uncertain tracks were helmets, fists, banners and
+# sleeves held masked for whole clips (bench/video_collateral.py --true-aspect)
+FAINT_HEIGHT = 48.0
 
 
 @dataclass
@@ -99,13 +104,14 @@ class Analysis:
             self.candidates.setdefault(f, []).extend(rs)
             self.looked.setdefault(f, 0.0)  # a frame not searched by the detector: no miss evidence
 
-    def face_tracks(self, settings: TrackSettings, path: list[Motion], seen: int = 3) -> list[Track]:
+    def face_tracks(self, settings: TrackSettings, path: list[Motion], seen: int = 3, faint: float = FAINT_HEIGHT) -> list[Track]:
         """Tracks over faces and uncertain detections, kept where one of their boxes is a face
-        or where the face was seen, uncertain, on ``seen`` searched frames or more (time is a
-        second look of its own: a faint face in a crowd comes back frame after frame)."""
+        or where a small face (median height under ``faint`` px) was seen, uncertain, on
+        ``seen`` searched frames or more (time is a second look of its own: a faint face in a
+        crowd comes back frame after frame)."""
         sure = {(f, r) for f, rs in self.faces.items() for r in rs}
         tracks = link(self.linkable(), self.cuts, settings, path)
-        return [t for t in tracks if len(t.boxes) >= seen or any((f, r) in sure for f, r in t.boxes.items())]
+        return [t for t in tracks if any((f, r) in sure for f, r in t.boxes.items()) or (len(t.boxes) >= seen and float(np.median([r.height for r in t.boxes.values()])) < faint)]
 
 
 def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> Analysis:
