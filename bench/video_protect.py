@@ -106,6 +106,26 @@ def near_faces(shape: tuple[int, int], boxes, s: float, ox: float, oy: float) ->
     return near
 
 
+def face_shares(boxes, geo: tuple[float, float, float], bright: np.ndarray, masked: np.ndarray):  # type: ignore[no-untyped-def]
+    """(face index, share of its bright pixels masked) for every face at least 16 px tall in the
+    frame; the share is None where under a quarter of its box is bright enough to judge."""
+    s, ox, oy = geo
+    H, W = masked.shape
+    for j, (x, y, w, h) in enumerate(boxes):
+        x0, y0 = int(np.floor(x * s + ox)), int(np.floor(y * s + oy))
+        x1, y1 = int(np.ceil((x + w) * s + ox)), int(np.ceil((y + h) * s + oy))
+        if h * s < 16:
+            continue
+        cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+        if cx1 <= cx0 or cy1 <= cy0:
+            continue
+        elig = bright[cy0:cy1, cx0:cx1]
+        if elig.sum() < 0.25 * (x1 - x0) * (y1 - y0):
+            yield j, None
+            continue
+        yield j, float(masked[cy0:cy1, cx0:cx1][elig].mean())
+
+
 def score(out_path: Path, images, k: int, frames: int, size, boxes, cut_boxes=()) -> dict:  # type: ignore[no-untyped-def]
     """Exposure of the faces of clip k and collateral; cut_boxes: the ground truth of the photo
     shown during the clip's cut (used for collateral only)."""
@@ -147,22 +167,12 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes, cut_boxes=()
             masked_away += int((away & masked).sum())
             if geo is None:
                 continue
-            s, ox, oy = geo
-            for j, (x, y, w, h) in enumerate(boxes):
-                x0, y0 = int(np.floor(x * s + ox)), int(np.floor(y * s + oy))
-                x1, y1 = int(np.ceil((x + w) * s + ox)), int(np.ceil((y + h) * s + oy))
-                if h * s < 16:
-                    continue
-                cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
-                if cx1 <= cx0 or cy1 <= cy0:
-                    continue
-                elig = luma[cy0:cy1, cx0:cx1] > 40
-                if elig.sum() < 0.25 * (x1 - x0) * (y1 - y0):
+            for j, share in face_shares(boxes, geo, bright, masked):
+                if share is None:
                     skipped += 1
                     continue
                 face_frames += 1
                 counted[j] = True
-                share = masked[cy0:cy1, cx0:cx1][elig].mean()
                 if share < 0.9:
                     exposed += 1
                     ever[j] = True
