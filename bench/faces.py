@@ -10,10 +10,10 @@ of the picture outside every such enlarged box that is masked; pooled over all i
 mean and maximum per image) and speed. Writes bench/out/faces/ (PNGs and outputs) and
 bench/results/faces.json, prints a table.
 
-The 416x416 copies of WIDER squeezed every photo to a square (most of them 1.3x to 2.8x
-narrower than they were), so most faces are half as wide as they are tall. --true-aspect widens
-each photo back to its original proportions (416 px tall; boxes widened with it): the same
-faces as a camera sees them.
+The 416x416 copies of WIDER forced every photo to a square: 173 of these 200 were wider than
+tall (up to 2.85x) and came out squeezed, most faces about half as wide as they are tall; 24
+were taller (to 0.65x) and came out stretched. --true-aspect resizes each back to its original proportions
+(416 px tall; boxes with it): the faces' true shapes, at the copies' detail.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ def load_gt(root: Path) -> dict[str, list[list[float]]]:
     return out
 
 
+@lru_cache(maxsize=1)
 def original_sizes(data: Path) -> dict[str, tuple[int, int]]:
     """Each image's original (width, height), from the set's gt/original_sizes.csv."""
     import csv
@@ -54,7 +56,7 @@ def original_sizes(data: Path) -> dict[str, tuple[int, int]]:
 
 
 def true_aspect(data: Path, name: str, img: Image.Image, boxes: list[list[float]]) -> tuple[Image.Image, list[list[float]]]:
-    """The photo widened back to its original proportions (416 px tall), and its boxes."""
+    """The photo in its original proportions (as tall as given), and its boxes."""
     ow, oh = original_sizes(data)[name]
     wide = round(img.height * ow / oh)
     k = wide / img.width
@@ -141,7 +143,7 @@ def main() -> None:
     ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--skip-deface", action="store_true")
     ap.add_argument("--results", default="faces.json", help="file name under bench/results/ (another name also works in bench/out/faces_STEM, apart from other runs)")
-    ap.add_argument("--true-aspect", action="store_true", help="widen each photo back to its original proportions (see above)")
+    ap.add_argument("--true-aspect", action="store_true", help="each photo in its original proportions (see above)")
     args = ap.parse_args()
 
     gt = load_gt(args.data)

@@ -1,7 +1,7 @@
 """Face protection in video, metrics.md section 2: synthetic camera motion over annotated stills.
 
     python bench/video_protect.py [--clips 12] [--frames 75] [--size 1280x720] [--results NAME.json]
-                                  [--unseen-args "..."] [--skip-deface] [--skip-unseen]
+                                  [--unseen-args "..."] [--skip-deface] [--skip-unseen] [--true-aspect]
 
 Each clip places one WIDER FACE image (the ones with the most faces) on a canvas and moves a
 seeded camera over it: smooth pan, zoom between 0.8x and 1.6x, small shake; every fourth clip
@@ -195,7 +195,7 @@ def clip_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--clips", type=int, default=12)
     ap.add_argument("--frames", type=int, default=75)
     ap.add_argument("--size", default="1280x720")
-    ap.add_argument("--true-aspect", action="store_true", help="restore each photo's original proportions (the 416x416 set squeezed most faces to half their width or less)")
+    ap.add_argument("--true-aspect", action="store_true", help="restore each photo's original proportions (the 416x416 copies squeezed most faces to about half their width)")
 
 
 def crowd_clips(args: argparse.Namespace) -> tuple[dict, list[str], list[Image.Image], tuple[int, int]]:
@@ -204,12 +204,11 @@ def crowd_clips(args: argparse.Namespace) -> tuple[dict, list[str], list[Image.I
     gt = load_gt(args.data)
     names = sorted(gt, key=lambda n: (-sum(1 for b in gt[n] if b[3] >= 12), n))[: args.clips]
     images = [Image.open(args.data / "images" / n).convert("RGB") for n in names]
-    if getattr(args, "true_aspect", False):  # the photos as the camera saw them (see bench/faces.py)
+    if args.true_aspect:  # the photos in their original proportions (see bench/faces.py)
         for k, n in enumerate(names):
             images[k], gt[n] = true_aspect(args.data, n, images[k], gt[n])
     w, h = (int(v) for v in args.size.split("x"))
     return gt, names, images, (w, h)
-
 
 
 def main() -> None:
@@ -220,10 +219,11 @@ def main() -> None:
     ap.add_argument("--skip-deface", action="store_true")
     ap.add_argument("--skip-unseen", action="store_true")
     ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
-    ap.add_argument("--results", default="video_protect.json", help="file name under bench/results/")
+    ap.add_argument("--results", help="file name under bench/results/ (default: video_protect.json, or video_protect_true_aspect.json with --true-aspect)")
     ap.add_argument("--score-only", action="store_true", help="score the outputs already in the working folder (no clips made, no tool run, no timing)")
     ap.add_argument("--work", type=Path, help="working folder, emptied first (default: bench/out/video_protect, or bench/out/RESULTS-STEM for another --results, so that runs with different results files do not clobber each other)")
     args = ap.parse_args()
+    args.results = args.results or ("video_protect_true_aspect.json" if args.true_aspect else "video_protect.json")
     gt, names, images, size = crowd_clips(args)
     work = args.work or HERE / "out" / ("video_protect" if args.results == "video_protect.json" else Path(args.results).stem)
     if not args.score_only:

@@ -26,10 +26,12 @@ ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded
 # The masking rule, with more of what falls short kept as uncertain: a track of small uncertain
 # detections seen on three searched frames or more is masked (Analysis.face_tracks)
 VIDEO_RULE = replace(MASK_RULE, uncertain_share=0.25)
-# Time vouches for faint faces only while they are small (frame pixels, median over the
-# sightings): a small face in a crowd is often uncertain frame after frame, but one this large
-# the detector either sees or does not. Large uncertain tracks were helmets, fists, banners and
-# sleeves held masked for whole clips (bench/video_collateral.py --true-aspect)
+# Time vouches for faint faces only while they are small (frame pixels, as the judge's bars;
+# median over the sightings): a small face in a crowd is often uncertain frame after frame, but
+# one this large the detector either sees or does not. Large uncertain tracks were helmets,
+# fists, banners and sleeves held masked for whole clips (bench/results/
+# video_collateral_true_aspect_before.json); they stay in the plan as uncertain spots, and the
+# checks before encoding still look at the masked frames
 FAINT_HEIGHT = 48.0
 
 
@@ -78,8 +80,8 @@ def detection_scales(width: int, height: int, key_side: int = 1920, mid_side: in
 class Analysis:
     """What the first pass found. ``candidates``: every detection of the main detector on each
     searched frame (the camera's motion is estimated from them); ``faces``: those the judge
-    calls faces, and ``uncertain``: those that came close (tracks are linked over both, and a
-    track is kept when at least one of its detections is a face); ``looked``: the scale each
+    calls faces, and ``uncertain``: those that came close (tracks are linked over both: see
+    face_tracks for which are kept); ``looked``: the scale each
     searched frame was searched at; ``cuts``: first frames of new shots; ``pts``: every
     frame's timestamp."""
 
@@ -110,8 +112,15 @@ class Analysis:
         ``seen`` searched frames or more (time is a second look of its own: a faint face in a
         crowd comes back frame after frame)."""
         sure = {(f, r) for f, rs in self.faces.items() for r in rs}
-        tracks = link(self.linkable(), self.cuts, settings, path)
-        return [t for t in tracks if any((f, r) in sure for f, r in t.boxes.items()) or (len(t.boxes) >= seen and float(np.median([r.height for r in t.boxes.values()])) < faint)]
+        return [t for t in link(self.linkable(), self.cuts, settings, path) if _vouched(t, sure, seen, faint)]
+
+
+def _vouched(t: Track, sure: set[tuple[int, Region]], seen: int, faint: float) -> bool:
+    """A track is a face when the judge called one of its detections a face, or when it is a
+    small face seen, uncertain, on ``seen`` searched frames or more."""
+    if any((f, r) in sure for f, r in t.boxes.items()):
+        return True
+    return len(t.boxes) >= seen and float(np.median([r.height for r in t.boxes.values()])) < faint
 
 
 def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> Analysis:
