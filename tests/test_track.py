@@ -188,7 +188,7 @@ def test_time_vouches_for_small_uncertain_faces_only() -> None:
     def box(x: float, h: float, score: float = 0.1) -> Region:
         return Region(x, 100.0, x + 0.8 * h, 100.0 + h, score, "centerface")
 
-    small, large, judged = 20.0, 2.5 * FAINT_HEIGHT, 3 * FAINT_HEIGHT
+    small, large, judged = 20.0, 1.25 * FAINT_HEIGHT, 1.5 * FAINT_HEIGHT  # searched at 1x: frame px
     frames = [0, 3, 6, 9]
     found = Analysis(pts=list(range(12)))
     for f in frames:

@@ -26,13 +26,13 @@ ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded
 # The masking rule, with more of what falls short kept as uncertain: a track of small uncertain
 # detections seen on three searched frames or more is masked (Analysis.face_tracks)
 VIDEO_RULE = replace(MASK_RULE, uncertain_share=0.25)
-# Time vouches for faint faces only while they are small (frame pixels, as the judge's bars;
-# median over the sightings): a small face in a crowd is often uncertain frame after frame, but
-# one this large the detector either sees or does not. Large uncertain tracks were helmets,
-# fists, banners and sleeves held masked for whole clips (bench/results/
-# video_collateral_true_aspect_before.json); they stay in the plan as uncertain spots, and the
-# checks before encoding still look at the masked frames
-FAINT_HEIGHT = 48.0
+# Time vouches for faint faces only while they are small as the detector sees them on key frames
+# (median over the sightings; 48 px of a 720p frame, 72 of a 1080p one): a small face in a crowd
+# is often uncertain frame after frame, but one this large the detector either sees or does not.
+# Large uncertain tracks were helmets, fists, banners and sleeves held masked for whole clips
+# (bench/results/video_collateral_true_aspect_before.json); they stay in the plan as uncertain
+# spots, and the checks before encoding still look at the masked frames
+FAINT_HEIGHT = 72.0
 
 
 @dataclass
@@ -108,16 +108,18 @@ class Analysis:
 
     def face_tracks(self, settings: TrackSettings, path: list[Motion], seen: int = 3, faint: float = FAINT_HEIGHT) -> list[Track]:
         """Tracks over faces and uncertain detections, kept where one of their boxes is a face
-        or where a small face (median height under ``faint`` px) was seen, uncertain, on
-        ``seen`` searched frames or more (time is a second look of its own: a faint face in a
-        crowd comes back frame after frame)."""
+        or where a small face (median height under ``faint`` px at the key frames' detector
+        scale) was seen, uncertain, on ``seen`` searched frames or more (time is a second look
+        of its own: a faint face in a crowd comes back frame after frame)."""
         sure = {(f, r) for f, rs in self.faces.items() for r in rs}
-        return [t for t in link(self.linkable(), self.cuts, settings, path) if _vouched(t, sure, seen, faint)]
+        key = max(self.looked.values(), default=1.0) or 1.0  # key frames are searched at the largest scale
+        return [t for t in link(self.linkable(), self.cuts, settings, path) if _vouched(t, sure, seen, faint / key)]
 
 
 def _vouched(t: Track, sure: set[tuple[int, Region]], seen: int, faint: float) -> bool:
     """A track is a face when the judge called one of its detections a face, or when it is a
-    small face seen, uncertain, on ``seen`` searched frames or more."""
+    small face (median height under ``faint`` frame px) seen, uncertain, on ``seen`` searched
+    frames or more."""
     if any((f, r) in sure for f, r in t.boxes.items()):
         return True
     return len(t.boxes) >= seen and float(np.median([r.height for r in t.boxes.values()])) < faint
