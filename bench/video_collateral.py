@@ -64,9 +64,8 @@ def analysed_clip(src: Path, cache: Path, cached: bool):  # type: ignore[no-unty
     when asked (and written there when searched)."""
     from unseen.media.video import probe_video
     from unseen.pipeline.common import sha256_file
-    from unseen.pipeline.video import VideoAnalysed, _add_uncertain, _tracks
+    from unseen.pipeline.video import VideoAnalysed, plan_from
     from unseen.pipeline.video_search import VideoOptions, search
-    from unseen.plan import InputInfo, Plan
 
     info = probe_video(src)
     vopts = VideoOptions()
@@ -76,10 +75,7 @@ def analysed_clip(src: Path, cache: Path, cached: bool):  # type: ignore[no-unty
         found = search(src, info, vopts)
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps(found))
-    plan = Plan(InputInfo(sha256_file(src), "video", info.format, info.width, info.height, found.n, f"{info.time_base.numerator}/{info.time_base.denominator}", list(found.pts)))
-    plan.tracks = _tracks(found, info, vopts)
-    _add_uncertain(plan, found)
-    return VideoAnalysed(plan, info, found)
+    return VideoAnalysed(plan_from(found, info, sha256_file(src), [], vopts), info, found)
 
 
 def origins(analysed, released) -> dict[str, tuple[str, object]]:  # type: ignore[no-untyped-def]

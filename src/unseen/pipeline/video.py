@@ -70,13 +70,19 @@ def analyse(src: Path, sha256: str, opts: Options) -> VideoAnalysed:
         found = Analysis(pts=[fr.pts for fr in iter_frames(src)])
         if found.n == 0:
             raise CorruptInput(N_("video has no decodable frames"))
+    return VideoAnalysed(plan_from(found, info, sha256, opts.manual_for(src), vopts, opts.faces), info, found)
+
+
+def plan_from(found: Analysis, info: VideoInfo, sha256: str, manual: list[Region], vopts: VideoOptions, faces: bool = True) -> Plan:
+    """The plan an analysis gives: the person's regions, a track per face, and (when faces were
+    searched) the uncertain spots no track masks."""
     plan = Plan(InputInfo(sha256, "video", info.format, info.width, info.height, found.n, f"{info.time_base.numerator}/{info.time_base.denominator}", list(found.pts)))
-    for r in opts.manual_for(src):
+    for r in manual:
         plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="manual", shape=r.shape, source=Source("person"))
     plan.tracks = _tracks(found, info, vopts)
-    if opts.faces:
+    if faces:
         _add_uncertain(plan, found)
-    return VideoAnalysed(plan, info, found)
+    return plan
 
 
 def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str = "t") -> list[PlanTrack]:

@@ -81,9 +81,8 @@ class Analysis:
     """What the first pass found. ``candidates``: every detection of the main detector on each
     searched frame (the camera's motion is estimated from them); ``faces``: those the judge
     calls faces, and ``uncertain``: those that came close (tracks are linked over both: see
-    face_tracks for which are kept); ``looked``: the scale each
-    searched frame was searched at; ``cuts``: first frames of new shots; ``pts``: every
-    frame's timestamp."""
+    face_tracks for which are kept); ``looked``: the scale each searched frame was searched at;
+    ``cuts``: first frames of new shots; ``pts``: every frame's timestamp."""
 
     candidates: dict[int, list[Region]] = field(default_factory=dict)
     faces: dict[int, list[Region]] = field(default_factory=dict)
