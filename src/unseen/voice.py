@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import solve_toeplitz
-from scipy.signal import lfilter
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,10 @@ def _pitch_shift(x: np.ndarray, factor: float, rate: int) -> np.ndarray:
 
 def _disguise_block(x: np.ndarray, rate: int, params: Disguise) -> np.ndarray:
     """Formants, pitch and tilt of one mono block; same length, not yet limited."""
+    # here, not at the top: scipy.signal takes 0.6 s to import, and every photo or video
+    # cleaned (each batch worker too) would pay it for a sound it never touches
+    from scipy.signal import lfilter
+
     n = len(x)
     win_len = max(64, int(0.032 * rate)) // 2 * 2
     hop = win_len // 2
