@@ -47,8 +47,9 @@ VTEST_FRAMES = (30, 90)
 
 def vtest(frames: int) -> Path:
     """The first `frames` frames of opencv-doc's vtest.avi (768x576, 10 fps) as H.264."""
-    out = WORK / "vtest.mp4"
+    out = WORK / f"vtest_{frames}.mp4"
     if not out.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
         src = debian_file("opencv-doc", OCV + "vtest.avi")
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-frames:v", str(frames), "-c:v", "libx264", "-crf", "12", "-pix_fmt", "yuv420p", str(out)], check=True)
     return out
