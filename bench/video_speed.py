@@ -24,10 +24,9 @@ import shlex
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
-
-import sys
 
 import numpy as np
 
