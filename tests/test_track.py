@@ -3,6 +3,8 @@ along it between and beyond detections, held longer for faces seen more than onc
 across a scene cut, never smaller than a detection."""
 from __future__ import annotations
 
+import json
+
 import av
 import numpy as np
 import pytest
@@ -226,3 +228,31 @@ def test_time_vouches_for_small_uncertain_faces_only() -> None:
     assert kept() == [100, 800]
     # seen on fewer searched frames than asked, a small uncertain face is not masked either
     assert kept(seen=5) == [800]
+
+
+def test_a_plan_keeps_no_box_the_camera_carried_off_the_frame() -> None:
+    """A panning camera carries a face's held box along: once it has left the picture it masks
+    nothing, and a plan holding it was refused on reading back (the review page could not save
+    a crowd clip's plan, nor `clean --plan` render it). Such boxes are left out of the plan."""
+    from fractions import Fraction
+
+    from unseen.media.video import VideoInfo
+    from unseen.pipeline.video import plan_from
+    from unseen.pipeline.video_search import Analysis, VideoOptions
+    from unseen.plan import Plan
+
+    width, height, n = 640, 360, 60
+    found = Analysis(pts=list(range(n)))
+    for f in range(0, 24, 3):  # the camera pans left 12 px a frame: faces move right
+        found.looked[f] = 1.0
+        found.faces[f] = [Region(x + 12 * f, y, x + 12 * f + 30, y + 38, 0.9, "centerface") for x, y in ((40, 40), (200, 150), (330, 60), (120, 260))]
+        found.candidates[f] = list(found.faces[f])
+    for f in range(24, n, 3):  # then nothing is found: the faces are held along the pan, off the frame
+        found.looked[f] = 0.25
+    info = VideoInfo("mp4", width, height, 0, n, n / 25, "h264", Fraction(1, 25), Fraction(25), False)
+    plan = plan_from(found, info, "0" * 64, [], VideoOptions())
+    boxes = [b for t in plan.tracks for b in t.boxes.values()]
+    assert boxes and all(b[2] > 0 and b[3] > 0 and b[0] < width and b[1] < height for b in boxes)
+    assert max(b[2] for b in boxes) > width  # a face at the edge is still covered as far as it shows
+    again = Plan.from_json(json.loads(plan.dumps()))  # the checks a saved plan goes through
+    assert len(again.tracks) == len(plan.tracks)

@@ -366,14 +366,25 @@ def _text(v: Any, what: str, choices: tuple[str, ...] | None = None) -> str:
     return str(v)
 
 
+def in_picture(box: tuple[float, float, float, float], width: int, height: int) -> tuple[float, float, float, float] | None:
+    """A box as a plan may hold it for a ``width`` x ``height`` picture: None when it lies wholly
+    outside (it would mask nothing: a held box the camera carried off the frame), otherwise the
+    box with its far sides brought within a picture's size of the edges. A head box may reach
+    past the edge (a face at the border): its shape is drawn from the whole box."""
+    x0, y0, x1, y1 = box
+    if x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height:
+        return None
+    return max(x0, -width), max(y0, -height), min(x1, 2 * width), min(y1, 2 * height)
+
+
 def _checked_box(v: Any, what: str, width: int | None, height: int | None) -> tuple[float, float, float, float]:
     _need(isinstance(v, list) and len(v) == 4, N_("{field} must be [x0, y0, x1, y1]").format(field=what))
     x0, y0, x1, y1 = (_num(c, what) for c in v)
     _need(x1 > x0 and y1 > y0, N_("{field} is empty or inverted: {box}").format(field=what, box=v))
     if width is not None and height is not None:
-        # a head box may reach past the edge (a face at the border), never lie wholly outside
-        _need(x1 > 0 and y1 > 0 and x0 < width and y0 < height, N_("{field} {box} lies outside the {size} picture").format(field=what, box=[round(c) for c in (x0, y0, x1, y1)], size=f"{width}x{height}"))
-        _need(x0 >= -width and y0 >= -height and x1 <= 2 * width and y1 <= 2 * height, N_("{field} reaches far outside the {size} picture").format(field=what, size=f"{width}x{height}"))
+        fitted = in_picture((x0, y0, x1, y1), width, height)
+        _need(fitted is not None, N_("{field} {box} lies outside the {size} picture").format(field=what, box=[round(c) for c in (x0, y0, x1, y1)], size=f"{width}x{height}"))
+        _need(fitted == (x0, y0, x1, y1), N_("{field} reaches far outside the {size} picture").format(field=what, size=f"{width}x{height}"))
     return x0, y0, x1, y1
 
 

@@ -20,7 +20,7 @@ from ..media.timeline import expected as expected_times
 from ..media.video import VideoInfo, iter_frames, probe_video
 from ..names import tag_names
 from ..output import output_path, publish, staged
-from ..plan import InputInfo, Plan, PlanTrack, Source, as_box, source_of
+from ..plan import InputInfo, Plan, PlanTrack, Source, as_box, in_picture, source_of
 from ..track.tracks import TrackSettings, camera_path, held, track_boxes
 from ..results import CleanResult, Verification
 from ..types import Region
@@ -93,10 +93,17 @@ def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str =
     path = camera_path(found.candidates, found.n, found.cuts, settings)
     tracks = found.face_tracks(settings, path)
     out = []
-    for k, (t, boxes) in enumerate(zip(tracks, track_boxes(tracks, found.n, found.cuts, settings, path, found.looked, found.candidates)), 1):
+    for t, boxes in zip(tracks, track_boxes(tracks, found.n, found.cuts, settings, path, found.looked, found.candidates)):
         best = max(t.boxes.values(), key=lambda r: r.score)
-        heads = {f: r.head() for f, r in boxes.items() if 0 <= f < found.n}
-        out.append(PlanTrack(f"{prefix}{k}", {f: as_box((h.x0, h.y0, h.x1, h.y1)) for f, h in heads.items()}, source=source_of(best)))
+        heads = {}
+        for f, r in boxes.items():
+            h = r.head()
+            # a box held or bridged along the camera's path can leave the frame: it masks nothing
+            fitted = in_picture(as_box((h.x0, h.y0, h.x1, h.y1)), info.width, info.height) if 0 <= f < found.n else None
+            if fitted is not None:
+                heads[f] = fitted
+        if heads:
+            out.append(PlanTrack(f"{prefix}{len(out) + 1}", heads, source=source_of(best)))
     return out
 
 
