@@ -290,6 +290,46 @@ def test_video_box_followed_both_ways_and_published(chromium: Any, clip: Path) -
         server.stop()
 
 
+def test_a_crowd_plan_stays_workable_and_a_failed_save_says_so(chromium: Any, clip: Path, tmp_path: Path) -> None:
+    """A crowd clip's plan holds a thousand tracks: the list shows a page of them, doubt first,
+    with "Show all"; and a change the server refuses is said where the save state shows, not
+    left at "Saving…" once the message has gone."""
+    own = tmp_path / clip.name  # its plan is saved beside it: not beside the clip other tests use
+    shutil.copy(clip, own)
+    server = serve([own])
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page, timeout=180_000)
+        n = page.evaluate(
+            """() => { const w = S.plan.input.width, frames = S.plan.input.frames;
+               for (let i = 0; i < 300; i++) {
+                 const x = (i * 37) % (w - 30), y = 20 + (i % 7) * 40, boxes = [];
+                 for (let f = 0; f < frames; f++) boxes.push([f, x, y, x + 20, y + 26]);
+                 S.plan.tracks.push({id: "c" + i, kind: "face", on: true, shape: "head", boxes, keyframes: [],
+                                     source: {by: "detector", model: "centerface", score: 0.3 + (i % 50) / 100}});
+               }
+               indexTracks(); changed(); return S.plan.tracks.length; }"""
+        )
+        saved(page)
+        rows = page.locator("#region-list li[data-id]")
+        assert rows.count() == page.evaluate("() => TRACKS_SHOWN") < n
+        scores = page.evaluate(
+            """() => [...document.querySelectorAll('#region-list li[data-id]')].map((li) => S.plan.tracks.find((t) => t.id === li.dataset.id))
+                     .filter((t) => t.source.by !== 'person').map((t) => t.source.score)"""
+        )
+        assert scores == sorted(scores) and scores[0] == pytest.approx(0.3)  # the detector's doubt first
+        page.locator("#region-list button:not(.switch)", has_text=str(n)).click()  # "Show all N"
+        page.wait_for_function(f"() => document.querySelectorAll('#region-list li[data-id]').length === {n}")
+        # the server refuses a box wholly outside the picture: the page says so and keeps saying it
+        page.evaluate("() => { S.plan.tracks[S.plan.tracks.length - 1].boxes[0] = [0, -90, -90, -10, -10]; changed(); }")
+        page.wait_for_function("() => !S.saving && !S.saveTimerOn && document.getElementById('save-state').textContent !== t('Saving…')", timeout=10_000)
+        assert "outside" in page.text_content("#save-state")
+        page.close()
+    finally:
+        server.stop()
+
+
 def test_seek_returns_the_exact_frame(clip: Path) -> None:
     """Frame n from the server is the n-th decoded frame, whatever order it is asked in."""
     from unseen.review.frames import VideoFrames

@@ -13,6 +13,7 @@ const S = {
 // --- strings ---------------------------------------------------------------------------------
 // marks a string for the catalogue where it is translated later, through t()
 const N_ = (s) => s;
+const TRACKS_SHOWN = 100; // rows of the track list before "Show all"
 
 function t(msg, vars) {
   let s = S.strings[msg] || msg;
@@ -107,7 +108,7 @@ async function upload(files) {
 async function openFile(id) {
   stopPlaying();
   location.hash = id;
-  S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
+  S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.allTracks = false; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
   $("work").hidden = false; $("side").hidden = false;
   await reloadFile();
 }
@@ -331,6 +332,8 @@ function draw() {
   g.imageSmoothingEnabled = k < 2;
   g.drawImage(S.img, 0, 0, w, h);
   if (!S.plan) return;
+  // a head box may reach past the picture's edge: nothing is drawn outside the picture
+  g.save(); g.beginPath(); g.rect(0, 0, w, h); g.clip();
   const list = items();
   if (S.view === "masked") {
     g.fillStyle = "#000";
@@ -339,8 +342,12 @@ function draw() {
   const dpr = window.devicePixelRatio || 1;
   g.lineWidth = 2 * dpr / k;
   g.font = `${12 * dpr / k}px system-ui, sans-serif`;
+  // in a crowd the masked preview would vanish under a thousand outlines: there a mask shows
+  // itself, and only what stays visible (switched off, worth a look) or is selected is outlined
+  const quiet = S.view === "masked" && list.length > 40;
   for (const it of list) {
     const r = it.ref, b = (S.drag && S.drag.item && S.drag.item.ref === r && S.drag.box) || it.box;
+    if (quiet && r.on && S.sel !== r.id && r.source.by !== "person") continue;
     g.strokeStyle = colour(r);
     g.setLineDash(r.on ? [] : [6 * dpr / k, 4 * dpr / k]);
     g.strokeRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
@@ -362,6 +369,7 @@ function draw() {
     g.strokeStyle = "#3d7bf7"; g.setLineDash([4 * dpr / k, 3 * dpr / k]);
     g.strokeRect(b[0], b[1], b[2] - b[0], b[3] - b[1]); g.setLineDash([]);
   }
+  g.restore();
 }
 
 function corners(b) { return [[b[0], b[1]], [b[2], b[1]], [b[0], b[3]], [b[2], b[3]]]; }
@@ -410,8 +418,20 @@ function renderSide() {
     }
     for (const r of regions.filter((r) => !r.uncertain)) list.append(regionItem(r, false));
     if (isVideo()) {
-      const mine = (tr) => (tr.source.by === "person" ? 0 : 1);
-      for (const tr of [...S.plan.tracks].sort((a, b) => mine(a) - mine(b))) list.append(trackItem(tr));
+      // yours first, then the detector's doubt first (where a wrong mask is likeliest); a crowd's
+      // thousand tracks are cut to a page (each row is rebuilt on every change)
+      const mine = (tr) => (tr.source.by === "person" ? 0 : 1), doubt = (tr) => (tr.source.score === undefined || tr.source.score === null ? 1 : tr.source.score);
+      const tracks = [...S.plan.tracks].sort((a, b) => mine(a) - mine(b) || doubt(a) - doubt(b));
+      const shown = S.allTracks ? tracks : tracks.slice(0, TRACKS_SHOWN);
+      if (S.sel && !shown.some((tr) => tr.id === S.sel)) { const sel = tracks.find((tr) => tr.id === S.sel); if (sel) shown.unshift(sel); }
+      for (const tr of shown) list.append(trackItem(tr));
+      if (shown.length < tracks.length) {
+        const li = document.createElement("li");
+        const more = document.createElement("button"); more.type = "button";
+        more.textContent = t("Show all {n}", {n: tracks.length});
+        more.onclick = () => { S.allTracks = true; renderSide(); };
+        li.append(more); list.append(li);
+      }
     }
     if (!list.children.length) {
       const li = document.createElement("li"); li.className = "off";
@@ -539,6 +559,7 @@ function drawTimeline() {
   // top row: spots worth a look (regions below the face rule)
   g.fillStyle = "#e69500";
   for (const r of S.plan.regions) if (r.uncertain && r.frames) g.fillRect(x(r.frames[0]), 2 * k, Math.max(2 * k, x(r.frames[1]) - x(r.frames[0])), rh - k);
+  if (2 * k + rows * rh > c.height) { drawTimelineDensity(g, c, k, x, rh); return; }
   tracks.forEach((tr, i) => {
     const y = 2 * k + (i + 1) * rh;
     g.fillStyle = tr.on ? colour(tr) : "#c8c8c8";
@@ -553,6 +574,24 @@ function drawTimeline() {
     for (const f of tr.keyframes || []) g.fillRect(x(f) - k, y - k, 2 * k, rh + k);
     if (S.sel === tr.id) { g.strokeStyle = "#3d7bf7"; g.lineWidth = k; g.strokeRect(x(tr.boxes[0][0]) - k, y - k, x(prev) - x(tr.boxes[0][0]) + 2 * k, rh + k); }
   });
+  g.fillStyle = "#d93025"; g.fillRect(x(S.frame) - k, 0, 2 * k, c.height);
+}
+
+// More tracks than rows (a crowd): how many faces are masked on each frame, as bars, with the
+// selected track's span above them, instead of rows drawn past the canvas's edge
+function drawTimelineDensity(g, c, k, x, rh) {
+  const n = S.plan.input.frames, counts = new Float32Array(n);
+  let sel = null;
+  for (const tr of S.plan.tracks) {
+    if (tr.id === S.sel) sel = tr;
+    if (tr.on) for (const b of tr.boxes) counts[b[0]] += 1;
+  }
+  let most = 1;
+  for (const v of counts) if (v > most) most = v;
+  const top = 2 * k + 2 * rh, bw = Math.max(k, x(1) - x(0));
+  g.fillStyle = colour({on: true, source: {}});
+  for (let f = 0; f < n; f++) if (counts[f]) { const bh = (c.height - top) * counts[f] / most; g.fillRect(x(f), c.height - bh, bw, bh); }
+  if (sel) { g.fillStyle = "#3d7bf7"; g.fillRect(x(sel.boxes[0][0]), 2 * k + rh, Math.max(2 * k, x(sel.boxes[sel.boxes.length - 1][0]) - x(sel.boxes[0][0])), rh - k); }
   g.fillStyle = "#d93025"; g.fillRect(x(S.frame) - k, 0, 2 * k, c.height);
 }
 
@@ -602,7 +641,12 @@ async function flush() {
       S.rev = r.rev; S.cur.rev = r.rev;
       if (!S.pending && !S.saveTimerOn) setSaveState(r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved"));
     } catch (e) {
-      if (e.stale) conflict(); else showMessage(t("Your change could not be saved: {reason}", {reason: e.message}));
+      if (e.stale) conflict();
+      else {
+        // said where it stays: the message goes after a while, "Saving…" must not stay behind it
+        const said = t("Your change could not be saved: {reason}", {reason: e.message});
+        showMessage(said); setSaveState(said);
+      }
     } finally {
       S.saving = false;
     }
