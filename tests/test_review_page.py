@@ -312,6 +312,9 @@ def test_a_crowd_plan_stays_workable_and_a_failed_save_says_so(chromium: Any, cl
                indexTracks(); changed(); return S.plan.tracks.length; }"""
         )
         saved(page)
+        # the strip of frames to check marks where to look on each (a crowd's spots are small)
+        page.wait_for_function("() => document.querySelectorAll('#strip figure').length > 0")
+        assert page.locator("#strip figure .mark").count() == page.locator("#strip figure").count()
         rows = page.locator("#region-list li[data-id]")
         assert rows.count() == page.evaluate("() => TRACKS_SHOWN") < n
         scores = page.evaluate(

@@ -602,18 +602,23 @@ function renderStrip() {
   strip.dataset.sig = sig;
   strip.replaceChildren();
   if (!isVideo()) return;
-  const picks = [];
-  for (const r of S.plan.regions) if (r.uncertain && r.frames) picks.push(Math.floor((r.frames[0] + r.frames[1]) / 2));
+  const picks = [];  // [frame, the box to mark on it]
+  for (const r of S.plan.regions) if (r.uncertain && r.frames) picks.push([Math.floor((r.frames[0] + r.frames[1]) / 2), r.box]);
   const scored = S.plan.tracks.filter((tr) => tr.source.score !== undefined && tr.source.score !== null).sort((a, b) => a.source.score - b.source.score);
-  for (const tr of scored) { picks.push(tr.boxes[0][0]); picks.push(tr.boxes[tr.boxes.length - 1][0]); }
-  const seen = new Set();
-  for (const f of picks) {
+  for (const tr of scored) for (const b of [tr.boxes[0], tr.boxes[tr.boxes.length - 1]]) picks.push([b[0], b.slice(1)]);
+  const seen = new Set(), [w, h] = [S.plan.input.width, S.plan.input.height];
+  for (const [f, box] of picks) {
     if (seen.has(f) || seen.size >= 8) continue;
     seen.add(f);
     const fig = document.createElement("figure");
     const img = document.createElement("img"); img.alt = ""; img.loading = "lazy"; img.src = url("/api/files/" + S.cur.id + "/frame/" + f + "?w=" + frameWidth());
+    // where to look: a small spot on a whole frame 64 px tall is otherwise not to be found
+    const mark = document.createElement("span"); mark.className = "mark";
+    const x0 = Math.max(0, box[0]), y0 = Math.max(0, box[1]), x1 = Math.min(w, box[2]), y1 = Math.min(h, box[3]);
+    Object.assign(mark.style, {left: (100 * x0 / w) + "%", top: (100 * y0 / h) + "%", width: (100 * (x1 - x0) / w) + "%", height: (100 * (y1 - y0) / h) + "%"});
+    const pic = document.createElement("div"); pic.className = "pic"; pic.append(img, mark);
     const cap = document.createElement("figcaption"); cap.textContent = t("frame {n}", {n: f + 1});
-    fig.append(img, cap); fig.onclick = () => { stopPlaying(); showFrame(f); };
+    fig.append(pic, cap); fig.onclick = () => { stopPlaying(); showFrame(f); };
     strip.append(fig);
   }
   $("strip-box").hidden = seen.size === 0;
