@@ -750,6 +750,9 @@ function setSpan(tr, first, last) {
 function select(id, centre) {
   S.sel = id;
   renderSide(); draw(); drawTimeline();
+  // a box clicked on the picture: its row in a long list comes into view
+  const row = id && document.querySelector(`#region-list li[data-id="${CSS.escape(id)}"], #look-list li[data-id="${CSS.escape(id)}"]`);
+  if (row && !centre) row.scrollIntoView({block: "nearest"});
   if (centre) {
     const r = S.plan.regions.find((x) => x.id === id);
     if (r && isVideo() && r.frames) showFrame(r.frames[0]);
