@@ -409,13 +409,7 @@ function renderSide() {
     $("look-box").hidden = unsure.length === 0;
     const shown = S.allLooks ? unsure : unsure.slice(0, 8);
     for (const r of shown) look.append(regionItem(r, true));
-    if (shown.length < unsure.length) {
-      const li = document.createElement("li");
-      const more = document.createElement("button"); more.type = "button";
-      more.textContent = t("Show all {n}", {n: unsure.length});
-      more.onclick = () => { S.allLooks = true; renderSide(); };
-      li.append(more); look.append(li);
-    }
+    if (shown.length < unsure.length) showAll(look, unsure.length, () => { S.allLooks = true; });
     for (const r of regions.filter((r) => !r.uncertain)) list.append(regionItem(r, false));
     if (isVideo()) {
       // yours first, then the detector's doubt first (where a wrong mask is likeliest); a crowd's
@@ -425,13 +419,7 @@ function renderSide() {
       const shown = S.allTracks ? tracks : tracks.slice(0, TRACKS_SHOWN);
       if (S.sel && !shown.some((tr) => tr.id === S.sel)) { const sel = tracks.find((tr) => tr.id === S.sel); if (sel) shown.unshift(sel); }
       for (const tr of shown) list.append(trackItem(tr));
-      if (shown.length < tracks.length) {
-        const li = document.createElement("li");
-        const more = document.createElement("button"); more.type = "button";
-        more.textContent = t("Show all {n}", {n: tracks.length});
-        more.onclick = () => { S.allTracks = true; renderSide(); };
-        li.append(more); list.append(li);
-      }
+      if (shown.length < tracks.length) showAll(list, tracks.length, () => { S.allTracks = true; });
     }
     if (!list.children.length) {
       const li = document.createElement("li"); li.className = "off";
@@ -441,6 +429,15 @@ function renderSide() {
     $("regions-title").textContent = isVideo() ? t("Faces followed through the video") : t("Masks");
   }
   renderAudit();
+}
+
+// the last row of a list cut short: "Show all N"
+function showAll(ul, n, widen) {
+  const li = document.createElement("li");
+  const more = document.createElement("button"); more.type = "button";
+  more.textContent = t("Show all {n}", {n});
+  more.onclick = () => { widen(); renderSide(); };
+  li.append(more); ul.append(li);
 }
 
 function regionItem(r, unsure) {
