@@ -59,6 +59,14 @@ def serve(paths: list[Path], out_dir: Path | None = None) -> ReviewServer:
     return s
 
 
+def serve_copy(path: Path, tmp_path: Path) -> ReviewServer:
+    """A review of a copy of ``path``: its plan is saved beside the copy, not beside the file
+    other tests review."""
+    copy = tmp_path / path.name
+    shutil.copy(path, copy)
+    return serve([copy])
+
+
 def ready(page: Any, timeout: float = 120_000) -> None:
     """Wait until the current file's plan is on the page and its picture drawn."""
     page.wait_for_function("() => typeof S !== 'undefined' && S.plan && S.img && S.cur && S.cur.audit", timeout=timeout)
@@ -294,9 +302,7 @@ def test_a_crowd_plan_stays_workable_and_a_failed_save_says_so(chromium: Any, cl
     """A crowd clip's plan holds a thousand tracks: the list shows a page of them, doubt first,
     with "Show all"; and a change the server refuses is said where the save state shows, not
     left at "Saving…" once the message has gone."""
-    own = tmp_path / clip.name  # its plan is saved beside it: not beside the clip other tests use
-    shutil.copy(clip, own)
-    server = serve([own])
+    server = serve_copy(clip, tmp_path)
     try:
         page = chromium.new_page(viewport={"width": 1400, "height": 900})
         page.goto(server.url)
@@ -492,9 +498,7 @@ def test_stopping_mid_render_leaves_no_file(tmp_path: Path, astronaut: np.ndarra
 
 
 def test_dragging_a_track_on_a_later_frame_sets_a_keyframe(chromium: Any, clip: Path, tmp_path: Path) -> None:
-    copy = tmp_path / clip.name
-    shutil.copy(clip, copy)
-    server = serve([copy])
+    server = serve_copy(clip, tmp_path)
     try:
         page = chromium.new_page(viewport={"width": 1400, "height": 900})
         page.goto(server.url)
