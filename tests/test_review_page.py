@@ -330,6 +330,21 @@ def test_a_crowd_plan_stays_workable_and_a_failed_save_says_so(chromium: Any, cl
         assert scores == sorted(scores) and scores[0] == pytest.approx(0.3)  # the detector's doubt first
         page.locator("#region-list button:not(.switch)", has_text=str(n)).click()  # "Show all N"
         page.wait_for_function(f"() => document.querySelectorAll('#region-list li[data-id]').length === {n}")
+        # a mask clicked on the picture brings its row, far down the list, into view
+        last = page.evaluate("() => { const rows = document.querySelectorAll('#region-list li[data-id]'); rows[0].scrollIntoView(); return rows[rows.length - 1].dataset.id; }")
+        x0, y0, x1, y1 = page.evaluate(f"() => S.tidx['{last}'].get(S.frame)")
+        page.mouse.click(*to_screen(page, (x0 + x1) / 2, (y0 + y1) / 2))
+        page.wait_for_function("() => S.sel !== null")
+        assert page.evaluate(
+            """() => { const r = document.querySelector(`#region-list li[data-id="${S.sel}"]`).getBoundingClientRect();
+                       return r.top >= 0 && r.bottom <= innerHeight; }"""
+        )
+        saved(page)
+        # the save state is said again in a newly chosen language
+        page.click(".lang button[data-lang=ko]")
+        page.wait_for_function("() => S.lang === 'ko' && document.getElementById('save-state').textContent === t('All changes saved') && t('All changes saved') !== 'All changes saved'")
+        page.click(".lang button[data-lang=en]")
+        page.wait_for_function("() => S.lang === 'en'")
         # the server refuses a box wholly outside the picture: the page says so and keeps saying it
         page.evaluate("() => { S.plan.tracks[S.plan.tracks.length - 1].boxes[0] = [0, -90, -90, -10, -10]; changed(); }")
         page.wait_for_function("() => !S.saving && !S.saveTimerOn && document.getElementById('save-state').textContent !== t('Saving…')", timeout=10_000)

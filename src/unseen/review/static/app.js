@@ -28,6 +28,8 @@ function applyStrings() {
   for (const b of document.querySelectorAll(".lang button")) b.classList.toggle("on", b.dataset.lang === S.lang);
   $("view-toggle").textContent = S.view === "masked" ? t("Showing: masked preview") : t("Showing: original");
   if (S.cur) { renderSide(); renderStatus(); renderJob(); }
+  if (S.saveSay) $("save-state").textContent = S.saveSay();
+  if (S.plan && isVideo()) updateFrameNo();
   renderFiles();
 }
 
@@ -138,7 +140,7 @@ function useFile(data) {
   const listed = S.files.find((x) => x.id === data.id);
   if (listed) Object.assign(listed, {state: data.state, job: data.job, resumed: data.resumed});
   renderFiles(); renderStatus(); renderJob();
-  if (data.save_error) setSaveState(t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: data.save_error}));
+  if (data.save_error) setSaveState(() => t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: data.save_error}));
   if (sig !== S.sideSig) { S.sideSig = sig; renderSide(); }
   if (first) loadPicture();
   else if (!S.plan && data.kind === "video" && !S.preview) previewFrame();
@@ -622,10 +624,11 @@ function renderStrip() {
 }
 
 // --- changes ---------------------------------------------------------------------------------------
-function setSaveState(text) { $("save-state").textContent = text; }
+// words or a function giving them: a function's are said again in a newly chosen language
+function setSaveState(say) { S.saveSay = typeof say === "function" ? say : () => say; $("save-state").textContent = S.saveSay(); }
 
 function changed() {
-  setSaveState(t("Saving…"));
+  setSaveState(() => t("Saving…"));
   renderSide(); draw(); drawTimeline();
   clearTimeout(S.saveTimer);
   S.saveTimerOn = true;
@@ -641,13 +644,13 @@ async function flush() {
     try {
       const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan}});
       S.rev = r.rev; S.cur.rev = r.rev;
-      if (!S.pending && !S.saveTimerOn) setSaveState(r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved"));
+      if (!S.pending && !S.saveTimerOn) setSaveState(() => (r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved")));
     } catch (e) {
       if (e.stale) conflict();
       else {
         // said where it stays: the message goes after a while, "Saving…" must not stay behind it
-        const said = t("Your change could not be saved: {reason}", {reason: e.message});
-        showMessage(said); setSaveState(said);
+        const said = () => t("Your change could not be saved: {reason}", {reason: e.message});
+        showMessage(said()); setSaveState(said);
       }
     } finally {
       S.saving = false;
@@ -710,7 +713,7 @@ async function serverEdit(path, body, waitText) {
     const data = await api("/api/files/" + S.cur.id + path, {method: "POST", json: Object.assign({rev: S.rev}, body)});
     S.plan = null; useFile(data); S.plan = data.plan; S.rev = data.rev; indexTracks();
     if (data.track) S.sel = data.track;
-    setSaveState(t("All changes saved"));
+    setSaveState(() => t("All changes saved"));
     const made = data.track && (S.plan.tracks || []).find((x) => x.id === data.track);
     if (made) {
       const first = made.boxes[0][0] + 1, last = made.boxes[made.boxes.length - 1][0] + 1;
@@ -747,14 +750,18 @@ function setSpan(tr, first, last) {
 function select(id, centre) {
   S.sel = id;
   renderSide(); draw(); drawTimeline();
-  // a box clicked on the picture: its row in a long list comes into view
-  const row = id && document.querySelector(`#region-list li[data-id="${CSS.escape(id)}"], #look-list li[data-id="${CSS.escape(id)}"]`);
-  if (row && !centre) row.scrollIntoView({block: "nearest"});
+  if (!centre) showRow(id);
   if (centre) {
     const r = S.plan.regions.find((x) => x.id === id);
     if (r && isVideo() && r.frames) showFrame(r.frames[0]);
     if (r) centreOn(r.box);
   }
+}
+
+// the selected box's row, brought into view in a long list (a crowd's track list)
+function showRow(id) {
+  const row = id && document.querySelector(`#region-list li[data-id="${CSS.escape(id)}"], #look-list li[data-id="${CSS.escape(id)}"]`);
+  if (row) row.scrollIntoView({block: "nearest"});
 }
 
 function centreOn(b) {
@@ -831,8 +838,8 @@ function onUp() {
   const d = S.drag;
   S.drag = null;
   if (!d) return;
-  if (d.mode === "press") { S.sel = d.item.ref.id; setOn(d.item.ref, !d.item.ref.on); return; }
-  if ((d.mode === "move" || d.mode === "resize") && d.box) { S.sel = d.item.ref.id; const b = clampBox(d.box); if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) moveBox(d.item, b); else draw(); return; }
+  if (d.mode === "press") { S.sel = d.item.ref.id; setOn(d.item.ref, !d.item.ref.on); showRow(S.sel); return; }
+  if ((d.mode === "move" || d.mode === "resize") && d.box) { S.sel = d.item.ref.id; const b = clampBox(d.box); if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) moveBox(d.item, b); else draw(); showRow(S.sel); return; }
   if (d.mode === "draw" && d.box) {
     const b = clampBox(d.box);
     if (b[2] - b[0] >= 4 && b[3] - b[1] >= 4) addBox(b); else draw();
