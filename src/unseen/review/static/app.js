@@ -80,7 +80,7 @@ function fileState(f) {
   if (f.state !== "ready") return t("Looking for faces…");
   if (f.job && f.job.state === "running") return t("Making the safe copy…");
   if (f.job && f.job.state === "done") return t("Safe copy made");
-  return f.resumed ? t("Your earlier edits were restored") : t("Ready to review");
+  return f.resumed ? t("Your earlier review of this file was reopened") : t("Ready to review");
 }
 
 function renderFiles() {
