@@ -28,7 +28,7 @@ function applyStrings() {
   for (const b of document.querySelectorAll(".lang button")) b.classList.toggle("on", b.dataset.lang === S.lang);
   $("view-toggle").textContent = S.view === "masked" ? t("Showing: masked preview") : t("Showing: original");
   if (S.cur) { renderSide(); renderStatus(); renderJob(); }
-  if (S.saveSay) $("save-state").textContent = S.saveSay();
+  if (S.saveSay) sayState();
   if (S.plan && isVideo()) updateFrameNo();
   renderFiles();
 }
@@ -625,7 +625,8 @@ function renderStrip() {
 
 // --- changes ---------------------------------------------------------------------------------------
 // words or a function giving them: a function's are said again in a newly chosen language
-function setSaveState(say) { S.saveSay = typeof say === "function" ? say : () => say; $("save-state").textContent = S.saveSay(); }
+function setSaveState(say) { S.saveSay = typeof say === "function" ? say : () => say; sayState(); }
+function sayState() { const el = $("save-state"); el.textContent = el.title = S.saveSay(); }
 
 function changed() {
   setSaveState(() => t("Saving…"));
