@@ -343,6 +343,7 @@ def test_a_crowd_plan_stays_workable_and_a_failed_save_says_so(chromium: Any, cl
         # the save state is said again in a newly chosen language
         page.click(".lang button[data-lang=ko]")
         page.wait_for_function("() => S.lang === 'ko' && document.getElementById('save-state').textContent === t('All changes saved') && t('All changes saved') !== 'All changes saved'")
+        page.wait_for_function("() => { const c = document.querySelector('#strip figcaption').textContent; return c === t('frame {n}', {n: c.replace(/\\D/g, '')}) && !c.startsWith('frame '); }")  # the strip too
         page.click(".lang button[data-lang=en]")
         page.wait_for_function("() => S.lang === 'en'")
         # the server refuses a box wholly outside the picture: the page says so and keeps saying it

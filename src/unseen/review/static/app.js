@@ -29,7 +29,7 @@ function applyStrings() {
   $("view-toggle").textContent = S.view === "masked" ? t("Showing: masked preview") : t("Showing: original");
   if (S.cur) { renderSide(); renderStatus(); renderJob(); }
   if (S.saveSay) sayState();
-  if (S.plan && isVideo()) updateFrameNo();
+  if (S.plan && isVideo()) { updateFrameNo(); if (S.img) renderStrip(); }
   renderFiles();
 }
 
@@ -596,7 +596,7 @@ function drawTimelineDensity(g, c, k, x, rh) {
 
 function renderStrip() {
   const strip = $("strip");
-  const sig = S.cur.id + "/" + S.rev;
+  const sig = S.cur.id + "/" + S.rev + "/" + S.lang;  // its captions follow the language too
   if (strip.dataset.sig === sig) return;
   strip.dataset.sig = sig;
   strip.replaceChildren();
