@@ -174,3 +174,28 @@ def test_batch_worker_killed_outright_fails_its_files_in_one_line_each(tmp_path:
     assert _temporaries(tmp_path) == []
     assert len([p for p in tmp_path.iterdir() if ".unseen." in p.name]) == 6 - len(failed)
     assert _group_gone(proc.pid)
+
+
+_STOPPED_IN_A_FINALISER = """
+import os, signal, sys
+from pathlib import Path
+from unseen import signals
+from unseen.output import staged
+
+class Dropped:
+    def __del__(self):  # the stop arrives while Python runs a finaliser
+        os.kill(os.getpid(), signal.SIGTERM)
+
+signals.worker_setup()
+with staged(Path(sys.argv[1])):
+    Dropped()
+    print("went on", flush=True)
+"""
+
+
+def test_a_worker_stopped_inside_a_finaliser_stops_and_leaves_nothing(tmp_path: Path) -> None:
+    """CI once saw a worker's stop land in a weakref callback: Python printed the exception as
+    'ignored' and the worker went on with a file the parent had already reported as not done."""
+    run = subprocess.run([sys.executable, "-c", _STOPPED_IN_A_FINALISER, str(tmp_path / "out.wav")], capture_output=True, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (128 + signal.SIGTERM, b"", b"")
+    assert list(tmp_path.iterdir()) == []

@@ -21,7 +21,7 @@ from .output_names import Input, decide, make_folders, name_finding
 from .pipeline import analyse_file, clean_file, render_file
 from .pipeline.common import Options, ProgressFn
 from .plan import PLAN_SUFFIX, Plan, plan_path
-from .signals import children_ignore_ctrl_c, in_worker, worker_setup
+from .signals import children_ignore_ctrl_c, worker_setup
 
 Progress = Callable[[CleanResult], None]
 
@@ -107,7 +107,7 @@ def clean(
             try:
                 with children_ignore_ctrl_c():
                     # one bar per file would garble the terminal from several processes: the batch's bar shows
-                    futures = [pool.submit(in_worker, _clean_one, path, replace(o, progress=False)) for path, o in zip(files, each)]
+                    futures = [pool.submit(_clean_one, path, replace(o, progress=False)) for path, o in zip(files, each)]
                 for path, future in zip(files, futures):  # in the order given, as one process would
                     try:
                         res = future.result()

@@ -14,6 +14,7 @@ from typing import Iterator
 
 from .i18n import N_
 from .errors import OutputDirError, OutputError
+from .signals import removed_if_stopped
 
 MARK = ".unseen"
 _NO_HARDLINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
@@ -111,7 +112,8 @@ def staged(final: Path) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(name)
     try:
-        yield tmp
+        with removed_if_stopped(tmp):
+            yield tmp
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -3,8 +3,9 @@
 In the command's process each raises ``Interrupted`` (a ``KeyboardInterrupt``) in the main
 thread, so the ``finally`` blocks on the way out remove every temporary file and nothing partial
 is left. A batch's worker processes ignore SIGINT (the terminal sends Ctrl-C to all of them; the
-parent alone decides) and are stopped by the parent with SIGTERM: a worker that is cleaning a
-file unwinds the same way, an idle one just exits. Neither prints a traceback.
+parent alone decides) and are stopped by the parent with SIGTERM: a worker removes the
+temporary files it is writing (``removed_if_stopped``) and exits at once. Neither prints a
+traceback.
 """
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ import os
 import signal
 import threading
 from types import FrameType
-from typing import Callable, Iterator, TypeVar
+from typing import Iterator
 
-T = TypeVar("T")
 STOPS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
@@ -71,35 +71,33 @@ def children_ignore_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, saved)
 
 
-_busy = False  # a worker is cleaning a file (its temporary file must be removed on the way out)
-_stopped = 0  # the exit status a stop signal asked for
+_temporary: set[str] = set()  # this process's temporary outputs, not yet published
+
+
+@contextlib.contextmanager
+def removed_if_stopped(path: str | os.PathLike[str]) -> Iterator[None]:
+    """While inside, a stopped batch worker removes ``path`` on its way out."""
+    name = os.fspath(path)
+    _temporary.add(name)
+    try:
+        yield
+    finally:
+        _temporary.discard(name)
 
 
 def _worker_stop(signum: int, frame: FrameType | None) -> None:
-    global _stopped
-    if not _busy:
-        os._exit(128 + signum)  # idle: nothing to remove, and no traceback from the pool's loop
-    for s in STOPS[1:]:
-        signal.signal(s, signal.SIG_IGN)
-    _stopped = 128 + signum
-    raise SystemExit(_stopped)  # unwinds through the file's clean-up (no handler catches it)
+    # No exception raised here: it could land in a weakref callback or a __del__, where Python
+    # prints it ("Exception ignored in ...", seen in CI) and the worker goes on cleaning the file
+    # the parent has already reported as not done. The worker removes its temporary files itself.
+    for name in list(_temporary):
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+    os._exit(128 + signum)
 
 
 def worker_setup() -> None:
-    """In a batch worker: Ctrl-C is the parent's to handle; SIGTERM and SIGHUP stop the worker."""
+    """In a batch worker: Ctrl-C is the parent's to handle; SIGTERM and SIGHUP stop the worker
+    at once, leaving no temporary file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for s in STOPS[1:]:
         signal.signal(s, _worker_stop)
-
-
-def in_worker(fn: Callable[..., T], *args: object) -> T:
-    """Run one task in a worker, marked busy so that a stop signal unwinds it; once unwound,
-    the worker exits instead of taking the next task."""
-    global _busy
-    _busy = True
-    try:
-        return fn(*args)
-    finally:
-        _busy = False
-        if _stopped:
-            os._exit(_stopped)
