@@ -628,6 +628,18 @@ def test_phone_photo_what_it_gives_away_in_korean(chromium: Any, tagged_jpeg: Pa
             ko = page.evaluate(f"() => t(AUDIT_WORDS['{cat}'])")
             assert ko != page.evaluate(f"() => AUDIT_WORDS['{cat}']") and any(g.startswith(ko) for g in groups), (cat, ko, groups)
         assert any("41" in g for g in groups)  # the GPS position itself is shown to its owner
+        # Korean is set with lines breaking between words: no word split over two lines
+        split = page.evaluate("""() => {
+          const out = [], walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            for (const m of n.data.matchAll(/\\S*[\\uac00-\\ud7a3]\\S*/g)) {
+              const r = document.createRange(); r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+              if (new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size > 1) out.push(m[0]);
+            }
+          }
+          return out;
+        }""")
+        assert split == [], split
         if os.environ.get("UNSEEN_SCREENSHOTS"):
             page.screenshot(path=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "review-phone-photo-ko.png"))
         out = publish(page)
