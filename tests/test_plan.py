@@ -94,6 +94,21 @@ def test_verification_adds_what_the_plan_left_out_and_update_plan_keeps_it(photo
     assert covered_oval(_pixels(tmp_path / "astro.unseen.png"), tuple(int(v) for v in added[0]["box"])) > 0.97
 
 
+def test_the_result_line_counts_the_regions_verification_added(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two faces left out of the plan, both found and masked in one round: the line says 2
+    (it said the number of extra rounds, 1)."""
+    photo = tmp_path / "pair.png"
+    Image.fromarray(np.concatenate([astronaut, astronaut], axis=1)).save(photo)
+    assert main(["analyse", str(photo)]) == 0
+    plan_file = photo.with_name("pair.plan.json")
+    doc = json.loads(plan_file.read_text())
+    doc["regions"] = [r for r in doc["regions"] if r["kind"] != "face"]
+    plan_file.write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["clean", str(photo), "--plan", str(plan_file), "-o", str(tmp_path / "out")]) == 0
+    assert "2 added by verification" in capsys.readouterr().out
+
+
 def test_regions_file_becomes_manual_regions_of_the_plan(photo: Path, tmp_path: Path) -> None:
     boxes = tmp_path / "boxes.json"
     boxes.write_text(json.dumps([[10, 10, 60, 50]]))

@@ -27,7 +27,7 @@ from unseen import i18n
 from unseen.plan import Source, load_plan, plan_path
 from unseen.review.server import ReviewServer
 
-from conftest import covered
+from conftest import covered, mux_mono
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (apt-get install chromium): the review page's browser tests need one")
@@ -647,5 +647,28 @@ def test_phone_photo_what_it_gives_away_in_korean(chromium: Any, tagged_jpeg: Pa
             assert not im.info.get("exif") and not im.getexif() and "icc_profile" not in im.info
         assert b"SECRET-TRAILER" not in out.read_bytes() and b"Kim" not in out.read_bytes()
         ctx.close()
+    finally:
+        server.stop()
+
+
+def test_a_recording_says_its_voices_are_disguised_not_left_out(chromium: Any, tmp_path: Path) -> None:
+    """A sound file's safe copy disguises its voices (the default for sound); the page said the
+    sound was left out, which is what happens to a video's."""
+    rate = 16000
+    t = np.arange(3 * rate) / rate
+    buzz = sum(np.sin(2 * np.pi * 140 * k * t) / k for k in range(1, 12))  # a voiced, speech-like sound
+    wav = tmp_path / "recording.wav"
+    out = av.open(str(wav), "w", format="wav")
+    mux_mono(out, out.add_stream("pcm_s16le", rate=rate, layout="mono"), (0.1 * buzz * (np.sin(2 * np.pi * 3 * t) > 0)).astype(np.float32), rate)
+    out.close()
+    server = serve([wav])
+    try:
+        page = chromium.new_page()
+        page.goto(server.url)
+        page.wait_for_function("() => typeof S !== 'undefined' && S.plan && S.cur && S.cur.audit", timeout=120_000)
+        items = page.locator("#audit-list li").all_text_contents()
+        assert any(i.startswith("Voices (in the safe copy each voice is disguised)") for i in items), items
+        assert not any("left out" in i for i in items), items
+        page.close()
     finally:
         server.stop()

@@ -144,10 +144,10 @@ def _clean_text(r: CleanResult) -> str:
     elif r.kind == "video":
         details.append(ngettext("{n} face track masked", "{n} face tracks masked", n).format(n=n))
     else:
-        rounds = r.verification.rounds if r.verification else 0
+        added = sum(1 for g in r.regions if g.source.startswith("verify:"))  # regions, not rounds
         details.append(ngettext("{n} region masked", "{n} regions masked", n).format(n=n))
-        if rounds > 1:
-            details.append(ngettext("{n} added by verification", "{n} added by verification", rounds - 1).format(n=rounds - 1))
+        if added:
+            details.append(ngettext("{n} added by verification", "{n} added by verification", added).format(n=added))
         if r.uncertain:
             k = len(r.uncertain)
             details.append(ngettext("{n} uncertain spot left for a look", "{n} uncertain spots left for a look", k).format(n=k))

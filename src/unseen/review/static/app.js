@@ -518,6 +518,7 @@ const AUDIT_WORDS = {
   "hidden-picture": N_("Hidden pictures inside the file (a small preview may show the picture before it was cut)"),
   trailer: N_("Extra data hidden after the end of the picture"),
   voice: N_("Voices (in the safe copy the sound is left out)"),
+  "voice-disguised": N_("Voices (in the safe copy each voice is disguised)"),
   face: N_("Faces"),
   other: N_("Other information stored in the file"),
 };
@@ -536,7 +537,9 @@ function renderAudit() {
   const cats = Object.keys(groups).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   for (const cat of cats) {
     const list = groups[cat];
-    const x = li(t(AUDIT_WORDS[cat] || AUDIT_WORDS.other), list.some((f) => f.identifying) ? "bad" : "");
+    // a sound file's voices are disguised in its safe copy; a video's sound is left out
+    const word = cat === "voice" && S.plan && S.plan.input.kind === "audio" ? "voice-disguised" : cat;
+    const x = li(t(AUDIT_WORDS[word] || AUDIT_WORDS.other), list.some((f) => f.identifying) ? "bad" : "");
     for (const f of list.slice(0, 6)) {
       const v = document.createElement("span"); v.className = "val";
       v.textContent = f.name + (f.value ? ": " + f.value : "");
