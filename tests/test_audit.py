@@ -70,6 +70,24 @@ def test_audit_after_clean_is_quiet(tagged_jpeg: Path) -> None:
     assert aud.findings == []
 
 
+def test_audit_of_a_folder_checks_the_safe_copies_in_it(tagged_jpeg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Clean a folder into another, then audit that one: the copies are what is checked (the
+    folder walk skipped unseen's outputs, as `clean` must, and audit said "no files found")."""
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    photos.mkdir()
+    (photos / "trip.jpg").write_bytes(tagged_jpeg.read_bytes())
+    assert main(["clean", str(photos), "-o", str(out), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["audit", str(out), "--no-faces", "--json"]) == 0
+    [doc] = json.loads(capsys.readouterr().out)
+    assert ".unseen." in doc["input"] and doc["findings"] == []
+    # beside the original, both are checked: the original's GPS position is reported
+    (photos / "trip.unseen.jpg").write_bytes(next(out.iterdir()).read_bytes())
+    assert main(["audit", str(photos), "--no-faces", "--json"]) == 1
+    docs = json.loads(capsys.readouterr().out)
+    assert sorted(Path(d["input"]).name for d in docs) == ["trip.jpg", "trip.unseen.jpg"]
+
+
 def test_audit_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "x.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0garbage")

@@ -240,6 +240,11 @@ def test_audit_video_reports_tags_audio_and_faces(clip, capsys: pytest.CaptureFi
     assert res.faces and all(" at " in r.source for r in res.faces)
     assert main(["audit", str(src), "--no-faces"]) == 1
     assert "+41.8083+129.5000/" in capsys.readouterr().out
+    # one person seen on every frame checked is counted in frames, not as that many faces
+    assert main(["audit", str(src)]) == 1
+    frames = len({r.source.rsplit(" at ", 1)[-1] for r in res.faces})
+    table = capsys.readouterr().out
+    assert f"faces on {frames} checked frame" in table and "faces found" not in table, table
 
 
 @pytest.mark.parametrize("voice", ["mute", "disguise"])
@@ -250,10 +255,15 @@ def test_video_sound_muted_or_disguised(clip, tmp_path: Path, voice: str) -> Non
     with av.open(res.output) as c:
         assert sorted(s.type for s in c.streams) == ["audio", "video"]
         sound = np.concatenate([f.to_ndarray().ravel() for f in c.decode(audio=0)])
+    [aud] = unseen.audit([res.output], faces=False)
+    track = [f for f in aud.findings if f.name.endswith("audio track")]
     if voice == "mute":
         assert np.abs(sound).max() < 1e-4
+        # audit listens: the silence clean kept is said to be silent, not flagged
+        assert [(f.value, f.identifying) for f in track] == [("silent throughout", False)], aud.findings
     else:
         assert np.abs(sound).max() > 0.01 and any("not removal" in w for w in res.warnings)
+        assert [f.identifying for f in track] == [True]
 
 
 def test_missing_masks_fail_closed(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

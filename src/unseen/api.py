@@ -26,15 +26,16 @@ from .signals import children_ignore_ctrl_c, worker_setup
 Progress = Callable[[CleanResult], None]
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Expand directories (recursively, in a stable order); skip hidden files, unseen's own
-    outputs and temporary files found while walking. Named files are yielded as given. Links
-    to folders are never walked (a loop, or a path out of the folder): they are yielded like
-    files, and refused with one line as everything that is not a regular file is."""
-    return (item.path for item in iter_inputs(paths))
+def iter_files(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Path]:
+    """Expand directories (recursively, in a stable order); skip hidden files, plans, temporary
+    files and (unless ``outputs``: audit checks them) unseen's own outputs found while walking.
+    Named files are yielded as given. Links to folders are never walked (a loop, or a path out
+    of the folder): they are yielded like files, and refused with one line as everything that
+    is not a regular file is."""
+    return (item.path for item in iter_inputs(paths, outputs=outputs))
 
 
-def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Input]:
+def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Input]:
     """As ``iter_files``, each file with the folder argument it was found under (``-o DIR``
     mirrors the folders below it)."""
     for p in map(Path, paths):
@@ -44,7 +45,7 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Input]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
                 for name in sorted(files + linked):
                     f = Path(root) / name
-                    if name.startswith(".") or name.startswith(TMP_PREFIX) or is_output_name(f) or name.endswith(PLAN_SUFFIX):
+                    if name.startswith(".") or name.startswith(TMP_PREFIX) or (is_output_name(f) and not outputs) or name.endswith(PLAN_SUFFIX):
                         continue
                     yield Input(f, p)
         else:
@@ -269,7 +270,7 @@ def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, progre
     """Report what each file gives away, its name included (see output_names). Never raises
     for a bad file (``error`` is set). ``progress``: a bar on stderr while a video's frames are searched."""
     results = []
-    for path in iter_files(paths):
+    for path in iter_files(paths, outputs=True):
         try:
             res = audit_file(path, faces, progress)
         except UnseenError as e:

@@ -31,6 +31,22 @@ def _tag_category(key: str) -> str:
     return "other"
 
 
+SILENCE = 1e-4  # peak sample level (-80 dBFS) under which a sound track holds nothing to hear
+
+
+def _silent(path: Path) -> bool:
+    """Whether the file's sound track is silence from start to end (read in blocks: flat memory)."""
+    import numpy as np
+
+    from .media.audio import SoundReader
+
+    try:
+        with SoundReader(path) as reader:
+            return all(float(np.abs(b).max(initial=0.0)) < SILENCE for b in reader.blocks())
+    except UnseenError:
+        return False  # damaged or unreadable: what did not decode may hold anything
+
+
 def audit_video(path: Path, faces: bool = True, progress: bool = False) -> AuditResult:
     """Tags, streams, and faces by the rule clean's read-back checks by (``progress``: a bar on
     stderr over the frames decoded, which takes longer than cleaning)."""
@@ -49,7 +65,10 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
                 continue
             res.findings.append(Finding(_tag_category(key), N_("stream {i} ({kind}) tag '{key}'").format(i=i, kind=kind, key=key), value[:80]))
         if kind == "audio":
-            res.findings.append(Finding("voice", N_("stream {i}: audio track").format(i=i), N_("voices and background sounds can identify people and places")))
+            if info.stream_kinds.count("audio") == 1 and _silent(path):  # what --audio keep --voice mute writes
+                res.findings.append(Finding("voice", N_("stream {i}: audio track").format(i=i), N_("silent throughout"), identifying=False))
+            else:
+                res.findings.append(Finding("voice", N_("stream {i}: audio track").format(i=i), N_("voices and background sounds can identify people and places")))
         elif kind == "data":
             res.findings.append(Finding("location", N_("stream {i}: data stream").format(i=i), N_("may hold a GPS track or sensor data (GoPro GPMF, CAMM, dash cams)")))
         elif kind in ("subtitle", "attachment", "cover-art"):
@@ -128,7 +147,7 @@ def audit_audio(path: Path) -> AuditResult:
         res.findings.append(Finding("other", N_("sound"), N_("not decodable ({reason})").format(reason=e), identifying=False))
         return res
     if share > 0.05:
-        res.findings.append(Finding("voice", N_("speech"), N_("voiced {share} of {seconds}s: a voice identifies its speaker").format(share=f"{share:.0%}", seconds=f"{seconds:.1f}")))
+        res.findings.append(Finding("voice", N_("speech"), N_("voiced {share} of {seconds}s: a voice can identify its speaker, a disguised one too (muting removes it)").format(share=f"{share:.0%}", seconds=f"{seconds:.1f}")))
     else:
         res.findings.append(Finding("voice", N_("speech"), N_("no voice heard in {seconds}s").format(seconds=f"{seconds:.1f}"), identifying=False))
     return res

@@ -312,7 +312,11 @@ def _audit_table(r: AuditResult) -> str:
     if r.faces:
         boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.faces[:8])
         more = _(" and {n} more").format(n=len(r.faces) - 8) if len(r.faces) > 8 else ""
-        found = ngettext("{n} face found", "{n} faces found", len(r.faces)).format(n=len(r.faces))
+        if r.kind == "video":  # one face is found again on every frame checked: count the frames
+            k = len({x.source.rsplit(" at ", 1)[-1] for x in r.faces})
+            found = ngettext("faces on {n} checked frame", "faces on {n} checked frames", k).format(n=k)
+        else:
+            found = ngettext("{n} face found", "{n} faces found", len(r.faces)).format(n=len(r.faces))
         lines.append(f" ! {_pad(_('face'), 15)} {_pad(found, 32)} {boxes}{more}")
     if r.uncertain:
         boxes = ", ".join(f"({x.x0:.0f},{x.y0:.0f})-({x.x1:.0f},{x.y1:.0f})" for x in r.uncertain[:8])
