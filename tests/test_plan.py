@@ -96,7 +96,7 @@ def test_verification_adds_what_the_plan_left_out_and_update_plan_keeps_it(photo
 
 def test_the_result_line_counts_the_regions_verification_added(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
     """Two faces left out of the plan, both found and masked in one round: the line says 2
-    (it said the number of extra rounds, 1)."""
+    (it said the number of extra rounds, 1); a later render from the updated plan adds none."""
     photo = tmp_path / "pair.png"
     Image.fromarray(np.concatenate([astronaut, astronaut], axis=1)).save(photo)
     assert main(["analyse", str(photo)]) == 0
@@ -105,8 +105,11 @@ def test_the_result_line_counts_the_regions_verification_added(tmp_path: Path, a
     doc["regions"] = [r for r in doc["regions"] if r["kind"] != "face"]
     plan_file.write_text(json.dumps(doc))
     capsys.readouterr()
-    assert main(["clean", str(photo), "--plan", str(plan_file), "-o", str(tmp_path / "out")]) == 0
+    assert main(["clean", str(photo), "--plan", str(plan_file), "-o", str(tmp_path / "out"), "--update-plan"]) == 0
     assert "2 added by verification" in capsys.readouterr().out
+    # the plan now carries them: a render from it adds nothing, and says nothing was added
+    assert main(["clean", str(photo), "--plan", str(plan_file), "-o", str(tmp_path / "again")]) == 0
+    assert "added by verification" not in capsys.readouterr().out
 
 
 def test_regions_file_becomes_manual_regions_of_the_plan(photo: Path, tmp_path: Path) -> None:

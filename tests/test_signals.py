@@ -199,3 +199,34 @@ def test_a_worker_stopped_inside_a_finaliser_stops_and_leaves_nothing(tmp_path: 
     run = subprocess.run([sys.executable, "-c", _STOPPED_IN_A_FINALISER, str(tmp_path / "out.wav")], capture_output=True, timeout=60)
     assert (run.returncode, run.stdout, run.stderr) == (128 + signal.SIGTERM, b"", b"")
     assert list(tmp_path.iterdir()) == []
+
+
+_STOP_SWALLOWED_IN_THE_COMMAND = """
+import os, signal, sys
+from pathlib import Path
+from unseen.errors import UnseenError
+from unseen.output import publish, staged
+from unseen.signals import Interrupted, stops_handled
+
+class Dropped:
+    def __del__(self):  # the stop arrives while Python runs a finaliser: Python swallows it
+        os.kill(os.getpid(), signal.SIGTERM)
+
+final = Path(sys.argv[1])
+try:
+    with stops_handled(), staged(final) as tmp:
+        tmp.write_bytes(b"verified")
+        Dropped()
+        publish(tmp, final, overwrite=False)
+except Interrupted as e:
+    sys.exit(128 + e.signum)
+"""
+
+
+def test_a_stop_swallowed_by_a_finaliser_still_stops_the_command(tmp_path: Path) -> None:
+    """Python prints an exception raised in a finaliser as "ignored" and goes on: the command
+    then published its output and exited 0, and a second stop was ignored. It is raised again
+    before anything is published."""
+    run = subprocess.run([sys.executable, "-c", _STOP_SWALLOWED_IN_THE_COMMAND, str(tmp_path / "out.png")], capture_output=True, timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM, run.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -266,6 +266,27 @@ def test_video_sound_muted_or_disguised(clip, tmp_path: Path, voice: str) -> Non
         assert [f.identifying for f in track] == [True]
 
 
+def test_a_quiet_sound_in_a_video_is_not_called_silence(tmp_path: Path) -> None:
+    """Sound 90 dB down is still sound (turned up, it is heard): only exact zeros are silence."""
+    path, rate = tmp_path / "quiet.mkv", 16000
+    out = av.open(str(path), "w")
+    v = out.add_stream("libx264", rate=10)
+    v.width, v.height, v.pix_fmt = 64, 64, "yuv420p"
+    a = out.add_stream("pcm_f32le", rate=rate, layout="mono")
+    for i in range(10):
+        f = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 128, np.uint8), format="rgb24")
+        f.pts, f.time_base = i, Fraction(1, 10)
+        for p in v.encode(f):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+    t = np.arange(rate) / rate
+    mux_mono(out, a, (3e-5 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), rate)
+    out.close()
+    [aud] = unseen.audit([path], faces=False)
+    assert [(f.value, f.identifying) for f in aud.findings if f.name.endswith("audio track")] == [("voices and background sounds can identify people and places", True)], aud.findings
+
+
 def test_missing_masks_fail_closed(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A render that forgets to draw the masks is caught by the read-back: no output."""
     import unseen.pipeline.video_encode as ve

@@ -31,20 +31,21 @@ def _tag_category(key: str) -> str:
     return "other"
 
 
-SILENCE = 1e-4  # peak sample level (-80 dBFS) under which a sound track holds nothing to hear
-
-
 def _silent(path: Path) -> bool:
-    """Whether the file's sound track is silence from start to end (read in blocks: flat memory)."""
+    """Whether the file's one sound track decodes to exact zeros from start to end, as the
+    silence ``--audio keep --voice mute`` writes does (read in blocks: flat memory). A quiet
+    voice is not silence (turned up, it is heard again); a track of more than two channels is
+    not judged (the reader mixes it down, and a mix can cancel or drop a channel); anything that
+    does not decode whole is not silence."""
     import numpy as np
 
     from .media.audio import SoundReader
 
     try:
         with SoundReader(path) as reader:
-            return all(float(np.abs(b).max(initial=0.0)) < SILENCE for b in reader.blocks())
-    except UnseenError:
-        return False  # damaged or unreadable: what did not decode may hold anything
+            return reader.source_channels <= 2 and not any(np.any(b) for b in reader.blocks())
+    except Exception:  # noqa: BLE001 - any failure to read the sound means it may hold anything
+        return False
 
 
 def audit_video(path: Path, faces: bool = True, progress: bool = False) -> AuditResult:

@@ -144,7 +144,7 @@ def _clean_text(r: CleanResult) -> str:
     elif r.kind == "video":
         details.append(ngettext("{n} face track masked", "{n} face tracks masked", n).format(n=n))
     else:
-        added = sum(1 for g in r.regions if g.source.startswith("verify:"))  # regions, not rounds
+        added = r.verification.added if r.verification else 0  # regions, not rounds; none a plan carried in
         details.append(ngettext("{n} region masked", "{n} regions masked", n).format(n=n))
         if added:
             details.append(ngettext("{n} added by verification", "{n} added by verification", added).format(n=added))

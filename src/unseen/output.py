@@ -14,7 +14,7 @@ from typing import Iterator
 
 from .i18n import N_
 from .errors import OutputDirError, OutputError
-from .signals import removed_if_stopped
+from .signals import checkpoint, removed_if_stopped, signals_held
 
 MARK = ".unseen"
 _NO_HARDLINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
@@ -105,22 +105,26 @@ def staged(final: Path) -> Iterator[Path]:
     did not publish it (and by a later run if this process is killed outright)."""
     check_dir(final.parent)
     sweep_stale(final.parent)
-    try:
-        fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{_host()}-{os.getpid()}-", suffix=final.suffix, dir=final.parent)
-    except OSError as e:
-        raise OutputError(N_("cannot create a file in {path}: {reason}").format(path=final.parent, reason=e.strerror)) from None
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        with removed_if_stopped(tmp):
+    # registered from its creation (a stop in between would leave it) until it is gone
+    with contextlib.ExitStack() as registered:
+        with signals_held():
+            try:
+                fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{_host()}-{os.getpid()}-", suffix=final.suffix, dir=final.parent)
+            except OSError as e:
+                raise OutputError(N_("cannot create a file in {path}: {reason}").format(path=final.parent, reason=e.strerror)) from None
+            os.close(fd)
+            tmp = Path(name)
+            registered.enter_context(removed_if_stopped(tmp))
+        try:
             yield tmp
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
 
 def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     """Move the verified file into place atomically; without ``overwrite`` never clobber."""
+    checkpoint()  # a stopped command publishes nothing, even where its stop was swallowed
     os.chmod(tmp, 0o644)
     try:
         if overwrite:

@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from .display import shown
 from .i18n import N_, localize
+from .signals import checkpoint
 
 UNITS = (N_("frame"), N_("step"))  # the units bars count in, for the catalogue
 
@@ -35,6 +36,7 @@ class Progress:
             self.callback(name, 0, total)
 
     def tick(self, n: int = 1) -> None:
+        checkpoint()  # a stop swallowed by a finaliser is raised again here
         self.done += n
         if self.bar is not None:
             self.bar.update(n)

@@ -13,6 +13,7 @@ class Verification:
     passed: bool
     checks: dict[str, str] = field(default_factory=dict)
     rounds: int = 1
+    added: int = 0  # regions this run's verification masked beyond the plan it was given
 
 
 @dataclass

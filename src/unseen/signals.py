@@ -32,10 +32,24 @@ def exit_status(e: BaseException) -> int:
     return 128 + int(getattr(e, "signum", signal.SIGINT))
 
 
+_pending = 0  # the stop signal the command got, until the command ends
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
+    global _pending
     for s in STOPS:  # a second signal must not cut the clean-up short
         signal.signal(s, signal.SIG_IGN)
+    _pending = signum
     raise Interrupted(signum)
+
+
+def checkpoint() -> None:
+    """Raise the stop again if one came and the command is still at work (main thread only).
+    Raised inside a finaliser or a weakref callback, ``Interrupted`` is printed as "ignored" and
+    swallowed, and with the stop signals now ignored the command would go on and publish; the
+    work's progress ticks and the publishing of an output call this."""
+    if _pending and threading.current_thread() is threading.main_thread():
+        raise Interrupted(_pending)
 
 
 @contextlib.contextmanager
@@ -45,6 +59,7 @@ def stops_handled() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    global _pending
     saved = {s: signal.getsignal(s) for s in STOPS}
     try:
         for s in STOPS:
@@ -52,6 +67,7 @@ def stops_handled() -> Iterator[None]:
                 signal.signal(s, _stop)
         yield
     finally:
+        _pending = 0
         for s, handler in saved.items():
             signal.signal(s, handler)
 
@@ -83,6 +99,19 @@ def removed_if_stopped(path: str | os.PathLike[str]) -> Iterator[None]:
         yield
     finally:
         _temporary.discard(name)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Stop signals wait until the block is done (POSIX; elsewhere they do not wait)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    saved = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
 
 
 def _worker_stop(signum: int, frame: FrameType | None) -> None:

@@ -66,6 +66,9 @@ class SoundReader:
         if not streams:
             raise UnsupportedFormat(N_("no audio or video stream"))
         self._a = a = streams[0]
+        if a.codec_context is None:  # FFmpeg has no decoder for it
+            raise UnsupportedFormat(N_("no decoder for this sound"))
+        self.source_channels = a.codec_context.channels or 1  # before any mix-down
         self.rate = a.codec_context.sample_rate or 0
         if self.rate <= 0:
             raise CorruptInput(N_("audio stream has no sample rate"))

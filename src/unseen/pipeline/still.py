@@ -198,6 +198,7 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
             "faces": "no unmasked face in the written file (both detectors, judged as audit judges)" if opts.faces else "skipped (--no-faces)",
         },
         rounds,
+        len(added),
     )
     res.output, res.output_format, res.regions = str(final), out_fmt, regions
     return res
