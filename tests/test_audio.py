@@ -165,6 +165,7 @@ def test_a_cleaned_m4a_audits_clean(tmp_path: Path) -> None:
         mux_mono(out, out.add_stream("aac", rate=16000), tone, 16000)
     [before] = unseen.audit([src])
     assert any("artist" in f.name for f in before.findings)
+    assert before.format == "m4a"  # not FFmpeg's "mov" family name
     [res] = unseen.clean([src], tmp_path, voice="mute")
     assert res.status == "ok", res.error
     [after] = unseen.audit([res.output])

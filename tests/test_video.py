@@ -233,6 +233,7 @@ def test_audit_video_reports_tags_audio_and_faces(clip, capsys: pytest.CaptureFi
     src, _ = clip
     [res] = unseen.audit([src])
     names = {f.name: f for f in res.findings}
+    assert res.format == "mp4"  # written as an MP4 (brand isom); FFmpeg calls the whole family "mov"
     assert names["container tag 'location'"].category == "location"
     assert names["container tag 'artist'"].value == "Kim Secret"
     assert any(f.category == "voice" for f in res.findings)

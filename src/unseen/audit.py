@@ -31,6 +31,18 @@ def _tag_category(key: str) -> str:
     return "other"
 
 
+# FFmpeg reads MP4, MOV, M4A and 3GP as one "mov" format; the file's brand says which it is
+_BRANDS = {"qt": "mov", "M4A": "m4a", "M4B": "m4a", "M4P": "m4a", "M4V": "m4v"}
+
+
+def _shown_format(fmt: str, tags: dict[str, str]) -> str:
+    """The format a person knows the file by: an MP4 is not "mov"."""
+    if fmt != "mov":
+        return fmt
+    brand = tags.get("major_brand", "").strip()
+    return _BRANDS.get(brand, "3gp" if brand.startswith("3g") else "mp4" if brand else "mov")
+
+
 def _silent(path: Path) -> bool:
     """Whether the file's one sound track decodes to exact zeros from start to end, as the
     silence ``--audio keep --voice mute`` writes does (read in blocks: flat memory). A quiet
@@ -55,7 +67,7 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
     from .types import Finding
 
     info = probe_video(path, decode_first=False)  # a stub without frames still has tags to show
-    res = AuditResult(input=str(path), kind="video", format=info.format, width=info.width, height=info.height)
+    res = AuditResult(input=str(path), kind="video", format=_shown_format(info.format, info.container_tags), width=info.width, height=info.height)
     for key, value in info.container_tags.items():
         if key in ("major_brand", "minor_version", "compatible_brands"):
             continue
@@ -129,7 +141,7 @@ def audit_audio(path: Path) -> AuditResult:
 
     res = AuditResult(input=str(path), kind="audio")
     fmt, tags, extra = probe_tags(path)  # tags and pictures are shown even for a file with no sound
-    res.format = fmt
+    res.format = _shown_format(fmt, tags)
     for key, value in tags.items():
         name = key.rsplit(":", 1)[-1]  # "stream 0:handler_name" -> "handler_name"
         # FFmpeg's constants in every file it writes (unseen's own outputs included) tell nothing
