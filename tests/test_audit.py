@@ -81,6 +81,13 @@ def test_audit_of_a_folder_checks_the_safe_copies_in_it(tagged_jpeg: Path, tmp_p
     assert main(["audit", str(out), "--no-faces", "--json"]) == 0
     [doc] = json.loads(capsys.readouterr().out)
     assert ".unseen." in doc["input"] and doc["findings"] == []
+    # a plan beside the copies gives away where the faces were and the original's fingerprint
+    assert main(["analyse", str(photos / "trip.jpg"), "-o", str(out), "--no-faces", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["audit", str(out), "--no-faces", "--json"]) == 1
+    docs = json.loads(capsys.readouterr().out)
+    assert sorted(d["kind"] for d in docs) == ["image", "plan"] and all(d["identifying"] == (d["kind"] == "plan") for d in docs), docs
+    next(out.glob("*.plan.json")).unlink()
     # beside the original, both are checked: the original's GPS position is reported
     (photos / "trip.unseen.jpg").write_bytes(next(out.iterdir()).read_bytes())
     assert main(["audit", str(photos), "--no-faces", "--json"]) == 1

@@ -27,8 +27,8 @@ Progress = Callable[[CleanResult], None]
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Path]:
-    """Expand directories (recursively, in a stable order); skip hidden files, plans, temporary
-    files and (unless ``outputs``: audit checks them) unseen's own outputs found while walking.
+    """Expand directories (recursively, in a stable order); skip hidden files, temporary files
+    and (unless ``outputs``: audit checks them) unseen's own outputs and plans found while walking.
     Named files are yielded as given. Links to folders are never walked (a loop, or a path out
     of the folder): they are yielded like files, and refused with one line as everything that
     is not a regular file is."""
@@ -45,7 +45,7 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = Fals
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
                 for name in sorted(files + linked):
                     f = Path(root) / name
-                    if name.startswith(".") or name.startswith(TMP_PREFIX) or (is_output_name(f) and not outputs) or name.endswith(PLAN_SUFFIX):
+                    if name.startswith(".") or name.startswith(TMP_PREFIX) or ((is_output_name(f) or name.endswith(PLAN_SUFFIX)) and not outputs):
                         continue
                     yield Input(f, p)
         else:

@@ -12,6 +12,7 @@ from .media.metadata import image_findings
 from .results import AuditResult
 from .types import Region
 from .media.probe import probe
+from .plan import PLAN_SUFFIX
 
 
 _TAG_CATEGORY = [
@@ -167,11 +168,23 @@ def audit_audio(path: Path) -> AuditResult:
 
 
 def audit_file(path: Path, faces: bool = True, progress: bool = False) -> AuditResult:
+    if path.name.endswith(PLAN_SUFFIX):
+        return audit_plan(path)
     p = probe(path)
     kind = handler_for(p).kind_of(path, p)
     if kind == "video":
         return audit_video(path, faces, progress)
     return audit_audio(path) if kind == "audio" else audit_image(path, faces)
+
+
+def audit_plan(path: Path) -> AuditResult:
+    """A plan beside the files to share gives away what the safe copies hide: where each face
+    was, what a person switched off, and the original's SHA-256 (which ties the copy to it)."""
+    from .types import Finding
+
+    res = AuditResult(input=str(path), kind="plan", format="json")
+    res.findings.append(Finding("other", N_("unseen plan"), N_("where the faces and masks are in the original, and its SHA-256 fingerprint: keep it apart from what you share")))
+    return res
 
 
 def audit_image(path: Path, faces: bool = True) -> AuditResult:

@@ -31,7 +31,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # the words of the audit table that are data in --json (a finding's category, a file's kind)
 # the operating system's reasons (strerror is English whatever the locale), shown inside our lines
 _OS_REASONS = (N_("Permission denied"), N_("No such file or directory"), N_("No space left on device"), N_("Read-only file system"), N_("Is a directory"), N_("Not a directory"), N_("File name too long"), N_("Too many levels of symbolic links"), N_("Disk quota exceeded"), N_("Input/output error"), N_("File exists"), N_("Operation not permitted"))
-_TABLE_WORDS = (N_("location"), N_("time"), N_("device"), N_("software"), N_("owner"), N_("hidden-picture"), N_("voice"), N_("other"), N_("trailer"), N_("name"), N_("face"), N_("image"), N_("video"), N_("audio"), N_("PNG custom text field"))
+_TABLE_WORDS = (N_("location"), N_("time"), N_("device"), N_("software"), N_("owner"), N_("hidden-picture"), N_("voice"), N_("other"), N_("trailer"), N_("name"), N_("face"), N_("image"), N_("video"), N_("audio"), N_("plan"), N_("PNG custom text field"))
 
 
 def _color(text: str) -> tuple[int, int, int]:
