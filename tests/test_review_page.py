@@ -453,6 +453,10 @@ def test_korean_page_has_no_untranslated_string(chromium: Any, photo: Path, clip
                        while (w.nextNode()) { const n = w.currentNode; if (n.parentElement.closest('[hidden]') || !n.textContent.trim()) continue; out.push(n.textContent.trim()); }
                        for (const el of document.querySelectorAll('[title]')) out.push(el.title); return out; }"""
                 )
+                # every button of the side panel is inside it (a row of English words pushed a
+                # drawn track's remove button past the panel's edge)
+                past = page.evaluate("() => { const s = document.getElementById('side').getBoundingClientRect(); return [...document.querySelectorAll('#side button')].filter((b) => b.offsetParent && b.getBoundingClientRect().right > s.right + 0.5).map((b) => b.textContent); }")
+                assert past == [], (lang, what, past)
                 if lang == "ko":
                     left = [x for x in texts if x in english]
                     assert not left, f"untranslated on the Korean page: {left}"
