@@ -126,23 +126,45 @@ def face_shares(boxes, geo: tuple[float, float, float], bright: np.ndarray, mask
         yield j, float(masked[cy0:cy1, cx0:cx1][elig].mean())
 
 
+def plan_masks(src: Path, cache: Path):  # type: ignore[no-untyped-def]
+    """Per frame, what the plan of ``src`` masks (as the render draws it), without rendering:
+    the analysis is kept in ``cache`` (a tracker change is then scored in seconds)."""
+    import pickle
+
+    from unseen.mask import mask_areas
+    from unseen.media.video import probe_video
+    from unseen.pipeline.video import VIDEO_GRID, plan_from
+    from unseen.pipeline.video_search import VideoOptions, search
+
+    info = probe_video(src)
+    if cache.exists():
+        found = pickle.loads(cache.read_bytes())
+    else:
+        found = search(src, info, VideoOptions())
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(found))
+    plan = plan_from(found, info, "0" * 64, [], VideoOptions())
+    for i in range(found.n):
+        masked = np.zeros((info.height, info.width), bool)
+        for (x0, y0, x1, y1), inside in mask_areas([t.region_at(i) for t in plan.tracks if t.on and i in t.boxes], info.width, info.height, VIDEO_GRID):
+            masked[y0:y1, x0:x1] |= True if inside is None else inside
+        yield masked
+
+
+MISSING = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0, "collateral": None, "missing": True}
+
+
 def score(out_path: Path, images, k: int, frames: int, size, boxes, cut_boxes=()) -> dict:  # type: ignore[no-untyped-def]
     """Exposure of the faces of clip k and collateral; cut_boxes: the ground truth of the photo
     shown during the clip's cut (used for collateral only)."""
-    face_frames = exposed = skipped = 0
-    ever = [False] * len(boxes)
-    counted = [False] * len(boxes)
-    bright_away = masked_away = 0
-    missing = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0, "collateral": None, "missing": True}
     if not out_path.exists():
-        return missing
+        return dict(MISSING)
     try:  # a tool stopped midway can leave a file with no video stream
         with av.open(str(out_path)) as c:
             if not c.streams.video:
-                return missing
+                return dict(MISSING)
     except (av.FFmpegError, IndexError, ValueError):
-        return missing
-    path = camera(k, frames)
+        return dict(MISSING)
     resized = False
 
     def picture(f) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -155,34 +177,43 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes, cut_boxes=()
         return f.to_ndarray(width=size[0], height=size[1], format="rgb24", interpolation="BILINEAR")
 
     with av.open(str(out_path)) as c:
-        outs = (picture(f) for f in c.decode(video=0))
-        for i, ((rgb, geo), got) in enumerate(zip(clip_frames(images, k, frames, size), outs)):
-            luma = rgb @ np.array([0.299, 0.587, 0.114])
-            masked = (got <= 16).all(-1)
-            H, W = masked.shape
-            bright = luma > 40
-            # collateral: bright pixels away from every face (1.8x boxes) that came out masked
-            away = bright & ~near_faces((H, W), boxes if geo is not None else cut_boxes, *(geo or geometry(size, *path[i], img_w=images[(k + 1) % len(images)].width)))
-            bright_away += int(away.sum())
-            masked_away += int((away & masked).sum())
-            if geo is None:
+        out = score_masks(((picture(f) <= 16).all(-1) for f in c.decode(video=0)), images, k, frames, size, boxes, cut_boxes)
+    return {**out, "output_resized": resized}
+
+
+def score_masks(masks, images, k: int, frames: int, size, boxes, cut_boxes=()) -> dict:  # type: ignore[no-untyped-def]
+    """score() given each frame's masked pixels (an output's, or a plan's as bench/walkers.py
+    plan_masks draws them)."""
+    face_frames = exposed = skipped = 0
+    ever = [False] * len(boxes)
+    counted = [False] * len(boxes)
+    bright_away = masked_away = 0
+    path = camera(k, frames)
+    for i, ((rgb, geo), masked) in enumerate(zip(clip_frames(images, k, frames, size), masks)):
+        luma = rgb @ np.array([0.299, 0.587, 0.114])
+        H, W = masked.shape
+        bright = luma > 40
+        # collateral: bright pixels away from every face (1.8x boxes) that came out masked
+        away = bright & ~near_faces((H, W), boxes if geo is not None else cut_boxes, *(geo or geometry(size, *path[i], img_w=images[(k + 1) % len(images)].width)))
+        bright_away += int(away.sum())
+        masked_away += int((away & masked).sum())
+        if geo is None:
+            continue
+        for j, share in face_shares(boxes, geo, bright, masked):
+            if share is None:
+                skipped += 1
                 continue
-            for j, share in face_shares(boxes, geo, bright, masked):
-                if share is None:
-                    skipped += 1
-                    continue
-                face_frames += 1
-                counted[j] = True
-                if share < 0.9:
-                    exposed += 1
-                    ever[j] = True
+            face_frames += 1
+            counted[j] = True
+            if share < 0.9:
+                exposed += 1
+                ever[j] = True
     return {
         "face_frames": face_frames,
         "exposed": exposed,
         "faces": sum(counted),
         "faces_ever_exposed": sum(ever),
         "skipped": skipped,
-        "output_resized": resized,
         "bright_away": bright_away,
         "masked_away": masked_away,
         "collateral": masked_away / bright_away if bright_away else None,
@@ -221,12 +252,19 @@ def main() -> None:
     ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--results", help="file name under bench/results/ (default: video_protect.json, or video_protect_true_aspect.json with --true-aspect)")
     ap.add_argument("--score-only", action="store_true", help="score the outputs already in the working folder (no clips made, no tool run, no timing)")
+    ap.add_argument("--plan-only", action="store_true", help="unseen only, scored from its plan without rendering (the analysis of each clip is kept in WORK/analysis: a tracker change is scored in a minute); no checks before encoding, no deface, no timing")
     ap.add_argument("--work", type=Path, help="working folder, emptied first (default: bench/out/video_protect, or bench/out/RESULTS-STEM for another --results, so that runs with different results files do not clobber each other)")
     args = ap.parse_args()
     args.results = args.results or ("video_protect_true_aspect.json" if args.true_aspect else "video_protect.json")
     gt, names, images, size = crowd_clips(args)
     work = args.work or HERE / "out" / ("video_protect" if args.results == "video_protect.json" else Path(args.results).stem)
-    if not args.score_only:
+    if args.plan_only:
+        args.skip_deface = True
+        (work / "clips").mkdir(parents=True, exist_ok=True)
+        for k in range(len(names)):
+            if not (work / "clips" / f"clip{k:02d}.mp4").exists():
+                write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
+    elif not args.score_only:
         shutil.rmtree(work, ignore_errors=True)
         (work / "clips").mkdir(parents=True)
         (work / "unseen").mkdir()
@@ -235,7 +273,7 @@ def main() -> None:
             write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
     results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "unseen_args": args.unseen_args, "score_only": args.score_only, "images": names}
     t = time.perf_counter()
-    if not args.skip_unseen and not args.score_only:
+    if not args.skip_unseen and not args.score_only and not args.plan_only:
         subprocess.run([args.unseen, "clean", str(work / "clips"), "-o", str(work / "unseen"), "-q", *shlex.split(args.unseen_args)])
     results["unseen_seconds"] = time.perf_counter() - t
     tools = {"unseen": lambda k: work / "unseen" / f"clip{k:02d}.unseen.mp4"}
@@ -251,7 +289,11 @@ def main() -> None:
         tot = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0}
         per_clip = []
         for k, n in enumerate(names):
-            r = score(out_of(k), images, k, args.frames, size, [b for b in gt[n]], gt[names[(k + 1) % len(names)]])
+            if args.plan_only:
+                masks = plan_masks(work / "clips" / f"clip{k:02d}.mp4", work / "analysis" / f"clip{k:02d}.pkl")
+                r = score_masks(masks, images, k, args.frames, size, list(gt[n]), gt[names[(k + 1) % len(names)]])
+            else:
+                r = score(out_of(k), images, k, args.frames, size, list(gt[n]), gt[names[(k + 1) % len(names)]])
             per_clip.append({"clip": k, "image": n, **r})
             for key in tot:
                 tot[key] += r.get(key, 0)
@@ -266,11 +308,11 @@ def main() -> None:
         results[f"{tool}_per_clip"] = per_clip
         print(tool, json.dumps(tot))
     frames_total = len(names) * args.frames
-    if args.score_only:
+    if args.score_only or args.plan_only:
         for tool in tools:
             results[f"{tool}_seconds"] = None
     for tool in tools:
-        results[tool]["fps"] = None if args.score_only else frames_total / results[f"{tool}_seconds"]
+        results[tool]["fps"] = None if args.score_only or args.plan_only else frames_total / results[f"{tool}_seconds"]
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / args.results).write_text(json.dumps(results, indent=2))
     print(json.dumps({k: v for k, v in results.items() if k != "images" and not k.endswith("_per_clip")}, indent=1))

@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from faces import load_gt, true_aspect  # noqa: E402
 from people_free import prepare  # noqa: E402
-from video_protect import face_shares, near_faces, write_clip  # noqa: E402
+from video_protect import face_shares, near_faces, plan_masks, write_clip  # noqa: E402
 
 BACKGROUNDS = ("picos", "bridge", "stream", "motorcycle", "summit", "dragonfly", "rocket", "brushes")
 SIZE = (1280, 720)
@@ -131,31 +131,6 @@ def clip_frames(k: int, args: argparse.Namespace, backgrounds: list[Image.Image]
             if x1 <= x0 or y1 <= y0 or float((shows[y0:y1, x0:x1] == j).mean()) < 0.9:
                 boxes[j] = None
         yield np.asarray(frame), boxes
-
-
-def plan_masks(src: Path, cache: Path):  # type: ignore[no-untyped-def]
-    """Per frame, what the plan of ``src`` masks (as the render draws it), without rendering:
-    the analysis is kept in ``cache`` (a tracker change is then scored in seconds)."""
-    import pickle
-
-    from unseen.mask import mask_areas
-    from unseen.media.video import probe_video
-    from unseen.pipeline.video import VIDEO_GRID, plan_from
-    from unseen.pipeline.video_search import VideoOptions, search
-
-    info = probe_video(src)
-    if cache.exists():
-        found = pickle.loads(cache.read_bytes())
-    else:
-        found = search(src, info, VideoOptions())
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps(found))
-    plan = plan_from(found, info, "0" * 64, [], VideoOptions())
-    for i in range(found.n):
-        masked = np.zeros((info.height, info.width), bool)
-        for (x0, y0, x1, y1), inside in mask_areas([t.region_at(i) for t in plan.tracks if t.on and i in t.boxes], info.width, info.height, VIDEO_GRID):
-            masked[y0:y1, x0:x1] |= True if inside is None else inside
-        yield masked
 
 
 def output_masks(out_path: Path):  # type: ignore[no-untyped-def]

@@ -204,6 +204,25 @@ def test_hold_ends_at_a_confident_miss_and_not_before() -> None:
     assert max(small) == 12 + s.hold  # at half size a miss proves nothing: the set hold
 
 
+def test_a_miss_is_no_evidence_for_a_face_the_detector_missed_while_it_was_there() -> None:
+    """A face the detector found on frames 0 and 12 but not on 6, searched at the same zoom, is
+    one it misses now and then: nothing found on frame 18 does not mean it left, and it is held
+    the whole hold, before its first sighting as after its last. Found on 6 as well, the miss on
+    18 ends the hold as before."""
+    s = TrackSettings(hold=30, pad=3)
+    face = Region(100, 100, 150, 160, 0.9, "t")
+    looked = {0: 1.0, 6: 1.0, 12: 1.0, 18: 1.0, 24: 1.0, 30: 1.0}
+    missed = link({6: [face], 18: [face]}, set(), s)
+    boxes = render_boxes(missed, 60, set(), s, looked=looked, seen={6: [face], 18: [face]})
+    assert max(boxes) == 18 + s.hold and min(boxes) == 0  # the miss on 12 makes 0 and 24 no evidence
+    steady = link({6: [face], 12: [face], 18: [face]}, set(), s)
+    boxes = render_boxes(steady, 60, set(), s, looked=looked, seen={6: [face], 12: [face], 18: [face]})
+    assert max(boxes) == 23 and min(boxes) == 1  # found whenever searched: the misses on 0 and 24 tell
+    trusting = TrackSettings(hold=30, pad=3, distrust_misses=False)
+    boxes = render_boxes(missed, 60, set(), trusting, looked=looked, seen={6: [face], 18: [face]})
+    assert max(boxes) == 23 and min(boxes) == 1
+
+
 def test_time_vouches_for_small_uncertain_faces_only() -> None:
     """A track of uncertain detections seen on three searched frames is masked while it is small
     (a faint face in a crowd); a large one (a helmet, a fist, a banner) needs a detection the

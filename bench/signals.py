@@ -1,0 +1,236 @@
+"""Which signal tells a face candidate from the rest: candidate by candidate, by size.
+
+    python bench/signals.py [--data ../shared/eval/faces-wider] [--limit N] [--mtcnn]
+
+The candidates are what unseen's main detector hands the judge on a photo (CenterFace over its
+pyramid, mirrored, threshold 0.07, duplicates suppressed): on the 200 WIDER photos of
+bench/faces.py (squeezed to 416x416 as the set ships them) and the 42 people-free photos of
+bench/people_free.py (made by it, or here). A WIDER candidate overlapping an annotated face by
+IoU 0.3 or more is a face, one overlapping none by more than 0.05 is not (unannotated heads in
+crowds land here too: the rates for "not a face" are upper bounds); every candidate on a
+people-free photo is not a face. For each signal and each size (box height in the photo's
+pixels), the table gives the share of non-face candidates that pass a bar set to keep 85%, 90%
+and 95% of the face candidates of that size (lower is better; "all / people-free").
+
+Signals: the detector's own score; the judge's second look (CenterFace again on the candidate
+zoomed so that its box is a third of a 96-px crop, see src/unseen/detect/second_look.py), and
+the same look with 64, 128 and 160 px crops; agreement across the pyramid's passes (how many of
+them found the candidate; the mean of their scores); and with --mtcnn the face/non-face stages
+of MTCNN (R-Net at 24 px, O-Net at 48 px, on the candidate's square box and on 1.3 times it),
+a model family of its own, from the `mtcnn==1.0.0` wheel (MIT; weights read with joblib and lz4
+in bench/.venv-mtcnn, made on first use; the two small networks run here in numpy).
+Writes bench/results/signals.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from faces import flat  # noqa: E402
+from people_free import PHOTOS, prepare  # noqa: E402
+
+SIZES = [(0, 16), (16, 32), (32, 64), (64, 10**9)]
+KEEP = (85, 90, 95)
+CROPS = (64, 96, 128, 160)
+
+
+def all_boxes(data: Path) -> dict[str, np.ndarray]:
+    """Every annotated box of each photo, WIDER's invalid ones too (they are faces all the same)."""
+    lines = (data / "gt" / "subset_416x416_bbx_gt.txt").read_text().splitlines()
+    out, i = {}, 0
+    while i < len(lines) and lines[i].strip():
+        name, n = lines[i].strip(), int(lines[i + 1])
+        rows = [[float(v) for v in r.split()[:4]] for r in lines[i + 2 : i + 2 + max(n, 1)]] if n else []
+        out[name] = np.array([[x, y, x + w, y + h] for x, y, w, h in rows], dtype=np.float32).reshape(-1, 4)
+        i += 2 + max(n, 1)
+    return out
+
+
+def candidates(rgb: np.ndarray) -> dict[str, np.ndarray]:
+    """The judge's candidates on one photo with every signal but MTCNN's."""
+    import unseen.detect.second_look as second_look
+    from unseen.detect import Detections, _nms, face_finder, judge_for
+    from unseen.detect.boxes import iou_matrix
+
+    finder = face_finder()
+    runs = finder.runs(rgb)
+    found = _nms(sum(runs.values(), Detections()))
+    boxes = found.boxes().reshape(-1, 4)
+    support = np.zeros((len(found), len(runs)), dtype=np.float32)
+    for k, one in enumerate(runs.values()):
+        if len(one) and len(found):
+            support[:, k] = (one.scores()[None, :] * (iou_matrix(boxes, one.boxes()) >= 0.4)).max(axis=1)
+    out = {"box": boxes, "score": found.scores(), "passes": (support > 0).sum(axis=1) / max(1, len(runs)), "pass_mean": support.mean(axis=1) if len(runs) else support.sum(axis=1)}
+    shipped = second_look.CROP
+    try:
+        for crop in CROPS:
+            second_look.CROP = crop  # read by the look's crops and its model input
+            look = second_look.SecondLook(judge_for(finder).look.model)
+            out[f"look{crop}"] = look.scores(rgb, list(found)) if len(found) else np.zeros(0, np.float32)
+    finally:
+        second_look.CROP = shipped
+    return out
+
+
+# --- MTCNN's R-Net and O-Net in numpy (Keras layout: NHWC, kernels kh x kw x in x out) ---
+
+
+def mtcnn_weights() -> dict[str, list[np.ndarray]]:
+    """R-Net and O-Net weights from the mtcnn 1.0.0 wheel, as numpy arrays (cached)."""
+    cache = HERE / "out" / "signals" / "mtcnn_weights.npz"
+    if not cache.exists():
+        venv = HERE / ".venv-mtcnn"
+        if subprocess.run([str(venv / "bin" / "python"), "-c", "import joblib, lz4, numpy"], capture_output=True).returncode if (venv / "bin" / "python").exists() else True:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "numpy", "joblib", "lz4"], check=True)
+        wheel = HERE / "out" / "signals" / "wheel"
+        subprocess.run([str(venv / "bin" / "pip"), "download", "-q", "--no-deps", "mtcnn==1.0.0", "-d", str(wheel)], check=True)
+        code = (
+            "import joblib, numpy as np, sys, zipfile, io\n"
+            "z = zipfile.ZipFile(sys.argv[1]); w = {}\n"
+            "for n in ('rnet', 'onet'):\n"
+            "    for i, a in enumerate(joblib.load(io.BytesIO(z.read(f'mtcnn/assets/weights/{n}.lz4')))): w[f'{n}_{i:02d}'] = a\n"
+            "np.savez(sys.argv[2], **w)\n"
+        )
+        subprocess.run([str(venv / "bin" / "python"), "-c", code, str(next(wheel.glob("mtcnn-1.0.0-*.whl"))), str(cache)], check=True)
+    data = np.load(cache)
+    return {n: [data[k] for k in sorted(data.files) if k.startswith(n)] for n in ("rnet", "onet")}
+
+
+def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    windows = np.lib.stride_tricks.sliding_window_view(x, w.shape[:2], axis=(1, 2))
+    return np.einsum("nhwcij,ijco->nhwo", windows, w, optimize=True) + b
+
+
+def _prelu(x: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, x * a.reshape(-1))
+
+
+def _pool(x: np.ndarray, k: int, s: int, same: bool) -> np.ndarray:
+    if same:  # Keras "same": pad after (and before) with -inf so every output sees k x k
+        ph = max((-(-x.shape[1] // s) - 1) * s + k - x.shape[1], 0)
+        pw = max((-(-x.shape[2] // s) - 1) * s + k - x.shape[2], 0)
+        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)), constant_values=-np.inf)
+    return np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))[:, ::s, ::s].max(axis=(-1, -2))
+
+
+def _softmax_face(z: np.ndarray) -> np.ndarray:
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z[:, 1] / z.sum(axis=1)
+
+
+def rnet(x: np.ndarray, w: list[np.ndarray]) -> np.ndarray:
+    x = _pool(_prelu(_conv(x, w[0], w[1]), w[2]), 3, 2, True)
+    x = _pool(_prelu(_conv(x, w[3], w[4]), w[5]), 3, 2, False)
+    x = _prelu(_conv(x, w[6], w[7]), w[8]).transpose(0, 2, 1, 3).reshape(len(x), -1)
+    return _softmax_face(_prelu(x @ w[9] + w[10], w[11]) @ w[14] + w[15])
+
+
+def onet(x: np.ndarray, w: list[np.ndarray]) -> np.ndarray:
+    x = _pool(_prelu(_conv(x, w[0], w[1]), w[2]), 3, 2, True)
+    x = _pool(_prelu(_conv(x, w[3], w[4]), w[5]), 3, 2, False)
+    x = _pool(_prelu(_conv(x, w[6], w[7]), w[8]), 2, 2, True)
+    x = _prelu(_conv(x, w[9], w[10]), w[11]).transpose(0, 2, 1, 3).reshape(len(x), -1)
+    return _softmax_face(_prelu(x @ w[12] + w[13], w[14]) @ w[19] + w[20])
+
+
+def square_crops(img: Image.Image, boxes: np.ndarray, side: int, grow: float) -> np.ndarray:
+    """Each box's square (its longer side times ``grow``) resized to ``side``, as MTCNN's stages
+    take them: RGB scaled to about -1..1."""
+    out = []
+    for x0, y0, x1, y1 in boxes:
+        cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) * grow / 2
+        out.append(np.asarray(img.crop((round(cx - half), round(cy - half), round(cx + half), round(cy + half))).resize((side, side), Image.BILINEAR), dtype=np.float32))
+    return (np.stack(out) - 127.5) / 128 if out else np.zeros((0, side, side, 3), np.float32)
+
+
+def mtcnn_signals(rgb: np.ndarray, boxes: np.ndarray, w: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
+    img = Image.fromarray(rgb)
+    out = {}
+    for grow in (1.0, 1.3):
+        parts = [boxes[i : i + 256] for i in range(0, len(boxes), 256)] or [boxes]
+        out[f"rnet{grow}"] = np.concatenate([rnet(square_crops(img, p, 24, grow), w["rnet"]) for p in parts])
+        out[f"onet{grow}"] = np.concatenate([onet(square_crops(img, p, 48, grow), w["onet"]) for p in parts])
+    return out
+
+
+def table(label: np.ndarray, free: np.ndarray, height: np.ndarray, signals: dict[str, np.ndarray]) -> dict:
+    out: dict = {}
+    for lo, hi in SIZES:
+        size = f"{lo}-{hi}" if hi < 10**9 else f"{lo}+"
+        m = (height >= lo) & (height < hi)
+        face, non, non_free = m & (label == 1), m & (label == 0), m & free
+        out[size] = {"faces": int(face.sum()), "non_faces": int(non.sum()), "people_free": int(non_free.sum()), "signals": {}}
+        for name, v in signals.items():
+            cells = {}
+            for keep in KEEP:
+                bar = float(np.percentile(v[face], 100 - keep)) if face.any() else float("inf")
+                cells[f"keep{keep}"] = [float(np.mean(v[non] >= bar)) if non.any() else None, float(np.mean(v[non_free] >= bar)) if non_free.any() else None]
+            out[size]["signals"][name] = cells
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "faces-wider")
+    ap.add_argument("--limit", type=int, default=0, help="this many WIDER photos only")
+    ap.add_argument("--mtcnn", action="store_true", help="also MTCNN's R-Net and O-Net (downloads the mtcnn wheel into bench/out once)")
+    args = ap.parse_args()
+    from unseen.detect.boxes import iou_matrix
+
+    boxes = all_boxes(args.data)
+    names = sorted(boxes)[: args.limit or None]
+    free_dir = prepare([p[0] for p in PHOTOS])
+    weights = mtcnn_weights() if args.mtcnn else None
+    pictures = [(np.asarray(Image.open(args.data / "images" / n).convert("RGB")), boxes[n]) for n in names]
+    pictures += [(np.asarray(Image.open(p).convert("RGB")), None) for p in sorted(free_dir.glob("*.png"))]
+    cols: dict[str, list[np.ndarray]] = {}
+    for k, (rgb, truth) in enumerate(pictures):
+        c = candidates(rgb)
+        if weights is not None:
+            c.update(mtcnn_signals(rgb, c["box"], weights))
+        n = len(c["score"])
+        if truth is None:
+            label, free = np.zeros(n), np.ones(n, bool)
+        else:
+            best = iou_matrix(c["box"], truth).max(axis=1) if len(truth) and n else np.zeros(n)
+            label, free = np.where(best >= 0.3, 1, np.where(best < 0.05, 0, -1)), np.zeros(n, bool)
+        c.update(label=label, free=free, height=c["box"][:, 3] - c["box"][:, 1])
+        for key, v in c.items():
+            cols.setdefault(key, []).append(np.asarray(v))
+        print(f"\r{k + 1}/{len(pictures)} pictures", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    a = {k: np.concatenate(v) for k, v in cols.items()}
+    s = a["score"]
+    signals = {"score": s, "look (second look, 96 px)": a["look96"], "score + look (the judge)": s + a["look96"]}
+    signals.update({f"score + look at {c} px": s + a[f"look{c}"] for c in CROPS if c != 96})
+    signals["score + mean look 64-160 px"] = s + np.mean([a[f"look{c}"] for c in CROPS], axis=0)
+    signals["passes finding it"] = a["passes"]
+    signals["score + look + passes / 4"] = s + a["look96"] + a["passes"] / 4
+    signals["score + look + mean pass score"] = s + a["look96"] + a["pass_mean"]
+    if weights is not None:
+        for g in ("1.0", "1.3"):
+            signals[f"MTCNN R-Net ({g}x box)"] = a[f"rnet{g}"]
+            signals[f"MTCNN O-Net ({g}x box)"] = a[f"onet{g}"]
+        signals["score + look + O-Net / 2"] = s + a["look96"] + a["onet1.0"] / 2
+        signals["score + look + (R-Net + O-Net) / 2"] = s + a["look96"] + (a["rnet1.0"] + a["onet1.0"]) / 2
+    res = {"wider_photos": len(names), "people_free_photos": len(pictures) - len(names), "candidates": int(len(s)), "by_height": table(a["label"], a["free"], a["height"], signals)}
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "signals.json").write_text(json.dumps(res, indent=1))
+    print(f"{res['candidates']} candidates on {res['wider_photos']} WIDER and {res['people_free_photos']} people-free photos")
+    for size, row in res["by_height"].items():
+        print(f"\n{size} px: {row['faces']} face candidates, {row['non_faces']} others ({row['people_free']} on people-free photos); non-faces passing (all / people-free) at bars keeping {'/'.join(map(str, KEEP))}% of faces")
+        for name, cells in row["signals"].items():
+            print(f"  {name:34s} " + "  ".join(f"{c[0]:.3f}/{c[1]:.3f}" if c[0] is not None and c[1] is not None else "-" for c in cells.values()))
+
+
+if __name__ == "__main__":
+    main()
