@@ -10,7 +10,8 @@ IoU 0.3 or more is a face, one overlapping none by more than 0.05 is not (unanno
 crowds land here too: the rates for "not a face" are upper bounds); every candidate on a
 people-free photo is not a face. For each signal and each size (box height in the photo's
 pixels), the table gives the share of non-face candidates that pass a bar set to keep 85%, 90%
-and 95% of the face candidates of that size (lower is better; "all / people-free").
+and 95% of the face candidates of that size (lower is better; "all / people-free"), and the
+share of faces the bar really keeps (more where a signal of few values ties at the bar).
 
 Signals: the detector's own score; the judge's second look (CenterFace again on the candidate
 zoomed so that its box is a third of a 96-px crop, see src/unseen/detect/second_look.py), and
@@ -34,7 +35,6 @@ from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from faces import flat  # noqa: E402
 from people_free import PHOTOS, prepare  # noqa: E402
 
 SIZES = [(0, 16), (16, 32), (32, 64), (64, 10**9)]
@@ -153,10 +153,12 @@ def square_crops(img: Image.Image, boxes: np.ndarray, side: int, grow: float) ->
 
 
 def mtcnn_signals(rgb: np.ndarray, boxes: np.ndarray, w: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
+    if not len(boxes):
+        return {f"{net}{grow}": np.zeros(0, np.float32) for net in ("rnet", "onet") for grow in (1.0, 1.3)}
     img = Image.fromarray(rgb)
     out = {}
     for grow in (1.0, 1.3):
-        parts = [boxes[i : i + 256] for i in range(0, len(boxes), 256)] or [boxes]
+        parts = [boxes[i : i + 256] for i in range(0, len(boxes), 256)]
         out[f"rnet{grow}"] = np.concatenate([rnet(square_crops(img, p, 24, grow), w["rnet"]) for p in parts])
         out[f"onet{grow}"] = np.concatenate([onet(square_crops(img, p, 48, grow), w["onet"]) for p in parts])
     return out
@@ -173,7 +175,9 @@ def table(label: np.ndarray, free: np.ndarray, height: np.ndarray, signals: dict
             cells = {}
             for keep in KEEP:
                 bar = float(np.percentile(v[face], 100 - keep)) if face.any() else float("inf")
-                cells[f"keep{keep}"] = [float(np.mean(v[non] >= bar)) if non.any() else None, float(np.mean(v[non_free] >= bar)) if non_free.any() else None]
+                # [non-faces passing, of them on people-free photos, faces actually kept: a signal
+                # of few values (passes) ties at the bar and keeps more than asked]
+                cells[f"keep{keep}"] = [float(np.mean(v[non] >= bar)) if non.any() else None, float(np.mean(v[non_free] >= bar)) if non_free.any() else None, float(np.mean(v[face] >= bar)) if face.any() else None]
             out[size]["signals"][name] = cells
     return out
 
@@ -229,7 +233,7 @@ def main() -> None:
     for size, row in res["by_height"].items():
         print(f"\n{size} px: {row['faces']} face candidates, {row['non_faces']} others ({row['people_free']} on people-free photos); non-faces passing (all / people-free) at bars keeping {'/'.join(map(str, KEEP))}% of faces")
         for name, cells in row["signals"].items():
-            print(f"  {name:34s} " + "  ".join(f"{c[0]:.3f}/{c[1]:.3f}" if c[0] is not None and c[1] is not None else "-" for c in cells.values()))
+            print(f"  {name:38s} " + "  ".join(f"{c[0]:.3f}/{c[1]:.3f} (kept {c[2]:.0%})" if None not in c else "-" for c in cells.values()))
 
 
 if __name__ == "__main__":

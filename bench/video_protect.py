@@ -2,6 +2,7 @@
 
     python bench/video_protect.py [--clips 12] [--frames 75] [--size 1280x720] [--results NAME.json]
                                   [--unseen-args "..."] [--skip-deface] [--skip-unseen] [--true-aspect]
+                                  [--score-only | --plan-only]
 
 Each clip places one WIDER FACE image (the ones with the most faces) on a canvas and moves a
 seeded camera over it: smooth pan, zoom between 0.8x and 1.6x, small shake; every fourth clip
@@ -151,6 +152,31 @@ def plan_masks(src: Path, cache: Path):  # type: ignore[no-untyped-def]
         yield masked
 
 
+# what an analysis depends on (paths under the unseen package): a kept analysis made by other
+# code is made again; the tracker and the plan (what --plan-only tries out) are not in it
+ANALYSIS_CODE = ("detect", "pipeline/video_search.py", "media/video.py", "track/cuts.py")
+
+
+def plan_work(work: Path, **settings) -> None:  # type: ignore[no-untyped-def]
+    """Keep ``work``'s clips and kept analyses only where they were made with these settings and
+    this analysis code; otherwise empty it."""
+    import hashlib
+
+    import unseen
+
+    root = Path(unseen.__file__).parent
+    digest = hashlib.sha256()
+    for part in ANALYSIS_CODE:
+        for f in sorted((root / part).rglob("*.py")) if (root / part).is_dir() else [root / part]:
+            digest.update(f.read_bytes())
+    stamp = json.dumps({**settings, "analysis_code": digest.hexdigest()}, sort_keys=True)
+    mark = work / "plan_only.json"
+    if not mark.exists() or mark.read_text() != stamp:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        mark.write_text(stamp)
+
+
 MISSING = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0, "collateral": None, "missing": True}
 
 
@@ -182,8 +208,8 @@ def score(out_path: Path, images, k: int, frames: int, size, boxes, cut_boxes=()
 
 
 def score_masks(masks, images, k: int, frames: int, size, boxes, cut_boxes=()) -> dict:  # type: ignore[no-untyped-def]
-    """score() given each frame's masked pixels (an output's, or a plan's as bench/walkers.py
-    plan_masks draws them)."""
+    """score() given each frame's masked pixels (an output's, or a plan's as plan_masks draws
+    them)."""
     face_frames = exposed = skipped = 0
     ever = [False] * len(boxes)
     counted = [False] * len(boxes)
@@ -252,14 +278,17 @@ def main() -> None:
     ap.add_argument("--unseen-args", default="", help="extra arguments for `unseen clean`, one shell-quoted string")
     ap.add_argument("--results", help="file name under bench/results/ (default: video_protect.json, or video_protect_true_aspect.json with --true-aspect)")
     ap.add_argument("--score-only", action="store_true", help="score the outputs already in the working folder (no clips made, no tool run, no timing)")
-    ap.add_argument("--plan-only", action="store_true", help="unseen only, scored from its plan without rendering (the analysis of each clip is kept in WORK/analysis: a tracker change is scored in a minute); no checks before encoding, no deface, no timing")
-    ap.add_argument("--work", type=Path, help="working folder, emptied first (default: bench/out/video_protect, or bench/out/RESULTS-STEM for another --results, so that runs with different results files do not clobber each other)")
+    ap.add_argument("--plan-only", action="store_true", help="unseen only, scored from its plan without rendering (the analysis of each clip is kept in WORK/analysis and made again when the clips or the analysis code change: a tracker change is scored in a minute); no checks before encoding, no deface, no timing; results in video_protect_plan.json unless --results")
+    ap.add_argument("--work", type=Path, help="working folder, emptied first unless --score-only or --plan-only (default: bench/out/video_protect, or bench/out/RESULTS-STEM for another --results, so that runs with different results files do not clobber each other)")
     args = ap.parse_args()
-    args.results = args.results or ("video_protect_true_aspect.json" if args.true_aspect else "video_protect.json")
+    if args.plan_only and args.unseen_args:
+        ap.error("--unseen-args does not apply to --plan-only (the plan is drawn with unseen's defaults)")
+    args.results = args.results or ("video_protect_true_aspect" if args.true_aspect else "video_protect") + ("_plan.json" if args.plan_only else ".json")
     gt, names, images, size = crowd_clips(args)
     work = args.work or HERE / "out" / ("video_protect" if args.results == "video_protect.json" else Path(args.results).stem)
     if args.plan_only:
         args.skip_deface = True
+        plan_work(work, images=names, frames=args.frames, size=args.size, true_aspect=args.true_aspect)
         (work / "clips").mkdir(parents=True, exist_ok=True)
         for k in range(len(names)):
             if not (work / "clips" / f"clip{k:02d}.mp4").exists():
@@ -271,7 +300,7 @@ def main() -> None:
         (work / "deface").mkdir()
         for k in range(len(names)):
             write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
-    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "unseen_args": args.unseen_args, "score_only": args.score_only, "images": names}
+    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "unseen_args": args.unseen_args, "score_only": args.score_only, "plan_only": args.plan_only, "images": names}
     t = time.perf_counter()
     if not args.skip_unseen and not args.score_only and not args.plan_only:
         subprocess.run([args.unseen, "clean", str(work / "clips"), "-o", str(work / "unseen"), "-q", *shlex.split(args.unseen_args)])

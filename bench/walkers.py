@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from faces import load_gt, true_aspect  # noqa: E402
 from people_free import prepare  # noqa: E402
-from video_protect import face_shares, near_faces, plan_masks, write_clip  # noqa: E402
+from video_protect import face_shares, near_faces, plan_masks, plan_work, write_clip  # noqa: E402
 
 BACKGROUNDS = ("picos", "bridge", "stream", "motorcycle", "summit", "dragonfly", "rocket", "brushes")
 SIZE = (1280, 720)
@@ -180,9 +180,12 @@ def main() -> None:
     ap.add_argument("--skip-deface", action="store_true")
     ap.add_argument("--score-only", action="store_true", help="score the outputs already in the working folder")
     ap.add_argument("--only", type=int, nargs="+", help="these clips only (numbers)")
-    ap.add_argument("--plan-only", action="store_true", help="unseen only, scored from its plan (the analysis kept in the working folder): no render, no checks before encoding, no deface")
-    ap.add_argument("--results", default="walkers.json")
+    ap.add_argument("--plan-only", action="store_true", help="unseen only, scored from its plan (the analysis kept in the working folder, made again when the clips or the analysis code change): no render, no checks before encoding, no deface; results in walkers_plan.json unless --results")
+    ap.add_argument("--results")
     args = ap.parse_args()
+    if args.plan_only and args.unseen_args:
+        ap.error("--unseen-args does not apply to --plan-only (the plan is drawn with unseen's defaults)")
+    args.results = args.results or ("walkers_plan.json" if args.plan_only else "walkers.json")
     work = HERE / "out" / Path(args.results).stem
     inputs = prepare(list(BACKGROUNDS))
     backgrounds = []
@@ -199,6 +202,7 @@ def main() -> None:
         tools["deface"] = lambda k: work / "deface" / f"walk{k:02d}.mp4"
     clips = args.only if args.only is not None else list(range(args.clips))
     if args.plan_only:
+        plan_work(work, clips=args.clips, frames=args.frames, fps=args.fps, walkers=args.walkers, data=str(args.data))
         (work / "clips").mkdir(parents=True, exist_ok=True)
         for k in clips:
             if not (work / "clips" / f"walk{k:02d}.mp4").exists():
@@ -233,6 +237,7 @@ def main() -> None:
         for c in per:
             print(f"  clip {c['clip']}: exposed {c['exposed']}/{c['face_frames']}, ever {c['faces_ever_exposed']}/{c['faces']}, collateral {c.get('collateral') or 0:.2%}")
     results["only"] = args.only
+    results["plan_only"] = args.plan_only
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / args.results).write_text(json.dumps(results, indent=1))
 

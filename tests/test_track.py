@@ -205,21 +205,30 @@ def test_hold_ends_at_a_confident_miss_and_not_before() -> None:
 
 
 def test_a_miss_is_no_evidence_for_a_face_the_detector_missed_while_it_was_there() -> None:
-    """A face the detector found on frames 0 and 12 but not on 6, searched at the same zoom, is
-    one it misses now and then: nothing found on frame 18 does not mean it left, and it is held
-    the whole hold, before its first sighting as after its last. Found on 6 as well, the miss on
-    18 ends the hold as before."""
+    """A face the detector found on frames 6 and 18 but not on 12, searched at the same zoom, is
+    one it misses now and then: finding nothing on frames 0 and 24 does not mean it left, and it
+    is held the whole hold, before its first sighting as after its last. Found on 12 as well, or
+    missed on 12 only at a zoom where it was too small to count, the misses on 0 and 24 end the
+    hold as before. The face moves: what was found on 12 counts only where the face was then."""
     s = TrackSettings(hold=30, pad=3)
-    face = Region(100, 100, 150, 160, 0.9, "t")
+
+    def face(f: int) -> Region:  # walking right, 2 px a frame
+        return Region(100 + 2 * f, 100, 150 + 2 * f, 160, 0.9, "t")
+
     looked = {0: 1.0, 6: 1.0, 12: 1.0, 18: 1.0, 24: 1.0, 30: 1.0}
-    missed = link({6: [face], 18: [face]}, set(), s)
-    boxes = render_boxes(missed, 60, set(), s, looked=looked, seen={6: [face], 18: [face]})
+    missed = link({6: [face(6)], 18: [face(18)]}, set(), s)
+    boxes = render_boxes(missed, 60, set(), s, looked=looked, seen={6: [face(6)], 18: [face(18)]})
     assert max(boxes) == 18 + s.hold and min(boxes) == 0  # the miss on 12 makes 0 and 24 no evidence
-    steady = link({6: [face], 12: [face], 18: [face]}, set(), s)
-    boxes = render_boxes(steady, 60, set(), s, looked=looked, seen={6: [face], 12: [face], 18: [face]})
+    steady = link({6: [face(6)], 12: [face(12)], 18: [face(18)]}, set(), s)
+    boxes = render_boxes(steady, 60, set(), s, looked=looked, seen={6: [face(6)], 12: [face(12)], 18: [face(18)]})
     assert max(boxes) == 23 and min(boxes) == 1  # found whenever searched: the misses on 0 and 24 tell
+    elsewhere = {6: [face(6)], 12: [face(60)], 18: [face(18)]}  # a find on 12, but not where the face was
+    boxes = render_boxes(missed, 60, set(), s, looked=looked, seen=elsewhere)
+    assert max(boxes) == 18 + s.hold and min(boxes) == 0
+    small = render_boxes(missed, 60, set(), s, looked={**looked, 12: 0.5}, seen={6: [face(6)], 18: [face(18)]})
+    assert max(small) == 23 and min(small) == 1  # 30 px at the detector on 12: that miss proves nothing
     trusting = TrackSettings(hold=30, pad=3, distrust_misses=False)
-    boxes = render_boxes(missed, 60, set(), trusting, looked=looked, seen={6: [face], 18: [face]})
+    boxes = render_boxes(missed, 60, set(), trusting, looked=looked, seen={6: [face(6)], 18: [face(18)]})
     assert max(boxes) == 23 and min(boxes) == 1
 
 

@@ -314,7 +314,8 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
     ``looked``: the frames the detector searched, with the scale it searched them at; ``seen``:
     everything it found there, whatever its score. A track's hold ends at a searched frame
     where the face would have been at least ``s.sure_miss`` px tall and nothing at all was
-    found near it."""
+    found near it, unless (``s.distrust_misses``) the detector missed the face so on a frame
+    between two of its sightings."""
     path = path or [Motion()] * n_frames
     looked = looked or {}
     seen = seen or {}
@@ -342,16 +343,17 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
                     return True
         return False
 
-    def hold_until(t: Track, step: int, trust: bool) -> int:
-        """The last frame (step -1: the first) a track's face is held to beyond its end."""
+    def hold_until(t: Track, step: int) -> tuple[int, int]:
+        """The last frame (step -1: the first) a track's face is held to beyond its end: where
+        a confident miss ends it, and where the set hold would."""
         end = t.last if step > 0 else t.first
         lo, hi = shot_of(end)
         reach = s.hold if len(t.boxes) > 1 else s.pad
         limit = min(hi - 1, end + reach) if step > 0 else max(lo, end - reach)
         for m in range(end + step, limit + step, step):
-            if trust and missed(carried(t.boxes[end], end, m), m):
-                return m - step  # searched where the face would show, and nothing there: it left
-        return limit
+            if missed(carried(t.boxes[end], end, m), m):
+                return m - step, limit  # searched where the face would show, and nothing there: it left
+        return limit, limit
 
     result = []
     for t in tracks:
@@ -370,10 +372,13 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
                 for m in range(f + 1, g):
                     a, b = carried(t.boxes[f], f, m), carried(t.boxes[g], g, m)
                     out[m] = _grow(_lerp(a, b, (m - f) / (g - f)), s.grow)
-        trust = not (s.distrust_misses and missed_while_there(t))
-        for m in range(hold_until(t, -1, trust), t.first):
+        (first, first_set), (last, last_set) = hold_until(t, -1), hold_until(t, 1)
+        # the (costlier) look between sightings only where a miss would cut a hold short
+        if s.distrust_misses and (first, last) != (first_set, last_set) and missed_while_there(t):
+            first, last = first_set, last_set
+        for m in range(first, t.first):
             out[m] = held(carried(t.boxes[t.first], t.first, m), t.first - m, s)
-        for m in range(t.last + 1, hold_until(t, 1, trust) + 1):
+        for m in range(t.last + 1, last + 1):
             out[m] = held(carried(t.boxes[t.last], t.last, m), m - t.last, s)
         result.append(out)
     return result
