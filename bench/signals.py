@@ -35,6 +35,7 @@ from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from faces import load_gt  # noqa: E402
 from people_free import PHOTOS, prepare  # noqa: E402
 
 SIZES = [(0, 16), (16, 32), (32, 64), (64, 10**9)]
@@ -43,15 +44,9 @@ CROPS = (64, 96, 128, 160)
 
 
 def all_boxes(data: Path) -> dict[str, np.ndarray]:
-    """Every annotated box of each photo, WIDER's invalid ones too (they are faces all the same)."""
-    lines = (data / "gt" / "subset_416x416_bbx_gt.txt").read_text().splitlines()
-    out, i = {}, 0
-    while i < len(lines) and lines[i].strip():
-        name, n = lines[i].strip(), int(lines[i + 1])
-        rows = [[float(v) for v in r.split()[:4]] for r in lines[i + 2 : i + 2 + max(n, 1)]] if n else []
-        out[name] = np.array([[x, y, x + w, y + h] for x, y, w, h in rows], dtype=np.float32).reshape(-1, 4)
-        i += 2 + max(n, 1)
-    return out
+    """Every annotated box of each photo (x0, y0, x1, y1), WIDER's invalid ones too (they are
+    faces all the same)."""
+    return {name: np.array([[x, y, x + w, y + h] for x, y, w, h in rows], dtype=np.float32).reshape(-1, 4) for name, rows in load_gt(data, invalid=True).items()}
 
 
 def candidates(rgb: np.ndarray) -> dict[str, np.ndarray]:
