@@ -1,6 +1,6 @@
 """Which signal tells a face candidate from the rest: candidate by candidate, by size.
 
-    python bench/signals.py [--data ../shared/eval/faces-wider] [--limit N] [--mtcnn]
+    python bench/signals.py [--data ../shared/eval/faces-wider] [--limit N] [--mtcnn] [--pose] [--results NAME.json]
 
 The candidates are what unseen's main detector hands the judge on a photo (CenterFace over its
 pyramid, mirrored, threshold 0.07, duplicates suppressed): on the 200 WIDER photos of
@@ -19,8 +19,12 @@ the same look with 64, 128 and 160 px crops; agreement across the pyramid's pass
 them found the candidate; the mean of their scores); and with --mtcnn the face/non-face stages
 of MTCNN (R-Net at 24 px, O-Net at 48 px, on the candidate's square box and on 1.3 times it),
 a model family of its own, from the `mtcnn==1.0.0` wheel (MIT; weights read with joblib and lz4
-in bench/.venv-mtcnn, made on first use; the two small networks run here in numpy).
-Writes bench/results/signals.json.
+in bench/.venv-mtcnn, made on first use; the two small networks run here in numpy); and with
+--pose MediaPipe's person detector (BlazePose's, `pose_detection.tflite` from the
+`mediapipe==0.10.14` wheel, Apache-2.0, run with LiteRT): it finds a person by the face, so a
+crop around a candidate (4x its box centred, 6x with the box in the upper third, 8x centred,
+each resized to its 224-px input) scores the person whose face box lies on the candidate.
+Writes bench/results/signals.json (or --results).
 """
 from __future__ import annotations
 
@@ -73,6 +77,84 @@ def candidates(rgb: np.ndarray) -> dict[str, np.ndarray]:
     finally:
         second_look.CROP = shipped
     return out
+
+
+# --- MediaPipe's person (pose) detector: SSD anchors and decoding as its graph's options say ---
+
+POSE_GEOMETRY = {"4x": (4.0, 0.5), "6x high": (6.0, 0.3), "8x": (8.0, 0.5)}  # crop side in box sides, box centre's height in the crop
+
+
+class PoseDetector:
+    """``pose_detection.tflite`` from the mediapipe wheel (downloaded into bench/out once; the
+    file is read from the wheel, nothing installed). Input 224x224 RGB in -1..1; 2254 anchors
+    (strides 8 and 16 with 2 a cell, three stride-32 layers with 6); each output row is the face
+    box (centre offset and size, in input pixels) and 4 body keypoints."""
+
+    SIDE = 224
+
+    def __init__(self) -> None:
+        import hashlib
+        import zipfile
+
+        from ai_edge_litert.interpreter import Interpreter
+
+        wheel = HERE / "out" / "signals" / "wheel"
+        if not list(wheel.glob("mediapipe-0.10.14-*.whl")):
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "mediapipe==0.10.14", "-d", str(wheel)], check=True)
+        model = zipfile.ZipFile(next(wheel.glob("mediapipe-0.10.14-*.whl"))).read("mediapipe/modules/pose_detection/pose_detection.tflite")
+        self.sha256 = hashlib.sha256(model).hexdigest()
+        self.interp = Interpreter(model_content=model, num_threads=2)
+        self.interp.allocate_tensors()
+        self._in = self.interp.get_input_details()[0]["index"]
+        outs = sorted(self.interp.get_output_details(), key=lambda d: d["shape"][-1])
+        self._scores, self._boxes = outs[0]["index"], outs[1]["index"]
+        anchors = []
+        for stride, n in ((8, 2), (16, 2), (32, 6)):
+            cells = self.SIDE // stride
+            ys, xs = np.mgrid[0:cells, 0:cells]
+            anchors.append(np.repeat(np.stack([(xs + 0.5) / cells, (ys + 0.5) / cells], -1).reshape(-1, 1, 2), n, axis=1).reshape(-1, 2))
+        self.anchors = np.concatenate(anchors).astype(np.float32)
+
+    def faces(self, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and face boxes (x0, y0, x1, y1 in 0..1) of every anchor on one 224-px crop."""
+        self.interp.set_tensor(self._in, (crop.astype(np.float32) / 127.5 - 1.0)[None])
+        self.interp.invoke()
+        raw = self.interp.get_tensor(self._boxes)[0]
+        scores = 1.0 / (1.0 + np.exp(-np.clip(self.interp.get_tensor(self._scores)[0, :, 0], -80, 80)))
+        cx, cy = raw[:, 0] / self.SIDE + self.anchors[:, 0], raw[:, 1] / self.SIDE + self.anchors[:, 1]
+        w, h = raw[:, 2] / self.SIDE, raw[:, 3] / self.SIDE
+        return scores, np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1).astype(np.float32)
+
+    def _crop(self, img: Image.Image, left: float, top: float, side: float) -> np.ndarray:
+        """The square at (left, top) of ``side`` px resized to the input; outside the picture
+        black (only the part inside is cut out: a large candidate's 8x square can be huge)."""
+        k = self.SIDE / side
+        x0, y0 = max(0, round(left)), max(0, round(top))
+        x1, y1 = min(img.width, round(left + side)), min(img.height, round(top + side))
+        canvas = Image.new("RGB", (self.SIDE, self.SIDE))
+        if x1 > x0 and y1 > y0:
+            part = img.crop((x0, y0, x1, y1)).resize((max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))), Image.BILINEAR)
+            canvas.paste(part, (round((x0 - left) * k), round((y0 - top) * k)))
+        return np.asarray(canvas)
+
+    def signals(self, rgb: np.ndarray, boxes: np.ndarray) -> dict[str, np.ndarray]:
+        """For each candidate and crop geometry: the best score of a person whose face box
+        overlaps the candidate's (IoU 0.3)."""
+        from unseen.detect.boxes import iou_matrix
+
+        img = Image.fromarray(rgb)
+        out = {g: np.zeros(len(boxes), np.float32) for g in POSE_GEOMETRY}
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
+            box_side, cx, cy = max(x1 - x0, y1 - y0, 1.0), (x0 + x1) / 2, (y0 + y1) / 2
+            for g, (times, high) in POSE_GEOMETRY.items():
+                side = times * box_side
+                left, top = cx - side / 2, cy - high * side
+                crop = self._crop(img, left, top, side)
+                scores, found = self.faces(crop)
+                mine = np.array([[(x0 - left) / side, (y0 - top) / side, (x1 - left) / side, (y1 - top) / side]], np.float32)
+                on = iou_matrix(mine, found)[0] >= 0.3
+                out[g][i] = float(scores[on].max()) if on.any() else 0.0
+        return out
 
 
 # --- MTCNN's R-Net and O-Net in numpy (Keras layout: NHWC, kernels kh x kw x in x out) ---
@@ -182,6 +264,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "faces-wider")
     ap.add_argument("--limit", type=int, default=0, help="this many WIDER photos only")
     ap.add_argument("--mtcnn", action="store_true", help="also MTCNN's R-Net and O-Net (downloads the mtcnn wheel into bench/out once)")
+    ap.add_argument("--pose", action="store_true", help="also MediaPipe's person detector (downloads the mediapipe wheel into bench/out once)")
+    ap.add_argument("--results", default="signals.json", help="file name under bench/results/")
     args = ap.parse_args()
     from unseen.detect.boxes import iou_matrix
 
@@ -189,6 +273,7 @@ def main() -> None:
     names = sorted(boxes)[: args.limit or None]
     free_dir = prepare([p[0] for p in PHOTOS])
     weights = mtcnn_weights() if args.mtcnn else None
+    pose = PoseDetector() if args.pose else None
     pictures = [(np.asarray(Image.open(args.data / "images" / n).convert("RGB")), boxes[n]) for n in names]
     pictures += [(np.asarray(Image.open(p).convert("RGB")), None) for p in sorted(free_dir.glob("*.png"))]
     cols: dict[str, list[np.ndarray]] = {}
@@ -196,6 +281,8 @@ def main() -> None:
         c = candidates(rgb)
         if weights is not None:
             c.update(mtcnn_signals(rgb, c["box"], weights))
+        if pose is not None:
+            c.update({f"pose {g}": v for g, v in pose.signals(rgb, c["box"]).items()})
         n = len(c["score"])
         if truth is None:
             label, free = np.zeros(n), np.ones(n, bool)
@@ -221,9 +308,15 @@ def main() -> None:
             signals[f"MTCNN O-Net ({g}x box)"] = a[f"onet{g}"]
         signals["score + look + O-Net / 2"] = s + a["look96"] + a["onet1.0"] / 2
         signals["score + look + (R-Net + O-Net) / 2"] = s + a["look96"] + (a["rnet1.0"] + a["onet1.0"]) / 2
-    res = {"wider_photos": len(names), "people_free_photos": len(pictures) - len(names), "candidates": int(len(s)), "by_height": table(a["label"], a["free"], a["height"], signals)}
+    if pose is not None:
+        for g in POSE_GEOMETRY:
+            signals[f"person detector ({g} crop)"] = a[f"pose {g}"]
+        best_pose = np.max([a[f"pose {g}"] for g in POSE_GEOMETRY], axis=0)
+        signals["score + look + person detector (best crop) / 2"] = s + a["look96"] + best_pose / 2
+        signals["score + look + person detector (8x crop) / 2"] = s + a["look96"] + a["pose 8x"] / 2
+    res = {"wider_photos": len(names), "people_free_photos": len(pictures) - len(names), "candidates": int(len(s)), "mtcnn": weights is not None, "pose_detection_sha256": pose.sha256 if pose is not None else None, "by_height": table(a["label"], a["free"], a["height"], signals)}
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "signals.json").write_text(json.dumps(res, indent=1))
+    (HERE / "results" / args.results).write_text(json.dumps(res, indent=1))
     print(f"{res['candidates']} candidates on {res['wider_photos']} WIDER and {res['people_free_photos']} people-free photos")
     for size, row in res["by_height"].items():
         print(f"\n{size} px: {row['faces']} face candidates, {row['non_faces']} others ({row['people_free']} on people-free photos); non-faces passing (all / people-free) at bars keeping {'/'.join(map(str, KEEP))}% of faces")
