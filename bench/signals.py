@@ -16,7 +16,8 @@ share of faces the bar really keeps (more where a signal of few values ties at t
 Signals: the detector's own score; the judge's second look (CenterFace again on the candidate
 zoomed so that its box is a third of a 96-px crop, see src/unseen/detect/second_look.py), and
 the same look with 64, 128 and 160 px crops; agreement across the pyramid's passes (how many of
-them found the candidate; the mean of their scores); and with --mtcnn the face/non-face stages
+them found the candidate; the mean of their scores); where CenterFace puts the five landmarks at
+the look's peak, against where it puts them on clear faces; and with --mtcnn the face/non-face stages
 of MTCNN (R-Net at 24 px, O-Net at 48 px, on the candidate's square box and on 1.3 times it),
 a model family of its own, from the `mtcnn==1.0.0` wheel (MIT; weights read with joblib and lz4
 in bench/.venv-mtcnn, made on first use; the two small networks run here in numpy); and with
@@ -76,7 +77,29 @@ def candidates(rgb: np.ndarray) -> dict[str, np.ndarray]:
             out[f"look{crop}"] = look.scores(rgb, list(found)) if len(found) else np.zeros(0, np.float32)
     finally:
         second_look.CROP = shipped
+    out["landmarks"] = landmarks(rgb, list(found), judge_for(finder).look.model)
     return out
+
+
+def landmarks(rgb: np.ndarray, regions: list, model) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """CenterFace's five landmarks at the second look's peak (the look's 96-px crop), in units
+    of the box it predicts there (10 values per candidate): a face's eyes, nose and mouth sit
+    where a face's do, a texture's need not."""
+    from unseen.detect.second_look import CROP, _crop
+
+    img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
+    centre = slice(CROP // 12, -(-CROP * 2 // 12))
+    out = []
+    for start in range(0, len(regions), 64):
+        part = np.stack([_crop(img, r) for r in regions[start : start + 64]])
+        blob = np.zeros((64, -(-CROP // 32) * 32, -(-CROP // 32) * 32, 3), np.uint8)
+        blob[: len(part), :CROP, :CROP] = part
+        heat, _, _, marks = model.run(blob)
+        for i in range(len(part)):
+            cells = heat[i, 0, centre, centre]
+            y, x = np.unravel_index(int(np.argmax(cells)), cells.shape)
+            out.append(marks[i, :, centre.start + y, centre.start + x])
+    return np.array(out, np.float32).reshape(-1, 10)
 
 
 # --- MediaPipe's person (pose) detector: SSD anchors and decoding as its graph's options say ---
@@ -302,6 +325,14 @@ def main() -> None:
     signals["passes finding it"] = a["passes"]
     signals["score + look + passes / 4"] = s + a["look96"] + a["passes"] / 4
     signals["score + look + mean pass score"] = s + a["look96"] + a["pass_mean"]
+    # how far the landmarks lie from where a clear face's do (median and spread over the face
+    # candidates the look is sure of), in spreads
+    clear = (a["label"] == 1) & (a["look96"] > 0.5)
+    marks = a["landmarks"]
+    usual, spread = np.median(marks[clear], axis=0), np.maximum(marks[clear].std(axis=0), 1e-6)
+    odd = np.sqrt((((marks - usual) / spread) ** 2).mean(axis=1))
+    signals["landmarks where a face's are (-distance)"] = -odd
+    signals["score + look - landmark distance / 10"] = s + a["look96"] - odd / 10
     if weights is not None:
         for g in ("1.0", "1.3"):
             signals[f"MTCNN R-Net ({g}x box)"] = a[f"rnet{g}"]
