@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import sys
 from collections import Counter
 from pathlib import Path
@@ -36,7 +35,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from video_protect import camera, clip_arguments, clip_frames, crowd_clips, face_shares, geometry, near_faces, write_clip  # noqa: E402
+from video_protect import camera, clip_arguments, clip_frames, crowd_clips, face_shares, geometry, kept_analysis, near_faces, write_clip  # noqa: E402
 
 ORIGINS = ("judged", "checker", "precheck", "uncertain", "other")
 TRUTHS = ("true", "false")
@@ -65,17 +64,11 @@ def analysed_clip(src: Path, cache: Path, cached: bool):  # type: ignore[no-unty
     from unseen.media.video import probe_video
     from unseen.pipeline.common import sha256_file
     from unseen.pipeline.video import VideoAnalysed, plan_from
-    from unseen.pipeline.video_search import VideoOptions, search
+    from unseen.pipeline.video_search import VideoOptions
 
     info = probe_video(src)
-    vopts = VideoOptions()
-    if cached and cache.exists():
-        found = pickle.loads(cache.read_bytes())
-    else:
-        found = search(src, info, vopts)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps(found))
-    return VideoAnalysed(plan_from(found, info, sha256_file(src), [], vopts), info, found)
+    found = kept_analysis(src, info, cache, reuse=cached)
+    return VideoAnalysed(plan_from(found, info, sha256_file(src), [], VideoOptions()), info, found)
 
 
 def origins(analysed, released) -> dict[str, tuple[str, object]]:  # type: ignore[no-untyped-def]

@@ -127,23 +127,31 @@ def face_shares(boxes, geo: tuple[float, float, float], bright: np.ndarray, mask
         yield j, float(masked[cy0:cy1, cx0:cx1][elig].mean())
 
 
+def kept_analysis(src: Path, info, cache: Path, reuse: bool = True):  # type: ignore[no-untyped-def]
+    """The video pipeline's analysis of ``src``, read from ``cache`` when it is there (and
+    ``reuse``), otherwise searched and written there."""
+    import pickle
+
+    from unseen.pipeline.video_search import VideoOptions, search
+
+    if reuse and cache.exists():
+        return pickle.loads(cache.read_bytes())
+    found = search(src, info, VideoOptions())
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(found))
+    return found
+
+
 def plan_masks(src: Path, cache: Path):  # type: ignore[no-untyped-def]
     """Per frame, what the plan of ``src`` masks (as the render draws it), without rendering:
     the analysis is kept in ``cache`` (a tracker change is then scored in seconds)."""
-    import pickle
-
     from unseen.mask import mask_areas
     from unseen.media.video import probe_video
     from unseen.pipeline.video import VIDEO_GRID, plan_from
-    from unseen.pipeline.video_search import VideoOptions, search
+    from unseen.pipeline.video_search import VideoOptions
 
     info = probe_video(src)
-    if cache.exists():
-        found = pickle.loads(cache.read_bytes())
-    else:
-        found = search(src, info, VideoOptions())
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps(found))
+    found = kept_analysis(src, info, cache)
     plan = plan_from(found, info, "0" * 64, [], VideoOptions())
     for i in range(found.n):
         masked = np.zeros((info.height, info.width), bool)
