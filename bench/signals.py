@@ -1,6 +1,6 @@
 """Which signal tells a face candidate from the rest: candidate by candidate, by size.
 
-    python bench/signals.py [--data ../shared/eval/faces-wider] [--limit N] [--mtcnn] [--pose] [--results NAME.json]
+    python bench/signals.py [--data ../shared/eval/faces-wider] [--limit N] [--mtcnn] [--pose] [--segment] [--results NAME.json]
 
 The candidates are what unseen's main detector hands the judge on a photo (CenterFace over its
 pyramid, mirrored, threshold 0.07, duplicates suppressed): on the 200 WIDER photos of
@@ -24,7 +24,11 @@ in bench/.venv-mtcnn, made on first use; the two small networks run here in nump
 --pose MediaPipe's person detector (BlazePose's, `pose_detection.tflite` from the
 `mediapipe==0.10.14` wheel, Apache-2.0, run with LiteRT): it finds a person by the face, so a
 crop around a candidate (4x its box centred, 6x with the box in the upper third, 8x centred,
-each resized to its 224-px input) scores the person whose face lies on the candidate.
+each resized to its 224-px input) scores the person whose face lies on the candidate; and with
+--segment MediaPipe's selfie segmentation (`selfie_segmentation.tflite`, the general 256-px model,
+same wheel and licence): on a video call's head-and-shoulders framing of the candidate (a square
+4x or 6x its box height, the box centred across with its centre 0.3 down), the mean person
+probability on the box and on a torso below it (1.5 box widths, from its bottom down 1.5 heights).
 Writes bench/results/signals.json (or --results).
 """
 from __future__ import annotations
@@ -104,6 +108,17 @@ def landmarks(rgb: np.ndarray, regions: list, model) -> np.ndarray:  # type: ign
 
 # --- MediaPipe's person (pose) detector: SSD anchors and decoding as its graph's options say ---
 
+def mediapipe_model(name: str) -> bytes:
+    """A model file under mediapipe/modules/ of the mediapipe 0.10.14 wheel (downloaded into
+    bench/out once; read from the wheel, nothing installed)."""
+    import zipfile
+
+    wheel = HERE / "out" / "signals" / "wheel"
+    if not list(wheel.glob("mediapipe-0.10.14-*.whl")):
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "mediapipe==0.10.14", "-d", str(wheel)], check=True)
+    return zipfile.ZipFile(next(wheel.glob("mediapipe-0.10.14-*.whl"))).read(f"mediapipe/modules/{name}")
+
+
 POSE_GEOMETRY = {"4x": (4.0, 0.5), "6x high": (6.0, 0.3), "8x": (8.0, 0.5)}  # crop side in box sides, box centre's height in the crop
 
 
@@ -117,14 +132,10 @@ class PoseDetector:
 
     def __init__(self) -> None:
         import hashlib
-        import zipfile
 
         from ai_edge_litert.interpreter import Interpreter
 
-        wheel = HERE / "out" / "signals" / "wheel"
-        if not list(wheel.glob("mediapipe-0.10.14-*.whl")):
-            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "mediapipe==0.10.14", "-d", str(wheel)], check=True)
-        model = zipfile.ZipFile(next(wheel.glob("mediapipe-0.10.14-*.whl"))).read("mediapipe/modules/pose_detection/pose_detection.tflite")
+        model = mediapipe_model("pose_detection/pose_detection.tflite")
         self.sha256 = hashlib.sha256(model).hexdigest()
         self.interp = Interpreter(model_content=model, num_threads=2)
         self.interp.allocate_tensors()
@@ -178,6 +189,58 @@ class PoseDetector:
                 near = np.hypot((found[:, 0] + found[:, 2]) / 2 - (cx - left) / side, (found[:, 1] + found[:, 3]) / 2 - (cy - top) / side)
                 on = near <= 0.5 * box_side / side
                 out[g][i] = float(scores[on].max()) if on.any() else 0.0
+        return out
+
+
+# --- MediaPipe's selfie segmentation: is there a person where a video call would frame one ---
+
+SEGMENT_GEOMETRY = {"4x": 4.0, "6x": 6.0}  # crop side in box heights; box centred across, its centre 0.3 down
+
+
+class SelfieSegmenter:
+    """``selfie_segmentation.tflite`` (the general model) from the mediapipe wheel: 256x256 RGB
+    in 0..1 (its graph's ImageToTensor range, zero borders), out a person probability per pixel
+    (already a sigmoid: its graph applies no activation)."""
+
+    SIDE = 256
+    _crop = PoseDetector._crop  # the same square cut, black outside the picture
+
+    def __init__(self) -> None:
+        import hashlib
+
+        from ai_edge_litert.interpreter import Interpreter
+
+        model = mediapipe_model("selfie_segmentation/selfie_segmentation.tflite")
+        self.sha256 = hashlib.sha256(model).hexdigest()
+        self.interp = Interpreter(model_content=model, num_threads=2)
+        self.interp.allocate_tensors()
+        self._in, self._out = self.interp.get_input_details()[0]["index"], self.interp.get_output_details()[0]["index"]
+
+    def mask(self, crop: np.ndarray) -> np.ndarray:
+        self.interp.set_tensor(self._in, (crop.astype(np.float32) / 255.0)[None])
+        self.interp.invoke()
+        return self.interp.get_tensor(self._out)[0, :, :, 0]
+
+    def signals(self, rgb: np.ndarray, boxes: np.ndarray) -> dict[str, np.ndarray]:
+        """For each candidate and crop: the mean person probability on its box ("face") and on a
+        torso below it (1.5 box widths wide, centred, from the box's bottom down 1.5 heights)."""
+        img = Image.fromarray(rgb)
+        out = {f"{part} {g}": np.zeros(len(boxes), np.float32) for g in SEGMENT_GEOMETRY for part in ("face", "torso")}
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
+            w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            for g, times in SEGMENT_GEOMETRY.items():
+                side = times * h
+                left, top = cx - side / 2, cy - 0.3 * side
+                m, k = self.mask(self._crop(img, left, top, side)), self.SIDE / side
+
+                def mean(a: float, b: float, c: float, d: float) -> float:  # x0, y0, x1, y1 in the photo
+                    c0, r0 = max(0, int((a - left) * k)), max(0, int((b - top) * k))
+                    c1, r1 = min(self.SIDE, max(c0 + 1, round((c - left) * k))), min(self.SIDE, max(r0 + 1, round((d - top) * k)))
+                    return float(m[r0:r1, c0:c1].mean()) if r1 > r0 and c1 > c0 else 0.0
+
+                out[f"face {g}"][i] = mean(x0, y0, x1, y1)
+                out[f"torso {g}"][i] = mean(cx - 0.75 * w, y1, cx + 0.75 * w, y1 + 1.5 * h)
         return out
 
 
@@ -289,6 +352,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="this many WIDER photos only")
     ap.add_argument("--mtcnn", action="store_true", help="also MTCNN's R-Net and O-Net (downloads the mtcnn wheel into bench/out once)")
     ap.add_argument("--pose", action="store_true", help="also MediaPipe's person detector (downloads the mediapipe wheel into bench/out once)")
+    ap.add_argument("--segment", action="store_true", help="also MediaPipe's selfie segmentation on head-and-shoulders crops (same wheel)")
     ap.add_argument("--results", default="signals.json", help="file name under bench/results/")
     args = ap.parse_args()
     from unseen.detect.boxes import iou_matrix
@@ -298,6 +362,7 @@ def main() -> None:
     free_dir = prepare([p[0] for p in PHOTOS])
     weights = mtcnn_weights() if args.mtcnn else None
     pose = PoseDetector() if args.pose else None
+    segmenter = SelfieSegmenter() if args.segment else None
     pictures = [(np.asarray(Image.open(args.data / "images" / n).convert("RGB")), boxes[n]) for n in names]
     pictures += [(np.asarray(Image.open(p).convert("RGB")), None) for p in sorted(free_dir.glob("*.png"))]
     cols: dict[str, list[np.ndarray]] = {}
@@ -307,6 +372,8 @@ def main() -> None:
             c.update(mtcnn_signals(rgb, c["box"], weights))
         if pose is not None:
             c.update({f"pose {g}": v for g, v in pose.signals(rgb, c["box"]).items()})
+        if segmenter is not None:
+            c.update({f"segment {k}": v for k, v in segmenter.signals(rgb, c["box"]).items()})
         n = len(c["score"])
         if truth is None:
             label, free = np.zeros(n), np.ones(n, bool)
@@ -348,14 +415,27 @@ def main() -> None:
         best_pose = np.max([a[f"pose {g}"] for g in POSE_GEOMETRY], axis=0)
         signals["score + look + person detector (best crop) / 2"] = s + a["look96"] + best_pose / 2
         signals["score + look + person detector (8x crop) / 2"] = s + a["look96"] + a["pose 8x"] / 2
-    res = {"wider_photos": len(names), "people_free_photos": len(pictures) - len(names), "candidates": int(len(s)), "mtcnn": weights is not None, "pose_detection_sha256": pose.sha256 if pose is not None else None, "by_height": table(a["label"], a["free"], a["height"], signals)}
+    if segmenter is not None:
+        for g in SEGMENT_GEOMETRY:
+            signals[f"person mask on the box ({g} crop)"] = a[f"segment face {g}"]
+            signals[f"person mask on a torso below ({g} crop)"] = a[f"segment torso {g}"]
+        both = {g: np.minimum(a[f"segment face {g}"], a[f"segment torso {g}"]) for g in SEGMENT_GEOMETRY}
+        for g in SEGMENT_GEOMETRY:
+            signals[f"person mask, min(box, torso) ({g} crop)"] = both[g]
+        signals["person mask, box x torso (4x crop)"] = a["segment face 4x"] * a["segment torso 4x"]
+        best_seg = np.max(list(both.values()), axis=0)
+        signals["person mask, min(box, torso), best crop"] = best_seg
+        for k in (2, 4):
+            signals[f"score + look + mask min (4x crop) / {k}"] = s + a["look96"] + both["4x"] / k
+            signals[f"score + look + mask min (best crop) / {k}"] = s + a["look96"] + best_seg / k
+    res = {"wider_photos": len(names), "people_free_photos": len(pictures) - len(names), "candidates": int(len(s)), "mtcnn": weights is not None, "pose_detection_sha256": pose.sha256 if pose is not None else None, "selfie_segmentation_sha256": segmenter.sha256 if segmenter is not None else None, "by_height": table(a["label"], a["free"], a["height"], signals)}
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / args.results).write_text(json.dumps(res, indent=1))
     print(f"{res['candidates']} candidates on {res['wider_photos']} WIDER and {res['people_free_photos']} people-free photos")
     for size, row in res["by_height"].items():
         print(f"\n{size} px: {row['faces']} face candidates, {row['non_faces']} others ({row['people_free']} on people-free photos); non-faces passing (all / people-free) at bars keeping {'/'.join(map(str, KEEP))}% of faces")
         for name, cells in row["signals"].items():
-            print(f"  {name:38s} " + "  ".join(f"{c[0]:.3f}/{c[1]:.3f} (kept {c[2]:.0%})" if None not in c else "-" for c in cells.values()))
+            print(f"  {name:42s} " + "  ".join(f"{c[0]:.3f}/{c[1]:.3f} (kept {c[2]:.0%})" if None not in c else "-" for c in cells.values()))
 
 
 if __name__ == "__main__":
