@@ -142,9 +142,10 @@ def kept_analysis(src: Path, info, cache: Path, reuse: bool = True):  # type: ig
     return found
 
 
-def plan_masks(src: Path, cache: Path):  # type: ignore[no-untyped-def]
+def plan_masks(src: Path, cache: Path, edit=None):  # type: ignore[no-untyped-def]
     """Per frame, what the plan of ``src`` masks (as the render draws it), without rendering:
-    the analysis is kept in ``cache`` (a tracker change is then scored in seconds)."""
+    the analysis is kept in ``cache`` (a tracker change is then scored in seconds). ``edit``:
+    a change made to the plan first, as a person would on the review page."""
     from unseen.mask import mask_areas
     from unseen.media.video import probe_video
     from unseen.pipeline.video import VIDEO_GRID, plan_from
@@ -153,6 +154,8 @@ def plan_masks(src: Path, cache: Path):  # type: ignore[no-untyped-def]
     info = probe_video(src)
     found = kept_analysis(src, info, cache)
     plan = plan_from(found, info, "0" * 64, [], VideoOptions())
+    if edit is not None:
+        edit(plan)
     for i in range(found.n):
         masked = np.zeros((info.height, info.width), bool)
         for (x0, y0, x1, y1), inside in mask_areas([t.region_at(i) for t in plan.tracks if t.on and i in t.boxes], info.width, info.height, VIDEO_GRID):

@@ -45,6 +45,40 @@ def test_analyse_writes_a_plan_and_clean_renders_it_as_clean_would(photo: Path, 
     assert np.array_equal(_pixels(one_go / "astro.unseen.png"), _pixels(from_plan / "astro.unseen.png"))
 
 
+def test_the_masks_the_detector_doubted_come_least_sure_first(photo: Path) -> None:
+    """What the review page's slider switches off, in its order: the detector's face masks under
+    its doubt bar, on or off; never a sure face, a person's box, the second detector's find or an
+    uncertain spot (which is not a mask)."""
+    plan = unseen.analyse(photo)
+    sure = [r.id for r in plan.regions if r.on]
+    assert sure and all(plan.find(i).source.score >= 0.5 for i in sure)
+    c = plan.add_region((90, 10, 120, 40), kind="face", shape="head", source=Source("detector", "centerface", 0.3), on=False, prefix="c")
+    a = plan.add_region((50, 10, 80, 40), kind="face", shape="head", source=Source("detector", "centerface", 0.12), prefix="a")
+    b = plan.add_region((10, 10, 40, 40), kind="face", shape="head", source=Source("detector", "centerface", 0.30004), prefix="b")  # 0.3 in the file
+    plan.add_region((130, 10, 160, 40), kind="face", shape="head", source=Source("detector", "centerface", 0.2), on=False, uncertain=True, prefix="u")
+    plan.add_region((170, 10, 200, 40), kind="face", shape="head", source=Source("checker", "blazeface", 0.3), prefix="k")
+    plan.add_region((210, 10, 240, 40))  # drawn by a person
+    plan.add_region((250, 10, 280, 40), kind="face", shape="head", source=Source("detector", "centerface", 0.4996), prefix="e")  # 0.5 in the file: sure
+    assert [r.id for r in plan.doubtful()] == [a.id, b.id, c.id]  # by score as the file holds it, then id
+
+
+def test_a_find_past_the_picture_edge_never_makes_a_plan_unreadable(photo: Path, tmp_path: Path) -> None:
+    """The detector's faintest finds at an edge can lie wholly past it (two of 200 WIDER photos in
+    their true proportions): such a find masks nothing and is left out, one reaching past the edge
+    is kept as far as a plan holds it, and the plan reads back and renders."""
+    from unseen.types import Region
+
+    plan = unseen.analyse(photo)
+    w, h = plan.input.width, plan.input.height
+    assert plan.add_found(Region(-22.2, 74.9, -12.8, 89.7, 0.08, "centerface"), shape="box", on=False, uncertain=True, prefix="u") is None
+    assert plan.add_found(Region(70.8, h + 0.6, 81.4, h + 7.5, 0.07, "centerface"), shape="box", on=False, uncertain=True, prefix="u") is None
+    edge = plan.add_found(Region(w - 10, 40, w + 3 * w, 80, 0.9, "centerface"), shape="head")
+    assert edge is not None and edge.box == (w - 10, 40, 2 * w, 80) and edge.source.score == pytest.approx(0.9)
+    plan.save(tmp_path / "edge.plan.json")
+    res = unseen.render(photo, load_plan(tmp_path / "edge.plan.json"), tmp_path)
+    assert res.status == "ok", res.error
+
+
 def test_edited_plan_renders_exactly_that(photo: Path, tmp_path: Path, astronaut: np.ndarray) -> None:
     """A false region switched off stays untouched; a hand-drawn box is filled whole."""
     plan = unseen.analyse(photo)

@@ -172,6 +172,82 @@ def test_photo_switch_off_draw_reload_publish(chromium: Any, photo: Path) -> Non
         server.stop()
 
 
+# four masks the detector was unsure of, over plain background, least sure first; and a sure
+# face's small mask lying on the second
+DOUBT_BOXES = [((600, 250, 650, 300), 0.12), ((660, 250, 710, 300), 0.2), ((600, 320, 650, 370), 0.33), ((660, 320, 710, 370), 0.45)]
+SURE_SMALL = (690, 280, 708, 298)
+
+
+def test_the_least_sure_masks_go_with_one_slider(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A crowd's low-score masks are switched off least sure first by one slider, which moves
+    back as well and passes by a mask the person switched on again; the astronaut's sure face is
+    left alone; in the masked preview a click on a bare spot masks it again."""
+    src = tmp_path / photo.name
+    shutil.copy(photo, src)
+    plan = unseen.analyse(src)
+    ids = [plan.add_region(b, kind="face", shape="head", source=Source("detector", "centerface", s), prefix="d").id for b, s in DOUBT_BOXES]
+    small = plan.add_region(SURE_SMALL, kind="face", shape="head", source=Source("detector", "centerface", 0.9), prefix="s").id
+    plan_file = plan_path(src.with_name("group.unseen.png"))
+    plan.save(plan_file)
+    server = serve([src])
+
+    def state() -> list[bool]:
+        return page.evaluate("(ids) => ids.map((i) => S.plan.regions.find((r) => r.id === i).on)", ids)
+
+    def says(k: int) -> None:
+        page.wait_for_function(f"() => document.getElementById('doubt-state').textContent === t('{{k}} of {{n}} switched off', {{k: {k}, n: doubtful().length}})")
+
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page)
+        assert page.is_visible("#doubt-box")
+        doubtful = page.evaluate("() => doubtful().map((r) => r.id)")
+        assert doubtful == [r.id for r in load_plan(plan_file).doubtful()]  # the page's order is the plan's
+        assert doubtful[: len(ids)] == ids and small not in doubtful
+        sure = page.evaluate("() => S.plan.regions.filter((r) => r.on && r.source.score >= 0.5).map((r) => r.id)")
+        page.focus("#doubt")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        says(2)
+        saved(page)
+        assert [load_plan(plan_file).find(i).on for i in ids] == [False, False, True, True]
+        # the least sure hid a face after all: switched on by hand, the slider passes it by
+        page.click(f"#region-list li[data-id={ids[0]}] button.switch")
+        says(1)
+        page.focus("#doubt")
+        page.keyboard.press("ArrowRight")
+        says(2)
+        assert state() == [True, False, False, True]
+        page.keyboard.press("ArrowLeft")
+        says(1)
+        assert state() == [True, False, True, True]
+        saved(page)
+        # a reload finds the slider just past the last mask switched off
+        page.reload()
+        ready(page)
+        assert page.evaluate("() => Number(document.getElementById('doubt').value)") == 2
+        assert page.evaluate("(ids) => ids.every((i) => S.plan.regions.find((r) => r.id === i).on)", sure + [small])
+        out = publish(page)
+        rgb = np.asarray(Image.open(out).convert("RGB"))
+        before = np.asarray(Image.open(src).convert("RGB"))
+        assert np.abs(rgb[252:275, 662:685].astype(int) - before[252:275, 662:685]).max() <= 2  # switched off: untouched
+        for i in (0, 2, 3):
+            (x0, y0, x1, y1), _ = DOUBT_BOXES[i]
+            cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+            assert covered(rgb, (cx - 8, cy - 8, cx + 8, cy + 8)) > 0.98, i
+        assert covered(rgb, (200, 100, 260, 170)) > 0.98  # the astronaut's face
+        # in the masked preview a click where the switched-off mask and the small sure one overlap
+        # masks the bare spot, not switch off the sure face
+        assert page.evaluate("() => S.view") == "masked"
+        page.mouse.click(*to_screen(page, 699, 289))
+        page.wait_for_function(f"() => S.plan.regions.find((r) => r.id === '{ids[1]}').on")
+        assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{small}').on")
+        page.close()
+    finally:
+        server.stop()
+
+
 def test_an_edit_survives_a_reload_within_the_save_delay(chromium: Any, photo: Path, tmp_path: Path) -> None:
     """A box drawn and the page reloaded at once (before the quarter-second save): the page
     saves as it goes away, so the reloaded page has the box."""
@@ -346,6 +422,14 @@ def test_a_crowd_plan_stays_workable_and_a_failed_save_says_so(chromium: Any, cl
         page.wait_for_function("() => { const c = document.querySelector('#strip figcaption').textContent; return c === t('frame {n}', {n: c.replace(/\\D/g, '')}) && !c.startsWith('frame '); }")  # the strip too
         page.click(".lang button[data-lang=en]")
         page.wait_for_function("() => S.lang === 'en'")
+        # one slider switches off every mask the detector was unsure of (End: all the way)
+        sure = "() => S.plan.tracks.filter((tr) => tr.source.score >= 0.5).map((tr) => tr.on)"
+        before = page.evaluate(sure)
+        page.focus("#doubt")
+        page.keyboard.press("End")
+        page.wait_for_function("() => doubtful().length >= 100 && doubtful().every((tr) => !tr.on)")
+        assert page.evaluate(sure) == before and sum(before) >= 150
+        saved(page)
         # the server refuses a box wholly outside the picture: the page says so and keeps saying it
         page.evaluate("() => { S.plan.tracks[S.plan.tracks.length - 1].boxes[0] = [0, -90, -90, -10, -10]; changed(); }")
         page.wait_for_function("() => !S.saving && !S.saveTimerOn && document.getElementById('save-state').textContent !== t('Saving…')", timeout=10_000)

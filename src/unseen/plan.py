@@ -60,6 +60,11 @@ MAX_FRAMES = 10_000_000
 MAX_ID = 64
 
 
+# Below this score the detector was unsure of a face it masked: the review page says so, and its
+# slider switches such masks off, the least sure first (Plan.doubtful; static/app.js, doubtful())
+DOUBT = 0.5
+
+
 class PlanError(UsageError):
     """A plan that cannot be used: malformed, hostile, newer, or for another file."""
 
@@ -228,6 +233,15 @@ class Plan:
     def uncertain(self) -> list[PlanRegion]:
         return [r for r in self.regions if r.uncertain]
 
+    def doubtful(self) -> list[PlanRegion | PlanTrack]:
+        """The detector's face masks scored under DOUBT, switched on or off, the least sure first
+        (ties by id): the order the review page's slider switches them in. A video's are its
+        tracks, a still's its regions; uncertain spots are not masks and are left out."""
+        pool: list[PlanRegion | PlanTrack] = list(self.tracks) if self.input.kind == "video" else [r for r in self.regions if not r.uncertain]
+        # scores as the plan file (and so the page) holds them, to 3 decimals: the same set and order
+        scored = [(round(r.source.score, 3), r.id, r) for r in pool if r.kind == "face" and r.source.by == "detector" and r.source.score is not None]
+        return [r for s, _, r in sorted(x for x in scored if x[0] < DOUBT)]
+
     # --- changing it ------------------------------------------------------------------------
     def copy(self) -> "Plan":
         """A plan that verification may add to, leaving this one as it was given (the regions
@@ -245,6 +259,19 @@ class Plan:
         r = PlanRegion(self.new_id(prefix), as_box(box), kind, on, shape, source or Source("person"), uncertain, frames)
         self.regions.append(r)
         return r
+
+    def add_found(self, r: Region, *, shape: str, on: bool = True, uncertain: bool = False, frames: tuple[int, int] | None = None, prefix: str = "f") -> PlanRegion | None:
+        """A face the detectors or verification found, as a region fitted to the picture the way
+        a plan holds boxes (in_picture); None for one wholly outside, which would mask nothing (the
+        detector's faintest finds at an edge can lie past it, and a plan holding one is refused
+        when it is read back)."""
+        box = as_box((r.x0, r.y0, r.x1, r.y1))
+        if self.input.width is not None and self.input.height is not None:
+            fitted = in_picture(box, self.input.width, self.input.height)
+            if fitted is None:
+                return None
+            box = fitted
+        return self.add_region(box, kind="face", shape=shape, source=source_of(r), frames=frames, on=on, uncertain=uncertain, prefix=prefix)
 
     def find(self, item_id: str) -> PlanRegion | PlanTrack:
         for r in self.regions:

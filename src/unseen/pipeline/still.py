@@ -17,7 +17,7 @@ from ..media.probe import Probe
 from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, STILL, Picture
 from ..names import finding_names
 from ..output import output_path, publish, staged
-from ..plan import InputInfo, Plan, Source, source_of
+from ..plan import InputInfo, Plan, Source
 from ..results import CleanResult, Verification
 from ..types import Detections, Region
 from ..verify import still as verify
@@ -143,9 +143,9 @@ def analyse(src: Path, p: Probe, sha256: str, opts: Options) -> Analysed:
         with Stage(opts, "analyse", detect_steps(pic), N_("analyse {name}").format(name=src.name), unit="step") as stage:
             found = detect_faces(pic, stage)
         for r in found.faces:
-            plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape="head", source=source_of(r), prefix="f")
+            plan.add_found(r, shape="head", prefix="f")
         for r in found.uncertain:
-            plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape="box", source=source_of(r), on=False, uncertain=True, prefix="u")
+            plan.add_found(r, shape="box", on=False, uncertain=True, prefix="u")
     return Analysed(plan, pic)
 
 
@@ -208,7 +208,7 @@ def _with_added(plan: Plan, added: list[Region]) -> Plan:
     """The plan as released: what verification masked added as regions of its own."""
     out = plan.copy()
     for r in added:
-        out.add_region((r.x0, r.y0, r.x1, r.y1), kind="face", shape=r.shape, source=source_of(r), prefix="v")
+        out.add_found(r, shape=r.shape, prefix="v")
     return out
 
 

@@ -112,8 +112,7 @@ def _add_uncertain(plan: Plan, found: Analysis) -> None:
     masked = plan.frame_masks()
     spots = [(r.score, f, r) for f, rs in found.uncertain.items() for r in rs if not any(r.head().iou(m) > 0.3 for m in masked.get(f, []))]
     for _, f, r in sorted(spots, key=lambda s: -s[0])[:MAX_UNCERTAIN]:
-        h = r.head()
-        plan.add_region((h.x0, h.y0, h.x1, h.y1), kind="face", shape="head", source=source_of(r), frames=(f, f), on=False, uncertain=True, prefix="u")
+        plan.add_found(r.head(), shape="head", frames=(f, f), on=False, uncertain=True, prefix="u")
 
 
 def _treated_sound(src: Path, voice: str, res: CleanResult) -> "SoundTrack":
@@ -143,7 +142,9 @@ def _held_track(plan: Plan, frame: int, r: Region, reach: int, n: int, prefix: s
     boxes = {}
     for f in range(max(0, frame - reach), min(n, frame + reach + 1)):
         h = head if f == frame else held(head, abs(f - frame))
-        boxes[f] = as_box((h.x0, h.y0, h.x1, h.y1))
+        fitted = in_picture(as_box((h.x0, h.y0, h.x1, h.y1)), plan.input.width or 0, plan.input.height or 0)
+        if fitted is not None:  # as a plan holds boxes (see Plan.add_found)
+            boxes[f] = fitted
     return PlanTrack(plan.new_id(prefix), boxes, source=source_of(r))
 
 

@@ -350,6 +350,8 @@ function draw() {
   for (const it of list) {
     const r = it.ref, b = (S.drag && S.drag.item && S.drag.item.ref === r && S.drag.box) || it.box;
     if (quiet && r.on && S.sel !== r.id && r.source.by !== "person") continue;
+    // ...nor a doubtful mask switched off (the slider's hundreds): the picture shows what is left
+    if (quiet && !r.on && isDoubtful(r) && S.sel !== r.id) continue;
     g.strokeStyle = colour(r);
     g.setLineDash(r.on ? [] : [6 * dpr / k, 4 * dpr / k]);
     g.strokeRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
@@ -430,7 +432,60 @@ function renderSide() {
     }
     $("regions-title").textContent = isVideo() ? t("Faces followed through the video") : t("Masks");
   }
+  renderDoubt();
   renderAudit();
+}
+
+// --- masks the detector was unsure of: one slider switches them off, the least sure first ------
+// A crowd's masks are hundreds, many on clothes and hands (the detector cannot tell them from
+// small faces): row by row, nobody could fix them. Moving the slider switches the masks it passes
+// (off going right, on going left), never one the person switched back on by hand: that one hid a
+// face. The masks and their order are plan.py's Plan.doubtful (bench/slider.py measures what each
+// position gives).
+const DOUBT = 0.5; // plan.py's DOUBT: below it a mask says "the face detector was unsure"
+
+function doubtful() {
+  if (!S.plan) return [];
+  const pool = isVideo() ? S.plan.tracks || [] : S.plan.regions;
+  const id = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return pool.filter(isDoubtful).sort((a, b) => a.source.score - b.source.score || id(a, b));
+}
+
+function isDoubtful(r) {
+  return !r.uncertain && r.kind === "face" && r.source.by === "detector" && typeof r.source.score === "number" && r.source.score < DOUBT;
+}
+
+// the slider's state for the plan on the page: where it stands, and the masks below that the
+// person switched on again; read from the plan when it arrives (after a reload: just past the
+// last mask switched off, every mask below it still on counted as switched on by hand)
+function doubtState() {
+  if (S.doubt && S.doubt.plan === S.plan) return S.doubt;
+  const list = doubtful();
+  let at = 0;
+  list.forEach((r, i) => { if (!r.on) at = i + 1; });
+  S.doubt = {plan: S.plan, at, kept: new Set(list.slice(0, at).filter((r) => r.on).map((r) => r.id))};
+  return S.doubt;
+}
+
+function renderDoubt() {
+  const list = doubtful(), box = $("doubt-box");
+  box.hidden = list.length < 2;
+  if (box.hidden) return;
+  const st = doubtState(), slider = $("doubt");
+  st.at = Math.min(st.at, list.length);
+  slider.max = list.length; slider.value = st.at;
+  $("doubt-state").textContent = t("{k} of {n} switched off", {k: list.filter((r) => !r.on).length, n: list.length});
+}
+
+function slideDoubt() {
+  const list = doubtful(), st = doubtState(), to = Number($("doubt").value);
+  if (to === st.at) return;
+  for (let i = Math.min(st.at, to); i < Math.max(st.at, to); i++) {
+    const r = list[i];
+    if (to > st.at) { if (!st.kept.has(r.id)) r.on = false; } else { r.on = true; st.kept.delete(r.id); }
+  }
+  st.at = to;
+  changed();
 }
 
 // the last row of a list cut short: "Show all N"
@@ -686,7 +741,12 @@ function showMessage(text) {
   S.msgTimer = setTimeout(() => { m.hidden = true; }, 8000);
 }
 
-function setOn(r, on) { r.on = on; changed(); }
+function setOn(r, on) {
+  r.on = on;
+  // a doubtful mask switched on by hand hid a face: the slider passes it by from now on
+  if (isDoubtful(r)) { const st = doubtState(); if (on) st.kept.add(r.id); else st.kept.delete(r.id); }
+  changed();
+}
 
 function removeItem(r) {
   S.plan.regions = S.plan.regions.filter((x) => x !== r);
@@ -792,7 +852,11 @@ function canvasPoint(e) {
 
 function hit(px, py) {
   const list = items().filter((it) => px >= it.box[0] && px <= it.box[2] && py >= it.box[1] && py <= it.box[3]);
-  list.sort((a, b) => (a.box[2] - a.box[0]) * (a.box[3] - a.box[1]) - (b.box[2] - b.box[0]) * (b.box[3] - b.box[1]));
+  const area = (it) => (it.box[2] - it.box[0]) * (it.box[3] - it.box[1]);
+  // in the masked preview a click on something left bare masks it again: a switched-off mask
+  // under the click comes before a neighbour's mask that is on (which the click would switch off)
+  const bare = (it) => (S.view === "masked" && !it.ref.on && !it.ref.uncertain ? 0 : 1);
+  list.sort((a, b) => bare(a) - bare(b) || area(a) - area(b));
   return list[0] || null;
 }
 
@@ -950,6 +1014,7 @@ function start() {
   $("prev").onclick = () => { stopPlaying(); showFrame(S.frame - 1); };
   $("next").onclick = () => { stopPlaying(); showFrame(S.frame + 1); };
   $("seek").oninput = () => { stopPlaying(); showFrame(Number($("seek").value)); };
+  $("doubt").oninput = slideDoubt;
   $("timeline").onclick = (e) => {
     const r = $("timeline").getBoundingClientRect();
     stopPlaying(); showFrame(Math.round(((e.clientX - r.left) / r.width) * (S.plan.input.frames - 1)));
