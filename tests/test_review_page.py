@@ -222,6 +222,18 @@ def test_the_least_sure_masks_go_with_one_slider(chromium: Any, photo: Path, tmp
         page.keyboard.press("ArrowLeft")
         says(1)
         assert state() == [True, False, True, True]
+        # all the way back and out again: the one switched on by hand stays on
+        page.keyboard.press("Home")
+        says(0)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        says(1)
+        assert state() == [True, False, True, True]
+        # the page's letters still work on the focused slider (M: original or masked preview)
+        page.keyboard.press("m")
+        page.wait_for_function("() => S.view === 'original'")
+        page.keyboard.press("m")
+        page.wait_for_function("() => S.view === 'masked'")
         saved(page)
         # a reload finds the slider just past the last mask switched off
         page.reload()

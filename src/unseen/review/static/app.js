@@ -455,17 +455,21 @@ function isDoubtful(r) {
   return !r.uncertain && r.kind === "face" && r.source.by === "detector" && typeof r.source.score === "number" && r.source.score < DOUBT;
 }
 
-// the slider's state for the plan on the page: where it stands, and the masks below that the
-// person switched on again; read from the plan when it arrives (after a reload: just past the
-// last mask switched off, every mask below it still on counted as switched on by hand)
+// the slider's state for the plan on the page: where it stands, and the masks the person switched
+// on again by hand (they stay on whichever way the slider goes after); made when the plan arrives
+// (after a reload, every mask below the slider still on counts as switched on by hand)
 function doubtState() {
   if (S.doubt && S.doubt.plan === S.plan) return S.doubt;
-  const list = doubtful();
+  const list = doubtful(), saved = Number(localStorage.getItem(doubtKey()));
+  // where this browser left it; else past the masks off in a row from the least sure
   let at = 0;
-  list.forEach((r, i) => { if (!r.on) at = i + 1; });
+  if (Number.isInteger(saved) && saved > 0) at = Math.min(saved, list.length);
+  else while (at < list.length && !list[at].on) at++;
   S.doubt = {plan: S.plan, at, kept: new Set(list.slice(0, at).filter((r) => r.on).map((r) => r.id))};
   return S.doubt;
 }
+
+function doubtKey() { return "unseen-doubt-" + S.plan.input.sha256; }
 
 function renderDoubt() {
   const list = doubtful(), box = $("doubt-box");
@@ -482,9 +486,10 @@ function slideDoubt() {
   if (to === st.at) return;
   for (let i = Math.min(st.at, to); i < Math.max(st.at, to); i++) {
     const r = list[i];
-    if (to > st.at) { if (!st.kept.has(r.id)) r.on = false; } else { r.on = true; st.kept.delete(r.id); }
+    if (to > st.at) { if (!st.kept.has(r.id)) r.on = false; } else r.on = true;
   }
   st.at = to;
+  localStorage.setItem(doubtKey(), String(to));
   changed();
 }
 
@@ -971,8 +976,10 @@ function renderJob() {
 
 // --- start -------------------------------------------------------------------------------------------
 function keys(e) {
-  if (e.target.tagName === "INPUT" || e.ctrlKey || e.metaKey || e.altKey) return;
-  const k = e.key;
+  const k = e.key, slider = e.target.tagName === "INPUT" && e.target.type === "range";
+  if ((e.target.tagName === "INPUT" && !slider) || e.ctrlKey || e.metaKey || e.altKey) return;
+  // a focused slider keeps the keys that move it; the page's letters still work there
+  if (slider && (k.startsWith("Arrow") || k.startsWith("Page") || k === "Home" || k === "End" || k === " ")) return;
   if (k === "m" || k === "M") toggleView();
   else if (k === "n" || k === "N") nextLook();
   else if (k === "p" || k === "P") publish();
@@ -1015,6 +1022,8 @@ function start() {
   $("next").onclick = () => { stopPlaying(); showFrame(S.frame + 1); };
   $("seek").oninput = () => { stopPlaying(); showFrame(Number($("seek").value)); };
   $("doubt").oninput = slideDoubt;
+  // dragged with the mouse, the slider gives the keys back (← → step frames, not masks)
+  $("doubt").addEventListener("pointerup", () => $("doubt").blur());
   $("timeline").onclick = (e) => {
     const r = $("timeline").getBoundingClientRect();
     stopPlaying(); showFrame(Math.round(((e.clientX - r.left) / r.width) * (S.plan.input.frames - 1)));
