@@ -659,12 +659,15 @@ function drawTimelineDensity(g, c, k, x, rh) {
 
 function renderStrip() {
   const strip = $("strip");
-  const sig = S.cur.id + "/" + S.rev + "/" + S.lang;  // its captions follow the language too
+  // its captions follow the language, its first frames the slider
+  const sig = S.cur.id + "/" + S.rev + "/" + S.lang + "/" + doubtful().filter((x) => !x.on).length;
   if (strip.dataset.sig === sig) return;
   strip.dataset.sig = sig;
   strip.replaceChildren();
   if (!isVideo()) return;
   const picks = [];  // [frame, the box to mark on it]
+  // first where a face the slider bared would be: the likeliest faces among the masks it took off
+  for (const tr of doubtful().filter((x) => !x.on).reverse().slice(0, 4)) { const b = tr.boxes[Math.floor(tr.boxes.length / 2)]; picks.push([b[0], b.slice(1)]); }
   for (const r of S.plan.regions) if (r.uncertain && r.frames) picks.push([Math.floor((r.frames[0] + r.frames[1]) / 2), r.box]);
   const scored = S.plan.tracks.filter((tr) => tr.source.score !== undefined && tr.source.score !== null).sort((a, b) => a.source.score - b.source.score);
   for (const tr of scored) for (const b of [tr.boxes[0], tr.boxes[tr.boxes.length - 1]]) picks.push([b[0], b.slice(1)]);
@@ -694,6 +697,7 @@ function sayState() { const el = $("save-state"); el.textContent = el.title = S.
 function changed() {
   setSaveState(() => t("Saving…"));
   renderSide(); draw(); drawTimeline();
+  if (isVideo() && S.img) renderStrip();
   clearTimeout(S.saveTimer);
   S.saveTimerOn = true;
   S.saveTimer = setTimeout(flush, 250);
