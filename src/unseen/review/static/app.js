@@ -460,8 +460,8 @@ function isDoubtful(r) {
 // (after a reload, every mask below the slider still on counts as switched on by hand)
 function doubtState() {
   if (S.doubt && S.doubt.plan === S.plan) return S.doubt;
-  const list = doubtful(), saved = Number(localStorage.getItem(doubtKey()));
-  // where this browser left it; else past the masks off in a row from the least sure
+  const list = doubtful(), saved = Number(sessionStorage.getItem(doubtKey()));
+  // where this tab left it (a reload); else past the masks off in a row from the least sure
   let at = 0;
   if (Number.isInteger(saved) && saved > 0) at = Math.min(saved, list.length);
   else while (at < list.length && !list[at].on) at++;
@@ -469,7 +469,9 @@ function doubtState() {
   return S.doubt;
 }
 
-function doubtKey() { return "unseen-doubt-" + S.plan.input.sha256; }
+// the tab's own storage, gone with it, under the review's own name for the file: nothing that
+// names the file (not its hash) stays behind in the browser's profile
+function doubtKey() { return "unseen-doubt-" + S.cur.id; }
 
 function renderDoubt() {
   const list = doubtful(), box = $("doubt-box");
@@ -489,7 +491,7 @@ function slideDoubt() {
     if (to > st.at) { if (!st.kept.has(r.id)) r.on = false; } else r.on = true;
   }
   st.at = to;
-  localStorage.setItem(doubtKey(), String(to));
+  sessionStorage.setItem(doubtKey(), String(to));
   changed();
 }
 
