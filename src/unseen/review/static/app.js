@@ -699,7 +699,9 @@ function sayState() { const el = $("save-state"); el.textContent = el.title = S.
 function changed() {
   setSaveState(() => t("Saving…"));
   renderSide(); draw(); drawTimeline();
-  if (isVideo() && S.img) renderStrip();
+  // the strip fetches eight frames: once the slider rests, not at every step of a drag
+  clearTimeout(S.stripTimer);
+  S.stripTimer = setTimeout(() => { if (S.plan && isVideo() && S.img) renderStrip(); }, 300);
   clearTimeout(S.saveTimer);
   S.saveTimerOn = true;
   S.saveTimer = setTimeout(flush, 250);
