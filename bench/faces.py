@@ -67,6 +67,16 @@ def flat(name: str) -> str:
     return name.replace("/", "__").rsplit(".", 1)[0] + ".png"
 
 
+def write_inputs(data: Path, gt: dict[str, list[list[float]]], inputs: Path, restore_aspect: bool = False) -> None:
+    """Each photo as a lossless RGB PNG in ``inputs``; with ``restore_aspect`` in its original
+    proportions, its boxes in ``gt`` with it."""
+    for name in gt:
+        img = Image.open(data / "images" / name).convert("RGB")
+        if restore_aspect:
+            img, gt[name] = true_aspect(data, name, img, gt[name])
+        img.save(inputs / flat(name))
+
+
 def score(inputs: Path, outputs: dict[str, Path], gt: dict[str, list[list[float]]]) -> dict:
     prot90 = prot50 = total = 0
     bins = {(f"{a}-{b}" if b < 10**9 else f"{a}+"): [0, 0] for a, b in BINS}
@@ -153,11 +163,7 @@ def main() -> None:
     inputs = work / "input"
     shutil.rmtree(work, ignore_errors=True)
     inputs.mkdir(parents=True)
-    for name in gt:  # step 1: lossless RGB PNGs
-        img = Image.open(args.data / "images" / name).convert("RGB")
-        if args.true_aspect:
-            img, gt[name] = true_aspect(args.data, name, img, gt[name])
-        img.save(inputs / flat(name))
+    write_inputs(args.data, gt, inputs, args.true_aspect)  # step 1: lossless RGB PNGs
 
     results = {"images": len(gt), "unseen_args": args.unseen_args}
     out_u = work / "unseen"

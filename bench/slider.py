@@ -25,11 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from faces import flat, load_gt, score, true_aspect  # noqa: E402
+from faces import flat, load_gt, score, write_inputs  # noqa: E402
 
 
 def switched(plan, share: float):  # type: ignore[no-untyped-def]
@@ -51,11 +50,7 @@ def stills(args: argparse.Namespace) -> dict:
     inputs = work / "input"
     shutil.rmtree(work, ignore_errors=True)
     inputs.mkdir(parents=True)
-    for name in gt:
-        img = Image.open(args.data / "images" / name).convert("RGB")
-        if args.true_aspect:
-            img, gt[name] = true_aspect(args.data, name, img, gt[name])
-        img.save(inputs / flat(name))
+    write_inputs(args.data, gt, inputs, args.true_aspect)
     t = time.perf_counter()
     plans = {name: unseen.analyse(inputs / flat(name)) for name in gt}
     out: dict = {"analyse_seconds": time.perf_counter() - t, "doubtful_masks": sum(len(p.doubtful()) for p in plans.values()), "masks": sum(sum(r.on for r in p.regions) for p in plans.values())}
@@ -76,19 +71,16 @@ def video(args: argparse.Namespace) -> dict:
     from unseen.media.video import probe_video
     from unseen.pipeline.video import plan_from
     from unseen.pipeline.video_search import VideoOptions
-    from video_protect import clip_frames, crowd_clips, kept_analysis, plan_masks, plan_work, score_masks, write_clip
+    from video_protect import crowd_clips, kept_analysis, plan_clips, plan_masks, score_masks
 
     args.clips, args.frames = 12, 75
     gt, names, images, size = crowd_clips(args)
     # the kept analyses of bench/video_protect.py --plan-only (made there, or here, the same way)
     work = HERE / "out" / ("video_protect_true_aspect_plan" if args.true_aspect else "video_protect_plan")
-    plan_work(work, images=names, frames=args.frames, size=args.size, true_aspect=args.true_aspect)
-    (work / "clips").mkdir(parents=True, exist_ok=True)
+    plan_clips(work, args, names, images, size)
     counts = [0, 0]
     for k in range(len(names)):
         clip = work / "clips" / f"clip{k:02d}.mp4"
-        if not clip.exists():
-            write_clip(clip, clip_frames(images, k, args.frames, size))
         info = probe_video(clip)
         plan = plan_from(kept_analysis(clip, info, work / "analysis" / f"clip{k:02d}.pkl"), info, "0" * 64, [], VideoOptions())
         counts[0] += len(plan.doubtful())

@@ -188,6 +188,15 @@ def plan_work(work: Path, **settings) -> None:  # type: ignore[no-untyped-def]
         mark.write_text(stamp)
 
 
+def plan_clips(work: Path, args: argparse.Namespace, names: list[str], images, size) -> None:  # type: ignore[no-untyped-def]
+    """The clips of a --plan-only working folder (kept while settings and analysis code hold)."""
+    plan_work(work, images=names, frames=args.frames, size=args.size, true_aspect=args.true_aspect)
+    (work / "clips").mkdir(parents=True, exist_ok=True)
+    for k in range(len(names)):
+        if not (work / "clips" / f"clip{k:02d}.mp4").exists():
+            write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
+
+
 MISSING = {"face_frames": 0, "exposed": 0, "faces": 0, "faces_ever_exposed": 0, "bright_away": 0, "masked_away": 0, "collateral": None, "missing": True}
 
 
@@ -299,11 +308,7 @@ def main() -> None:
     work = args.work or HERE / "out" / ("video_protect" if args.results == "video_protect.json" else Path(args.results).stem)
     if args.plan_only:
         args.skip_deface = True
-        plan_work(work, images=names, frames=args.frames, size=args.size, true_aspect=args.true_aspect)
-        (work / "clips").mkdir(parents=True, exist_ok=True)
-        for k in range(len(names)):
-            if not (work / "clips" / f"clip{k:02d}.mp4").exists():
-                write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
+        plan_clips(work, args, names, images, size)
     elif not args.score_only:
         shutil.rmtree(work, ignore_errors=True)
         (work / "clips").mkdir(parents=True)
