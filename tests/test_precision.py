@@ -118,6 +118,34 @@ def test_a_large_box_does_not_swallow_the_small_faces_inside_it() -> None:
     assert kept == [big, *faces]
 
 
+def test_a_face_is_masked_where_the_passes_agree_not_across_their_widest_edges() -> None:
+    """Both rules and both detectors box a face, each a little differently. The mask's box is
+    the score-weighted mean of every pass's candidates over the face (box voting), not the span
+    of the group (which took the widest edge of any box: on WIDER 45% more head beyond the face
+    for the same protection); a face only the second detector boxed keeps its group's span."""
+    from unseen.detect import _voted_faces
+    from unseen.types import Detections, Region
+
+    judged = Detections([
+        Region(100, 100, 130, 136, 0.9, "centerface"),
+        Region(94, 96, 136, 140, 0.8, "blazeface"),  # the same face, boxed wider
+        Region(300, 50, 320, 74, 0.7, "blazeface"),  # a face no pass of the main detector boxed
+        Region(302, 52, 318, 72, 0.6, "blazeface"),
+    ])
+    passes = Detections([
+        Region(100, 100, 130, 136, 0.9, "centerface"),
+        Region(102, 101, 130, 135, 0.6, "centerface"),  # the mirrored pass
+        Region(98, 99, 128, 137, 0.3, "centerface"),  # the upscaled pass
+        Region(10, 10, 30, 34, 0.5, "centerface"),  # another face altogether
+    ])
+    face, other = _voted_faces(judged, passes)
+    w = np.array([0.9, 0.6, 0.3])
+    expected = (np.array([[100, 100, 130, 136], [102, 101, 130, 135], [98, 99, 128, 137]]) * w[:, None]).sum(0) / w.sum()
+    assert np.allclose([face.x0, face.y0, face.x1, face.y1], expected)
+    assert (face.score, face.source) == (0.9, "centerface")
+    assert (other.x0, other.y0, other.x1, other.y1) == (300, 50, 320, 74)
+
+
 def test_flat_fill_is_not_a_face_but_a_dim_blurred_one_is_not_flat() -> None:
     from io import BytesIO
 

@@ -43,7 +43,7 @@ class Region:
     def shifted(self, dx: float, dy: float) -> "Region":
         return replace(self, x0=self.x0 + dx, y0=self.y0 + dy, x1=self.x1 + dx, y1=self.y1 + dy)
 
-    def head(self) -> "Region":
+    def head(self, margin: float = 1.0) -> "Region":
         """Grow a face box to the whole head: hair above, ears at the sides, chin below.
 
         Face detectors box the eyes-to-chin area. Small faces get generous margins (recall
@@ -51,9 +51,10 @@ class Region:
         less lost about a point of protection): 30% of the width at each side, 35% of the height
         above, 30% below. A large face is boxed well, and its margins are most of what a mask
         takes from a close-up: they shrink to three quarters from 64 px to 160 px tall.
+        ``margin`` scales them (see pipeline.still.VOTED_MARGIN).
         """
         w, h = self.width, self.height
-        k = 1.0 - 0.25 * min(1.0, max(0.0, (h - 64.0) / 96.0))
+        k = (1.0 - 0.25 * min(1.0, max(0.0, (h - 64.0) / 96.0))) * margin
         return Region(self.x0 - 0.30 * k * w, self.y0 - 0.35 * k * h, self.x1 + 0.30 * k * w, self.y1 + 0.30 * k * h, self.score, self.source, "head")
 
     def clipped(self, width: int, height: int) -> "Region":

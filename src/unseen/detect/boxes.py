@@ -20,3 +20,16 @@ def overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     return ix * iy / np.maximum(np.minimum(area_a[:, None], area_b[None, :]), 1e-6)
+
+
+def voted(box: np.ndarray, boxes: np.ndarray, scores: np.ndarray, iou: float = 0.5) -> np.ndarray | None:
+    """Box voting: the score-weighted mean of the ``boxes`` overlapping ``box`` by ``iou`` or
+    more (every pass of the pyramid, mirrored or not, boxes the same face a little differently;
+    their mean is nearer the face than the best one alone). None when none overlaps."""
+    if not len(boxes):
+        return None
+    near = iou_matrix(box[None, :4], boxes)[0] >= iou
+    if not near.any():
+        return None
+    w = scores[near].astype(np.float64)
+    return (boxes[near] * w[:, None]).sum(axis=0) / max(float(w.sum()), 1e-9)
