@@ -5,7 +5,8 @@ face by face with the annotated faces (metrics.md §1 geometry).
 
 `find_faces` groups the boxes the judge calls faces (two rules, two detectors) into one per
 face. For every such face matched to an annotated face (IoU 0.3 or more, faces at least 12 px
-tall) three boxes are compared:
+tall; matched by the group's best box, pairs taken by IoU, highest first) three boxes are
+compared:
 
 - *span*: the group's boxes spanned (what unseen masked before: the widest edge of any box);
 - *best*: the group's best-scoring box alone;
@@ -112,13 +113,18 @@ def main() -> None:
         g = np.array([[x, y, x + w, y + h] for x, y, w, h in boxes if h >= 12], dtype=np.float32).reshape(-1, 4)
         if not rows or not len(g):
             continue
-        iou = iou_matrix(np.array([r[2] for r in rows], dtype=np.float32), g)
-        taken: set[int] = set()
-        for k in np.argsort(-iou.max(axis=1)):  # each annotated face matched once, best first
-            j = int(iou[k].argmax())
-            if iou[k, j] < 0.3 or j in taken:
+        # matched by the group's best box (the detector's own, whatever the method), pairs
+        # taken by IoU, highest first, each face and each group once
+        iou = iou_matrix(np.array([r[1] for r in rows], dtype=np.float32), g)
+        used_rows: set[int] = set()
+        used_faces: set[int] = set()
+        for k, j in zip(*np.unravel_index(np.argsort(-iou, axis=None), iou.shape)):
+            if iou[k, j] < 0.3:
+                break
+            if k in used_rows or j in used_faces:
                 continue
-            taken.add(j)
+            used_rows.add(int(k))
+            used_faces.add(int(j))
             truth.append(g[j])
             for kind, box in zip(kinds, rows[k]):
                 matched[kind].append(box)

@@ -73,9 +73,10 @@ def _voted_faces(d: Detections, raw: Detections) -> Detections:
     """One box for each face, as _one_per_face groups them, placed by box voting over ``raw``
     (every pass's candidates): the score-weighted mean of the candidates over the face. The
     group's span took the widest edge of any box; with the same head margins the voted box
-    protects as many faces with about 45% less of its head beyond the face's surroundings
+    protects nearly as many faces with half as much of its head beyond the face's surroundings
     (bench/head_boxes.py; end to end the gain is smaller: most collateral is false masks). A
-    face no candidate boxes (the second detector's alone) keeps the span."""
+    face whose best box no candidate overlaps by half keeps the span (the second detector's
+    alone: 7 of 3,947 faces on the first 60 WIDER photos)."""
     if not len(d):
         return d
     rb, rs = raw.boxes(), raw.scores()
