@@ -41,6 +41,7 @@ SAMPLES = 16  # points per side sampled in each box
 def captured_groups():  # type: ignore[no-untyped-def]
     """Wrap detect._voted_faces so that each call's groups are recorded: (span, best, voted)."""
     import unseen.detect as det
+    from unseen.detect.boxes import span
 
     calls: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
     inner = det._voted_faces
@@ -50,8 +51,7 @@ def captured_groups():  # type: ignore[no-untyped-def]
         boxes = d.boxes()
         rows = []
         for (top, members), v in zip(det._same_face(d), out.boxes()):
-            b = boxes[members]
-            rows.append((np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()]), boxes[top], v))
+            rows.append((span(boxes[members]), boxes[top], v))
         calls.append(rows)
         return out
 

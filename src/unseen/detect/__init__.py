@@ -14,7 +14,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter, minimum_filter
 
 from ..types import Detections, Region
-from .boxes import iou_matrix, overlap_of_smaller, voted
+from .boxes import iou_matrix, overlap_of_smaller, span, voted
 from .judge import MASK_RULE, VISIBLE_RULE, FaceJudge, Judgement, Rule
 from .second_look import SecondLook
 from .tiles import tile_corners
@@ -60,12 +60,12 @@ def _one_per_face(d: Detections) -> Detections:
     some faces short of covered (0.7 points of protection on bench/faces.py)."""
     if len(d) < 2:
         return d
-    groups = _same_face(d)
+    boxes = d.boxes()
     out = []
-    for top, members in groups:
-        b = d.boxes()[members]
+    for top, members in _same_face(d):
         r = d[top]
-        out.append(Region(float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()), r.score, r.source, r.shape))
+        x0, y0, x1, y1 = span(boxes[members])
+        out.append(Region(float(x0), float(y0), float(x1), float(y1), r.score, r.source, r.shape))
     return Detections(out)
 
 
@@ -86,8 +86,7 @@ def _voted_faces(d: Detections, raw: Detections) -> Detections:
         r = d[top]
         v = voted(boxes[top], rb, rs)
         if v is None:
-            b = boxes[members]
-            v = np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+            v = span(boxes[members])
         out.append(Region(float(v[0]), float(v[1]), float(v[2]), float(v[3]), r.score, r.source, r.shape))
     return Detections(out)
 

@@ -22,6 +22,11 @@ def overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return ix * iy / np.maximum(np.minimum(area_a[:, None], area_b[None, :]), 1e-6)
 
 
+def span(boxes: np.ndarray) -> np.ndarray:
+    """The one box spanning ``boxes`` (x0, y0, x1, y1 rows)."""
+    return np.array([boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()])
+
+
 def voted(box: np.ndarray, boxes: np.ndarray, scores: np.ndarray, iou: float = 0.5) -> np.ndarray | None:
     """Box voting: the score-weighted mean of the ``boxes`` overlapping ``box`` by ``iou`` or
     more (every pass of the pyramid, mirrored or not, boxes the same face a little differently;
