@@ -145,7 +145,7 @@ def test_korean_help(korean: None, argv: list[str], capsys: pytest.CaptureFixtur
 
 
 def test_korean_usage_errors(korean: None, capsys: pytest.CaptureFixture[str]) -> None:
-    for argv, said in ((["clean"], "다음 인수가 필요해요: paths"), (["clean", "--fill", "fog", "a.jpg"], "고를 수 없는 값이에요"), (["clean", "--color", "teal", "a.jpg"], "알아볼 수 없어요"), (["shred"], "고를 수 없는 값이에요")):
+    for argv, said in ((["clean"], "다음 인수가 필요해요: paths"), (["clean", "--fill", "fog", "a.jpg"], "고를 수 없는 값이에요"), (["clean", "--color", "teal", "a.jpg"], "알아볼 수 없어요"), (["clean", "--grid", "0", "a.jpg"], "1에서 256 사이의 정수여야 해요"), (["shred"], "고를 수 없는 값이에요")):
         with pytest.raises(SystemExit) as stop:
             main(argv)
         assert stop.value.code == 2

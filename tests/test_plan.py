@@ -154,6 +154,30 @@ def test_regions_file_becomes_manual_regions_of_the_plan(photo: Path, tmp_path: 
     assert [(r["kind"], r["box"], r["source"]["by"]) for r in doc["regions"]] == [("manual", [10, 10, 60, 50], "person")]
 
 
+def test_hand_drawn_boxes_are_fitted_to_the_picture_so_the_plan_loads(photo: Path, tmp_path: Path) -> None:
+    """A box meant for every file ("*") may miss a smaller picture or reach far past it: the plan
+    holds it as a plan may (or not at all), so the plan ``analyse`` writes is one ``clean`` takes."""
+    w, h = Image.open(photo).size
+    boxes = tmp_path / "boxes.json"
+    boxes.write_text(json.dumps({"*": [[w + 100, 10, w + 200, 50], [-5000, 10, 60, 50], [10, 10, 60, 50]]}))
+    assert main(["analyse", str(photo), "--regions", str(boxes), "--no-faces", "-o", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "astro.plan.json").read_text())
+    assert [r["box"] for r in doc["regions"]] == [[-w, 10, 60, 50], [10, 10, 60, 50]]
+    assert main(["clean", str(photo), "--plan", str(tmp_path / "astro.plan.json"), "--no-faces", "-o", str(tmp_path)]) == 0
+
+
+@pytest.mark.parametrize("text", ['{"*": 5}', '[[0, 0, NaN, 10]]', '[[0, 0, Infinity, 10]]', "[[0, 0, " + "9" * 400 + ", 10]]", '[[0, 0, true, 10]]'])
+def test_a_bad_regions_file_is_one_line_and_nothing_is_written(text: str, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    boxes = tmp_path / "boxes.json"
+    boxes.write_text(text)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["clean", str(photo), "--regions", str(boxes), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "regions file" in err[0], err
+    assert list(out.iterdir()) == []
+
+
 def _hostile(doc: dict, case: str) -> str:
     if case == "other file":
         doc["input"]["sha256"] = "0" * 64
@@ -165,6 +189,8 @@ def _hostile(doc: dict, case: str) -> str:
         doc["regions"][0]["box"] = [5000, 5000, 5100, 5100]
     elif case == "inverted":
         doc["regions"][0]["box"] = [50, 50, 10, 10]
+    elif case == "400 digits":
+        return json.dumps(doc).replace(json.dumps(doc["regions"][0]["box"]), "[0, 0, " + "9" * 400 + ", 50]", 1)
     elif case == "huge":
         doc["regions"] = [dict(doc["regions"][0], id=f"x{k}") for k in range(MAX_REGIONS + 1)]
     elif case == "unknown field":
@@ -178,7 +204,7 @@ def _hostile(doc: dict, case: str) -> str:
     return json.dumps(doc)
 
 
-@pytest.mark.parametrize("case", ["other file", "newer schema", "nan", "outside", "inverted", "huge", "unknown field", "wrong kind", "truncated", "duplicate id"])
+@pytest.mark.parametrize("case", ["other file", "newer schema", "nan", "outside", "inverted", "400 digits", "huge", "unknown field", "wrong kind", "truncated", "duplicate id"])
 def test_hostile_plans_get_one_line_and_nothing_is_rendered(case: str, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plan = unseen.analyse(photo)
     doc = plan.to_json()

@@ -13,7 +13,7 @@ import signal
 import sys
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import __version__
 from .api import audit, clean, iter_files
@@ -52,6 +52,21 @@ def _color(text: str) -> tuple[int, int, int]:
     return r, g, b
 
 
+def _whole(option: str, lo: int, hi: int) -> Callable[[str], int]:
+    """An option's whole number within [lo, hi] (``--grid 0`` divided by zero deep inside)."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            v = lo - 1
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(_("{field} must be a whole number from {lo} to {hi}").format(field=option, lo=lo, hi=hi))
+        return v
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="unseen", description=_("Make photos, videos and recordings safe to share: hide faces, disguise voices, rebuild files without metadata, verify before release. Works offline."))
     p.add_argument("--version", action="version", version=f"unseen {__version__}", help=_("show the version number and exit"))
@@ -66,14 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--plan", type=Path, help=_("render exactly this plan (written by 'unseen analyse', edited or not) instead of analysing; one input file"))
     c.add_argument("--update-plan", action="store_true", help=_("write the plan as released (with what verification added) back to the --plan file, or beside the output"))
     c.add_argument("--no-faces", action="store_true", help=_("do not look for faces; clean metadata only"))
-    c.add_argument("--grid", type=int, default=None, help=_("block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)"))
+    c.add_argument("--grid", type=_whole("--grid", 1, 256), default=None, help=_("block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)"))
     c.add_argument("--overwrite", action="store_true", help=_("replace an existing output file"))
     c.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its output's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
     c.add_argument("--audio", choices=("drop", "keep"), default="drop", help=_("video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length"))
     c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help=_("voices: disguise (default for sound files), mute (the only complete protection; default for video, whose sound is dropped), or keep (warned). With video, disguise and keep keep the sound"))
     c.add_argument("--salvage", action="store_true", help=_("sound: keep what decodes of a damaged (cut or corrupt) file instead of refusing it; the result line says how much was lost"))
-    c.add_argument("--crf", type=int, default=18, help=_("video: x264 quality, lower is better (default 18)"))
-    c.add_argument("--jobs", "-j", type=int, default=None, help=_("files cleaned in parallel (default: one per CPU core)"))
+    c.add_argument("--crf", type=_whole("--crf", 0, 51), default=18, help=_("video: x264 quality, lower is better (default 18)"))
+    c.add_argument("--jobs", "-j", type=_whole("--jobs", 1, 256), default=None, help=_("files cleaned in parallel (default: one per CPU core)"))
     c.add_argument("--report", type=Path, help=_("write a JSON report (hashes, regions, models, checks; never metadata values)"))
     c.add_argument("--json", action="store_true", help=_("print one JSON object per file instead of text"))
     c.add_argument("--quiet", "-q", action="store_true", help=_("print errors only"))

@@ -256,22 +256,37 @@ class Plan:
         return f"{prefix}{n}"
 
     def add_region(self, box: Iterable[float], *, kind: str = "manual", shape: str = "box", source: Source | None = None, frames: tuple[int, int] | None = None, on: bool = True, uncertain: bool = False, prefix: str = "m") -> PlanRegion:
-        r = PlanRegion(self.new_id(prefix), as_box(box), kind, on, shape, source or Source("person"), uncertain, frames)
+        """A region over ``box``, which must lie as a plan may hold it (in_picture): a plan
+        that ``load_plan`` would refuse is never written (ValueError)."""
+        b = as_box(box)
+        if self._fitted(b) != b:
+            raise ValueError(f"box {[round(c) for c in b]} lies outside the {self.input.width}x{self.input.height} picture or reaches far past it")
+        r = PlanRegion(self.new_id(prefix), b, kind, on, shape, source or Source("person"), uncertain, frames)
         self.regions.append(r)
         return r
+
+    def _fitted(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+        if self.input.width is None or self.input.height is None:
+            return box
+        return in_picture(box, self.input.width, self.input.height)
 
     def add_found(self, r: Region, *, shape: str, on: bool = True, uncertain: bool = False, frames: tuple[int, int] | None = None, prefix: str = "f") -> PlanRegion | None:
         """A face the detectors or verification found, as a region fitted to the picture the way
         a plan holds boxes (in_picture); None for one wholly outside, which would mask nothing (the
         detector's faintest finds at an edge can lie past it, and a plan holding one is refused
         when it is read back)."""
-        box = as_box((r.x0, r.y0, r.x1, r.y1))
-        if self.input.width is not None and self.input.height is not None:
-            fitted = in_picture(box, self.input.width, self.input.height)
-            if fitted is None:
-                return None
-            box = fitted
+        box = self._fitted(as_box((r.x0, r.y0, r.x1, r.y1)))
+        if box is None:
+            return None
         return self.add_region(box, kind="face", shape=shape, source=source_of(r), frames=frames, on=on, uncertain=uncertain, prefix=prefix)
+
+    def add_drawn(self, r: Region, *, frames: tuple[int, int] | None = None) -> PlanRegion | None:
+        """A box a person drew (``--regions``), fitted to the picture like a found face; None for
+        one wholly outside it (a box meant for every file may miss a smaller picture)."""
+        box = self._fitted(as_box((r.x0, r.y0, r.x1, r.y1)))
+        if box is None:
+            return None
+        return self.add_region(box, kind="manual", shape=r.shape, source=Source("person"), frames=frames)
 
     def find(self, item_id: str) -> PlanRegion | PlanTrack:
         for r in self.regions:
@@ -384,7 +399,8 @@ def _int(v: Any, what: str, lo: int, hi: int) -> int:
 
 
 def _num(v: Any, what: str) -> float:
-    _need(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), lambda: N_("{field} must be a finite number").format(field=what))
+    # a JSON integer may have any number of digits: too large for a float is no number a plan holds
+    _need(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e15 and math.isfinite(v), lambda: N_("{field} must be a finite number").format(field=what))
     return float(v)
 
 

@@ -100,6 +100,7 @@ def _same_face(d: Detections, iou: float = 0.5, inside: float = 0.7) -> list[tup
     # containment only between boxes of about one size: a large false box must not swallow the
     # small faces inside it before they are judged
     same = (iou_matrix(boxes, boxes) >= iou) | ((overlap_of_smaller(boxes, boxes) >= inside) & (ratio < 2.0) & (ratio > 0.5))
+    np.fill_diagonal(same, True)  # a box is its own face even when it has no area
     taken = np.zeros(len(order), dtype=bool)
     groups = []
     for i in range(len(order)):
@@ -242,7 +243,8 @@ class FaceChecker:
             for x, y in tile_corners(sh, sw, size, size // 4):
                 tile = small[y : y + size, x : x + size]
                 found = found + self.full.detect_square(tile, self.threshold).map(lambda r, x=x, y=y: r.shifted(x, y).scaled(*back))
-        return _nms(Detections(r.clipped(width, height) for r in found if r.area > 0))
+        # clipped first: a box wholly past the edge clips to nothing, and is dropped
+        return _nms(Detections(c for c in (r.clipped(width, height) for r in found) if c.area > 0))
 
 
 @lru_cache(maxsize=1)

@@ -64,6 +64,7 @@ OUTPUT_FORMAT = {"psd": "png", "jpeg2000": "png"}
 # grow outward to the 16-px grid (JPEG 4:2:0 MCU, HEVC/AV1/VP8 macroblocks); lossless codecs
 # store the fill exactly and need no grid.
 LOSSY = {"jpeg", "webp", "heif", "avif"}
+PALETTE = {"gif"}  # at most 256 colours: a photo's are approximated
 BLOCK_GRID = 16
 
 _heif_ready = False

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -58,12 +59,16 @@ def load_regions(path: Path) -> dict[str, list[Region]]:
         raise UsageError(N_("regions file must hold a list of boxes or an object of lists"))
     out: dict[str, list[Region]] = {}
     for key, boxes in data.items():
+        if not isinstance(boxes, list):
+            raise UsageError(N_("regions file must hold a list of boxes or an object of lists"))
         regs = []
         for b in boxes:
             if isinstance(b, dict):
                 b = [b.get("x0"), b.get("y0"), b.get("x1"), b.get("y1")]
-            if not (isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) for v in b)) or b[2] <= b[0] or b[3] <= b[1]:
-                raise UsageError(N_("regions file: bad box {box} (want [x0, y0, x1, y1] in pixels)").format(box=repr(b)))
+            # JSON lets NaN, Infinity and 400-digit numbers through: none is a pixel position
+            ok = isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e15 and math.isfinite(v) for v in b)
+            if not ok or b[2] <= b[0] or b[3] <= b[1]:
+                raise UsageError(N_("regions file: bad box {box} (want [x0, y0, x1, y1] in pixels)").format(box=repr(b)[:80]))
             regs.append(Region(*map(float, b), score=1.0, source="manual"))
         out[str(key)] = regs
     return out

@@ -14,10 +14,10 @@ from ..errors import OutputError, VerificationFailed
 from ..mask import MaskStyle, apply
 from ..media.metadata import image_findings
 from ..media.probe import Probe
-from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, STILL, Picture
+from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, PALETTE, STILL, Picture
 from ..names import finding_names
 from ..output import output_path, publish, staged
-from ..plan import InputInfo, Plan, Source
+from ..plan import InputInfo, Plan
 from ..results import CleanResult, Verification
 from ..types import Detections, Region
 from ..verify import still as verify
@@ -123,7 +123,8 @@ def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], sty
     if len(tmp_decoded.frames) != len(rendered.frames):
         check.problems.append(f"output has {len(tmp_decoded.frames)} frames, expected {len(rendered.frames)}")
         return check
-    lossy = fmt in LOSSY
+    # a palette approximates every colour but a flat fill's, which gets an entry of its own
+    lossy = fmt in LOSSY or (fmt in PALETTE and style.fill != "solid")
     for exp, got in zip(rendered.frames, tmp_decoded.frames):
         check.problems += verify.masks(exp, got, regions, style, lossy)
     if faces and not check.problems:
@@ -146,7 +147,7 @@ def analyse(src: Path, p: Probe, sha256: str, opts: Options) -> Analysed:
     pic = STILL.decode(src, p.format)
     plan = Plan(InputInfo(sha256, "image", p.format, pic.width, pic.height))
     for r in opts.manual_for(src):
-        plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="manual", shape=r.shape, source=Source("person"))
+        plan.add_drawn(r)
     if opts.faces:
         with Stage(opts, "analyse", detect_steps(pic), N_("analyse {name}").format(name=src.name), unit="step") as stage:
             found = detect_faces(pic, stage)
@@ -226,7 +227,7 @@ class _EncodeFailed(Exception):
 
 def _style(opts: Options, out_fmt: str) -> MaskStyle:
     grid = opts.grid if opts.grid is not None else (BLOCK_GRID if out_fmt in LOSSY else 1)
-    return MaskStyle(opts.fill, opts.color, grid)
+    return MaskStyle(opts.fill, opts.color, grid, palette=out_fmt in PALETTE)
 
 
 def _encode_verified(

@@ -20,7 +20,7 @@ from ..media.timeline import expected as expected_times
 from ..media.video import VideoInfo, iter_frames, probe_video
 from ..names import tag_names
 from ..output import output_path, publish, staged
-from ..plan import InputInfo, Plan, PlanTrack, Source, as_box, in_picture, source_of
+from ..plan import InputInfo, Plan, PlanTrack, as_box, in_picture, source_of
 from ..track.tracks import TrackSettings, camera_path, held, track_boxes
 from ..results import CleanResult, Verification
 from ..types import Region
@@ -78,7 +78,7 @@ def plan_from(found: Analysis, info: VideoInfo, sha256: str, manual: list[Region
     searched) the uncertain spots no track masks."""
     plan = Plan(InputInfo(sha256, "video", info.format, info.width, info.height, found.n, f"{info.time_base.numerator}/{info.time_base.denominator}", list(found.pts)))
     for r in manual:
-        plan.add_region((r.x0, r.y0, r.x1, r.y1), kind="manual", shape=r.shape, source=Source("person"))
+        plan.add_drawn(r)
     plan.tracks = _tracks(found, info, vopts)
     if faces:
         _add_uncertain(plan, found)
