@@ -127,6 +127,35 @@ def test_voice_modes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert abs(12 * np.log2(pitch_of(y) / pitch_of(x))) >= 2.5
 
 
+def test_a_float_recording_with_nan_or_infinity_is_disguised(tmp_path: Path) -> None:
+    """One NaN sample made the default disguise fail with an internal error."""
+    x = vowel_voice().astype(np.float32)
+    x[1000], x[2000], x[3000] = np.nan, np.inf, -np.inf
+    src = write_audio(tmp_path / "nan.wav", x, "wav", "pcm_f32le")
+    [res] = unseen.clean([src])
+    assert res.status == "ok", res.error
+    y, _, _, _ = read(Path(res.output))
+    assert np.isfinite(y).all() and abs(len(y) - len(x)) < RATE // 10
+
+
+@pytest.mark.parametrize("rate", [192000, 37800, 10000])
+def test_a_rate_aac_lacks_is_written_at_one_it_has(rate: int, tmp_path: Path) -> None:
+    """ALAC (.m4a) at 192 kHz or 10 kHz becomes AAC, which has neither: its encoder refused to
+    open and the file failed with FFmpeg's "Invalid argument"."""
+    t = np.arange(rate) / rate
+    src = tmp_path / "tone.m4a"
+    out = av.open(str(src), "w", format="ipod")
+    mux_mono(out, out.add_stream("alac", rate=rate, layout="mono"), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate)
+    out.close()
+    [res] = unseen.clean([src], voice="keep")
+    assert res.status == "ok", res.error
+    with av.open(res.output) as c:
+        a = c.streams.audio[0]
+        assert a.codec_context.name == "aac" and a.rate in (44100, 11025, 96000)
+        got = sum(f.samples for f in c.decode(audio=0)) / a.rate
+    assert abs(got - 1.0) < 3 * 1024 / a.rate + 0.05  # AAC's priming and padding: three frames at most
+
+
 def test_audio_bad_inputs(tmp_path: Path) -> None:
     good = write_audio(tmp_path / "good.flac", vowel_voice(1.0), "flac", "flac")
     raw = good.read_bytes()

@@ -128,3 +128,49 @@ def test_cut_video_refused_unless_salvaged(tmp_path: Path, name: str) -> None:
     # Matroska states its length in a header; a cut AVI's length is what FFmpeg's scan finds
     stated = "of the 3.0 s" if name.endswith(".mkv") else "s of picture the file declares"
     assert any(w.startswith("damaged input salvaged:") and stated in w for w in res.warnings), res.warnings
+
+
+def test_encoder_strings_are_found_by_their_whole_form_not_by_chance(tmp_path: Path) -> None:
+    """A bare 4-byte name turns up in compressed data once in 4 GiB: a 1 GB video failed its
+    check a third of the time. What FFmpeg and x264 write carries a version: that is looked for,
+    across the read's chunk boundaries too."""
+    from unseen.verify.still import strings_in_file
+    from unseen.verify.video import ENCODER_STRINGS
+
+    rng = np.random.default_rng(5)
+    data = bytearray(rng.integers(0, 256, 3 << 20, dtype=np.uint8).tobytes())
+    data[1000:1004] = b"Lavf"  # by chance, in the picture's bytes
+    data[(1 << 20) - 6 : (1 << 20) + 7] = b"Lavc60.31.102"  # across a chunk boundary
+    f = tmp_path / "out.mp4"
+    f.write_bytes(bytes(data))
+    assert strings_in_file(f, ENCODER_STRINGS, chunk=1 << 20) == ["Lavc60.31.102"]
+    data[2 << 20 : (2 << 20) + 15] = b"x264 - core 164"
+    f.write_bytes(bytes(data))
+    assert sorted(strings_in_file(f, ENCODER_STRINGS, chunk=1 << 20)) == ["Lavc60.31.102", "x264 - core"]
+
+
+def _grey_ts(path: Path, w: int, h: int, n: int, start: int) -> bytes:
+    out = av.open(str(path), "w", format="mpegts")
+    s = out.add_stream("libx264", rate=25)
+    s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+    for i in range(n):
+        f = av.VideoFrame.from_ndarray(np.full((h, w, 3), 40 + 3 * i, np.uint8), format="rgb24")
+        f.pts = start + i
+        for p in s.encode(f):
+            out.mux(p)
+    for p in s.encode():
+        out.mux(p)
+    out.close()
+    return path.read_bytes()
+
+
+def test_a_stream_that_changes_size_is_refused_not_cropped(tmp_path: Path) -> None:
+    """A transport stream may change its picture's size midway: the second half came out as its
+    top-left corner, a mask off the face it was for, and "verified"."""
+    both = tmp_path / "both.ts"
+    both.write_bytes(_grey_ts(tmp_path / "a.ts", 320, 240, 10, 0) + _grey_ts(tmp_path / "b.ts", 640, 480, 10, 10))
+    out = tmp_path / "out"
+    for faces in (True, False):
+        [res] = unseen.clean([both], out, faces=faces)
+        assert res.status == "error" and "changes size at frame 10 (320x240 to 640x480)" in (res.error or ""), res.error
+    assert not out.exists() or list(out.iterdir()) == []

@@ -167,6 +167,7 @@ REVEALING = {
     "1714564800123.jpg": "timestamp",
     "1714564800.mp4": "timestamp",
     "DSC01234.JPG": "counter",
+    "IMG_E1234.JPG": "counter",  # an iPhone's edited copy of IMG_1234
     "DSCN0042.jpg": "counter",
     "DJI_0001.MP4": "counter",
     "GOPR0123.MP4": "counter",
@@ -242,6 +243,19 @@ def test_analyse_names_plans_as_clean_names_outputs(tmp_path: Path, capsys: pyte
     assert [Path(r.output).name for r in results] == ["photo-1.unseen.jpg", "photo-2.unseen.jpg"]
     assert main(["analyse", "--no-faces", "-q", "--keep-names", str(a)]) == 0
     assert (tmp_path / "IMG_20220814_141231.plan.json").exists()
+
+
+def test_clean_update_plan_never_takes_another_files_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """analyse named one phone photo's plan photo-1; a clean of another with --update-plan took
+    photo-1 as well (its output did not exist yet) and wrote its plan over the first's."""
+    a = _picture(tmp_path / "IMG_20240501_120000.jpg", 30)
+    b = _picture(tmp_path / "IMG_20240502_130000.jpg", 60)
+    assert main(["analyse", "--no-faces", "-q", str(a)]) == 0
+    first = (tmp_path / "photo-1.plan.json").read_text()
+    assert main(["clean", "--no-faces", "--json", "--update-plan", str(b)]) == 0
+    assert Path(json.loads(capsys.readouterr().out)["output"]).name == "photo-2.unseen.jpg"
+    assert (tmp_path / "photo-1.plan.json").read_text() == first
+    assert (tmp_path / "photo-2.plan.json").exists()
 
 
 def test_a_video_and_a_photo_of_one_name_and_a_dated_clip(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:

@@ -178,6 +178,31 @@ def test_a_bad_regions_file_is_one_line_and_nothing_is_written(text: str, photo:
     assert list(out.iterdir()) == []
 
 
+def test_an_in_memory_plan_is_checked_as_a_plan_file_is(photo: Path, tmp_path: Path) -> None:
+    """An inverted box rendered as "ok, verified" with nothing masked, and saved a plan that
+    load_plan refused."""
+    plan = unseen.analyse(photo, faces=False)
+    with pytest.raises(ValueError, match="inverted"):
+        plan.add_region((300, 300, 200, 200))
+    plan.add_region((200, 200, 300, 300)).box = (300.0, 300.0, 200.0, 200.0)  # behind the API's back
+    res = unseen.render(photo, plan, tmp_path)
+    assert res.status == "error" and "inverted" in (res.error or "") and res.output is None
+    assert not list(tmp_path.glob("*.unseen.*"))
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_any_work(photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """--report into a missing folder, or onto a folder: a traceback after every file was
+    cleaned, and a stray temporary file in the working folder."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    for report in (tmp_path / "missing" / "r.json", out):
+        assert main(["clean", str(photo), "--no-faces", "-o", str(out), "--report", str(report)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "cannot write" in err[0], err
+    assert list(out.iterdir()) == [] and not list(tmp_path.glob(".unseen-report-*"))
+
+
 def _hostile(doc: dict, case: str) -> str:
     if case == "other file":
         doc["input"]["sha256"] = "0" * 64
@@ -189,6 +214,8 @@ def _hostile(doc: dict, case: str) -> str:
         doc["regions"][0]["box"] = [5000, 5000, 5100, 5100]
     elif case == "inverted":
         doc["regions"][0]["box"] = [50, 50, 10, 10]
+    elif case == "thinner than a tenth":  # a plan keeps boxes to a tenth of a pixel: this one read back empty
+        doc["regions"][0]["box"] = [100.01, 100, 100.04, 200]
     elif case == "400 digits":
         return json.dumps(doc).replace(json.dumps(doc["regions"][0]["box"]), "[0, 0, " + "9" * 400 + ", 50]", 1)
     elif case == "huge":
@@ -204,7 +231,7 @@ def _hostile(doc: dict, case: str) -> str:
     return json.dumps(doc)
 
 
-@pytest.mark.parametrize("case", ["other file", "newer schema", "nan", "outside", "inverted", "400 digits", "huge", "unknown field", "wrong kind", "truncated", "duplicate id"])
+@pytest.mark.parametrize("case", ["other file", "newer schema", "nan", "outside", "inverted", "thinner than a tenth", "400 digits", "huge", "unknown field", "wrong kind", "truncated", "duplicate id"])
 def test_hostile_plans_get_one_line_and_nothing_is_rendered(case: str, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plan = unseen.analyse(photo)
     doc = plan.to_json()
@@ -216,7 +243,7 @@ def test_hostile_plans_get_one_line_and_nothing_is_rendered(case: str, photo: Pa
     code = main(["clean", str(photo), "--plan", str(bad), "-o", str(out)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code in (1, 2) and len(err) >= 1 and "plan" in err[0].lower(), err
-    if case not in ("other file", "wrong kind"):
+    if case != "wrong kind":
         assert code == 2  # refused on load
     assert list(out.iterdir()) == [] and sha(photo) == before
 

@@ -596,6 +596,79 @@ def test_upload_from_the_page_stays_private_and_goes_at_exit(chromium: Any, phot
     assert not folder.exists()
 
 
+def _api(server: ReviewServer, lang: str = "") -> tuple[str, dict[str, str]]:
+    return f"http://127.0.0.1:{server.port}/api/files", {"X-Unseen-Token": server.token, "X-Unseen-Lang": lang}
+
+
+def _when_ready(server: ReviewServer, fid: str = "f1", timeout: float = 180) -> dict[str, Any]:
+    base, h = _api(server)
+    deadline = time.monotonic() + timeout
+    while (f := httpx.get(f"{base}/{fid}", headers=h).json())["state"] not in ("ready", "failed") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return f
+
+
+def test_an_edit_saved_while_a_safe_copy_is_made_is_kept(photo: Path, tmp_path: Path) -> None:
+    """The page takes edits while a file is rendered; the rendered plan (with what verification
+    added) used to replace the plan when the render ended, throwing the newer edit away."""
+    from unseen.plan import Plan
+    from unseen.review import session
+
+    server = serve_copy(photo, tmp_path)
+    try:
+        base, h = _api(server)
+        f = _when_ready(server)
+        with session.HEAVY:  # the render waits for the lock: the edit lands while it is under way
+            assert httpx.post(f"{base}/f1/publish", headers=h, json={"rev": f["rev"]}).status_code == 200
+            plan = Plan.from_json(f["plan"])
+            added = plan.add_region((600, 40, 700, 120))
+            r = httpx.put(f"{base}/f1/plan", headers=h, json={"rev": f["rev"], "plan": plan.to_json()})
+            assert r.status_code == 200, r.text
+        deadline = time.monotonic() + 120
+        while (g := httpx.get(f"{base}/f1", headers=h).json())["job"]["state"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert g["job"]["state"] == "done", g["job"]
+        assert added.id in {r["id"] for r in g["plan"]["regions"]}
+        assert added.id in {r.id for r in load_plan(server.session.files["f1"].plan_file).regions}
+    finally:
+        server.stop()
+
+
+def test_a_track_span_typed_past_the_video_is_kept_within_it(clip: Path, tmp_path: Path) -> None:
+    """An emptied "first frame" field sent -1, a number past the end frames that are not there:
+    the plan became one no save (and no reopened review) could read, and the edits were lost."""
+    server = serve_copy(clip, tmp_path)
+    try:
+        base, h = _api(server)
+        f = _when_ready(server)
+        tid = f["plan"]["tracks"][0]["id"]
+        r = httpx.post(f"{base}/f1/span", headers=h, json={"rev": f["rev"], "track": tid, "first": -1, "last": 10_000})
+        assert r.status_code == 200, r.text
+        g = r.json()
+        frames = sorted(int(b[0]) for b in next(t for t in g["plan"]["tracks"] if t["id"] == tid)["boxes"])
+        assert frames == list(range(N))
+        assert httpx.put(f"{base}/f1/plan", headers=h, json={"rev": g["rev"], "plan": g["plan"]}).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_named_pipe_is_one_line_in_the_pages_language(tmp_path: Path) -> None:
+    """Hashing a named pipe blocked before the server started: no address was ever printed."""
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    server = serve([fifo], tmp_path / "out")
+    try:
+        base, h = _api(server, "ko")
+        f = _when_ready(server, timeout=30)
+        assert f["state"] == "failed" and "named pipe" in f["error"]
+        ko = httpx.get(f"{base}/f1?lang=ko", headers=h).json()
+        assert "파이프" in ko["error"]
+        # a request's failure is said in the page's language too
+        assert httpx.get(f"{base}/f9", headers=h).json()["error"] == i18n.localize("not found", "ko") != "not found"
+    finally:
+        server.stop()
+
+
 def test_stopping_mid_render_leaves_no_file(tmp_path: Path, astronaut: np.ndarray) -> None:
     clip = make_clip(tmp_path / "long.mp4", astronaut, 150)
     server = serve([clip])

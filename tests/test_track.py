@@ -284,3 +284,15 @@ def test_a_plan_keeps_no_box_the_camera_carried_off_the_frame() -> None:
     assert max(b[2] for b in boxes) > width  # a face at the edge is still covered as far as it shows
     again = Plan.from_json(json.loads(plan.dumps()))  # the checks a saved plan goes through
     assert len(again.tracks) == len(plan.tracks)
+
+
+def test_the_read_back_checks_every_frame_audit_of_the_output_will() -> None:
+    """An MKV declares no frame count: the read-back took audit's one frame in 25 of a length
+    unknown, while audit of the MP4 written (it declares n frames) looks at n/20, so a face on
+    a frame only audit looked at went out "verified"."""
+    from unseen.verify.video import audit_frames, readback_frames
+
+    for n, declared in ((150, None), (150, 150), (1000, None), (40, 40)):
+        sample = readback_frames(n, 10, {33}, declared)
+        assert audit_frames(n) & set(range(n)) <= sample and 33 in sample and {0, n - 1} <= sample
+    assert 7 in readback_frames(150, 10, set(), None) and 7 not in audit_frames(None)

@@ -267,6 +267,17 @@ def test_video_sound_muted_or_disguised(clip, tmp_path: Path, voice: str) -> Non
         assert [f.identifying for f in track] == [True]
 
 
+def test_audio_drop_said_outright_drops_the_sound_whatever_the_voice(clip, tmp_path: Path) -> None:
+    """--voice disguise keeps a video's sound (disguised) unless --audio drop is said: then the
+    sound goes (a batch of videos and recordings: the recordings' voices are disguised)."""
+    src, _ = clip
+    for audio, kinds in ((None, ["audio", "video"]), ("drop", ["video"])):
+        [res] = unseen.clean([src], tmp_path / str(audio), audio=audio, voice="disguise", faces=False)
+        assert res.status == "ok", res.error
+        with av.open(res.output) as c:
+            assert sorted(s.type for s in c.streams) == kinds
+
+
 def test_a_quiet_sound_in_a_video_is_not_called_silence(tmp_path: Path) -> None:
     """Sound 90 dB down is still sound (turned up, it is heard): only exact zeros are silence."""
     path, rate = tmp_path / "quiet.mkv", 16000

@@ -72,7 +72,7 @@ def clean(
     regions: dict[str, list[Region]] | None = None,
     overwrite: bool = False,
     grid: int | None = None,
-    audio: str = "drop",
+    audio: str | None = None,
     voice: str | None = None,
     crf: int = 18,
     jobs: int | None = None,
@@ -95,7 +95,9 @@ def clean(
         ensure_dir(opts.out_dir)
     inputs = list(iter_inputs(paths))
     files = [i.path for i in inputs]
-    outputs = decide(inputs, opts.out_dir, keep_names=keep_names, overwrite=overwrite)
+    # a made-up name skips one whose plan is there too: --update-plan writes NAME.plan.json
+    # beside the output, and another file's plan (from analyse) was overwritten
+    outputs = decide(inputs, opts.out_dir, keep_names=keep_names, overwrite=overwrite, others_plans=True)
     if opts.out_dir is not None:
         make_folders(outputs)
     each = [replace(opts, output=out) for out in outputs]
@@ -161,6 +163,8 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 def _clean_one(path: Path, opts: Options, plan: Plan | None = None) -> CleanResult:
     """Clean one file (from ``plan`` when given); every failure becomes a result with a one-line error."""
     try:
+        if plan is not None:  # checked as a plan file is (an in-memory plan can hold anything)
+            plan = Plan.from_json(plan.to_json())
         return clean_file(path, opts) if plan is None else render_file(path, plan, opts)
     except UnseenError as e:
         return CleanResult(input=str(path), status="error", error=_one_line(e))
@@ -249,7 +253,7 @@ def render(
     faces: bool = True,
     overwrite: bool = False,
     grid: int | None = None,
-    audio: str = "drop",
+    audio: str | None = None,
     voice: str | None = None,
     crf: int = 18,
     salvage: bool = False,

@@ -84,10 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--grid", type=_whole("--grid", 1, 256), default=None, help=_("block grid masks grow to (default: 16 for lossy outputs, 1 for lossless)"))
     c.add_argument("--overwrite", action="store_true", help=_("replace an existing output file"))
     c.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its output's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
-    c.add_argument("--audio", choices=("drop", "keep"), default="drop", help=_("video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length"))
+    c.add_argument("--audio", choices=("drop", "keep"), default=None, help=_("video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length"))
     c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help=_("voices: disguise (default for sound files), mute (the only complete protection; default for video, whose sound is dropped), or keep (warned). With video, disguise and keep keep the sound"))
     c.add_argument("--salvage", action="store_true", help=_("sound: keep what decodes of a damaged (cut or corrupt) file instead of refusing it; the result line says how much was lost"))
-    c.add_argument("--crf", type=_whole("--crf", 0, 51), default=18, help=_("video: x264 quality, lower is better (default 18)"))
+    c.add_argument("--crf", type=_whole("--crf", 0, 40), default=18, help=_("video: x264 quality, lower is better (default 18)"))
     c.add_argument("--jobs", "-j", type=_whole("--jobs", 1, 256), default=None, help=_("files cleaned in parallel (default: one per CPU core)"))
     c.add_argument("--report", type=Path, help=_("write a JSON report (hashes, regions, models, checks; never metadata values)"))
     c.add_argument("--json", action="store_true", help=_("print one JSON object per file instead of text"))
@@ -199,6 +199,10 @@ def _run_clean(args: argparse.Namespace) -> int:
         from .pipeline.common import load_regions
 
         regions = load_regions(args.regions)
+    if args.report:
+        from .report import check_report_path
+
+        check_report_path(args.report)
     if args.plan is not None:
         return _run_render(args)
     total = sum(1 for _ in iter_files(args.paths))
@@ -242,8 +246,12 @@ def _run_render(args: argparse.Namespace) -> int:
     from .api import render
     from .output import ensure_dir
     from .output_names import output_for_plan
+    from .pipeline.common import sha256_file
 
-    plan = load_plan(args.plan)  # a malformed or hostile plan: one line, exit 2
+    # a malformed or hostile plan, or one made for another file: one line, exit 2 (a special
+    # file is not read here: the pipeline refuses it)
+    sha = sha256_file(files[0]) if files[0].is_file() else None
+    plan = load_plan(args.plan, sha)
     if args.out_dir is not None:
         ensure_dir(args.out_dir)
     output = output_for_plan(files[0], args.plan, args.out_dir, keep_names=args.keep_names, overwrite=args.overwrite)

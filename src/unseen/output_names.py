@@ -26,6 +26,7 @@ from .i18n import N_
 from .errors import OutputDirError, UnseenError
 from .output import MARK
 from .pipeline import output_extension
+from .pipeline.common import sha256_file
 from .plan import PLAN_SUFFIX
 from .types import Finding
 
@@ -46,7 +47,7 @@ _LONG_HEX = re.compile(r"(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{
 _DEVICE = [
     (re.compile(p, re.IGNORECASE), what)
     for p, what in (
-        (r"^(?:IMG|VID|PXL|MVIMG|PANO|BURST|MOV|MVI|AUD|PTT|SAM|CIMG|IMAG|HPIM|PICT|DSCN|DSCF|DSC|_DSC|DJI|GOPR|G[HX]\d\d|WP|_MG|FB_IMG|received|KakaoTalk|LINE|Snapchat|InShot|VN)[ _-]*\d{3,}", N_("a camera's, phone's or app's own file name and counter")),
+        (r"^(?:IMG|VID|PXL|MVIMG|PANO|BURST|MOV|MVI|AUD|PTT|SAM|CIMG|IMAG|HPIM|PICT|DSCN|DSCF|DSC|_DSC|DJI|GOPR|G[HX]\d\d|WP|_MG|FB_IMG|received|KakaoTalk|LINE|Snapchat|InShot|VN)[ _-]*E?\d{3,}", N_("a camera's, phone's or app's own file name and counter")),
         (r"^(?:New )?Recording \d+$|^Voice \d{3,}$", N_("a voice recorder's own file name and counter")),
         (r"^P\d{7}$", N_("a camera's own file name and counter")),
         (r"(?:^|[-_ ])WA\d{4}(?:$|[-_ ])", N_("WhatsApp's own file name and counter")),
@@ -159,6 +160,7 @@ def decide(
     keep_names: bool = False,
     overwrite: bool = False,
     plans: bool = False,
+    others_plans: bool = False,
 ) -> list[Path | None]:
     """Every input's output path (``NAME.unseen.EXT``), in the batch's order; None where the
     file cannot be opened (its cleaning fails the same way, with no output).
@@ -169,7 +171,9 @@ def decide(
     others get ``NAME-2``, ``NAME-3``... A name made up here (numbered) is never one that exists
     on disk, unless ``overwrite`` (so that a batch run again replaces its own outputs); an
     input's own name that exists is left for the pipeline to refuse (``output exists``).
-    ``plans``: an existing ``NAME.plan.json`` takes a made-up name too (``unseen analyse``)."""
+    ``plans``: an existing ``NAME.plan.json`` takes a made-up name too (``unseen analyse``);
+    ``others_plans``: one made for another file does (``clean``, whose ``--update-plan`` writes
+    the plan beside the output: the name ``analyse`` gave this very file's plan is taken up)."""
     targets = [_target(i.path) for i in inputs]
     folders = _mirrored(inputs, out_dir, keep_names)
     own = [None if t is None or (not keep_names and identifying_name(i.path.name)) else i.path.stem for i, t in zip(inputs, targets)]
@@ -183,7 +187,7 @@ def decide(
         wanted = own[i]
         base = wanted if wanted is not None else NEUTRAL[target.kind]  # a second NAME, or a revealing one
         n = 2 if wanted is not None else counters.get((_key(folders[i]), base), 1)
-        while _key(f"{base}-{n}") in names or (not overwrite and _on_disk(folders[i], f"{base}-{n}", target.ext, plans)):
+        while _key(f"{base}-{n}") in names or (not overwrite and _on_disk(folders[i], f"{base}-{n}", target.ext, plans)) or (others_plans and _others_plan(folders[i] / f"{base}-{n}{PLAN_SUFFIX}", inputs[i].path)):
             n += 1
         if wanted is None:
             counters[_key(folders[i]), base] = n + 1
@@ -262,6 +266,16 @@ def _target(path: Path) -> Target | None:
         return Target(*output_extension(path))
     except (UnseenError, OSError):
         return None
+
+
+def _others_plan(plan: Path, src: Path) -> bool:
+    """Whether ``plan`` exists and was made for another file than ``src`` (hashed only then)."""
+    if not plan.exists():
+        return False
+    try:
+        return _plan_for(plan) != sha256_file(src)
+    except OSError:
+        return True
 
 
 def _on_disk(folder: Path, stem: str, ext: str, plans: bool) -> bool:

@@ -259,6 +259,8 @@ class Plan:
         """A region over ``box``, which must lie as a plan may hold it (in_picture): a plan
         that ``load_plan`` would refuse is never written (ValueError)."""
         b = as_box(box)
+        if not (all(math.isfinite(c) for c in b) and b[2] > b[0] and b[3] > b[1]):
+            raise ValueError(f"box {list(b)} is empty, inverted or not finite")
         if self._fitted(b) != b:
             raise ValueError(f"box {[round(c) for c in b]} lies outside the {self.input.width}x{self.input.height} picture or reaches far past it")
         r = PlanRegion(self.new_id(prefix), b, kind, on, shape, source or Source("person"), uncertain, frames)
@@ -276,7 +278,7 @@ class Plan:
         detector's faintest finds at an edge can lie past it, and a plan holding one is refused
         when it is read back)."""
         box = self._fitted(as_box((r.x0, r.y0, r.x1, r.y1)))
-        if box is None:
+        if box is None or not (box[2] > box[0] and box[3] > box[1]):  # nothing to mask
             return None
         return self.add_region(box, kind="face", shape=shape, source=source_of(r), frames=frames, on=on, uncertain=uncertain, prefix=prefix)
 
@@ -284,7 +286,7 @@ class Plan:
         """A box a person drew (``--regions``), fitted to the picture like a found face; None for
         one wholly outside it (a box meant for every file may miss a smaller picture)."""
         box = self._fitted(as_box((r.x0, r.y0, r.x1, r.y1)))
-        if box is None:
+        if box is None or not (box[2] > box[0] and box[3] > box[1]):
             return None
         return self.add_region(box, kind="manual", shape=r.shape, source=Source("person"), frames=frames)
 
@@ -424,7 +426,8 @@ def in_picture(box: tuple[float, float, float, float], width: int, height: int) 
 
 def _checked_box(v: Any, what: str, width: int | None, height: int | None) -> tuple[float, float, float, float]:
     _need(isinstance(v, list) and len(v) == 4, lambda: N_("{field} must be [x0, y0, x1, y1]").format(field=what))
-    x0, y0, x1, y1 = (_num(c, what) for c in v)
+    # judged as the plan keeps it (a tenth of a pixel): a box thinner than that read back empty
+    x0, y0, x1, y1 = as_box(_num(c, what) for c in v)
     _need(x1 > x0 and y1 > y0, lambda: N_("{field} is empty or inverted: {box}").format(field=what, box=v))
     if width is not None and height is not None:
         fitted = in_picture((x0, y0, x1, y1), width, height)

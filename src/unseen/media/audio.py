@@ -50,8 +50,8 @@ class SoundReader:
     (so no output is released); with it, damaged packets are skipped, reading stops where the
     file stops, and ``damage`` says what was lost."""
 
-    def __init__(self, path: Path, salvage: bool = False) -> None:
-        self.path, self.salvage = path, salvage
+    def __init__(self, path: Path, salvage: bool = False, in_video: bool = False) -> None:
+        self.path, self.salvage, self.in_video = path, salvage, in_video
         self._c = open_container(path)
         try:
             self._setup()
@@ -97,6 +97,8 @@ class SoundReader:
 
     def _damaged(self, reason: str) -> None:
         if not self.salvage:
+            if self.in_video:  # never salvaged (see pipeline.sound_track): the way out is without it
+                raise CorruptInput(N_("damaged sound track ({reason}); nothing written (--audio drop leaves it out)").format(reason=reason))
             raise CorruptInput(N_("damaged sound ({reason}); nothing written (--salvage keeps what decodes)").format(reason=reason))
         self.damage = self.damage or reason
 
@@ -152,7 +154,10 @@ class SoundReader:
 
     @staticmethod
     def _take(pending: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(pending, axis=1).astype(np.float32, copy=False)
+        block = np.concatenate(pending, axis=1).astype(np.float32, copy=False)
+        # a float file may hold NaN or infinity: silence and full scale, not a disguise that
+        # fails on them (or an encoder that writes them on)
+        return np.nan_to_num(block, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
 
     def _check_length(self) -> None:
         # decoders add or trim up to a few codec frames (priming, padding): allow two and 50 ms
@@ -245,6 +250,15 @@ def target_of(codec: str, container: str) -> AudioTarget:
     return TARGETS.get(codec) or TARGETS.get(container) or DEFAULT_TARGET
 
 
+AAC_RATES = (7350, 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
+
+
+def aac_rate(rate: int) -> int:
+    """The rate AAC is written at for sound of ``rate``: its own where AAC has it, else the next
+    above (96 kHz at most): AAC has no other, and its encoder refused to open."""
+    return rate if rate in AAC_RATES else next((r for r in AAC_RATES if r > rate), AAC_RATES[-1])
+
+
 class SoundWriter:
     """A fresh file of the target family, written block by block: ``write`` (channels, n) float
     blocks at ``rate``, then ``close``."""
@@ -258,6 +272,8 @@ class SoundWriter:
             out_rate = 48000
         if target.codec == "libopencore_amrnb":
             out_rate = 8000
+        if target.codec == "aac":
+            out_rate = aac_rate(rate)
         self.mono = target.codec == "libopencore_amrnb" or channels == 1
         self.layout = "mono" if self.mono else "stereo"
         self._out = av.open(str(path), mode="w", format=target.container, container_options={"fflags": "+bitexact", **dict(target.options)})

@@ -193,16 +193,23 @@ class DecodedFrame:
         return grey[np.linspace(0, h - 1, rows).astype(int)][:, np.linspace(0, w - 1, cols).astype(int)].astype(np.float32)
 
 
-def iter_frames(path: Path) -> Iterator[DecodedFrame]:
-    """Every frame of the first video stream, in decoding order."""
+def iter_frames(path: Path, one_size: bool = False) -> Iterator[DecodedFrame]:
+    """Every frame of the first video stream, in decoding order. ``one_size``: refuse a stream
+    whose picture changes size (a TS or MKV may): the output keeps one size, and the frames of
+    another came out cropped, a mask off the face it was for."""
     import av
 
     with open_container(path) as c:
         v = [s for s in c.streams if s.type == "video" and not _is_cover_art(s)][0]
         v.thread_type = "AUTO"
         i = 0
+        size = None
         try:
             for frame in c.decode(v):
+                if one_size:
+                    size = size or (frame.width, frame.height)
+                    if (frame.width, frame.height) != size:
+                        raise UnsupportedFormat(N_("the picture changes size at frame {frame} ({before} to {after}): not supported").format(frame=i, before=f"{size[0]}x{size[1]}", after=f"{frame.width}x{frame.height}"))
                 yield DecodedFrame(i, frame, frame.time_base or v.time_base)
                 i += 1
         except av.error.FFmpegError as e:

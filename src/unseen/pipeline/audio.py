@@ -21,7 +21,8 @@ VOICES = ("mute", "disguise", "keep")
 KEEP_WARNING = N_("voices are kept as recorded: a voice print identifies the speaker")
 DISGUISE_NOTE = N_("voice disguised; disguise is not removal (only --voice mute hides a voice completely)")
 _ALLOWED_TAGS = {"major_brand", "minor_version", "compatible_brands", "stream:language", "stream:handler_name", "stream:vendor_id"}
-_ENCODER_STRINGS = (b"Lavf", b"Lavc", b"LAME", b"libopus", b"Xiph", b"libVorbis", b"encoder=")
+# what encoders write of themselves, in forms too long to turn up in sound data by chance
+_ENCODER_STRINGS = (rb"Lavf\d+\.\d+\.\d+", rb"Lavc\d+\.\d+\.\d+", rb"LAME\d+\.\d+", rb"libopus", rb"Xiph\.Org", rb"libVorbis", rb"encoder=")
 
 
 def verify_audio(path: Path, n_in: int, rate_in: int, frame_size: int = 0) -> list[str]:
@@ -29,8 +30,8 @@ def verify_audio(path: Path, n_in: int, rate_in: int, frame_size: int = 0) -> li
     whole (no damage of its own), and as long as the input that was kept, within three of the
     output codec's frames (priming and padding) and 50 ms."""
     problems = []
-    for needle in strings_in_file(path, _ENCODER_STRINGS):
-        problems.append(N_("encoder string {text} in output").format(text=repr(needle.decode())))
+    for text in strings_in_file(path, _ENCODER_STRINGS):
+        problems.append(N_("encoder string {text} in output").format(text=repr(text)))
     with open(path, "rb") as fh:
         head = fh.read(3)
         fh.seek(max(0, path.stat().st_size - 128))

@@ -25,11 +25,11 @@ class SoundTrack:
     @staticmethod
     def open(src: Path, voice: str) -> "SoundTrack":
         """Read the track's header now: a file without decodable sound fails before any work."""
-        with SoundReader(src) as r:
+        with SoundReader(src, in_video=True) as r:
             return SoundTrack(src, voice, r.rate, r.channels, Disguise.random() if voice == "disguise" else None)
 
     def blocks(self) -> Iterator[np.ndarray]:
         """(channels, n) float blocks; a damaged track raises CorruptInput (never salvaged: a
         video's sound is not worth keeping part of)."""
-        with SoundReader(self.src) as r:
+        with SoundReader(self.src, in_video=True) as r:
             yield from treated(r, self.voice, self.disguise)

@@ -25,7 +25,7 @@ from ..track.tracks import TrackSettings, camera_path, held, track_boxes
 from ..results import CleanResult, Verification
 from ..types import Region
 from ..verify.still import left_visible
-from ..verify.video import FrameCheck, audit_frames, check_file, sampled_frames
+from ..verify.video import FrameCheck, check_file, readback_frames
 from .common import Options
 from .progress import Stage
 from .video_encode import PreCheck, encode, precheck_checker
@@ -62,12 +62,12 @@ def analyse(src: Path, sha256: str, opts: Options) -> VideoAnalysed:
     """Search, track, and write the plan: a track per face with its (head) box on every frame it
     masks; uncertain detections outside every track as switched-off regions of one frame."""
     info = probe_video(src)
-    vopts = VideoOptions(crf=opts.crf, audio=opts.audio)
+    vopts = VideoOptions(crf=opts.crf, audio=opts.audio or "drop")
     if opts.faces:
         with Stage(opts, "analyse", info.frames, N_("analyse {name}").format(name=src.name)) as stage:
             found = search(src, info, vopts, stage.tick)
     else:
-        found = Analysis(pts=[fr.pts for fr in iter_frames(src)])
+        found = Analysis(pts=[fr.pts for fr in iter_frames(src, one_size=True)])
         if found.n == 0:
             raise CorruptInput(N_("video has no decodable frames"))
     return VideoAnalysed(plan_from(found, info, sha256, opts.manual_for(src), vopts, opts.faces), info, found)
@@ -125,9 +125,11 @@ def _treated_sound(src: Path, voice: str, res: CleanResult) -> "SoundTrack":
 
 
 def _sound(src: Path, info: VideoInfo, opts: Options, vopts: VideoOptions, res: CleanResult) -> "SoundTrack | None":
-    """The sound is kept when asked for, or when a voice treatment other than muting is."""
+    """The sound is kept when asked for, or when a voice treatment other than muting is and
+    ``--audio drop`` was not said (in a batch of videos and recordings it drops the videos'
+    sound while the recordings' voices are disguised)."""
     vopts.audio = "drop"
-    if info.has_audio and (opts.audio == "keep" or opts.voice in ("disguise", "keep")):
+    if info.has_audio and (opts.audio == "keep" or (opts.audio is None and opts.voice in ("disguise", "keep"))):
         vopts.audio = "keep"
         return _treated_sound(src, opts.voice or "keep", res)
     if info.has_audio:
@@ -152,7 +154,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     """Render ``plan`` with full verification. With ``analysed`` (``clean`` in one go) faces
     verification finds are tracked with the analysis, as the first render's were; with a plan
     alone they are held a few seconds around where they were found."""
-    vopts = VideoOptions(crf=opts.crf, audio=opts.audio)
+    vopts = VideoOptions(crf=opts.crf, audio=opts.audio or "drop")
     res = CleanResult(input=str(src), kind="video", input_sha256=plan.input.sha256)
     info = analysed.info if analysed is not None else probe_video(src)
     res.format, res.output_format = info.format, "mp4"
@@ -186,7 +188,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             ends = {t.first for t in released.tracks if t.on} | {t.last for t in released.tracks if t.on}
             # a later round re-checks faces only where the masks changed (x264 is deterministic)
             skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
-            sample = {f for f in sampled_frames(n, vopts.sample_every, ends) | set(audit_frames(info.frames)) if f < n}
+            sample = readback_frames(n, vopts.sample_every, ends, info.frames)
             check = FrameCheck(masks, style, sample, opts.faces, skip)
             pre = PreCheck(sample - skip, settings.pad, released.switched_off) if opts.faces else None
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)

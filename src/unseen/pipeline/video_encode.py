@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from ..i18n import N_
-from ..errors import CorruptInput
+from ..errors import CorruptInput, UnsupportedFormat
 from ..mask import MaskStyle, apply, fill_area, mask_areas
+from ..media.audio import aac_rate
 from ..media.timeline import Timeline
 from ..media.video import VideoInfo, _is_cover_art, frame_rotation, open_container, rgb_at, upright
 from ..track.tracks import held
@@ -125,7 +126,7 @@ class _Writer:
         self.audio = None
         if sound is not None:
             self.layout = "stereo" if sound.channels == 2 else "mono"
-            self.audio = self.out.add_stream("aac", rate=sound.rate, layout=self.layout)
+            self.audio = self.out.add_stream("aac", rate=aac_rate(sound.rate), layout=self.layout)  # PyAV resamples
             self.audio.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
 
     @property
@@ -186,8 +187,13 @@ class _Masker:
     def masked(self, i: int, frame: Any) -> tuple[np.ndarray, str]:
         if self.style.fill == "solid" and not frame_rotation(frame) and (frame.width, frame.height) == self.size:
             return fill_yuv420(frame.to_ndarray(format="yuv420p"), self.masks.get(i, []), self.style), "yuv420p"
-        rgb = upright(frame, frame_rotation(frame))[: self.size[1], : self.size[0]]
-        return apply(rgb, self.masks.get(i, []), self.style, self.rng), "rgb24"
+        rgb = upright(frame, frame_rotation(frame))
+        h, w = rgb.shape[:2]
+        # the output is the first frame's size, to an even number of pixels: a frame of another
+        # size would come out cropped, a mask off the face it was for
+        if (w - w % 2, h - h % 2) != self.size:
+            raise UnsupportedFormat(N_("the picture changes size at frame {frame} ({before} to {after}): not supported").format(frame=i, before=f"{self.size[0]}x{self.size[1]}", after=f"{w}x{h}"))
+        return apply(rgb[: self.size[1], : self.size[0]], self.masks.get(i, []), self.style, self.rng), "rgb24"
 
     def again(self, pixels: np.ndarray, fmt: str, regions: list[Region]) -> np.ndarray:
         return fill_yuv420(pixels, regions, self.style) if fmt == "yuv420p" else apply(pixels, regions, self.style, self.rng)

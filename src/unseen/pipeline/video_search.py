@@ -139,7 +139,7 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
     def frames() -> Iterator[tuple[int, int | None, np.ndarray | None]]:
         """(index, pts, picture at the detector's scale or None): cuts found on the way."""
         prev = None
-        for fr in iter_frames(path):
+        for fr in iter_frames(path, one_size=True):
             i = fr.index
             th = fr.thumbnail()
             if prev is not None and scene_cut(prev, th):

@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import i18n
+from ..i18n import N_
 from ..plan import PlanError, PlanTrack
 from .frames import VideoFrames
 from .session import ReviewFile, Session, Stale, one_line
@@ -89,6 +90,7 @@ def localized(d: dict[str, Any], lang: str | None) -> dict[str, Any]:
         return d
     tr = lambda text: i18n.localize(text, lang) if isinstance(text, str) else text  # noqa: E731
     d["error"] = tr(d.get("error"))
+    d["save_error"] = tr(d.get("save_error"))
     d["job"] = dict(d["job"], error=tr(d["job"].get("error")))
     if d.get("audit"):
         d["audit"] = dict(d["audit"], error=tr(d["audit"].get("error")),
@@ -278,11 +280,13 @@ class ReviewApp:
 async def _errors(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Stale):
         return _json({"error": "stale"}, 409)
+    lang = request.headers.get("x-unseen-lang")  # the page's language (see app.js api())
+    say = lambda text: i18n.localize(text, lang) if lang in i18n.LANGUAGES else text  # noqa: E731
     if isinstance(exc, (KeyError, IndexError)):
-        return _json({"error": "not found"}, 404)
+        return _json({"error": say(N_("not found"))}, 404)
     if isinstance(exc, (PlanError, ValueError, TypeError, AssertionError)):
-        return _json({"error": one_line(exc)}, 400)
-    return _json({"error": one_line(exc)}, 500)
+        return _json({"error": say(one_line(exc))}, 400)
+    return _json({"error": say(one_line(exc))}, 500)
 
 
 def make_app(session: Session, token: str, port: Callable[[], int]) -> Guard:

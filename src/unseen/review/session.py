@@ -12,10 +12,12 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from ..errors import UnseenError
+from ..media.probe import require_regular
 from ..pipeline.common import sha256_file
 from ..plan import Plan, PlanError, load_plan, plan_path
 
@@ -96,9 +98,10 @@ class ReviewFile:
         # named as clean names it (no date, time or device of the input's name), never another
         # file's: a plan made for another file, or a safe copy with no plan, is left alone
         try:
+            require_regular(path)  # a named pipe would block the hash, and the review with it
             self.sha: str | None = sha256_file(path)  # hashed once: naming, resuming and the plan check
             self.output = review_output(path, out_dir, self.sha, taken if taken is not None else set())
-        except OSError:
+        except (OSError, UnseenError):
             self.sha, self.output = None, None
         self.plan_file = plan_path(self.output if self.output is not None else out_dir / f"{output_stem(path)}.unseen{path.suffix}")
         self.plan: Plan | None = None
@@ -120,8 +123,9 @@ class ReviewFile:
 
         with self.lock:
             self.state = "analysing"
-        self.kind = probe_kind(self.path)
         try:
+            require_regular(self.path)
+            self.kind = probe_kind(self.path)
             sha = self.sha or sha256_file(self.path)
             plan = None
             if self.plan_file.is_file():
@@ -184,6 +188,7 @@ class ReviewFile:
             plan = Plan.from_json(self.plan.to_json())
         with HEAVY:  # following a face runs the detector, and may take a while: the file's lock is not held
             result = edit(plan)
+        plan = Plan.from_json(plan.to_json())  # checked as a plan file is: no edit saves one that cannot be read back
         with self.lock:
             if rev != self.rev:
                 raise Stale
@@ -201,9 +206,9 @@ class ReviewFile:
                 return
             plan = Plan.from_json(self.plan.to_json())
             self.job = job = Job("running", n=self.job.n + 1, started=time.monotonic())
-        start(lambda: self._publish(plan, job, stopping))
+        start(lambda: self._publish(plan, job, stopping, rev))
 
-    def _publish(self, plan: Plan, job: Job, stopping: threading.Event) -> None:
+    def _publish(self, plan: Plan, job: Job, stopping: threading.Event, rev: int) -> None:
         from .. import render
 
         before = {r.id for r in plan.regions} | {t.id for t in plan.tracks}
@@ -224,6 +229,10 @@ class ReviewFile:
             if after is not None:
                 job.added = [r.to_json() for r in after.regions if r.id not in before] + [dict(t.to_json(), boxes=[]) | {"frames": [t.first, t.last]} for t in after.tracks if t.id not in before]
                 with self.lock:
+                    if self.rev != rev and self.plan is not None:
+                        # the person edited while it rendered: their plan stands, with what
+                        # verification added (replacing it threw the newer edits away)
+                        after = _with_added_from(self.plan, after, before)
                     self._save(after)
                     self.plan, self.rev = after, self.rev + 1
             job.output = str(result.output)
@@ -239,6 +248,19 @@ class ReviewFile:
             if with_plan and self.plan is not None:
                 d["plan"] = self.plan.to_json()
             return d
+
+
+def _with_added_from(plan: Plan, released: Plan, before: set[str]) -> Plan:
+    """``plan`` with the regions and tracks ``released`` holds that were not in the plan rendered
+    (ids ``before``): what verification added, under ids of their own in ``plan``."""
+    out = Plan.from_json(plan.to_json())
+    for r in released.regions:
+        if r.id not in before:
+            out.regions.append(replace(r, id=out.new_id(r.id.rstrip("0123456789") or "v")))
+    for t in released.tracks:
+        if t.id not in before:
+            out.tracks.append(replace(t, id=out.new_id(t.id.rstrip("0123456789") or "v")))
+    return out
 
 
 class Session:

@@ -46,6 +46,8 @@ def set_key(plan: Plan, frames: Frames, track_id: str, frame: int, box: Box, *, 
 def set_span(plan: Plan, track_id: str, first: int, last: int) -> PlanTrack:
     """Move a track's start and end: frames outside are dropped, new ones hold the nearest box."""
     t = plan.find(track_id)
+    if plan.input.frames:  # a field left empty or typed past the end: the video's own first or last frame
+        first, last = max(0, first), min(plan.input.frames - 1, last)
     if not isinstance(t, PlanTrack) or first > last:
         raise KeyError(track_id)
     old_first, old_last = t.first, t.last

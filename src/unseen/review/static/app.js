@@ -52,7 +52,8 @@ function chooseLanguage() {
 // --- server ----------------------------------------------------------------------------------
 async function api(path, opts) {
   opts = opts || {};
-  const headers = Object.assign({"X-Unseen-Token": TOKEN}, opts.json !== undefined ? {"Content-Type": "application/json"} : {});
+  // the page's language: the server says why a request failed in it
+  const headers = Object.assign({"X-Unseen-Token": TOKEN, "X-Unseen-Lang": S.lang || ""}, opts.json !== undefined ? {"Content-Type": "application/json"} : {});
   const r = await fetch(path, {method: opts.method || "GET", headers, body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body});
   if (r.status === 409) throw Object.assign(new Error("stale"), {stale: true});
   if (!r.ok) {
