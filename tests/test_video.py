@@ -166,6 +166,9 @@ def test_rotation_applied_to_pixels(astronaut: np.ndarray, tmp_path: Path) -> No
     for i, rgb in enumerate(frames):
         assert rgb.shape == (H, W, 3)
         assert covered(rgb, face_box(i)) > 0.97
+    # audit says so of the input, at its upright size, as clean wrote it
+    [aud] = unseen.audit([src], faces=False)
+    assert (aud.width, aud.height) == (W, H) and any(f.name == "rotation" and "90" in f.value for f in aud.findings), aud.findings
 
 
 def test_non_square_pixels_kept_and_faces_found_in_their_true_shape(astronaut: np.ndarray, tmp_path: Path) -> None:
@@ -276,6 +279,41 @@ def test_audio_drop_said_outright_drops_the_sound_whatever_the_voice(clip, tmp_p
         assert res.status == "ok", res.error
         with av.open(res.output) as c:
             assert sorted(s.type for s in c.streams) == kinds
+
+
+def test_kept_sound_that_starts_after_the_picture_stays_in_step(tmp_path: Path) -> None:
+    """A sound track that starts 1.5 s into the picture (a camera's transport stream, an edited
+    clip) was written from zero: heard 1.5 s early."""
+    from fractions import Fraction
+
+    rate, path = 16000, tmp_path / "late.mkv"
+    out = av.open(str(path), "w")
+    v = out.add_stream("libx264", rate=25)
+    v.width, v.height, v.pix_fmt = 64, 64, "yuv420p"
+    a = out.add_stream("pcm_s16le", rate=rate, layout="mono")
+    for i in range(75):
+        f = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 100, np.uint8), format="rgb24")
+        f.pts = i
+        for p in v.encode(f):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)).astype(np.float32)
+    for k in range(0, rate, 1600):
+        fr = av.AudioFrame.from_ndarray(tone[None, k : k + 1600], format="flt", layout="mono")
+        fr.sample_rate, fr.pts, fr.time_base = rate, int(1.5 * rate) + k, Fraction(1, rate)
+        for p in a.encode(fr):
+            out.mux(p)
+    for p in a.encode():
+        out.mux(p)
+    out.close()
+    [res] = unseen.clean([path], tmp_path / "out", audio="keep", voice="keep", faces=False)
+    assert res.status == "ok", res.error
+    with av.open(res.output) as c:
+        r = c.streams.audio[0].rate
+        sound = np.concatenate([f.to_ndarray().ravel() for f in c.decode(audio=0)])
+    heard = int(np.argmax(np.abs(sound) > 0.05)) / r
+    assert 1.45 < heard < 1.6, heard  # AAC's priming: a frame of 1024 samples at most
 
 
 def test_a_quiet_sound_in_a_video_is_not_called_silence(tmp_path: Path) -> None:

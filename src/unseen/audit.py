@@ -67,7 +67,10 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
     from .media.video import iter_frames, probe_video
     from .types import Finding
 
-    info = probe_video(path, decode_first=False)  # a stub without frames still has tags to show
+    try:  # the first frame tells the rotation, and so the picture's upright size
+        info = probe_video(path)
+    except UnseenError:
+        info = probe_video(path, decode_first=False)  # a stub without frames still has tags to show
     res = AuditResult(input=str(path), kind="video", format=_shown_format(info.format, info.container_tags), width=info.width, height=info.height)
     for key, value in info.container_tags.items():
         if key in ("major_brand", "minor_version", "compatible_brands"):

@@ -38,13 +38,14 @@ class Timeline:
         self.step = max(1, round(frame))  # one frame, in ticks
         self.last: int | None = None
         self.offset = 0
+        self.shift = 0  # ticks added to every time when the video starts before zero
         self.repaired = 0
 
     def next(self, pts: int | None) -> int:
         if pts is not None and self.last is not None and self.time_base == Fraction(1, 90000) and pts + self.offset < self.last - TS_WRAP // 2:
             self.offset += TS_WRAP  # the transport stream's clock wrapped: continue counting
         if self.last is None and pts is not None and pts < 0:
-            self.offset = -pts
+            self.offset = self.shift = -pts
         out = self.last + self.step if pts is None and self.last is not None else (pts or 0) + self.offset
         if self.last is not None and out <= self.last:
             out = self.last + 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
@@ -148,13 +148,19 @@ class _Writer:
         nf.pts, nf.time_base = pts, time_base
         self._mux_video(self.video.encode(nf))
 
-    def finish(self) -> bytes | None:
+    def finish(self, shift: Fraction = Fraction(0), end: Fraction = Fraction(0)) -> bytes | None:
         """The sound (after the video: the muxer's interleaving buffer flushes every 10 s of
-        it), then the encoders' last packets; returns the decoder setup (SPS/PPS) as written."""
+        it), then the encoders' last packets; returns the decoder setup (SPS/PPS) as written.
+        The sound is written from zero: a track that starts later in the input (``shift``: what
+        the picture's times were moved by) is led in by silence, one that starts earlier loses
+        what comes before zero, so it stays in step with the picture (a start past the picture's
+        ``end`` is taken as a clock of its own: written from zero, as before)."""
         import av
 
         if self.audio is not None and self.sound is not None:
-            blocks = self.sound.blocks()
+            lead = self.sound.start + shift
+            lead_samples = round(lead * self.sound.rate) if lead <= end else 0
+            blocks = _led_in(self.sound.blocks(), lead_samples, self.sound.channels)
             try:
                 for block in blocks:
                     for start in range(0, block.shape[1], 4096):
@@ -170,6 +176,22 @@ class _Writer:
             for pk in self.audio.encode():
                 self.out.mux(pk)
         return self.video.codec_context.extradata
+
+
+def _led_in(blocks: Iterator[np.ndarray], lead: int, channels: int) -> Iterator[np.ndarray]:
+    """``blocks`` after ``lead`` samples of silence, or without their first ``-lead`` samples."""
+    try:
+        for start in range(0, max(0, lead), 1 << 16):
+            yield np.zeros((channels, min(1 << 16, lead - start)), dtype=np.float32)
+        skip = max(0, -lead)
+        for block in blocks:
+            if skip:
+                cut, skip = min(skip, block.shape[1]), skip - min(skip, block.shape[1])
+                block = block[:, cut:]
+            if block.shape[1]:
+                yield block
+    finally:
+        blocks.close()  # type: ignore[attr-defined]
 
 
 # (index, pixels, pixel format, pts, time base) of a masked frame waiting to be encoded
@@ -280,7 +302,7 @@ def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                 queue.drain()
             finally:
                 queue.close()
-            return writer.finish()
+            return writer.finish(timeline.shift * timeline.time_base, (timeline.last or 0) * timeline.time_base)
         except av.error.FFmpegError as e:
             raise CorruptInput(N_("video decoding or encoding failed: {reason}").format(reason=" ".join(str(e).split()))) from None
         finally:
