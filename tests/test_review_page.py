@@ -172,6 +172,44 @@ def test_photo_switch_off_draw_reload_publish(chromium: Any, photo: Path) -> Non
         server.stop()
 
 
+def test_an_edit_made_just_before_another_file_is_opened_is_saved_to_its_own_file(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A mask switched on and another file opened within the save delay (a quarter second): the
+    page said "All changes saved" and the switch was lost (the published copy would have shown a
+    face the person chose to hide); a second click on a small selected mask did nothing, taken
+    for a grab of its resize corner."""
+    a = tmp_path / "a" / photo.name
+    b = tmp_path / "b" / photo.name
+    plan = load_plan(plan_path(photo.with_name("group.unseen.png")))  # the photo's, with its false mask
+    for r in plan.regions:
+        r.on = not r.uncertain  # as analysed (another test switched some)
+    for p in (a, b):
+        p.parent.mkdir()
+        shutil.copy(photo, p)
+        plan.save(plan_path(p.with_name("group.unseen.png")))
+    server = serve([a, b])
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url + "#f1")
+        ready(page)
+        false_id = page.evaluate("(b) => S.plan.regions.find((r) => r.box[0] === b[0] && r.box[1] === b[1]).id", list(FALSE_BOX))
+        cx, cy = to_screen(page, (FALSE_BOX[0] + FALSE_BOX[2]) / 2, (FALSE_BOX[1] + FALSE_BOX[3]) / 2)
+        page.mouse.click(cx, cy)  # off, and selected: its corner grips are drawn
+        page.wait_for_selector(f"#region-list li.off[data-id={false_id}]")
+        x0, y0 = to_screen(page, FALSE_BOX[0], FALSE_BOX[1])
+        page.mouse.click(x0 + 2, y0 + 2)  # on a grip: a click, not a resize
+        page.wait_for_selector(f"#region-list li:not(.off)[data-id={false_id}]")
+        page.mouse.click(cx, cy)  # off again, and at once the other file
+        page.click("#file-list li:nth-child(2)")
+        page.wait_for_function("() => S.cur && S.cur.id === 'f2' && S.plan")
+        plan_a = server.session.files["f1"].plan
+        assert plan_a is not None and not plan_a.find(false_id).on
+        assert not load_plan(server.session.files["f1"].plan_file).find(false_id).on
+        assert server.session.files["f2"].plan.find(false_id).on  # the other file's plan untouched
+        page.close()
+    finally:
+        server.stop()
+
+
 # four masks the detector was unsure of, over plain background, least sure first; and a sure
 # face's small mask lying on the second
 DOUBT_BOXES = [((600, 250, 650, 300), 0.12), ((660, 250, 710, 300), 0.2), ((600, 320, 650, 370), 0.33), ((660, 320, 710, 370), 0.45)]
@@ -642,9 +680,12 @@ def test_a_track_span_typed_past_the_video_is_kept_within_it(clip: Path, tmp_pat
         base, h = _api(server)
         f = _when_ready(server)
         tid = f["plan"]["tracks"][0]["id"]
-        r = httpx.post(f"{base}/f1/span", headers=h, json={"rev": f["rev"], "track": tid, "first": -1, "last": 10_000})
+        r = httpx.post(f"{base}/f1/span", headers={**h, "X-Unseen-Lang": "ko"}, json={"rev": f["rev"], "track": tid, "first": -1, "last": 10_000})
         assert r.status_code == 200, r.text
         g = r.json()
+        # said in the page's language, as its polls are (the file's panel turned English after an edit)
+        english = [x["name"] for x in f["audit"]["findings"]]
+        assert english and [x["name"] for x in g["audit"]["findings"]] == [i18n.localize(n, "ko") for n in english] != english
         frames = sorted(int(b[0]) for b in next(t for t in g["plan"]["tracks"] if t["id"] == tid)["boxes"])
         assert frames == list(range(N))
         assert httpx.put(f"{base}/f1/plan", headers=h, json={"rev": g["rev"], "plan": g["plan"]}).status_code == 200

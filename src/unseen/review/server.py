@@ -83,6 +83,16 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
+def _lang(request: Request) -> str | None:
+    """The page's language: on its polls as ``?lang=``, on its edits as a header (app.js api())."""
+    return request.query_params.get("lang") or request.headers.get("x-unseen-lang") or None
+
+
+def _said(request: Request, text: str | None) -> str | None:
+    lang = _lang(request)
+    return i18n.localize(text, lang) if text and lang in i18n.LANGUAGES else text
+
+
 def localized(d: dict[str, Any], lang: str | None) -> dict[str, Any]:
     """The reasons and audit findings a person reads, in the page's language (the pipelines make
     them in English, as data; the catalogue knows their templates)."""
@@ -181,13 +191,13 @@ class ReviewApp:
                     return _json({"error": "too large"}, 413)
                 out.write(chunk)
         f = self.session.add(path, uploaded=True)
-        return _json(f.to_json(with_plan=False))
+        return _json(localized(f.to_json(with_plan=False), _lang(request)))
 
     async def get_file(self, request: Request) -> Response:
         """The file's state; its plan only when its revision differs from ``since`` (the page polls)."""
         f = self.file(request)
         since = request.query_params.get("since")
-        return _json(localized(f.to_json(with_plan=since is None or since != str(f.rev)), request.query_params.get("lang")))
+        return _json(localized(f.to_json(with_plan=since is None or since != str(f.rev)), _lang(request)))
 
     async def get_image(self, request: Request) -> Response:
         data = await run_in_threadpool(self.image, self.file(request))
@@ -231,7 +241,7 @@ class ReviewApp:
         f = self.file(request)
         body = await request.json()
         rev = await run_in_threadpool(f.replace_plan, int(body.get("rev", -1)), body.get("plan"))
-        return _json({"rev": rev, "save_error": f.save_error})
+        return _json({"rev": rev, "save_error": _said(request, f.save_error)})
 
     async def follow(self, request: Request) -> Response:
         """A box on one frame: a new track following it (``track`` absent), or a keyframe of ``track``."""
@@ -250,20 +260,20 @@ class ReviewApp:
             track_id = await run_in_threadpool(f.change, int(body.get("rev", -1)), edit)
         finally:
             frames.close()
-        return _json({"track": track_id, **f.to_json()})
+        return _json({"track": track_id, **localized(f.to_json(), _lang(request))})
 
     async def span(self, request: Request) -> Response:
         f = self.file(request)
         body = await request.json()
         tid, first, last = str(body["track"]), int(body["first"]), int(body["last"])
         await run_in_threadpool(f.change, int(body.get("rev", -1)), lambda plan: set_span(plan, tid, first, last))
-        return _json(f.to_json())
+        return _json(localized(f.to_json(), _lang(request)))
 
     async def publish(self, request: Request) -> Response:
         f = self.file(request)
         body = await request.json()
         f.start_publish(int(body.get("rev", -1)), self.session.start, self.session.stopping)
-        return _json(f.to_json(with_plan=False))
+        return _json(localized(f.to_json(with_plan=False), _lang(request)))
 
     async def output(self, request: Request) -> Response:
         f = self.file(request)
@@ -280,13 +290,11 @@ class ReviewApp:
 async def _errors(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Stale):
         return _json({"error": "stale"}, 409)
-    lang = request.headers.get("x-unseen-lang")  # the page's language (see app.js api())
-    say = lambda text: i18n.localize(text, lang) if lang in i18n.LANGUAGES else text  # noqa: E731
     if isinstance(exc, (KeyError, IndexError)):
-        return _json({"error": say(N_("not found"))}, 404)
+        return _json({"error": _said(request, N_("not found"))}, 404)
     if isinstance(exc, (PlanError, ValueError, TypeError, AssertionError)):
-        return _json({"error": say(one_line(exc))}, 400)
-    return _json({"error": say(one_line(exc))}, 500)
+        return _json({"error": _said(request, one_line(exc))}, 400)
+    return _json({"error": _said(request, one_line(exc))}, 500)
 
 
 def make_app(session: Session, token: str, port: Callable[[], int]) -> Guard:

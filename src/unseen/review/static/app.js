@@ -93,8 +93,11 @@ function renderFiles() {
     const st = document.createElement("span");
     st.className = "st"; st.textContent = fileState(f);
     li.append(st);
-    if (S.cur && f.id === S.cur.id) li.className = "current";
+    if (S.cur && f.id === S.cur.id) { li.className = "current"; li.setAttribute("aria-current", "true"); }
     li.onclick = () => openFile(f.id);
+    // reached with Tab and opened with Enter or Space, as a button is
+    li.tabIndex = 0; li.setAttribute("role", "button");
+    li.onkeydown = (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openFile(f.id); } };
     ul.append(li);
   }
   $("no-files").hidden = S.files.length > 0;
@@ -109,6 +112,9 @@ async function upload(files) {
 }
 
 async function openFile(id) {
+  // an edit still waiting to be saved is the open file's: saved before the page leaves it (it
+  // was lost, or sent as the next file's, when another was opened within the save delay)
+  if (S.cur && S.plan && (S.saveTimerOn || S.saving)) await (S.saveTimerOn ? flush() : S.savePromise);
   stopPlaying();
   location.hash = id;
   S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.allTracks = false; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
@@ -228,7 +234,7 @@ function seconds(n) {
 
 function updateFrameNo() {
   const s = seconds(S.frame);
-  $("frame-no").textContent = t("frame {n} of {total}", {n: S.frame + 1, total: S.plan.input.frames}) + (s === null ? "" : " · " + s.toFixed(2) + " s");
+  $("frame-no").textContent = t("frame {n} of {total}", {n: S.frame + 1, total: S.plan.input.frames}) + (s === null ? "" : " · " + t("{seconds} s", {seconds: s.toFixed(2)}));
 }
 
 function fps() {
@@ -406,7 +412,14 @@ function shortLabel(r) {
 function renderSide() {
   if (!S.cur) return;
   const look = $("look-list"), list = $("region-list");
+  // the rows are built anew: a keyboard user's focus goes back to the same control of the same row
+  const ae = document.activeElement, row = ae && ae.closest ? ae.closest("#side li[data-id]") : null;
+  const focus = row ? {id: row.dataset.id, tag: ae.tagName, at: [...row.querySelectorAll(ae.tagName)].indexOf(ae)} : null;
   look.replaceChildren(); list.replaceChildren();
+  // a file that could not be opened has no masks to show, nor spots to look at
+  $("regions-box").hidden = !S.plan;
+  if (!S.plan) $("look-box").hidden = true;
+  $("stage").hidden = S.cur.state === "failed";
   if (S.plan) {
     const regions = S.plan.regions;
     // the likeliest faces first; a long list is cut (a video can hold one spot a frame)
@@ -432,6 +445,11 @@ function renderSide() {
       list.append(li);
     }
     $("regions-title").textContent = isVideo() ? t("Faces followed through the video") : t("Masks");
+    if (focus) {
+      const again = document.querySelector(`#side li[data-id="${CSS.escape(focus.id)}"]`);
+      const el = again && again.querySelectorAll(focus.tag)[focus.at];
+      if (el) el.focus();
+    }
   }
   renderDoubt();
   renderAudit();
@@ -512,7 +530,8 @@ function regionItem(r, unsure) {
   const what = document.createElement("span"); what.className = "what";
   what.textContent = kindLabel(r) + (unsure && r.on ? " · " + t("masked") : "");
   const small = document.createElement("small");
-  small.textContent = sourceLabel(r) + (r.frames ? " · " + t("frames {a}–{b}", {a: r.frames[0] + 1, b: r.frames[1] + 1}) : "");
+  const one = r.frames && r.frames[0] === r.frames[1];
+  small.textContent = sourceLabel(r) + (r.frames ? " · " + (one ? t("frame {n}", {n: r.frames[0] + 1}) : t("frames {a}–{b}", {a: r.frames[0] + 1, b: r.frames[1] + 1})) : "");
   what.append(small);
   const btn = document.createElement("button"); btn.type = "button";
   btn.className = "switch";
@@ -520,7 +539,7 @@ function regionItem(r, unsure) {
   btn.onclick = (e) => { e.stopPropagation(); setOn(r, !r.on); };
   li.append(what, btn);
   if (r.source.by === "person") {
-    const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this box");
+    const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this box"); del.setAttribute("aria-label", del.title);
     del.onclick = (e) => { e.stopPropagation(); removeItem(r); };
     li.append(del);
   }
@@ -557,7 +576,7 @@ function trackItem(tr) {
   btn.onclick = (e) => { e.stopPropagation(); setOn(tr, !tr.on); };
   li.append(img, what, btn);
   if (tr.source.by === "person") {
-    const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this track");
+    const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this track"); del.setAttribute("aria-label", del.title);
     del.onclick = (e) => { e.stopPropagation(); removeItem(tr); };
     li.append(del);
   }
@@ -748,9 +767,12 @@ function conflict() {
   setTimeout(async () => { S.plan = null; await reloadFile(); loadPicture(); }, 1200);
 }
 
-function showMessage(text) {
+// a failure (red) or, with ``note``, news that is no failure (a face followed): not said as an error
+function showMessage(text, note) {
   const m = $("message");
   m.textContent = text; m.hidden = false;
+  m.classList.toggle("note", !!note);
+  m.setAttribute("role", note ? "status" : "alert");
   clearTimeout(S.msgTimer);
   S.msgTimer = setTimeout(() => { m.hidden = true; }, 8000);
 }
@@ -799,7 +821,7 @@ async function serverEdit(path, body, waitText) {
       // or lost follow is seen at once (drag the box on a later frame to carry it on)
       showMessage(last - first + 1 < Math.min(25, S.plan.input.frames) ?
         t("The face was followed on frames {a} to {b} only. Check the frames after it: drag the box on a later frame to carry it on.", {a: first, b: last}) :
-        t("The face is masked on frames {a} to {b}. Step through them to check it stays on the face.", {a: first, b: last}));
+        t("The face is masked on frames {a} to {b}. Step through them to check it stays on the face.", {a: first, b: last}), true);
     }
   } catch (e) {
     if (e.stale) conflict(); else showMessage(t("That did not work: {reason}", {reason: e.message}));
@@ -890,7 +912,9 @@ function onDown(e) {
   stopPlaying();
   if (e.shiftKey || e.button === 1 || e.button === 2) { S.drag = {mode: "pan", cx, cy, panX: S.panX, panY: S.panY}; return; }
   const h = handleAt(cx, cy);
-  if (h) { S.drag = {mode: "resize", item: h.item, corner: h.corner, box: h.item.box.slice(), px, py}; return; }
+  // a corner grip starts a resize once the pointer moves; a click on it is a click on the box
+  // (on a small box the grips cover most of it, and a second click never switched it back on)
+  if (h) { S.drag = {mode: "grip", item: h.item, corner: h.corner, box: null, px, py, cx, cy}; return; }
   const it = hit(px, py);
   if (it) { S.drag = {mode: "press", item: it, px, py, cx, cy, box: it.box.slice()}; return; }
   S.drag = {mode: "draw", px, py, box: null};
@@ -902,6 +926,7 @@ function onMove(e) {
   const [cx, cy] = canvasPoint(e), [px, py] = toPic(cx, cy);
   if (d.mode === "pan") { S.panX = d.panX + cx - d.cx; S.panY = d.panY + cy - d.cy; draw(); return; }
   if (d.mode === "press" && Math.hypot(cx - d.cx, cy - d.cy) > 5) d.mode = "move";
+  if (d.mode === "grip" && Math.hypot(cx - d.cx, cy - d.cy) > 5) d.mode = "resize";
   if (d.mode === "move") {
     const b = d.item.box, dx = px - d.px, dy = py - d.py;
     d.box = [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy];
@@ -920,7 +945,7 @@ function onUp() {
   const d = S.drag;
   S.drag = null;
   if (!d) return;
-  if (d.mode === "press") { S.sel = d.item.ref.id; setOn(d.item.ref, !d.item.ref.on); showRow(S.sel); return; }
+  if (d.mode === "press" || d.mode === "grip") { S.sel = d.item.ref.id; setOn(d.item.ref, !d.item.ref.on); showRow(S.sel); return; }
   if ((d.mode === "move" || d.mode === "resize") && d.box) { S.sel = d.item.ref.id; const b = clampBox(d.box); if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) moveBox(d.item, b); else draw(); showRow(S.sel); return; }
   if (d.mode === "draw" && d.box) {
     const b = clampBox(d.box);
@@ -1038,6 +1063,8 @@ function start() {
     stopPlaying(); showFrame(Math.round(((e.clientX - r.left) / r.width) * (S.plan.input.frames - 1)));
   };
   $("picker").onchange = () => { upload([...$("picker").files]); $("picker").value = ""; };
+  // the hidden file input's label, reached with Tab, opens the chooser with Enter or Space
+  $("add-label").onkeydown = (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("picker").click(); } };
   for (const b of document.querySelectorAll(".lang button")) b.onclick = async () => {
     localStorage.setItem("unseen-lang", b.dataset.lang);
     await loadStrings(b.dataset.lang);
