@@ -100,3 +100,27 @@ def test_audit_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     bad.write_bytes(b"\xff\xd8\xff\xe0garbage")
     assert main(["audit", str(bad)]) == 1
     assert "cannot read" in capsys.readouterr().out
+
+
+def test_audit_says_what_it_cannot_read_and_what_clean_leaves_out(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """audit said "nothing identifying" of a JPEG 2000 and of a GeoTIFF whose tags place it on a
+    map, and missed a HEIC's second image; clean dropped that image without a word."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    small = Image.fromarray(astronaut).resize((128, 128))
+    jp2 = tmp_path / "scan.jp2"
+    small.save(jp2, "JPEG2000")
+    geo = tmp_path / "map.tif"
+    small.save(geo, tiffinfo={33550: (0.5, 0.5, 0.0), 33922: (0.0, 0.0, 0.0, 129.5, 41.8, 0.0)})
+    two = tmp_path / "two.heic"
+    small.save(two, save_all=True, append_images=[Image.fromarray(astronaut[::4, ::4])])
+    by_file = {Path(r.input).name: r for r in unseen.audit([jp2, geo, two], faces=False)}
+    assert any(f.name == "metadata unseen does not read" and "JPEG 2000" in f.value for f in by_file["scan.jp2"].findings)
+    assert [f.category for f in by_file["map.tif"].findings if f.name == "GeoTIFF map position"] == ["location"]
+    assert [f.category for f in by_file["two.heic"].findings if f.name == "more images in the file"] == ["hidden-picture"]
+    assert all(r.identifying for r in by_file.values())
+    [res] = unseen.clean([two], tmp_path / "out")
+    assert res.status == "ok" and any("1 more image" in w for w in res.warnings), res.warnings
+    [again] = unseen.audit([res.output], faces=False)
+    assert not again.identifying, again.findings

@@ -126,13 +126,21 @@ def test_animated_gif_every_frame(astronaut: np.ndarray, tmp_path: Path) -> None
     assert b"Kim" not in out.read_bytes()
 
 
-def test_orientation_applied_to_pixels(astronaut: np.ndarray, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["JPEG", "TIFF"])
+def test_orientation_applied_to_pixels(fmt: str, astronaut: np.ndarray, tmp_path: Path) -> None:
+    """Turned upright once: Pillow 13 turns a TIFF upright as it loads it, and unseen turned it
+    again (upside down, mirrored or sideways)."""
     from conftest import gps_exif
 
     # stored sideways with orientation 6: viewers rotate it 90 degrees clockwise
     stored = np.ascontiguousarray(np.rot90(astronaut, 1))
-    src = tmp_path / "rot.jpg"
-    Image.fromarray(stored).save(src, quality=95, exif=gps_exif(orientation=6))
+    src = tmp_path / ("rot.jpg" if fmt == "JPEG" else "rot.tif")
+    if fmt == "JPEG":
+        Image.fromarray(stored).save(src, quality=95, exif=gps_exif(orientation=6))
+    else:
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        Image.fromarray(stored).save(src, exif=exif)
     [res] = unseen.clean([src])
     rgb = np.asarray(Image.open(_out(res)).convert("RGB"))
     assert rgb.shape == astronaut.shape
@@ -203,6 +211,43 @@ def test_other_fills(fill: str, fmt: str, astronaut: np.ndarray, tmp_path: Path,
             assert (spread <= 16).mean() > 0.95
     # audit finds no face in what clean released
     assert main(["audit", str(out_path)]) == 0
+
+
+@pytest.mark.parametrize("fmt,ext", [("PNG", "png"), ("WEBP", "webp"), ("GIF", "gif")])
+def test_an_animation_with_a_held_frame_or_a_blink_is_cleaned(fmt: str, ext: str, astronaut: np.ndarray, tmp_path: Path) -> None:
+    """The writers merge consecutive identical frames: a held frame, or a face that blinks (the
+    frames differ only where the mask goes), failed "output has 2 frames, expected 3"."""
+    blink = astronaut.copy()
+    blink[120:140, 200:260] = 20  # eyes shut: inside the face's mask
+    frames = [Image.fromarray(f) for f in (astronaut, astronaut, blink)]
+    src = tmp_path / f"held.{ext}"
+    frames[0].save(src, fmt, save_all=True, append_images=frames[1:], duration=[100, 100, 200], loop=0, **({"lossless": True} if fmt == "WEBP" else {}))
+    [res] = unseen.clean([src])
+    assert res.status == "ok", res.error
+    with Image.open(res.output) as im:
+        n = getattr(im, "n_frames", 1)
+        shown = []
+        for k in range(n):
+            im.seek(k)
+            shown.append(im.info.get("duration", 0))
+            assert covered(np.asarray(im.convert("RGB")), FACE_BOX, tol=8) > 0.95, k
+    # fewer pictures, shown as long as the three were (a single one is written as a still; a
+    # GIF's frames, each with a palette of its own, may still differ outside the mask)
+    assert n == 1 or (n < 3 and sum(shown) == 400), (n, shown)
+
+
+def test_a_transparent_gif_is_masked_in_black(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A transparent GIF's palette gives black's entry to the transparent colour: the black
+    mask came back (4, 1, 1) and the exact check refused every such sticker."""
+    rgba = np.dstack([astronaut, np.full(astronaut.shape[:2], 255, np.uint8)])
+    rgba[:, :40, 3] = rgba[:, -40:, 3] = 0  # a transparent border
+    src = tmp_path / "sticker.gif"
+    Image.fromarray(rgba, "RGBA").save(src)
+    [res] = unseen.clean([src])
+    assert res.status == "ok", res.error
+    out = np.asarray(Image.open(res.output).convert("RGB"))
+    assert covered(out, FACE_BOX, tol=8) > 0.95
+    assert main(["audit", res.output]) == 0
 
 
 @pytest.mark.parametrize("argv", [["--grid", "0"], ["--grid", "-16"], ["--crf", "45"], ["--jobs", "0"]])

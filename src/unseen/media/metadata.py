@@ -222,6 +222,13 @@ def hidden_pictures(im: Image.Image, data: bytes) -> list[Finding]:
     return out
 
 
+# GeoTIFF's tags place the picture on a map (a survey, a drone's or a satellite's image)
+GEOTIFF_TAGS = {33550: "ModelPixelScale", 33922: "ModelTiepoint", 34264: "ModelTransformation", 34735: "GeoKeyDirectory", 34736: "GeoDoubleParams", 34737: "GeoAsciiParams"}
+# formats whose metadata blocks unseen does not walk (PSD's image resources, JPEG 2000's boxes):
+# audit says so rather than "nothing identifying"
+UNREAD_FORMATS = {"psd": "PSD", "jpeg2000": "JPEG 2000"}
+
+
 def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
     """Everything in the file besides the pixels, as findings (values included)."""
     out: list[Finding] = []
@@ -249,6 +256,15 @@ def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
             known = PNG_KEYWORDS.get(key.lower())
             # a keyword outside the PNG specification's is free text: named in the value only
             out.append(Finding(cat, N_("PNG text '{keyword}'").format(keyword=known), _text(value)) if known else Finding(cat, PNG_CUSTOM, f"{_text(key, 40)!r}: {_text(value)}"))
+    n = int(getattr(im, "n_frames", 1) or 1)
+    if n > 1 and fmt in ("heif", "avif"):
+        out.append(Finding("hidden-picture", N_("more images in the file"), N_("{n} images: the first is the picture shown; unseen's safe copy leaves the others out").format(n=n)))
+    if fmt == "tiff":
+        geo = sorted(k for k in GEOTIFF_TAGS if k in getattr(im, "tag_v2", {}))
+        if geo:
+            out.append(Finding("location", N_("GeoTIFF map position"), ", ".join(GEOTIFF_TAGS[k] for k in geo)))
+    if fmt in UNREAD_FORMATS:
+        out.append(Finding("other", N_("metadata unseen does not read"), N_("{format} files can carry place, time, owner and device in blocks unseen does not read (ExifTool does); the safe copy carries none of them").format(format=UNREAD_FORMATS[fmt])))
     out += hidden_pictures(im, data)
     lay = containers.layout(fmt, data)
     if lay is not None:

@@ -87,6 +87,7 @@ class Picture:
     format: str
     durations: list[int] = field(default_factory=list)  # ms per frame, animations only
     loop: int | None = None
+    left_out: int = 0  # images of the file not decoded (a HEIC's or AVIF's others, an MPO's second)
 
     @property
     def width(self) -> int:
@@ -201,8 +202,13 @@ class StillImages:
             frame.load()
             icc = frame.info.get("icc_profile") or im.info.get("icc_profile")
             rgb = _to_srgb(frame, icc)
-            if orientation in range(2, 9):
-                rgb = _orient(rgb, orientation)
+            turn = orientation
+            if fmt == "tiff":
+                # each page has its own; Pillow 13 turns a page upright as it loads it and drops
+                # the tag (it was turned twice: upside down, mirrored), earlier ones leave both
+                turn = getattr(frame, "tag_v2", {}).get(0x0112, 1)
+            if turn in range(2, 9):
+                rgb = _orient(rgb, turn)
             # a TIFF's pages are separate pictures and keep their own sizes; an animation's
             # frames share one canvas
             own_size = fmt == "tiff"
@@ -213,7 +219,8 @@ class StillImages:
         if not frames:
             raise CorruptInput(N_("image has no frames"))
         loop = im.info.get("loop") if animated else None
-        return Picture(frames, fmt, durations if animated else [], loop)
+        left = 0 if (animated or fmt == "tiff") else max(0, int(getattr(im, "n_frames", 1) or 1) - 1)
+        return Picture(frames, fmt, durations if animated else [], loop, left)
 
     def encode(self, pic: Picture, out: Path, fmt: str) -> str:
         """Write ``pic`` to ``out`` as ``fmt``; return the format actually written."""

@@ -93,6 +93,22 @@ def _render(pic: Picture, regions: list[Region], style: MaskStyle, seed: int) ->
     return Picture([apply(f, regions, style, rng) for f in pic.frames], pic.format, pic.durations, pic.loop)
 
 
+def _without_repeats(pic: Picture) -> Picture:
+    """An animation's consecutive identical frames as one, shown for as long as they were: the
+    GIF, APNG and WebP writers merge them, and the read-back found fewer frames than rendered (a
+    held frame, or a blinking face the masks made the same). A TIFF's pages stay as they are."""
+    if len(pic.frames) < 2 or pic.format == "tiff" or not pic.durations:
+        return pic
+    frames, durations = [pic.frames[0]], [pic.durations[0]]
+    for frame, duration in zip(pic.frames[1:], pic.durations[1:]):
+        if np.array_equal(frame, frames[-1]):
+            durations[-1] += duration
+        else:
+            frames.append(frame)
+            durations.append(duration)
+    return Picture(frames, pic.format, durations, pic.loop)
+
+
 def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle, kept: Sequence[Region] = ()) -> list[Region]:
     """Heads of the faces visible on ``frames`` by the rule ``audit`` reports by. With a solid
     fill that rule alone decides (a face mostly under a solid mask is not visible to it); the
@@ -123,8 +139,9 @@ def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], sty
     if len(tmp_decoded.frames) != len(rendered.frames):
         check.problems.append(f"output has {len(tmp_decoded.frames)} frames, expected {len(rendered.frames)}")
         return check
-    # a palette approximates every colour but a flat fill's, which gets an entry of its own
-    lossy = fmt in LOSSY or (fmt in PALETTE and style.fill != "solid")
+    # a palette approximates colours, a flat fill's too: beside a transparent colour that took
+    # black's entry, a black mask came back (4, 1, 1)
+    lossy = fmt in LOSSY or fmt in PALETTE
     for exp, got in zip(rendered.frames, tmp_decoded.frames):
         check.problems += verify.masks(exp, got, regions, style, lossy)
     if faces and not check.problems:
@@ -178,6 +195,8 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
         pic = handler.decode(src, p.format)
     if (pic.width, pic.height) != (plan.input.width, plan.input.height):
         raise VerificationFailed(N_("the plan is for a {plan_size} picture, this one decodes to {size}").format(plan_size=f"{plan.input.width}x{plan.input.height}", size=f"{pic.width}x{pic.height}"))
+    if pic.left_out:
+        res.warnings.append(N_("the file holds {n} more image(s): only the first is in the safe copy").format(n=pic.left_out))
     regions = plan.masks()
     planned = len(regions)
     res.uncertain = [r.region() for r in plan.uncertain if not r.on]
@@ -243,7 +262,7 @@ def _encode_verified(
             if round_ > 1:
                 stage.grow(4)
             stage.note(N_("masking"))
-            rendered = _render(pic, regions, style, seed)
+            rendered = _without_repeats(_render(pic, regions, style, seed))
             stage.tick()
             stage.note(N_("looking for faces left"))
             # faces visible on the rendered picture are covered before anything is encoded
