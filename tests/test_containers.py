@@ -140,7 +140,7 @@ def test_encoder_strings_are_found_by_their_whole_form_not_by_chance(tmp_path: P
     rng = np.random.default_rng(5)
     data = bytearray(rng.integers(0, 256, 3 << 20, dtype=np.uint8).tobytes())
     data[1000:1004] = b"Lavf"  # by chance, in the picture's bytes
-    data[(1 << 20) - 6 : (1 << 20) + 7] = b"Lavc60.31.102"  # across a chunk boundary
+    data[(1 << 20) - 11 : (1 << 20) + 2] = b"Lavc60.31.102"  # across a chunk boundary, "Lavc60.31.1" before it
     f = tmp_path / "out.mp4"
     f.write_bytes(bytes(data))
     assert strings_in_file(f, ENCODER_STRINGS, chunk=1 << 20) == ["Lavc60.31.102"]

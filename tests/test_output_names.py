@@ -256,6 +256,13 @@ def test_clean_update_plan_never_takes_another_files_plan(tmp_path: Path, capsys
     assert Path(json.loads(capsys.readouterr().out)["output"]).name == "photo-2.unseen.jpg"
     assert (tmp_path / "photo-1.plan.json").read_text() == first
     assert (tmp_path / "photo-2.plan.json").exists()
+    # an input's own name too: holiday.png's plan is not holiday.jpg's to take
+    c, d = _picture(tmp_path / "holiday.png", 30), _picture(tmp_path / "holiday.jpg", 90)
+    assert main(["analyse", "--no-faces", "-q", str(c)]) == 0
+    mine = (tmp_path / "holiday.plan.json").read_text()
+    assert main(["clean", "--no-faces", "--json", "--update-plan", str(d)]) == 0
+    assert Path(json.loads(capsys.readouterr().out)["output"]).name == "holiday-2.unseen.jpg"
+    assert (tmp_path / "holiday.plan.json").read_text() == mine
 
 
 def test_a_video_and_a_photo_of_one_name_and_a_dated_clip(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:

@@ -100,6 +100,7 @@ def publish(page: Any, timeout: float = 180_000) -> Path:
     page.wait_for_selector("#output-path, #output-error", timeout=timeout)
     err = page.query_selector("#output-error")
     assert err is None, err.text_content()
+    assert page.locator("#result p.fail").count() == 0, page.text_content("#result")  # no edit left out of it
     return Path(page.text_content("#output-path") or "")
 
 
@@ -667,6 +668,8 @@ def test_an_edit_saved_while_a_safe_copy_is_made_is_kept(photo: Path, tmp_path: 
             time.sleep(0.2)
         assert g["job"]["state"] == "done", g["job"]
         assert added.id in {r["id"] for r in g["plan"]["regions"]}
+        # the copy holds the plan as it was when the render began: the page says the edit is not in it
+        assert g["job"]["rev"] == f["rev"] != g["rev"]
         assert added.id in {r.id for r in load_plan(server.session.files["f1"].plan_file).regions}
     finally:
         server.stop()

@@ -250,7 +250,10 @@ def _run_render(args: argparse.Namespace) -> int:
 
     # a malformed or hostile plan, or one made for another file: one line, exit 2 (a special
     # file is not read here: the pipeline refuses it)
-    sha = sha256_file(files[0]) if files[0].is_file() else None
+    try:
+        sha = sha256_file(files[0]) if files[0].is_file() else None
+    except OSError:  # unreadable: the pipeline refuses it in its one line
+        sha = None
     plan = load_plan(args.plan, sha)
     if args.out_dir is not None:
         ensure_dir(args.out_dir)

@@ -118,9 +118,12 @@ def _noise(covered: np.ndarray, style: MaskStyle, rng: np.random.Generator) -> n
     WebP, HEIC and AVIF 45 levels off on average, and the read-back check refused every such
     output; a flat block comes back within a few levels)."""
     g = max(1, style.grid)
-    h, w = covered.shape
-    cells = rng.integers(0, 256, size=(-(-h // g), -(-w // g), 1 if style.palette else 3), dtype=np.uint8)
+    channels = 1 if style.palette else 3
     ys, xs = np.nonzero(covered)
+    if g == 1:  # a value a pixel: only the covered ones are drawn
+        return np.broadcast_to(rng.integers(0, 256, size=(len(ys), channels), dtype=np.uint8), (len(ys), 3))
+    h, w = covered.shape
+    cells = rng.integers(0, 256, size=(-(-h // g), -(-w // g), channels), dtype=np.uint8)
     return np.broadcast_to(cells[ys // g, xs // g], (len(ys), 3))
 
 

@@ -179,6 +179,8 @@ def decide(
     own = [None if t is None or (not keep_names and identifying_name(i.path.name)) else i.path.stem for i, t in zip(inputs, targets)]
     taken: dict[str, set[str]] = {}  # output folder -> the names (before .unseen) given in it
     stems = _own_names(own, targets, folders, taken)
+    if others_plans:  # an own name whose plan is another file's: numbered below (NAME-2), the name left taken
+        stems = [None if stem is not None and _others_plan(folders[i] / f"{stem}{PLAN_SUFFIX}", inputs[i].path) else stem for i, stem in enumerate(stems)]
     counters: dict[tuple[str, str], int] = {}  # photo-1, photo-2... video-1: each kind counted per folder
     for i, target in enumerate(targets):  # the rest, in the batch's order
         if stems[i] is not None or target is None:

@@ -87,7 +87,7 @@ class Picture:
     format: str
     durations: list[int] = field(default_factory=list)  # ms per frame, animations only
     loop: int | None = None
-    left_out: int = 0  # images of the file not decoded (a HEIC's or AVIF's others, an MPO's second)
+    left_out: int = 0  # images of the file not decoded (a HEIC's or AVIF's after the first)
 
     @property
     def width(self) -> int:
@@ -219,7 +219,7 @@ class StillImages:
         if not frames:
             raise CorruptInput(N_("image has no frames"))
         loop = im.info.get("loop") if animated else None
-        left = 0 if (animated or fmt == "tiff") else max(0, int(getattr(im, "n_frames", 1) or 1) - 1)
+        left = _more_images(im) if fmt in ("heif", "avif") else 0
         return Picture(frames, fmt, durations if animated else [], loop, left)
 
     def encode(self, pic: Picture, out: Path, fmt: str) -> str:
@@ -289,6 +289,14 @@ def _quiet() -> Iterator[None]:
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         yield
+
+
+def _more_images(im: Image.Image) -> int:
+    """A HEIC's or AVIF's images after the first (the picture shown), which are not decoded."""
+    try:
+        return max(0, int(getattr(im, "n_frames", 1) or 1) - 1)
+    except Exception:  # noqa: BLE001 - a damaged container: its first image is what is read
+        return 0
 
 
 def _orient(im: Image.Image, orientation: int) -> Image.Image:

@@ -141,9 +141,9 @@ def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], sty
         return check
     # a palette approximates colours, a flat fill's too: beside a transparent colour that took
     # black's entry, a black mask came back (4, 1, 1)
-    lossy = fmt in LOSSY or fmt in PALETTE
+    lossy = fmt in LOSSY
     for exp, got in zip(rendered.frames, tmp_decoded.frames):
-        check.problems += verify.masks(exp, got, regions, style, lossy)
+        check.problems += verify.masks(exp, got, regions, style, lossy, palette=fmt in PALETTE)
     if faces and not check.problems:
         changed = [got for exp, got in zip(rendered.frames, tmp_decoded.frames) if not np.array_equal(exp, got)]
         check.unmasked += _unmasked(changed, regions, style, kept)

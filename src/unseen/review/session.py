@@ -75,13 +75,14 @@ class Job:
     output: str | None = None
     error: str | None = None
     added: list[dict[str, Any]] = field(default_factory=list)
+    rev: int | None = None  # the plan's revision the copy holds: a later one is not in it
 
     def to_json(self) -> dict[str, Any]:
         elapsed = time.monotonic() - self.started if self.started else 0.0
         rate = self.done / elapsed if elapsed > 0 and self.done else None
         left = (self.total - self.done) / rate if rate and self.total else None
         return {"n": self.n, "state": self.state, "stage": self.stage, "done": self.done, "total": self.total, "rate": rate, "left": left,
-                "output": self.output, "error": self.error, "added": self.added}
+                "output": self.output, "error": self.error, "added": self.added, "rev": self.rev}
 
 
 class ReviewFile:
@@ -229,12 +230,15 @@ class ReviewFile:
             if after is not None:
                 job.added = [r.to_json() for r in after.regions if r.id not in before] + [dict(t.to_json(), boxes=[]) | {"frames": [t.first, t.last]} for t in after.tracks if t.id not in before]
                 with self.lock:
-                    if self.rev != rev and self.plan is not None:
+                    edited = self.rev != rev and self.plan is not None
+                    if edited:
                         # the person edited while it rendered: their plan stands, with what
-                        # verification added (replacing it threw the newer edits away)
+                        # verification added (replacing it threw the newer edits away); the copy
+                        # holds the plan as it was, and the page says the edits are not in it
                         after = _with_added_from(self.plan, after, before)
                     self._save(after)
                     self.plan, self.rev = after, self.rev + 1
+                    job.rev = rev if edited else self.rev
             job.output = str(result.output)
             job.state = "done"
         except Exception as e:  # noqa: BLE001

@@ -735,7 +735,7 @@ async function flush() {
   S.savePromise = (async () => {
     try {
       const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan}});
-      S.rev = r.rev; S.cur.rev = r.rev;
+      S.rev = r.rev; S.cur.rev = r.rev; renderJob();
       if (!S.pending && !S.saveTimerOn) setSaveState(() => (r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved")));
     } catch (e) {
       if (e.stale) conflict();
@@ -993,6 +993,8 @@ function renderJob() {
   $("publish").disabled = false;
   const p = (text, cls) => { const x = document.createElement("p"); x.textContent = text; if (cls) x.className = cls; res.append(x); return x; };
   if (j.state === "done") {
+    // edits made since (or while) the copy was made are not in it
+    if (j.rev !== null && j.rev !== undefined && S.rev !== j.rev) p(t("You changed the masks after this copy was made: those changes are not in it. Make the safe copy again."), "fail");
     p(t("Done. The safe copy was made and checked:"), "ok");
     const code = document.createElement("code"); code.id = "output-path"; code.textContent = j.output; res.append(code);
     p(j.added.length ? t("The final check found {n} more spot(s) and masked them too. They are now shown on the picture.", {n: j.added.length}) : t("The final check found nothing more to mask."));
