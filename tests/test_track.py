@@ -296,3 +296,38 @@ def test_the_read_back_checks_every_frame_audit_of_the_output_will() -> None:
         sample = readback_frames(n, 10, {33}, declared)
         assert audit_frames(n) & set(range(n)) <= sample and 33 in sample and {0, n - 1} <= sample
     assert 7 in readback_frames(150, 10, set(), None) and 7 not in audit_frames(None)
+
+
+def test_a_kept_sound_is_led_in_or_cut_to_stay_in_step() -> None:
+    """The sound is written from zero: a track starting later gets that much silence first, one
+    starting before the picture's zero loses what comes before it, across block boundaries."""
+    from unseen.pipeline.video_encode import _led_in
+
+    def blocks():
+        yield np.ones((2, 5), np.float32)
+        yield 2 * np.ones((2, 5), np.float32)
+
+    later = np.concatenate(list(_led_in(blocks(), 3, 2)), axis=1)
+    assert later.shape == (2, 13) and (later[:, :3] == 0).all() and (later[:, 3:8] == 1).all()
+    earlier = np.concatenate(list(_led_in(blocks(), -7, 2)), axis=1)
+    assert earlier.shape == (2, 3) and (earlier == 2).all()
+    assert list(_led_in(blocks(), -20, 2)) == []
+
+
+def test_a_video_that_starts_before_zero_is_moved_and_says_by_how_much() -> None:
+    from fractions import Fraction
+
+    from unseen.media.timeline import Timeline
+
+    line = Timeline(Fraction(1, 90000), Fraction(25))
+    assert [line.next(p) for p in (-7200, -3600, 0)] == [0, 3600, 7200]
+    assert line.shift * line.time_base == Fraction(2, 25)
+    still = Timeline(Fraction(1, 90000), Fraction(25))
+    assert [still.next(p) for p in (900, 4500)] == [900, 4500] and still.shift == 0
+
+
+@pytest.mark.parametrize("rate,written", [(44100, 44100), (48000, 48000), (192000, 96000), (37800, 44100), (10000, 11025), (4000, 7350), (1000, 7350)])
+def test_aac_is_written_at_a_rate_it_has(rate: int, written: int) -> None:
+    from unseen.media.audio import aac_rate
+
+    assert aac_rate(rate) == written
