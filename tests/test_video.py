@@ -281,6 +281,22 @@ def test_audio_drop_said_outright_drops_the_sound_whatever_the_voice(clip, tmp_p
             assert sorted(s.type for s in c.streams) == kinds
 
 
+def _grey_picture(out: "av.container.OutputContainer", n: int, rate: int, sound: str, sound_rate: int, value: int = 100) -> "av.audio.stream.AudioStream":
+    """``n`` flat grey 64x64 frames at ``rate`` a second, encoded into ``out`` beside a mono
+    ``sound`` stream, returned for the test to fill."""
+    v = out.add_stream("libx264", rate=rate)
+    v.width, v.height, v.pix_fmt = 64, 64, "yuv420p"
+    a = out.add_stream(sound, rate=sound_rate, layout="mono")
+    for i in range(n):
+        f = av.VideoFrame.from_ndarray(np.full((64, 64, 3), value, np.uint8), format="rgb24")
+        f.pts, f.time_base = i, Fraction(1, rate)
+        for p in v.encode(f):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+    return a
+
+
 def test_kept_sound_that_starts_after_the_picture_stays_in_step(tmp_path: Path) -> None:
     """A sound track that starts 1.5 s into the picture (a camera's transport stream, an edited
     clip) was written from zero: heard 1.5 s early."""
@@ -288,16 +304,7 @@ def test_kept_sound_that_starts_after_the_picture_stays_in_step(tmp_path: Path) 
 
     rate, path = 16000, tmp_path / "late.mkv"
     out = av.open(str(path), "w")
-    v = out.add_stream("libx264", rate=25)
-    v.width, v.height, v.pix_fmt = 64, 64, "yuv420p"
-    a = out.add_stream("pcm_s16le", rate=rate, layout="mono")
-    for i in range(75):
-        f = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 100, np.uint8), format="rgb24")
-        f.pts = i
-        for p in v.encode(f):
-            out.mux(p)
-    for p in v.encode():
-        out.mux(p)
+    a = _grey_picture(out, 75, 25, "pcm_s16le", rate)
     tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)).astype(np.float32)
     for k in range(0, rate, 1600):
         fr = av.AudioFrame.from_ndarray(tone[None, k : k + 1600], format="flt", layout="mono")
@@ -320,16 +327,7 @@ def test_a_quiet_sound_in_a_video_is_not_called_silence(tmp_path: Path) -> None:
     """Sound 90 dB down is still sound (turned up, it is heard): only exact zeros are silence."""
     path, rate = tmp_path / "quiet.mkv", 16000
     out = av.open(str(path), "w")
-    v = out.add_stream("libx264", rate=10)
-    v.width, v.height, v.pix_fmt = 64, 64, "yuv420p"
-    a = out.add_stream("pcm_f32le", rate=rate, layout="mono")
-    for i in range(10):
-        f = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 128, np.uint8), format="rgb24")
-        f.pts, f.time_base = i, Fraction(1, 10)
-        for p in v.encode(f):
-            out.mux(p)
-    for p in v.encode():
-        out.mux(p)
+    a = _grey_picture(out, 10, 10, "pcm_f32le", rate, 128)
     t = np.arange(rate) / rate
     mux_mono(out, a, (3e-5 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), rate)
     out.close()
