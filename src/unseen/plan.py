@@ -36,7 +36,6 @@ is refused for any other file.
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +43,7 @@ from typing import Any, Callable, Iterable
 
 from .i18n import N_
 from .errors import UsageError
-from .types import Region
+from .types import Region, finite_number
 
 SCHEMA = 1
 PLAN_SUFFIX = ".plan.json"
@@ -259,15 +258,17 @@ class Plan:
         """A region over ``box``, which must lie as a plan may hold it (in_picture): a plan
         that ``load_plan`` would refuse is never written (ValueError)."""
         b = as_box(box)
-        if not (all(math.isfinite(c) for c in b) and b[2] > b[0] and b[3] > b[1]):
-            raise ValueError(f"box {list(b)} is empty, inverted or not finite")
         if self._fitted(b) != b:
-            raise ValueError(f"box {[round(c) for c in b]} lies outside the {self.input.width}x{self.input.height} picture or reaches far past it")
+            raise ValueError(f"box {list(b)} is empty, inverted or not finite, or lies outside the {self.input.width}x{self.input.height} picture or reaches far past it")
         r = PlanRegion(self.new_id(prefix), b, kind, on, shape, source or Source("person"), uncertain, frames)
         self.regions.append(r)
         return r
 
     def _fitted(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+        """``box`` as the plan may hold it (in_picture); None where it masks nothing: empty,
+        inverted, not finite, or wholly outside the picture."""
+        if not (all(finite_number(c) for c in box) and box[2] > box[0] and box[3] > box[1]):
+            return None
         if self.input.width is None or self.input.height is None:
             return box
         return in_picture(box, self.input.width, self.input.height)
@@ -278,7 +279,7 @@ class Plan:
         detector's faintest finds at an edge can lie past it, and a plan holding one is refused
         when it is read back)."""
         box = self._fitted(as_box((r.x0, r.y0, r.x1, r.y1)))
-        if box is None or not (box[2] > box[0] and box[3] > box[1]):  # nothing to mask
+        if box is None:
             return None
         return self.add_region(box, kind="face", shape=shape, source=source_of(r), frames=frames, on=on, uncertain=uncertain, prefix=prefix)
 
@@ -286,7 +287,7 @@ class Plan:
         """A box a person drew (``--regions``), fitted to the picture like a found face; None for
         one wholly outside it (a box meant for every file may miss a smaller picture)."""
         box = self._fitted(as_box((r.x0, r.y0, r.x1, r.y1)))
-        if box is None or not (box[2] > box[0] and box[3] > box[1]):
+        if box is None:
             return None
         return self.add_region(box, kind="manual", shape=r.shape, source=Source("person"), frames=frames)
 
@@ -401,8 +402,7 @@ def _int(v: Any, what: str, lo: int, hi: int) -> int:
 
 
 def _num(v: Any, what: str) -> float:
-    # a JSON integer may have any number of digits: too large for a float is no number a plan holds
-    _need(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e15 and math.isfinite(v), lambda: N_("{field} must be a finite number").format(field=what))
+    _need(finite_number(v), lambda: N_("{field} must be a finite number").format(field=what))
     return float(v)
 
 

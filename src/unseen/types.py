@@ -1,10 +1,18 @@
 """The types every stage shares: regions to hide, detections, and what a file gives away."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 import numpy as np
+
+
+def finite_number(v: object) -> bool:
+    """Whether a value read from JSON is a number a box may hold: an int or float (not a bool),
+    finite, and small enough for a float (a JSON integer may have 400 digits; JSON readers also
+    let NaN and Infinity through)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e15 and math.isfinite(v)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import struct
 from PIL import ExifTags, Image, IptcImagePlugin
 
 from . import containers
+from .still import image_count
 from ..i18n import N_
 from ..types import Finding
 from ..names import PNG_CUSTOM, PNG_KEYWORDS
@@ -229,13 +230,6 @@ GEOTIFF_TAGS = {33550: "ModelPixelScale", 33922: "ModelTiepoint", 34264: "ModelT
 UNREAD_FORMATS = {"psd": "PSD", "jpeg2000": "JPEG 2000"}
 
 
-def _images(im: Image.Image) -> int:
-    try:
-        return int(getattr(im, "n_frames", 1) or 1)
-    except Exception:  # noqa: BLE001 - a damaged container: its first image is what is read
-        return 1
-
-
 def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
     """Everything in the file besides the pixels, as findings (values included)."""
     out: list[Finding] = []
@@ -263,7 +257,7 @@ def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
             known = PNG_KEYWORDS.get(key.lower())
             # a keyword outside the PNG specification's is free text: named in the value only
             out.append(Finding(cat, N_("PNG text '{keyword}'").format(keyword=known), _text(value)) if known else Finding(cat, PNG_CUSTOM, f"{_text(key, 40)!r}: {_text(value)}"))
-    n = _images(im) if fmt in ("heif", "avif") else 1  # counting a TIFF's or GIF's frames reads them all, damage too
+    n = image_count(im) if fmt in ("heif", "avif") else 1
     if n > 1:
         out.append(Finding("hidden-picture", N_("more images in the file"), N_("{n} images: the first is the picture shown; unseen's safe copy leaves the others out").format(n=n)))
     if fmt == "tiff":

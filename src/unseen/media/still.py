@@ -219,7 +219,7 @@ class StillImages:
         if not frames:
             raise CorruptInput(N_("image has no frames"))
         loop = im.info.get("loop") if animated else None
-        left = _more_images(im) if fmt in ("heif", "avif") else 0
+        left = image_count(im) - 1 if fmt in ("heif", "avif") else 0
         return Picture(frames, fmt, durations if animated else [], loop, left)
 
     def encode(self, pic: Picture, out: Path, fmt: str) -> str:
@@ -291,12 +291,13 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-def _more_images(im: Image.Image) -> int:
-    """A HEIC's or AVIF's images after the first (the picture shown), which are not decoded."""
+def image_count(im: Image.Image) -> int:
+    """How many images a HEIC or AVIF holds (the first is the picture shown; the others are not
+    decoded). Only for those: counting a TIFF's or GIF's frames reads them all, damage too."""
     try:
-        return max(0, int(getattr(im, "n_frames", 1) or 1) - 1)
+        return max(1, int(getattr(im, "n_frames", 1) or 1))
     except Exception:  # noqa: BLE001 - a damaged container: its first image is what is read
-        return 0
+        return 1
 
 
 def _orient(im: Image.Image, orientation: int) -> Image.Image:

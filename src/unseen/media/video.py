@@ -193,10 +193,15 @@ class DecodedFrame:
         return grey[np.linspace(0, h - 1, rows).astype(int)][:, np.linspace(0, w - 1, cols).astype(int)].astype(np.float32)
 
 
+def size_changed(i: int, before: tuple[int, int], after: tuple[int, int]) -> UnsupportedFormat:
+    """The refusal of a stream whose picture changes size at frame ``i``: the output keeps one
+    size, and the frames of another came out cropped, a mask off the face it was for."""
+    return UnsupportedFormat(N_("the picture changes size at frame {frame} ({before} to {after}): not supported").format(frame=i, before=f"{before[0]}x{before[1]}", after=f"{after[0]}x{after[1]}"))
+
+
 def iter_frames(path: Path, one_size: bool = False) -> Iterator[DecodedFrame]:
     """Every frame of the first video stream, in decoding order. ``one_size``: refuse a stream
-    whose picture changes size (a TS or MKV may): the output keeps one size, and the frames of
-    another came out cropped, a mask off the face it was for."""
+    whose picture changes size (a TS or MKV may; see size_changed)."""
     import av
 
     with open_container(path) as c:
@@ -209,7 +214,7 @@ def iter_frames(path: Path, one_size: bool = False) -> Iterator[DecodedFrame]:
                 if one_size:
                     size = size or (frame.width, frame.height)
                     if (frame.width, frame.height) != size:
-                        raise UnsupportedFormat(N_("the picture changes size at frame {frame} ({before} to {after}): not supported").format(frame=i, before=f"{size[0]}x{size[1]}", after=f"{frame.width}x{frame.height}"))
+                        raise size_changed(i, size, (frame.width, frame.height))
                 yield DecodedFrame(i, frame, frame.time_base or v.time_base)
                 i += 1
         except av.error.FFmpegError as e:

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
+import os
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..i18n import N_
 from ..errors import UsageError
-from ..types import Region
+from ..types import Region, finite_number
 
 # on_progress(stage, done, total): stage is "analyse", "render" or "verify"; an exception raised
 # from it stops the work, and no output is left
@@ -39,6 +40,15 @@ class Options:
 
 
 def sha256_file(path: Path) -> str:
+    """The file's SHA-256, read once while it is unchanged (its size, change time and inode the
+    same): naming the outputs, checking a plan and the pipeline all ask for it, and a video
+    read three times over was read twice for nothing."""
+    st = os.stat(path)
+    return _sha256(os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@lru_cache(maxsize=64)
+def _sha256(path: str, size: int, mtime_ns: int, ctime_ns: int, ino: int) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -65,8 +75,7 @@ def load_regions(path: Path) -> dict[str, list[Region]]:
         for b in boxes:
             if isinstance(b, dict):
                 b = [b.get("x0"), b.get("y0"), b.get("x1"), b.get("y1")]
-            # JSON lets NaN, Infinity and 400-digit numbers through: none is a pixel position
-            ok = isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e15 and math.isfinite(v) for v in b)
+            ok = isinstance(b, list) and len(b) == 4 and all(finite_number(v) for v in b)
             if not ok or b[2] <= b[0] or b[3] <= b[1]:
                 raise UsageError(N_("regions file: bad box {box} (want [x0, y0, x1, y1] in pixels)").format(box=repr(b)[:80]))
             regs.append(Region(*map(float, b), score=1.0, source="manual"))

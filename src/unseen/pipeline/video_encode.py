@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import numpy as np
 
 from ..i18n import N_
-from ..errors import CorruptInput, UnsupportedFormat
+from ..errors import CorruptInput
 from ..mask import MaskStyle, apply, fill_area, mask_areas
 from ..media.audio import aac_rate
 from ..media.timeline import Timeline
-from ..media.video import VideoInfo, _is_cover_art, frame_rotation, open_container, rgb_at, upright
+from ..media.video import VideoInfo, _is_cover_art, frame_rotation, open_container, rgb_at, size_changed, upright
 from ..track.tracks import held
 from ..types import Region
 from .video_search import VideoOptions, video_finder
@@ -211,10 +211,8 @@ class _Masker:
             return fill_yuv420(frame.to_ndarray(format="yuv420p"), self.masks.get(i, []), self.style), "yuv420p"
         rgb = upright(frame, frame_rotation(frame))
         h, w = rgb.shape[:2]
-        # the output is the first frame's size, to an even number of pixels: a frame of another
-        # size would come out cropped, a mask off the face it was for
-        if (w - w % 2, h - h % 2) != self.size:
-            raise UnsupportedFormat(N_("the picture changes size at frame {frame} ({before} to {after}): not supported").format(frame=i, before=f"{self.size[0]}x{self.size[1]}", after=f"{w}x{h}"))
+        if (w - w % 2, h - h % 2) != self.size:  # the output is the first frame's size, to an even number of pixels
+            raise size_changed(i, self.size, (w, h))
         return apply(rgb[: self.size[1], : self.size[0]], self.masks.get(i, []), self.style, self.rng), "rgb24"
 
     def again(self, pixels: np.ndarray, fmt: str, regions: list[Region]) -> np.ndarray:
