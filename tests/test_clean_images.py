@@ -281,21 +281,36 @@ def test_no_faces_cleans_metadata_only(tagged_jpeg: Path, astronaut: np.ndarray)
 
 
 def test_lossy_masks_are_heads_of_whole_blocks(tagged_jpeg: Path) -> None:
-    """On a lossy output every 16-px block the head shape touches is filled whole (no residue of
-    the face in a block the mask only grazes); the box's corners, which a head does not reach,
-    keep the picture."""
+    """On a lossy output every block the head shape touches is filled whole (no residue of the
+    face in a block the mask only grazes); the box's corners, which a head does not reach, keep
+    the picture. A JPEG is written without chroma subsampling, so its blocks are 8 px in every
+    plane (at 4:2:0 a colour block spans 16 px, and a small face's mask took up to four times
+    its area)."""
+    from PIL import JpegImagePlugin
+
     from unseen.mask import region_mask
 
     [res] = unseen.clean([tagged_jpeg])
-    rgb = np.asarray(Image.open(_out(res)).convert("RGB"))
+    with Image.open(_out(res)) as im:
+        assert JpegImagePlugin.get_sampling(im) == 0  # 4:4:4
+        rgb = np.asarray(im.convert("RGB"))
     face = max(res.regions, key=lambda r: r.area)
     assert face.shape == "head"
-    (x0, y0, x1, y1), inside = region_mask(face, 512, 512, 16)
-    assert x0 % 16 == y0 % 16 == 0 and inside is not None
-    blocks = inside.reshape((y1 - y0) // 16, 16, (x1 - x0) // 16, 16)
+    (x0, y0, x1, y1), inside = region_mask(face, 512, 512, 8)
+    assert x0 % 8 == y0 % 8 == 0 and inside is not None
+    blocks = inside.reshape((y1 - y0) // 8, 8, (x1 - x0) // 8, 8)
     assert (blocks.all(axis=(1, 3)) == blocks.any(axis=(1, 3))).all()  # whole blocks only
     dark = (rgb[y0:y1, x0:x1] <= 8).all(-1)
     assert dark[inside].mean() > 0.995
+    # what 16-px blocks would add is left as it was: 8-px blocks, not 16
+    (cx0, cy0, cx1, cy1), coarse = region_mask(face, 512, 512, 16)
+    assert coarse is not None
+    fine = np.zeros((512, 512), bool)
+    fine[y0:y1, x0:x1] = inside
+    extra = np.zeros((512, 512), bool)
+    extra[cy0:cy1, cx0:cx1] = coarse
+    extra &= ~fine
+    assert extra.sum() > 500 and (rgb[extra] <= 8).all(-1).mean() < 0.2
     assert not inside.all() and dark[~inside].mean() < 0.5  # rounded: the corners are not masked
 
 

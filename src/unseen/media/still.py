@@ -61,11 +61,13 @@ EXTENSION = {
 # (Pillow cannot write PSD; its JPEG 2000 writer stamps an encoder comment into the file.)
 OUTPUT_FORMAT = {"psd": "png", "jpeg2000": "png"}
 # Lossy codecs leave residue of the original inside a partly covered block, so masks there
-# grow outward to the 16-px grid (JPEG 4:2:0 MCU, HEVC/AV1/VP8 macroblocks); lossless codecs
-# store the fill exactly and need no grid.
-LOSSY = {"jpeg", "webp", "heif", "avif"}
+# grow outward to the codec's block grid; lossless codecs store the fill exactly and need no
+# grid. JPEG is written without chroma subsampling, so its blocks are 8x8 in every plane (at
+# 4:2:0 a colour block spans 16 px: a small face's mask took up to four times its area);
+# VP8, HEVC and AV1 predict and filter across their 16-px macroblocks.
+BLOCK_GRID = {"jpeg": 8, "webp": 16, "heif": 16, "avif": 16}
+LOSSY = set(BLOCK_GRID)
 PALETTE = {"gif"}  # at most 256 colours: a photo's are approximated
-BLOCK_GRID = 16
 
 _heif_ready = False
 
@@ -239,7 +241,7 @@ class StillImages:
             if pic.loop is not None:
                 params["loop"] = pic.loop
         if fmt == "jpeg":
-            params.update(quality=92, subsampling=2, optimize=True)
+            params.update(quality=92, subsampling=0, optimize=True)
         elif fmt == "png":
             params.update(compress_level=4)
         elif fmt == "webp":

@@ -245,7 +245,7 @@ class _EncodeFailed(Exception):
 
 
 def _style(opts: Options, out_fmt: str) -> MaskStyle:
-    grid = opts.grid if opts.grid is not None else (BLOCK_GRID if out_fmt in LOSSY else 1)
+    grid = opts.grid if opts.grid is not None else BLOCK_GRID.get(out_fmt, 1)
     return MaskStyle(opts.fill, opts.color, grid, palette=out_fmt in PALETTE)
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 VIDEO_CHECK_THRESHOLD = 0.6
 # masks are checked on every second pixel of every second row: a quarter of the work on the
 # read-back's thread (0.4 s of CPU on the 1080p test clip at full density), every box still
-# sampled evenly (video masks are on the 16-px grid)
+# sampled evenly (video masks are on the 8-px grid)
 MASK_SAMPLE_STEP = 2
 ALLOWED_CONTAINER_TAGS = {"major_brand", "minor_version", "compatible_brands"}
 ALLOWED_STREAM_TAGS = {"language", "handler_name", "vendor_id"}
