@@ -184,9 +184,10 @@ def test_a_photos_face_is_masked_from_the_vote_of_the_detector_passes(astronaut:
 
 
 def test_a_fill_is_not_a_face_but_a_dim_blurred_or_busy_one_is_not_a_fill(astronaut: np.ndarray) -> None:
-    """Solid masks and noise drawn a pixel at a time are fills (``audit`` found a "face" on a
-    noise mask with hair around it in a third of the PNGs ``clean --fill noise`` released);
-    a dim face through JPEG and the busiest textures of a photo are not."""
+    """Solid masks and noise, drawn a pixel or a block at a time, are fills (``audit`` found a
+    "face" on a noise mask with hair around it in a third of the PNGs and half of the JPEGs
+    ``clean --fill noise`` released); a dim face through JPEG, a pixelated face and the busiest
+    textures of a photo are not."""
     from io import BytesIO
 
     from unseen.detect import fill_share
@@ -202,6 +203,19 @@ def test_a_fill_is_not_a_face_but_a_dim_blurred_or_busy_one_is_not_a_fill(astron
     assert fill_share(noisy, box) > 0.95
     noisy[10:80, 10:70] = rng.integers(0, 256, (70, 60, 1), dtype=np.uint8)  # greys (a GIF's)
     assert fill_share(noisy, box) > 0.95
+    # noise on a lossy output: one colour a block, through the codec (JPEG 4:4:4 at 8 px, WebP at 16)
+    for fmt, g, extra in (("JPEG", 8, {"quality": 92, "subsampling": 0}), ("WEBP", 16, {"quality": 90})):
+        blocks = np.full((112, 112, 3), 120, dtype=np.uint8)
+        cells = rng.integers(0, 256, (112 // g, 112 // g, 3), dtype=np.uint8)
+        blocks[:] = np.repeat(np.repeat(cells, g, 0), g, 1)
+        buf = BytesIO()
+        Image.fromarray(blocks).save(buf, fmt, **extra)
+        assert fill_share(np.asarray(Image.open(buf).convert("RGB")), Region(16, 16, 96, 96)) > 0.8, fmt
+    # a face pixelated on that grid is not noise: neighbouring blocks of a face differ little
+    pixelated = astronaut.copy()
+    face = pixelated[56:200, 184:296].reshape(18, 8, 14, 8, 3).mean(axis=(1, 3)).astype(np.uint8)
+    pixelated[56:200, 184:296] = np.repeat(np.repeat(face, 8, 0), 8, 1)
+    assert fill_share(pixelated, Region(190, 60, 290, 200)) < 0.5
     # a dim, soft face-sized blob, as night footage shows one, through JPEG
     yy, xx = np.mgrid[0:100, 0:100]
     dim = (8 + 20 * np.exp(-(((xx - 40) / 18) ** 2 + ((yy - 45) / 24) ** 2))).astype(np.uint8)

@@ -340,14 +340,23 @@ FILL_SHARE = 0.8  # as verify.unmasked_faces: a face 80% under a mask is covered
 # values; in greys too); in a photo the 5x5 mean of that difference passes 60 on under half of
 # any face-sized box (the busiest 24-px box of 300 WIDER photos: 47%), on noise on 99%.
 NOISE_STEP = 60.0
+# Noise on a lossy output is one colour a block of the grid (mask._noise), aligned to the
+# picture's corner; a block counts when it is one colour (within codec noise, inside the band a
+# codec's edge filters touch) and differs by this much from two or more such blocks beside it.
+# Smooth photo blocks differ little from their neighbours, a face pixelated on the grid mostly
+# little too (24% of the astronaut's face at 8 px); on 200 WIDER photos no 24-px box is over 6%.
+NOISE_GRIDS = (2, 4, 8, 16)
+CELL_STEP = 40.0
+CELL_SPREAD = 8
 
 
 def fill_share(rgb: np.ndarray, r: Region) -> float:
     """Share of a box's pixels that lie on what unseen's fills leave: a 5x5 neighbourhood of
-    exactly one colour (a solid mask), or one whose neighbours differ as independent random
-    values do (noise drawn a pixel at a time, on a lossless output). A dim or blurred face is
-    neither: even where JPEG flattened its 8x8 blocks, the pixels near each block's edge see the
-    next block (at most a quarter of a block is that flat)."""
+    exactly one colour (a solid mask), one whose neighbours differ as independent random values
+    do (noise drawn a pixel at a time), or a block of the grid noise is drawn on (noise on a
+    lossy output). A dim or blurred face is none of these: even where JPEG flattened its 8x8
+    blocks, the pixels near each block's edge see the next block (at most a quarter of a block
+    is that flat), and neighbouring blocks of a face differ by a few levels."""
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = r.pixel_box(w, h)
     if x1 <= x0 or y1 <= y0:
@@ -362,4 +371,33 @@ def fill_share(rgb: np.ndarray, r: Region) -> float:
     step[:-1] += np.abs(np.diff(wide, axis=0)).mean(-1)
     noise = uniform_filter(step / 2, 5) >= NOISE_STEP
     fill = (flat | noise)[top : top + y1 - y0, left : left + x1 - x0]
+    for g in NOISE_GRIDS:
+        fill |= _noise_blocks(rgb, (x0, y0, x1, y1), g)
     return float(fill.mean())
+
+
+def _noise_blocks(rgb: np.ndarray, box: tuple[int, int, int, int], g: int) -> np.ndarray:
+    """Which pixels of ``box`` lie in blocks of grid ``g`` that hold noise (see CELL_STEP)."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = box
+    bx0, by0 = max(0, x0 // g - 1), max(0, y0 // g - 1)  # one block around, for neighbours
+    bx1, by1 = min(w // g, -(-x1 // g) + 1), min(h // g, -(-y1 // g) + 1)  # whole blocks only
+    out = np.zeros((y1 - y0, x1 - x0), bool)
+    if bx1 - bx0 < 2 or by1 - by0 < 2:
+        return out
+    blocks = rgb[by0 * g : by1 * g, bx0 * g : bx1 * g, :3].astype(np.int16).reshape(by1 - by0, g, bx1 - bx0, g, 3)
+    inset = g // 4 if g >= 16 else 0  # VP8, HEVC and AV1 filter a few pixels at block edges
+    inner = blocks[:, inset : g - inset, :, inset : g - inset]
+    one = (inner.max(axis=(1, 3)) - inner.min(axis=(1, 3))).max(-1) <= CELL_SPREAD
+    colour = blocks.mean(axis=(1, 3))
+    far = np.zeros(one.shape, int)
+    pc, po = np.pad(colour, ((1, 1), (1, 1), (0, 0))), np.pad(one, 1)
+    n, m = one.shape
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        beside, beside_one = pc[1 + dy : 1 + dy + n, 1 + dx : 1 + dx + m], po[1 + dy : 1 + dy + n, 1 + dx : 1 + dx + m]
+        far += beside_one & (np.abs(colour - beside).mean(-1) >= CELL_STEP)
+    noisy = np.repeat(np.repeat(one & (far >= 2), g, 0), g, 1)
+    ox, oy = x0 - bx0 * g, y0 - by0 * g
+    part = noisy[oy : oy + y1 - y0, ox : ox + x1 - x0]
+    out[: part.shape[0], : part.shape[1]] = part
+    return out

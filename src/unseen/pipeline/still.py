@@ -109,22 +109,27 @@ def _without_repeats(pic: Picture) -> Picture:
     return Picture(frames, pic.format, durations, pic.loop)
 
 
-def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle, kept: Sequence[Region] = ()) -> list[Region]:
-    """Heads of the faces visible on ``frames`` by the rule ``audit`` reports by. With a solid
-    fill that rule alone decides (a face mostly under a solid mask is not visible to it); the
-    other fills leave texture under the mask, so there a face 80% covered counts as covered.
+def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle, kept: Sequence[Region] = ()) -> tuple[list[Region], list[Region]]:
+    """Heads of the faces visible on ``frames`` by the rule ``audit`` reports by, and the faces
+    that rule sees on the masks themselves. With a solid fill the rule alone decides (a face
+    mostly under a solid mask is not visible to it); the other fills leave texture under the
+    mask, so a face 80% covered is not masked again, but it is returned apart: ``audit`` of the
+    output would report it (a head of noise with hair around it can read as a face).
     A face where a person switched a region off (``kept``) stays visible: theirs is the last word."""
     from ..detect import visible_faces
 
     out: list[Region] = []
+    on_fill: list[Region] = []
     for frame in frames:
         h, w = frame.shape[:2]
         found = Detections(visible_faces(frame).faces)
         if style.fill != "solid":
-            found = Detections(verify.unmasked_faces(found, regions, w, h, style.grid))
+            open_ = verify.unmasked_faces(found, regions, w, h, style.grid)
+            on_fill += [r for r in found if r not in open_]
+            found = Detections(open_)
         heads = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source).head() for r in found]
         out += [h for h in heads if not any(verify.left_visible(h, k) for k in kept)]
-    return out
+    return out, on_fill
 
 
 def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], style: MaskStyle, faces: bool, kept: Sequence[Region] = ()) -> verify.Check:
@@ -146,7 +151,8 @@ def _verify(fmt: str, data: bytes, rendered: Picture, regions: list[Region], sty
         check.problems += verify.masks(exp, got, regions, style, lossy, palette=fmt in PALETTE)
     if faces and not check.problems:
         changed = [got for exp, got in zip(rendered.frames, tmp_decoded.frames) if not np.array_equal(exp, got)]
-        check.unmasked += _unmasked(changed, regions, style, kept)
+        unmasked, check.on_fill = _unmasked(changed, regions, style, kept)
+        check.unmasked += unmasked
     return check
 
 
@@ -244,6 +250,21 @@ class _EncodeFailed(Exception):
     pass
 
 
+def _redraw(style: MaskStyle, on_fill: list[Region], seed: int) -> int:
+    """The seed of the next round: noise that reads as a face is drawn afresh; a blur or mosaic
+    that still shows a face would show it again, so it fails at once."""
+    if not on_fill:
+        return seed
+    if style.fill != "noise":
+        raise VerificationFailed(_fill_shows_a_face(style, on_fill))
+    return secrets.randbits(64)
+
+
+def _fill_shows_a_face(style: MaskStyle, on_fill: list[Region]) -> str:
+    r = on_fill[0]
+    return N_("a face still shows through the {fill} fill at {box}; --fill solid hides it").format(fill=style.fill, box=f"({r.x0:.0f},{r.y0:.0f})-({r.x1:.0f},{r.y1:.0f})")
+
+
 def _style(opts: Options, out_fmt: str) -> MaskStyle:
     grid = opts.grid if opts.grid is not None else BLOCK_GRID.get(out_fmt, 1)
     return MaskStyle(opts.fill, opts.color, grid, palette=out_fmt in PALETTE)
@@ -266,10 +287,11 @@ def _encode_verified(
             stage.tick()
             stage.note(N_("looking for faces left"))
             # faces visible on the rendered picture are covered before anything is encoded
-            unmasked = _unmasked(rendered.frames, regions, style, kept) if opts.faces else []
-            if unmasked:
-                check = verify.Check(unmasked=unmasked)
+            unmasked, on_fill = _unmasked(rendered.frames, regions, style, kept) if opts.faces else ([], [])
+            if unmasked or on_fill:
+                check = verify.Check(unmasked=unmasked, on_fill=on_fill)
                 regions += unmasked
+                seed = _redraw(style, on_fill, seed)
                 stage.tick(3)
                 continue
             stage.tick()
@@ -286,9 +308,12 @@ def _encode_verified(
             stage.tick()
             if check.problems:
                 raise VerificationFailed(N_("verification failed: {problems}").format(problems="; ".join(check.problems[:3])))
-            if not check.unmasked:
+            if not check.unmasked and not check.on_fill:
                 publish(tmp, final, opts.overwrite)
                 return regions, round_
             regions += check.unmasked
+            seed = _redraw(style, check.on_fill, seed)
+        if not check.unmasked:
+            raise VerificationFailed(_fill_shows_a_face(style, check.on_fill))
         where = ", ".join(f"({r.x0:.0f},{r.y0:.0f})-({r.x1:.0f},{r.y1:.0f})" for r in check.unmasked[:5])
         raise VerificationFailed(N_("verification failed: faces still unmasked after {rounds} rounds at {where}").format(rounds=MAX_VERIFY_ROUNDS, where=where))

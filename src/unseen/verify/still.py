@@ -62,10 +62,11 @@ _TIFF_OK = {256, 257, 258, 259, 262, 273, 274, 277, 278, 279, 282, 283, 284, 296
 class Check:
     problems: list[str] = field(default_factory=list)
     unmasked: list[Region] = field(default_factory=list)
+    on_fill: list[Region] = field(default_factory=list)  # faces the visibility rule sees on a non-solid mask
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.unmasked
+        return not self.problems and not self.unmasked and not self.on_fill
 
 
 def structure(fmt: str, data: bytes) -> list[str]:
