@@ -77,6 +77,18 @@ def test_missing_and_directory_paths(tmp_path: Path) -> None:
     assert main(["clean", str(tmp_path / "empty-dir-does-not-exist")]) == 1
 
 
+@pytest.mark.parametrize("command", ["clean", "analyse", "audit", "review"])
+def test_an_empty_path_is_refused_not_the_current_folder(command: str, tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``unseen clean "$UNSET"`` cleaned every file in the current folder (Path("") is ".")."""
+    Image.fromarray(astronaut).save(tmp_path / "a.png")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        main([command, "", "--no-browser"] if command == "review" else [command, ""])
+    assert stop.value.code == 2
+    assert "empty name" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
 def test_output_dir_problems(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "a.png"
     Image.fromarray(astronaut).save(src)

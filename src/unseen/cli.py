@@ -67,13 +67,21 @@ def _whole(option: str, lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
+def named_path(text: str) -> str:
+    """A path argument; an empty one (an unset shell variable) would name the current folder
+    and clean everything in it."""
+    if not text:
+        raise argparse.ArgumentTypeError(_("an empty name is no file (is a variable unset?)"))
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="unseen", description=_("Make photos, videos and recordings safe to share: hide faces, disguise voices, rebuild files without metadata, verify before release. Works offline."))
     p.add_argument("--version", action="version", version=f"unseen {__version__}", help=_("show the version number and exit"))
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("clean", help=_("write cleaned copies (NAME.unseen.EXT); inputs are never modified"), description=_("write cleaned copies (NAME.unseen.EXT); inputs are never modified"))
-    c.add_argument("paths", nargs="+", help=_("files or directories (walked recursively)"))
+    c.add_argument("paths", nargs="+", type=named_path, help=_("files or directories (walked recursively)"))
     c.add_argument("-o", "--out-dir", type=Path, help=_("write outputs here instead of beside each input"))
     c.add_argument("--fill", choices=FILLS, default="solid", help=_("how faces are covered (default: solid)"))
     c.add_argument("--color", type=_color, default=(0, 0, 0), help=_("solid fill colour: black, #rrggbb or r,g,b (default black)"))
@@ -94,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", "-q", action="store_true", help=_("print errors only"))
 
     n = sub.add_parser("analyse", aliases=["analyze"], help=_("find what clean would mask and write it as an editable plan (NAME.plan.json); nothing else is written"), description=_("find what clean would mask and write it as an editable plan (NAME.plan.json); nothing else is written"))
-    n.add_argument("paths", nargs="+", help=_("files or directories (walked recursively)"))
+    n.add_argument("paths", nargs="+", type=named_path, help=_("files or directories (walked recursively)"))
     n.add_argument("-o", "--out-dir", type=Path, help=_("write plans here instead of beside each input"))
     n.add_argument("--regions", type=Path, help=_("JSON file of extra boxes to mask (become manual regions of the plan)"))
     n.add_argument("--no-faces", action="store_true", help=_("do not look for faces"))
@@ -104,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--quiet", "-q", action="store_true", help=_("print errors only"))
 
     a = sub.add_parser("audit", help=_("show what files give away (exit 1 when anything identifying is found)"), description=_("show what files give away (exit 1 when anything identifying is found)"))
-    a.add_argument("paths", nargs="+", help=_("files or directories"))
+    a.add_argument("paths", nargs="+", type=named_path, help=_("files or directories"))
     a.add_argument("--no-faces", action="store_true", help=_("do not look for faces"))
     a.add_argument("--json", action="store_true", help=_("print a JSON list instead of tables"))
 
