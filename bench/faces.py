@@ -2,7 +2,7 @@
 
     python bench/faces.py [--data ../shared/eval/faces-wider] [--deface PATH] [--limit N]
                           [--unseen-args "--grid 1 ..."] [--skip-deface] [--results NAME.json]
-                          [--true-aspect] [--jpeg]
+                          [--true-aspect] [--format jpeg|webp|heic|avif]
 
 Reports, per tool: protected faces (cover 0.9 and 0.5, by box height), over-masking (share of
 masked pixels outside every ground-truth box enlarged 1.8x about its centre), collateral (share
@@ -15,9 +15,10 @@ tall (up to 2.85x) and came out squeezed, most faces about half as wide as they 
 were taller (to 0.65x) and came out stretched. --true-aspect resizes each back to its original proportions
 (416 px tall; boxes with it): the faces' true shapes, at the copies' detail.
 
---jpeg gives both tools each photo as a camera's JPEG (quality 95, 4:2:0) instead of a PNG, so
-that outputs are JPEGs, whose masks cover whole blocks of the codec (a pixel counts as masked
-at 8 levels or less on every channel, the input's own dark pixels excepted).
+--format gives the tools each photo in a lossy format instead of a PNG (JPEG as a camera
+saves it, quality 95, 4:2:0; WebP 90; HEIC 90; AVIF 85), so that outputs are in it too, whose
+masks cover whole blocks of the codec (a pixel counts as masked at 8 levels or less on every
+channel, the input's own dark pixels excepted). deface reads JPEG and WebP, not HEIC or AVIF.
 """
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def true_aspect(data: Path, name: str, img: Image.Image, boxes: list[list[float]
     return img.resize((wide, img.height), Image.BICUBIC), [[x * k, y, w * k, h] for x, y, w, h in boxes]
 
 
-EXT = ".png"  # ".jpg" with --jpeg
+EXT = ".png"  # another with --format
+QUALITY = {".jpg": 95, ".webp": 90, ".heic": 90, ".avif": 85}
 
 
 def flat(name: str) -> str:
@@ -81,7 +83,7 @@ def write_inputs(data: Path, gt: dict[str, list[list[float]]], inputs: Path, res
         img = Image.open(data / "images" / name).convert("RGB")
         if restore_aspect:
             img, gt[name] = true_aspect(data, name, img, gt[name])
-        img.save(inputs / flat(name), quality=95)  # (quality: JPEG only)
+        img.save(inputs / flat(name), quality=QUALITY.get(EXT, 95))  # (lossy formats only)
 
 
 def score(inputs: Path, outputs: dict[str, Path], gt: dict[str, list[list[float]]]) -> dict:
@@ -162,10 +164,14 @@ def main() -> None:
     ap.add_argument("--skip-deface", action="store_true")
     ap.add_argument("--results", default="faces.json", help="file name under bench/results/ (another name also works in bench/out/faces_STEM, apart from other runs)")
     ap.add_argument("--true-aspect", action="store_true", help="each photo in its original proportions (see above)")
-    ap.add_argument("--jpeg", action="store_true", help="JPEG inputs and outputs instead of PNG (see above)")
+    ap.add_argument("--format", choices=["png", "jpeg", "webp", "heic", "avif"], default="png", help="inputs and outputs in this format (see above)")
     args = ap.parse_args()
     global EXT
-    EXT = ".jpg" if args.jpeg else ".png"
+    EXT = {"jpeg": ".jpg"}.get(args.format, "." + args.format)
+    if args.format in ("heic", "avif"):
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
 
     gt = load_gt(args.data)
     if args.limit:
@@ -182,7 +188,7 @@ def main() -> None:
     secs, rc = run([args.unseen, "clean", str(inputs), "-o", str(out_u), "--fill", "solid", "-q", *shlex.split(args.unseen_args)])
     results["unseen"] = {"seconds": secs, "images_per_s": len(gt) / secs, "exit": rc, **score(inputs, {n: out_u / flat(n).replace(EXT, ".unseen" + EXT) for n in gt}, gt)}
 
-    if not args.skip_deface:
+    if not args.skip_deface and args.format not in ("heic", "avif"):  # deface reads neither
         out_d = work / "deface"
         shutil.copytree(inputs, out_d)
         files = sorted(str(p) for p in out_d.glob("*" + EXT))

@@ -397,6 +397,30 @@ def test_second_detector_covers_a_missed_face_in_the_same_render(clip, tmp_path:
         assert covered(frames[i], face_box(i)) > 0.97, f"frame {i}"
 
 
+@pytest.mark.parametrize("fill", ["pixelate", "blur", "noise", "solid"])
+def test_a_face_seen_through_a_mosaic_fails_the_read_back(fill: str, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--fill pixelate --grid 32`` released a crowd clip as verified whose mosaic BlazeFace
+    still read as a face, and ``audit`` flagged it: the read-back counted a face under a mask
+    as covered, whatever the mask was. Through a mosaic, a blur or noise it now fails."""
+    import unseen.verify.video as vv
+    from unseen.detect.judge import Judgement
+    from unseen.mask import MaskStyle
+    from unseen.types import Region
+
+    face = Region(*FACE_BOX, shape="head")
+    monkeypatch.setattr(vv, "checker_faces", lambda *a, **k: Judgement([Region(*FACE_BOX, 0.9, "blazeface")]))
+    codec = av.CodecContext.create("libx264", "w")
+    codec.width, codec.height, codec.pix_fmt, codec.time_base = 512, 512, "yuv420p", Fraction(1, 25)
+    frame = av.VideoFrame.from_ndarray(astronaut, format="rgb24").reformat(format="yuv420p")
+    frame.pts = 0
+    check = vv.FrameCheck({0: [face]}, MaskStyle(fill, (0, 0, 0), 8), {0}, True)
+    for p in [*codec.encode(frame), *codec.encode(None)]:
+        check.feed(bytes(p), p.pts, p.dts, Fraction(1, 25), codec.extradata)
+    check.finish()
+    shows = [p for p in check.problems if "shows through" in p]
+    assert bool(shows) == (fill != "solid") and not check.unmasked
+
+
 @pytest.mark.parametrize("phase", ["analysis", "render"])
 def test_ctrl_c_leaves_nothing_and_stops_every_thread(clip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], phase: str) -> None:
     """Ctrl-C while the read-ahead thread decodes (analysis), or while the encoder, the

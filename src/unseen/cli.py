@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--plan", type=Path, help=_("render exactly this plan (written by 'unseen analyse', edited or not) instead of analysing; one input file"))
     c.add_argument("--update-plan", action="store_true", help=_("write the plan as released (with what verification added) back to the --plan file, or beside the output"))
     c.add_argument("--no-faces", action="store_true", help=_("do not look for faces; clean metadata only"))
-    c.add_argument("--grid", type=_whole("--grid", 1, 256), default=None, help=_("block grid masks grow to (default: 8 for JPEG and video, 16 for WebP, HEIC and AVIF, 1 for lossless outputs)"))
+    c.add_argument("--grid", type=_whole("--grid", 1, 256), default=None, help=_("block grid masks grow to (default: 8 for lossy outputs and video, 16 for noise on WebP, HEIC and AVIF, 1 for lossless outputs)"))
     c.add_argument("--overwrite", action="store_true", help=_("replace an existing output file"))
     c.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its output's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
     c.add_argument("--audio", choices=("drop", "keep"), default=None, help=_("video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length"))

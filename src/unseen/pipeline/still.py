@@ -14,7 +14,7 @@ from ..errors import OutputError, VerificationFailed
 from ..mask import MaskStyle, apply
 from ..media.metadata import image_findings
 from ..media.probe import Probe
-from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, OUTPUT_FORMAT, PALETTE, STILL, Picture
+from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, NOISE_GRID, OUTPUT_FORMAT, PALETTE, STILL, Picture
 from ..names import finding_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan
@@ -266,7 +266,7 @@ def _fill_shows_a_face(style: MaskStyle, on_fill: list[Region]) -> str:
 
 
 def _style(opts: Options, out_fmt: str) -> MaskStyle:
-    grid = opts.grid if opts.grid is not None else BLOCK_GRID.get(out_fmt, 1)
+    grid = opts.grid if opts.grid is not None else (NOISE_GRID if opts.fill == "noise" else BLOCK_GRID).get(out_fmt, BLOCK_GRID.get(out_fmt, 1))
     return MaskStyle(opts.fill, opts.color, grid, palette=out_fmt in PALETTE)
 
 

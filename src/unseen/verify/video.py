@@ -269,8 +269,13 @@ class FrameCheck:
         self.seen.add(i)
         small = rgb_at(frame, *self._checker.working_size(w, h))
         seen = Detections(checker_faces(self._checker, readback_judge(), small, w, h, VIDEO_CHECK_THRESHOLD).faces)
-        for r in unmasked_faces(seen, masks, w, h, style.grid):
+        open_ = unmasked_faces(seen, masks, w, h, style.grid)
+        for r in open_:
             self.unmasked.setdefault(i, []).append(Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source))
+        if style.fill != "solid" and len(open_) < len(seen):
+            # a face seen through a mosaic, a blur or noise: ``audit`` reports it, and another
+            # mask of the same kind would show it again
+            self.problems.append(N_("a face still shows through the {fill} fill in frame {frame}; --fill solid hides it").format(fill=style.fill, frame=i))
 
 
 def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio: bool, checked: FrameCheck, extradata: bytes | None) -> list[str]:
