@@ -216,6 +216,11 @@ def test_a_fill_is_not_a_face_but_a_dim_blurred_or_busy_one_is_not_a_fill(astron
     face = pixelated[56:200, 184:296].reshape(18, 8, 14, 8, 3).mean(axis=(1, 3)).astype(np.uint8)
     pixelated[56:200, 184:296] = np.repeat(np.repeat(face, 8, 0), 8, 1)
     assert fill_share(pixelated, Region(190, 60, 290, 200)) < 0.5
+    # nor is a dithered one (a 1-bit scan or GIF): its neighbours differ as noise's do, but in
+    # two levels (it was taken for noise, and audit called the astronaut's face no face)
+    dithered = np.asarray(Image.fromarray(astronaut).convert("1").convert("RGB"))
+    assert fill_share(dithered, Region(176, 70, 275, 170)) < 0.5
+    assert fill_share(np.repeat(np.repeat(dithered[::2, ::2], 2, 0), 2, 1), Region(176, 70, 275, 170)) < 0.5
     # a dim, soft face-sized blob, as night footage shows one, through JPEG
     yy, xx = np.mgrid[0:100, 0:100]
     dim = (8 + 20 * np.exp(-(((xx - 40) / 18) ** 2 + ((yy - 45) / 24) ** 2))).astype(np.uint8)

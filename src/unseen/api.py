@@ -38,7 +38,10 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False
 def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Input]:
     """As ``iter_files``, each file with the folder argument it was found under (``-o DIR``
     mirrors the folders below it)."""
-    for p in map(Path, paths):
+    for raw in paths:
+        if not os.fspath(raw):  # Path("") is the current folder: an unset variable, not a wish
+            raise ValueError("an empty path names no file")
+        p = Path(raw)
         if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p):
                 linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]  # os.walk lists these as folders

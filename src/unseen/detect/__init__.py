@@ -348,6 +348,19 @@ NOISE_STEP = 60.0
 NOISE_GRIDS = (2, 4, 8, 16)
 CELL_STEP = 40.0
 CELL_SPREAD = 8
+CELL_SAME = 2.0
+# Noise takes every level (uniform over 0-255); a dithered picture, whose neighbouring pixels
+# differ as much, takes a few (a 1-bit dither two): noise shows this many colours, or nearly one
+# for each of its pixels or blocks when there are fewer
+NOISE_COLOURS = 32
+
+
+def _varied(values: np.ndarray) -> bool:
+    """Whether ``values`` (N x 3) hold as many colours as noise would."""
+    if len(values) == 0:
+        return False
+    colours = len(np.unique(np.round(values).astype(np.int32) @ np.array([65536, 256, 1])))
+    return colours >= min(NOISE_COLOURS, len(values) // 2)
 
 
 def fill_share(rgb: np.ndarray, r: Region) -> float:
@@ -370,6 +383,8 @@ def fill_share(rgb: np.ndarray, r: Region) -> float:
     step[:, :-1] += np.abs(np.diff(wide, axis=1)).mean(-1)
     step[:-1] += np.abs(np.diff(wide, axis=0)).mean(-1)
     noise = uniform_filter(step / 2, 5) >= NOISE_STEP
+    if not _varied(patch[noise]):
+        noise[:] = False  # a dithered picture (two levels a pixel apart), not noise
     fill = (flat | noise)[top : top + y1 - y0, left : left + x1 - x0]
     for g in NOISE_GRIDS:
         fill |= _noise_blocks(rgb, (x0, y0, x1, y1), g)
@@ -391,12 +406,20 @@ def _noise_blocks(rgb: np.ndarray, box: tuple[int, int, int, int], g: int) -> np
     one = (inner.max(axis=(1, 3)) - inner.min(axis=(1, 3))).max(-1) <= CELL_SPREAD
     colour = blocks.mean(axis=(1, 3))
     far = np.zeros(one.shape, int)
+    same = np.zeros(one.shape, bool)
     pc, po = np.pad(colour, ((1, 1), (1, 1), (0, 0))), np.pad(one, 1)
     n, m = one.shape
     for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
         beside, beside_one = pc[1 + dy : 1 + dy + n, 1 + dx : 1 + dx + m], po[1 + dy : 1 + dy + n, 1 + dx : 1 + dx + m]
-        far += beside_one & (np.abs(colour - beside).mean(-1) >= CELL_STEP)
-    noisy = np.repeat(np.repeat(one & (far >= 2), g, 0), g, 1)
+        step = np.abs(colour - beside).mean(-1)
+        far += beside_one & (step >= CELL_STEP)
+        same |= beside_one & (step < CELL_SAME)
+    # a block beside one of its own colour is part of a larger patch (a coarser mosaic, a
+    # dithered picture drawn large), which noise drawn on this grid never makes
+    cells = one & (far >= 2) & ~same
+    if not _varied(colour[cells]):
+        return out
+    noisy = np.repeat(np.repeat(cells, g, 0), g, 1)
     ox, oy = x0 - bx0 * g, y0 - by0 * g
     part = noisy[oy : oy + y1 - y0, ox : ox + x1 - x0]
     out[: part.shape[0], : part.shape[1]] = part

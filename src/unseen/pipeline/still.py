@@ -125,7 +125,7 @@ def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle,
         found = Detections(visible_faces(frame).faces)
         if style.fill != "solid":
             open_ = verify.unmasked_faces(found, regions, w, h, style.grid)
-            on_fill += [r for r in found if r not in open_]
+            on_fill += [r for r in found if r not in open_ and verify.has_area(r, w, h)]
             found = Detections(open_)
         heads = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source).head() for r in found]
         out += [h for h in heads if not any(verify.left_visible(h, k) for k in kept)]

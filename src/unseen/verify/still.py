@@ -147,6 +147,12 @@ def masks(expected: np.ndarray, actual: np.ndarray, regions: list[Region], style
     return problems
 
 
+def has_area(r: Region, width: int, height: int) -> bool:
+    """Whether a box covers a pixel of a ``width`` x ``height`` picture."""
+    x0, y0, x1, y1 = r.pixel_box(width, height)
+    return x1 > x0 and y1 > y0
+
+
 def unmasked_faces(found: Detections, regions: list[Region], width: int, height: int, grid: int) -> list[Region]:
     """Faces the checker sees that the masks do not already cover (at least 80%)."""
     if len(found) == 0:  # the usual case on video frames: no coverage map to build

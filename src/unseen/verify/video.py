@@ -25,7 +25,7 @@ from ..media.video import VideoInfo, open_container, rgb_at, sample_aspect
 from ..mask import Area, MaskStyle, mask_areas
 from ..types import Detections, Region
 from ..media.timeline import seconds
-from .still import strings_in_file, unmasked_faces
+from .still import has_area, strings_in_file, unmasked_faces
 
 if TYPE_CHECKING:
     from ..detect import FaceChecker, FaceJudge, Judgement
@@ -272,9 +272,11 @@ class FrameCheck:
         open_ = unmasked_faces(seen, masks, w, h, style.grid)
         for r in open_:
             self.unmasked.setdefault(i, []).append(Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source))
-        if style.fill != "solid" and len(open_) < len(seen):
+        on_fill = [r for r in seen if r not in open_ and has_area(r, w, h)]
+        if style.fill != "solid" and on_fill:
             # a face seen through a mosaic, a blur or noise: ``audit`` reports it, and another
-            # mask of the same kind would show it again
+            # mosaic or blur would show it again (stills draw noise afresh; a video fails, and
+            # cleaning it again draws new noise)
             self.problems.append(N_("a face still shows through the {fill} fill in frame {frame}; --fill solid hides it").format(fill=style.fill, frame=i))
 
 
