@@ -387,6 +387,8 @@ def fill_share(rgb: np.ndarray, r: Region) -> float:
         noise[:] = False  # a dithered picture (two levels a pixel apart), not noise
     fill = (flat | noise)[top : top + y1 - y0, left : left + x1 - x0]
     for g in NOISE_GRIDS:
+        if fill.mean() >= FILL_SHARE:
+            break
         fill |= _noise_blocks(rgb, (x0, y0, x1, y1), g)
     return float(fill.mean())
 
@@ -404,18 +406,19 @@ def _noise_blocks(rgb: np.ndarray, box: tuple[int, int, int, int], g: int) -> np
     inset = g // 4 if g >= 16 else 0  # VP8, HEVC and AV1 filter a few pixels at block edges
     inner = blocks[:, inset : g - inset, :, inset : g - inset]
     one = (inner.max(axis=(1, 3)) - inner.min(axis=(1, 3))).max(-1) <= CELL_SPREAD
+    if one.sum() < 2:
+        return out
     colour = blocks.mean(axis=(1, 3))
     far = np.zeros(one.shape, int)
     same = np.zeros(one.shape, bool)
-    pc, po = np.pad(colour, ((1, 1), (1, 1), (0, 0))), np.pad(one, 1)
-    n, m = one.shape
-    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
-        beside, beside_one = pc[1 + dy : 1 + dy + n, 1 + dx : 1 + dx + m], po[1 + dy : 1 + dy + n, 1 + dx : 1 + dx + m]
-        step = np.abs(colour - beside).mean(-1)
-        far += beside_one & (step >= CELL_STEP)
-        same |= beside_one & (step < CELL_SAME)
-    # a block beside one of its own colour is part of a larger patch (a coarser mosaic, a
-    # dithered picture drawn large), which noise drawn on this grid never makes
+    for axis in (0, 1):  # each pair of blocks side by side, once: both one colour
+        a = (slice(None, -1), slice(None)) if axis == 0 else (slice(None), slice(None, -1))
+        b = (slice(1, None), slice(None)) if axis == 0 else (slice(None), slice(1, None))
+        both = one[a] & one[b]
+        step = np.abs(colour[a] - colour[b]).mean(-1)
+        for side in (a, b):
+            far[side] += both & (step >= CELL_STEP)
+            same[side] |= both & (step < CELL_SAME)
     cells = one & (far >= 2) & ~same
     if not _varied(colour[cells]):
         return out
