@@ -345,6 +345,15 @@ def test_no_faces_cleans_metadata_only(tagged_jpeg: Path, astronaut: np.ndarray)
     assert b"Exif" not in out.read_bytes()
 
 
+def test_the_result_line_says_when_faces_were_not_searched(astronaut: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--no-faces`` said "0 regions masked; verified", and ``audit`` then found the face."""
+    src = write_format(astronaut, tmp_path / "a.png", "PNG")
+    assert main(["clean", str(src), "--no-faces"]) == 0
+    assert "faces not searched" in capsys.readouterr().out
+    assert main(["clean", str(src), "--overwrite"]) == 0
+    assert "faces not searched" not in capsys.readouterr().out
+
+
 def test_lossy_masks_are_heads_of_whole_blocks(tagged_jpeg: Path) -> None:
     """On a lossy output every block the head shape touches is filled whole (no residue of the
     face in a block the mask only grazes); the box's corners, which a head does not reach, keep

@@ -178,6 +178,8 @@ def _clean_text(r: CleanResult) -> str:
             k = item_count(r.metadata_found)
             details.append(ngettext("{n} metadata item dropped", "{n} metadata items dropped", k).format(n=k))
         notes += [localize(r.fallback)] if r.fallback else []
+    if r.kind in ("image", "video") and not r.models:  # --no-faces: "verified" is of the file, not of faces
+        details.append(_("faces not searched"))
     line = _("ok      {input} -> {output} ({details}; verified)").format(input=r.input, output=r.output, details=_(", ").join(details))
     return f"{line} [{'; '.join(notes)}]" if notes else line
 
