@@ -397,6 +397,24 @@ def test_second_detector_covers_a_missed_face_in_the_same_render(clip, tmp_path:
         assert covered(frames[i], face_box(i)) > 0.97, f"frame {i}"
 
 
+def test_a_find_on_a_solid_mask_is_no_face_to_the_read_back_nor_to_audit(astronaut: np.ndarray) -> None:
+    """The read-back counted a face BlazeFace saw on a solid mask as covered while ``audit``,
+    which knows no masks, reported it: both now drop it by the photos' rule (a find on a fill)."""
+    from unseen.types import Detections, Region
+    from unseen.verify.video import checker_faces, readback_judge
+
+    frame = astronaut.copy()
+    frame[300:440, 20:160] = 0  # a solid mask
+    on_mask, on_face = Region(40, 320, 140, 420, 0.95, "blazeface"), Region(*FACE_BOX, 0.95, "blazeface")
+
+    class Checker:
+        def find_shrunk(self, small: np.ndarray, width: int, height: int) -> Detections:
+            return Detections([on_mask, on_face])
+
+    found = checker_faces(Checker(), readback_judge(), frame, 512, 512, 0.6)  # type: ignore[arg-type]
+    assert [(r.x0, r.y0, r.x1, r.y1) for r in found.faces] == [(on_face.x0, on_face.y0, on_face.x1, on_face.y1)]
+
+
 @pytest.mark.parametrize("fill", ["pixelate", "blur", "noise", "solid"])
 def test_a_face_seen_through_a_mosaic_fails_the_read_back(fill: str, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--fill pixelate --grid 32`` released a crowd clip as verified whose mosaic BlazeFace

@@ -70,12 +70,16 @@ def colour_share(rgb: np.ndarray, areas: "list[Area]", color: tuple[int, int, in
 def checker_faces(checker: "FaceChecker", judge: "FaceJudge", small: np.ndarray, width: int, height: int, threshold: float) -> "Judgement":
     """The second detector's finds on a ``width`` x ``height`` frame given shrunk to its working
     size, at ``threshold`` and up, judged (a second look on the shrunk picture where the checker
-    is not sure; bars by the face's height in the frame); boxes in the frame's pixels. Used before encoding, on the read-back and by
-    ``audit``: one rule for a face on a video frame."""
-    from ..detect import Judgement
+    is not sure; bars by the face's height in the frame), none lying on a fill; boxes in the
+    frame's pixels. Used before encoding, on the read-back and by ``audit``: one rule for a face
+    on a video frame."""
+    from ..detect import FILL_SHARE, Judgement, fill_share
 
     kx, ky = small.shape[1] / width, small.shape[0] / height
     found = Detections(r.scaled(kx, ky) for r in checker.find_shrunk(small, width, height) if r.score >= threshold)
+    # as for photos: a find lying on a fill (a solid mask) is no face, before encoding, on the
+    # read-back and to ``audit`` alike (the read-back counted it covered, audit reported it)
+    found = Detections(r for r in found if fill_share(small, r) < FILL_SHARE)
     verdict = judge.checker_finds(small, found, scale=ky)
     return Judgement([r.scaled(1 / kx, 1 / ky) for r in verdict.faces], [r.scaled(1 / kx, 1 / ky) for r in verdict.uncertain])
 
