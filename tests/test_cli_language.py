@@ -108,6 +108,11 @@ def test_messages_made_in_english_are_shown_translated() -> None:
     assert i18n.localize("cannot write out/a.jpg: No space left on device", "ko") == "out/a.jpg에 쓸 수 없어요: 저장 공간이 모자라요"
     shape = "its shape differs from the main image: it may show the unedited or uncropped original"
     assert i18n.localize(f"160x120 JPEG, 6536 bytes; {shape}", "ko") == f"160x120 JPEG, 6536바이트; {ko.get(shape).string}"
+    # two messages of one template joined: a frame number held "3 at (0,0); mask not present in
+    # frame 5", and the second message stayed English inside the first
+    missing = "mask not present in frame {frame} at {point}"
+    two = "; ".join(missing.format(frame=f, point=p) for f, p in ((3, "(0,0)"), (5, "(8,8)")))
+    assert i18n.localize(f"verification failed: {two}", "ko") == "검증에 실패했어요: " + "; ".join(ko.get(missing).string.format(frame=f, point=p) for f, p in ((3, "(0,0)"), (5, "(8,8)")))
     assert i18n.localize("something no catalogue knows", "ko") == "something no catalogue knows"
     assert i18n.localize("file is empty", "en") == "file is empty"
 

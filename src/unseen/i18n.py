@@ -147,6 +147,7 @@ def N_(msg: str) -> Msg:
 
 # placeholders whose values are messages themselves (a reason inside a reason), translated too;
 # any other value (a path, a name, a number, a tag's key) is shown exactly as it is
+NAMES = frozenset({"path", "name", "input", "output", "file", "folder", "dir"})  # a file's name may hold anything
 NESTED = frozenset({"reason", "problems", "problem", "what", "why", "kind", "plan_kind", "error", "message"})
 
 
@@ -187,6 +188,10 @@ def _fill(text: str, pieces: tuple[str, ...], names: tuple[str, ...]) -> dict[st
         values.setdefault(name, text[pos:at])
         pos = at + len(piece)
     values.setdefault(names[-1], text[pos:end])
+    # a number, box or format holds no "; ": such a value spanning one is two messages joined
+    # ("... in frame 12 (...); ... in frame 24 (...)" read as one with frame "12 (...); ... 24")
+    if any("; " in v for k, v in values.items() if k not in NESTED and k not in NAMES):
+        return None
     return values
 
 

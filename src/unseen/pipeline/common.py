@@ -26,7 +26,7 @@ class Options:
     faces: bool = True
     manual: dict[str, list[Region]] = field(default_factory=dict)  # file name or "*" -> regions
     overwrite: bool = False
-    grid: int | None = None  # None: the output codec's (media.still.BLOCK_GRID, NOISE_GRID), 1 for lossless
+    grid: int | None = None  # None: the output codec's (media.still.BLOCK_GRID, NOISE_GRID; video 8), 1 for lossless
     audio: str | None = None  # video: drop | keep | None (drop, unless --voice disguise or keep)
     voice: str | None = None  # audio files: mute | disguise (default) | keep
     crf: int = 18  # video: x264 quality

@@ -262,7 +262,7 @@ def _redraw(style: MaskStyle, on_fill: list[Region], seed: int) -> int:
 
 def _fill_shows_a_face(style: MaskStyle, on_fill: list[Region]) -> str:
     r = on_fill[0]
-    return N_("a face still shows through the {fill} fill at {box}; --fill solid hides it").format(fill=style.fill, box=f"({r.x0:.0f},{r.y0:.0f})-({r.x1:.0f},{r.y1:.0f})")
+    return N_("a face still shows through the {fill} fill at {box} (--fill solid hides it)").format(fill=style.fill, box=f"({r.x0:.0f},{r.y0:.0f})-({r.x1:.0f},{r.y1:.0f})")
 
 
 def _style(opts: Options, out_fmt: str) -> MaskStyle:

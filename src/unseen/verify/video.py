@@ -281,7 +281,7 @@ class FrameCheck:
             # a face seen through a mosaic, a blur or noise: ``audit`` reports it, and another
             # mosaic or blur would show it again (stills draw noise afresh; a video fails, and
             # cleaning it again draws new noise)
-            self.problems.append(N_("a face still shows through the {fill} fill in frame {frame}; --fill solid hides it").format(fill=style.fill, frame=i))
+            self.problems.append(N_("a face still shows through the {fill} fill in frame {frame} (--fill solid hides it)").format(fill=style.fill, frame=i))
 
 
 def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio: bool, checked: FrameCheck, extradata: bytes | None) -> list[str]:
