@@ -118,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from .review.command import add_parser as add_review
 
-    add_review(sub)
+    add_review(sub, named_path)
     for parser in (p, *sub.choices.values()):
         parser.formatter_class = _Formatter
     return p

@@ -266,7 +266,8 @@ def _fill_shows_a_face(style: MaskStyle, on_fill: list[Region]) -> str:
 
 
 def _style(opts: Options, out_fmt: str) -> MaskStyle:
-    grid = opts.grid if opts.grid is not None else (NOISE_GRID if opts.fill == "noise" else BLOCK_GRID).get(out_fmt, BLOCK_GRID.get(out_fmt, 1))
+    codec_grid = (NOISE_GRID.get(out_fmt) if opts.fill == "noise" else None) or BLOCK_GRID.get(out_fmt, 1)
+    grid = opts.grid if opts.grid is not None else codec_grid
     return MaskStyle(opts.fill, opts.color, grid, palette=out_fmt in PALETTE)
 
 

@@ -5,23 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Callable
 
 from ..i18n import gettext as _
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction, named: Callable[[str], str]) -> None:  # type: ignore[type-arg]
+    """``named``: the command line's check of a path argument (an empty one is refused)."""
     r = sub.add_parser("review", help=_("open a page in your browser to see, fix and approve every mask before publishing"), description=_("open a page in your browser to see, fix and approve every mask before publishing"))
-    r.add_argument("paths", nargs="*", type=_named, help=_("photos or videos to review (more can be added from the page)"))
+    r.add_argument("paths", nargs="*", type=lambda text: Path(named(text)), help=_("photos or videos to review (more can be added from the page)"))
     r.add_argument("-o", "--out-dir", type=Path, help=_("write safe copies and plans here instead of beside each input"))
     r.add_argument("--no-browser", action="store_true", help=_("print the page's address instead of opening a browser"))
     r.add_argument("--exit-when-closed", action="store_true", help=_("end the review by itself a few minutes after its page is closed (how the desktop shortcut starts it)"))
     r.add_argument("--shortcut", action="store_true", help=_("put an 'unseen review' icon in the applications menu and on the desktop, so the review opens without a terminal"))
-
-
-def _named(text: str) -> Path:
-    if not text:  # Path("") is the current folder: an unset variable would review all of it
-        raise argparse.ArgumentTypeError(_("an empty name is no file (is a variable unset?)"))
-    return Path(text)
 
 
 IDLE_EXIT = 180.0  # seconds: longer than a hidden tab's slowest poll (browsers throttle to one a minute)
