@@ -555,3 +555,28 @@ def test_odd_grid_is_made_even_for_video(clip, tmp_path: Path) -> None:
     assert res.status == "ok", res.error
     frames, _, _ = read_frames(Path(res.output))
     assert covered(frames[0], face_box(0)) > 0.97
+
+
+def test_a_face_shown_for_two_frames_between_searched_ones_is_covered(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """The analysis searches one frame in three; a face shown only on two frames between them (a
+    grey card lowered for an instant, no scene cut) was released bare as verified. Every frame
+    now has the second detector's look before it is encoded."""
+    path = tmp_path / "peek.mp4"
+    shown = (13, 14)  # neither a key frame (0, 6, 12, ...) nor a half-way frame (3, 9, 15, ...)
+    fx0, fy0, fx1, fy1 = FACE_BOX
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = 512, 512, "yuv420p"
+        for i in range(60):  # long enough that the read-back samples one frame in three, not most
+            pic = astronaut.copy()
+            if i not in shown:
+                pic[fy0 - 40 : fy1 + 20, fx0 - 20 : fx1 + 20] = 128  # the face behind a card
+            for p in v.encode(av.VideoFrame.from_ndarray(pic, format="rgb24")):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+    [res] = unseen.clean([path], tmp_path / "out")
+    assert res.status == "ok", res.error
+    frames, _, _ = read_frames(Path(res.output))
+    for i in shown:
+        assert covered(frames[i], (fx0 + 10, fy0 + 10, fx1 - 10, fy1 - 10)) > 0.97, f"frame {i}"

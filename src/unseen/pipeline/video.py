@@ -190,7 +190,10 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
             sample = readback_frames(n, vopts.sample_every, ends, info.frames)
             check = FrameCheck(masks, style, sample, opts.faces, skip)
-            pre = PreCheck(sample - skip, settings.pad, released.switched_off) if opts.faces else None
+            # every frame has the second detector's look before it is encoded: the analysis searches
+            # one frame in three, so a face shown for a frame or two between them (a turn to the
+            # camera, a flash cut) was never seen; the read-back samples the written file
+            pre = PreCheck(set(range(n)) - skip, settings.pad, released.switched_off) if opts.faces else None
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:
                 try:
@@ -207,7 +210,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             for f, rs in sorted(added.items()):  # masked in this render already, held +-pad
                 for r in rs:
                     released.tracks.append(_held_track(released, f, r, settings.pad, n, "p"))
-            checked.update({f: list(masks.get(f, [])) for f in check.seen if f not in unmasked})
+            checked.update({f: list(masks.get(f, [])) for f in check.seen | (pre.frames if pre is not None else set()) if f not in unmasked})
             if not unmasked:
                 break
             released = _next_round(released, derive, added, unmasked, settings, vopts, n)

@@ -119,7 +119,7 @@ class ReviewApp:
     def __init__(self, session: Session, token: str) -> None:
         self.session, self.token = session, token
         self._frames: dict[str, VideoFrames] = {}
-        self._images: dict[str, bytes] = {}
+        self._images: dict[tuple[str, int], bytes] = {}
         self._lock = threading.Lock()
 
     # --- helpers ---------------------------------------------------------------------------
@@ -140,9 +140,11 @@ class ReviewApp:
                 v = self._frames[f.id] = VideoFrames(f.path, f.plan.input.pts if f.plan else None)
             return v
 
-    def image(self, f: ReviewFile) -> bytes:
-        """The picture upright (orientation applied), as the plan's boxes see it."""
-        hit = self._images.get(f.id)
+    def image(self, f: ReviewFile, n: int = 0) -> bytes:
+        """Picture ``n`` of the file (a TIFF's page, an animation's frame) upright, as the plan's
+        boxes see it: the first picture's orientation turns every one (as clean turns them), and
+        a page of another size is shown on the first's canvas, where the masks fall on it."""
+        hit = self._images.get((f.id, n))
         if hit is None:
             from PIL import Image, ImageOps
 
@@ -153,11 +155,19 @@ class ReviewApp:
             except ImportError:
                 pass
             with Image.open(f.path) as im:
-                im.seek(0)
-                up = ImageOps.exif_transpose(im).convert("RGB")
+                turn = im.getexif().get(0x0112, 1)
+                size = im.size
+                im.seek(min(max(0, n), max(1, int(getattr(im, "n_frames", 1))) - 1))
+                pic = im.convert("RGB")
+            if pic.size != size:
+                canvas = Image.new("RGB", size, (128, 128, 128))
+                canvas.paste(pic, (0, 0))
+                pic = canvas
+            pic.getexif()[0x0112] = turn
+            up = ImageOps.exif_transpose(pic)
             buf = io.BytesIO()
             up.save(buf, "JPEG", quality=92)
-            hit = self._images[f.id] = buf.getvalue()
+            hit = self._images[f.id, n] = buf.getvalue()
         return hit
 
     # --- routes ----------------------------------------------------------------------------
@@ -200,7 +210,8 @@ class ReviewApp:
         return _json(localized(f.to_json(with_plan=since is None or since != str(f.rev)), _lang(request)))
 
     async def get_image(self, request: Request) -> Response:
-        data = await run_in_threadpool(self.image, self.file(request))
+        n = request.query_params.get("n", "0")
+        data = await run_in_threadpool(self.image, self.file(request), int(n) if n.isdigit() else 0)
         return Response(data, media_type="image/jpeg")
 
     async def get_frame(self, request: Request) -> Response:
@@ -240,7 +251,10 @@ class ReviewApp:
     async def put_plan(self, request: Request) -> Response:
         f = self.file(request)
         body = await request.json()
-        rev = await run_in_threadpool(f.replace_plan, int(body.get("rev", -1)), body.get("plan"))
+        client, seq = body.get("client"), body.get("seq")
+        client = client[:64] if isinstance(client, str) and client else None
+        seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else 0
+        rev = await run_in_threadpool(f.replace_plan, int(body.get("rev", -1)), body.get("plan"), client, seq)
         return _json({"rev": rev, "save_error": _said(request, f.save_error)})
 
     async def follow(self, request: Request) -> Response:
@@ -327,13 +341,30 @@ def make_app(session: Session, token: str, port: Callable[[], int]) -> Guard:
     return Guard(app, token, port)
 
 
-def loopback_socket() -> socket.socket:
-    """A listening socket on 127.0.0.1 and a free port the system picks."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
-    s.listen(64)
-    return s
+# The port a review listens on when it is free. The page keeps the language a person chose in the
+# browser, which keeps it per address: on a port picked afresh each time it was forgotten at every
+# review. Another review (or program) holding it: any free port, as before (the token guards both).
+PREFERRED_PORT = 47913
+
+
+def loopback_socket(port: int = PREFERRED_PORT) -> socket.socket:
+    """A listening socket on 127.0.0.1: ``port`` when it is free, else one the system picks.
+    SO_REUSEADDR lets a review take the port its last one left (closed connections linger a
+    minute) and still refuses one another review listens on; on Windows it would let two share
+    it, so there the port is taken exclusively."""
+    for want in (port, 0):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)
+            s.setsockopt(socket.SOL_SOCKET, exclusive if exclusive is not None else socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", want))
+            s.listen(64)
+            return s
+        except OSError:
+            s.close()
+            if not want:
+                raise
+    raise OSError("no free port")  # not reached: the loop returns or raises
 
 
 class ReviewServer:

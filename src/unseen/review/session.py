@@ -58,6 +58,18 @@ def probe_kind(path: Path) -> str | None:
         return None
 
 
+def picture_count(path: Path) -> int:
+    """How many pictures a still holds: a TIFF's pages, an animation's frames (1 when unknown;
+    the clean itself reads them all)."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return max(1, int(getattr(im, "n_frames", 1)))
+    except Exception:  # noqa: BLE001 - probe_kind read it; a count it cannot give is one picture
+        return 1
+
+
 def one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
@@ -112,9 +124,11 @@ class ReviewFile:
         self.resumed = False
         self.progress: dict[str, Any] | None = None
         self.kind: str | None = None
+        self.pictures = 1  # a still's pages or animation frames (the page steps through them)
         self.save_error: str | None = None
         self.audit: dict[str, Any] | None = None
         self.job = Job()
+        self._last_save: tuple[str, int, int, int] | None = None  # see replace_plan
         self.lock = threading.RLock()
 
     # --- analysis ---------------------------------------------------------------------------
@@ -127,6 +141,8 @@ class ReviewFile:
         try:
             require_regular(self.path)
             self.kind = probe_kind(self.path)
+            if self.kind == "image":
+                self.pictures = picture_count(self.path)
             sha = self.sha or sha256_file(self.path)
             plan = None
             if self.plan_file.is_file():
@@ -169,16 +185,30 @@ class ReviewFile:
         except OSError as e:
             self.save_error = e.strerror or one_line(e)
 
-    def replace_plan(self, rev: int, data: Any) -> int:
-        """The page's edited plan, on the revision it was made on; returns the new revision."""
+    def replace_plan(self, rev: int, data: Any, client: str | None = None, seq: int = 0) -> int:
+        """The page's edited plan, on the revision it was made on; returns the new revision.
+
+        A page sends its whole plan each time, so a save a page (``client``) sent while its
+        previous one was on its way (a second quick edit, a reload: the first had not come back
+        to tell the page the new revision) holds that one's edits: it replaces it rather than
+        being refused as another tab's. ``seq`` numbers a page's saves: an older one arriving
+        last changes nothing."""
         plan = Plan.from_json(data)
         with self.lock:
-            if self.plan is None or rev != self.rev:
+            if self.plan is None:
                 raise Stale
+            if rev != self.rev:
+                last = self._last_save
+                if not (client and last is not None and last[0] == client and last[2] == rev and last[3] == self.rev):
+                    raise Stale
+                if seq <= last[1]:
+                    return self.rev
             if plan.input.sha256 != self.plan.input.sha256:
                 raise PlanError("plan: made for another file")
             self._save(plan)
             self.plan, self.rev = plan, self.rev + 1
+            # (page, its save's number, the revision it was made on, the revision it made)
+            self._last_save = (client, seq, rev, self.rev) if client else None
             return self.rev
 
     def change(self, rev: int, edit: Callable[[Plan], Any]) -> Any:
@@ -248,7 +278,7 @@ class ReviewFile:
         with self.lock:
             d: dict[str, Any] = {"id": self.id, "name": self.name, "state": self.state, "error": self.error, "rev": self.rev,
                                  "uploaded": self.uploaded, "progress": self.progress, "save_error": self.save_error, "resumed": self.resumed, "plan_file": str(self.plan_file),
-                                 "kind": self.plan.input.kind if self.plan else self.kind, "job": self.job.to_json(), "audit": self.audit}
+                                 "kind": self.plan.input.kind if self.plan else self.kind, "job": self.job.to_json(), "audit": self.audit, "pictures": self.pictures}
             if with_plan and self.plan is not None:
                 d["plan"] = self.plan.to_json()
             return d

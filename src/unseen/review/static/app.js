@@ -3,11 +3,14 @@
 "use strict";
 
 const TOKEN = new URLSearchParams(location.search).get("t") || "";
+// this page's saves are told apart from another tab's: a save sent while this page's previous
+// one was still on its way (a reload, a second quick edit) replaces that one, it is not "stale"
+const CLIENT = Math.random().toString(36).slice(2) + Date.now().toString(36);
 const $ = (id) => document.getElementById(id);
 const S = {
   lang: "en", strings: {}, files: [], cur: null, plan: null, rev: 0, img: null,
   view: "masked", zoom: 1, fit: 1, panX: 0, panY: 0, sel: null, frame: 0, playing: false,
-  saving: false, pending: false, timer: null, drag: null, poll: null, frameWanted: null, frameLoading: false,
+  saving: false, pending: false, seq: 0, busy: false, timer: null, drag: null, poll: null, frameWanted: null, frameLoading: false,
 };
 
 // --- strings ---------------------------------------------------------------------------------
@@ -86,6 +89,8 @@ function fileState(f) {
 
 function renderFiles() {
   const ul = $("file-list");
+  // the list is rebuilt on every poll: a row a keyboard user stands on keeps the focus
+  const focused = ul.contains(document.activeElement) ? document.activeElement.dataset.id : null;
   ul.replaceChildren();
   for (const f of S.files) {
     const li = document.createElement("li");
@@ -98,7 +103,9 @@ function renderFiles() {
     // reached with Tab and opened with Enter or Space, as a button is
     li.tabIndex = 0; li.setAttribute("role", "button");
     li.onkeydown = (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openFile(f.id); } };
+    li.dataset.id = f.id;
     ul.append(li);
+    if (f.id === focused) li.focus();
   }
   $("no-files").hidden = S.files.length > 0;
 }
@@ -117,7 +124,7 @@ async function openFile(id) {
   if (S.cur && S.plan && (S.saveTimerOn || S.saving)) await (S.saveTimerOn ? flush() : S.savePromise);
   stopPlaying();
   location.hash = id;
-  S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.allTracks = false; S.sel = null; S.frame = 0; S.zoom = 1; S.panX = S.panY = 0;
+  S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.allTracks = false; S.sel = null; S.frame = 0; S.picture = 0; S.zoom = 1; S.panX = S.panY = 0;
   $("work").hidden = false; $("side").hidden = false;
   await reloadFile();
 }
@@ -173,7 +180,12 @@ function renderStatus() {
   $("status").querySelector(".spinner").hidden = d.state === "failed";
   $("publish").disabled = !S.plan || (d.job && d.job.state === "running");
   $("video-controls").hidden = !isVideo(); $("timeline").hidden = !isVideo(); $("strip-box").hidden = !isVideo();
+  $("page-controls").hidden = !(S.plan && S.plan.input.kind === "image" && pictures() > 1);
 }
+
+// a still with several pictures (a TIFF's pages, a GIF's frames): every mask covers each of them,
+// so a mask over nothing on the first may hide a face on another; the person steps through them
+function pictures() { return (S.cur && S.cur.pictures) || 1; }
 
 // --- the picture -------------------------------------------------------------------------------
 function loadPicture() {
@@ -184,11 +196,16 @@ function loadPicture() {
     S.refit = true;  // the preview was drawn at its own size; the plan's is the picture's
     showFrame(S.frame);
     renderStrip();
-  } else {
-    const img = new Image();
-    img.onload = () => { S.img = img; fitView(); };
-    img.src = url("/api/files/" + S.cur.id + "/image");
-  }
+  } else showPicture(S.picture || 0, true);
+}
+
+function showPicture(n, fit) {
+  n = Math.max(0, Math.min(pictures() - 1, n));
+  S.picture = n;
+  $("page-no").textContent = t("Picture {n} of {m}", {n: n + 1, m: pictures()});
+  const id = S.cur.id, img = new Image();
+  img.onload = () => { if (!S.cur || S.cur.id !== id || S.picture !== n) return; S.img = img; if (fit) fitView(); else draw(); };
+  img.src = url("/api/files/" + id + "/image" + (n ? "?n=" + n : ""));
 }
 
 function frameWidth() {
@@ -609,6 +626,10 @@ function renderAudit() {
   const ul = $("audit-list"), a = S.cur.audit;
   ul.replaceChildren();
   const li = (text, cls) => { const x = document.createElement("li"); x.textContent = text; if (cls) x.className = cls; ul.append(x); return x; };
+  // a file that could not be opened was not read through: that nothing was found says nothing
+  const unread = S.cur.state === "failed";
+  document.querySelector("#audit-box .safe").hidden = unread;
+  if (unread) { li(t("The file could not be read, so what it gives away is not known. No safe copy can be made of it."), "bad"); return; }
   if (!a) { li(t("Reading the file…")); return; }
   if (a.error) { li(t("The file's hidden information could not be read: {reason}", {reason: a.error})); return; }
   if (!a.findings.length) { li(t("Nothing about place, time, device or owner was found in the file itself.")); return; }
@@ -734,7 +755,7 @@ async function flush() {
   S.saving = true; S.pending = false;
   S.savePromise = (async () => {
     try {
-      const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan}});
+      const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq}});
       S.rev = r.rev; S.cur.rev = r.rev; renderJob();
       if (!S.pending && !S.saveTimerOn) setSaveState(() => (r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved")));
     } catch (e) {
@@ -752,12 +773,14 @@ async function flush() {
   return S.savePromise;
 }
 
-// a page closed or reloaded within the save delay still saves: the request outlives the page
+// a page closed or reloaded within the save delay, or while a save is on its way with a later
+// edit waiting behind it, still saves: the request outlives the page, and replaces this page's
+// save before it (the server knows the page by CLIENT)
 function flushOnLeave() {
-  if (!S.saveTimerOn || !S.cur || !S.plan) return;
-  clearTimeout(S.saveTimer); S.saveTimerOn = false;
+  if (!(S.saveTimerOn || S.pending) || !S.cur || !S.plan) return;
+  clearTimeout(S.saveTimer); S.saveTimerOn = false; S.pending = false;
   fetch("/api/files/" + S.cur.id + "/plan", {method: "PUT", keepalive: true,
-    headers: {"X-Unseen-Token": TOKEN, "Content-Type": "application/json"}, body: JSON.stringify({rev: S.rev, plan: S.plan})});
+    headers: {"X-Unseen-Token": TOKEN, "Content-Type": "application/json"}, body: JSON.stringify({rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq})});
 }
 window.addEventListener("pagehide", flushOnLeave);
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushOnLeave(); });
@@ -805,7 +828,14 @@ function clampBox(b) {
   return [x0, y0, x1, y1].map((v) => Math.round(v * 10) / 10);
 }
 
+// While the server follows a face the page takes no edit: the plan it returns replaces the
+// page's, and an edit made meanwhile would be lost with it (or, saved first, make the follow's
+// result "stale" and lose the box the person drew).
+function setBusy(on) { S.busy = on; document.body.classList.toggle("busy", on); }
+
 async function serverEdit(path, body, waitText) {
+  if (S.busy) return;
+  setBusy(true);
   await flush();
   setSaveState(waitText);
   $("status").hidden = false; $("status-text").textContent = waitText; $("status").querySelector(".spinner").hidden = false;
@@ -826,6 +856,7 @@ async function serverEdit(path, body, waitText) {
   } catch (e) {
     if (e.stale) conflict(); else showMessage(t("That did not work: {reason}", {reason: e.message}));
   } finally {
+    setBusy(false);
     $("status").hidden = true;
     renderSide(); draw(); drawTimeline(); renderStrip();
   }
@@ -1014,6 +1045,9 @@ function renderJob() {
 function keys(e) {
   const k = e.key, slider = e.target.tagName === "INPUT" && e.target.type === "range";
   if ((e.target.tagName === "INPUT" && !slider) || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (S.busy) { e.preventDefault(); return; }  // a face is being followed: see serverEdit
+  // Space and Enter press a focused button or row, as they do everywhere else
+  if ((k === " " || k === "Enter") && (e.target.tagName === "BUTTON" || e.target.tagName === "A" || e.target.getAttribute("role") === "button")) return;
   // a focused slider keeps the keys that move it; the page's letters still work there
   if (slider && (k.startsWith("Arrow") || k.startsWith("Page") || k === "Home" || k === "End" || k === " ")) return;
   if (k === "m" || k === "M") toggleView();
@@ -1030,6 +1064,8 @@ function keys(e) {
   } else if (isVideo() && (k === "ArrowRight" || k === ".")) { stopPlaying(); showFrame(S.frame + (e.shiftKey ? Math.round(fps()) : 1)); }
   else if (isVideo() && (k === "ArrowLeft" || k === ",")) { stopPlaying(); showFrame(S.frame - (e.shiftKey ? Math.round(fps()) : 1)); }
   else if (isVideo() && k === " ") togglePlay();
+  else if (!isVideo() && pictures() > 1 && (k === "ArrowRight" || k === ".")) showPicture(S.picture + 1);
+  else if (!isVideo() && pictures() > 1 && (k === "ArrowLeft" || k === ",")) showPicture(S.picture - 1);
   else return;
   e.preventDefault();
 }
@@ -1056,6 +1092,8 @@ function start() {
   $("play").onclick = togglePlay;
   $("prev").onclick = () => { stopPlaying(); showFrame(S.frame - 1); };
   $("next").onclick = () => { stopPlaying(); showFrame(S.frame + 1); };
+  $("page-prev").onclick = () => showPicture(S.picture - 1);
+  $("page-next").onclick = () => showPicture(S.picture + 1);
   $("seek").oninput = () => { stopPlaying(); showFrame(Number($("seek").value)); };
   $("doubt").oninput = slideDoubt;
   // dragged with the mouse, the slider gives the keys back (← → step frames, not masks)
