@@ -420,3 +420,23 @@ def test_json_output_lines(astronaut: np.ndarray, tmp_path: Path, capsys: pytest
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [x["status"] for x in lines] == ["ok", "ok"]
     assert lines[1]["output"].endswith("b.unseen.webp")
+
+
+def test_a_face_drawn_in_the_alpha_channel_alone_is_found_and_covered(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """Black ink on a transparent sheet: the colours are all black and the face is in the alpha
+    channel, which any viewer lays over its background. clean and audit used to look at the
+    colours alone: released as verified, and audit said nothing."""
+    grey = np.asarray(Image.fromarray(astronaut).convert("L"))
+    rgba = np.zeros((*grey.shape, 4), np.uint8)
+    rgba[..., 3] = 255 - grey  # dark where the photo is dark: over white, the portrait
+    src = tmp_path / "ink.png"
+    Image.fromarray(rgba, "RGBA").save(src)
+    [before] = unseen.audit([src])
+    assert before.faces, "audit sees the face a viewer shows"
+    [res] = unseen.clean([src], tmp_path / "out")
+    assert res.status == "ok", res.error
+    out = np.asarray(Image.open(res.output).convert("RGBA")).astype(np.uint16)
+    over_white = ((out[..., :3] * out[..., 3:] + 255 * (255 - out[..., 3:])) // 255).astype(np.uint8)
+    assert covered(over_white, FACE_BOX) > 0.97
+    [after] = unseen.audit([Path(res.output)])
+    assert not after.faces

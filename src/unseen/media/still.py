@@ -107,6 +107,20 @@ class Picture:
         return self.frames[0].shape[2] == 4
 
 
+def views(frame: np.ndarray) -> list[np.ndarray]:
+    """What a person can be shown of a frame, each as RGB: its colours (a viewer shows them where
+    it is opaque, and any tool that drops the alpha channel shows them everywhere) and, where it
+    is transparent anywhere, the picture laid over white and over black as viewers lay it: a face
+    drawn in the alpha channel alone (black ink on a transparent sheet) shows only there."""
+    if frame.shape[2] != 4:
+        return [frame]
+    alpha = frame[..., 3:]
+    if alpha.min() == 255:
+        return [frame[..., :3]]
+    rgb = frame[..., :3].astype(np.uint16) * alpha
+    return [frame[..., :3], ((rgb + 255 * (255 - alpha.astype(np.uint16)) + 127) // 255).astype(np.uint8), ((rgb + 127) // 255).astype(np.uint8)]
+
+
 _SRGB = None
 
 

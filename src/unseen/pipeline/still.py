@@ -14,7 +14,7 @@ from ..errors import OutputError, VerificationFailed
 from ..mask import MaskStyle, apply
 from ..media.metadata import image_findings
 from ..media.probe import Probe
-from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, NOISE_GRID, OUTPUT_FORMAT, PALETTE, STILL, Picture
+from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, NOISE_GRID, OUTPUT_FORMAT, PALETTE, STILL, Picture, views
 from ..names import finding_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan
@@ -74,10 +74,12 @@ def detect_faces(pic: Picture, stage: Progress | None = None) -> Judgement:
 
 
 def _distinct(pic: Picture) -> list[np.ndarray]:
-    """The frames, each picture once (a still animation repeats its frames)."""
+    """What a person can be shown of each frame (``views``: with transparency, over white and over
+    black too), each picture once (a still animation repeats its frames)."""
     seen: dict[bytes, np.ndarray] = {}
     for frame in pic.frames:
-        seen.setdefault(hashlib.blake2b(frame.tobytes(), digest_size=16).digest(), frame)
+        for view in views(frame):
+            seen.setdefault(hashlib.blake2b(np.ascontiguousarray(view).tobytes(), digest_size=16).digest(), view)
     return list(seen.values())
 
 
@@ -120,7 +122,7 @@ def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle,
 
     out: list[Region] = []
     on_fill: list[Region] = []
-    for frame in frames:
+    for frame in (view for f in frames for view in views(f)):
         h, w = frame.shape[:2]
         found = Detections(visible_faces(frame).faces)
         if style.fill != "solid":
