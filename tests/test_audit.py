@@ -124,3 +124,64 @@ def test_audit_says_what_it_cannot_read_and_what_clean_leaves_out(astronaut: np.
     assert res.status == "ok" and any("1 more image" in w for w in res.warnings), res.warnings
     [again] = unseen.audit([res.output], faces=False)
     assert not again.identifying, again.findings
+
+
+def _face_clip(path: Path, astronaut: np.ndarray, frames: int, gop: int = 12) -> None:
+    import av
+
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=25, options={"g": str(gop), "bf": "0"})
+        v.width, v.height, v.pix_fmt = 256, 256, "yuv420p"
+        face = np.asarray(Image.fromarray(astronaut).resize((256, 256)))
+        for i in range(frames):
+            pic = face if i < frames // 2 else np.full_like(face, 90)  # the face in the first half only
+            for p in v.encode(av.VideoFrame.from_ndarray(pic, format="rgb24")):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+
+
+def test_a_second_video_stream_is_reported_and_left_out_by_clean(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A dual dash cam's file: two pictures. audit searched the first alone and said nothing of
+    the second; clean left it out without a word."""
+    import av
+
+    src = tmp_path / "dual.mp4"
+    with av.open(str(src), "w") as out:
+        streams = [out.add_stream("libx264", rate=25) for _ in range(2)]
+        for s in streams:
+            s.width, s.height, s.pix_fmt = 128, 128, "yuv420p"
+        face = np.asarray(Image.fromarray(astronaut).resize((128, 128)))
+        for i in range(10):
+            for s, pic in zip(streams, (np.full_like(face, 90), face)):
+                for p in s.encode(av.VideoFrame.from_ndarray(pic, format="rgb24")):
+                    out.mux(p)
+        for s in streams:
+            for p in s.encode():
+                out.mux(p)
+    [res] = unseen.audit([src], faces=False)
+    assert any(f.category == "hidden-picture" and "another video" in f.name for f in res.findings)
+    [done] = unseen.clean([src], tmp_path / "out")
+    assert done.status == "ok", done.error
+    assert any("second video stream" in w for w in done.warnings)
+    with av.open(done.output) as c:
+        assert len(c.streams.video) == 1
+
+
+def test_frames_an_edit_list_hides_are_reported(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A clip trimmed without re-encoding: the packets before the cut are still in the file, and
+    a player that ignores the edit list shows them (here: the face)."""
+    import shutil
+    import subprocess
+
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        pytest.skip("no ffmpeg binary (apt-get install ffmpeg): it makes the trimmed clip")
+    whole, cut = tmp_path / "whole.mp4", tmp_path / "cut.mp4"
+    _face_clip(whole, astronaut, 100, gop=100)
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-ss", "2.2", "-i", str(whole), "-c", "copy", str(cut)], check=True)
+    [res] = unseen.audit([cut], faces=False)
+    hidden = [f for f in res.findings if f.name == "frames hidden by an edit list"]
+    assert hidden and hidden[0].identifying
+    [plain] = unseen.audit([whole], faces=False)
+    assert not any(f.name == "frames hidden by an edit list" for f in plain.findings)

@@ -64,7 +64,7 @@ def _silent(path: Path) -> bool:
 def audit_video(path: Path, faces: bool = True, progress: bool = False) -> AuditResult:
     """Tags, streams, and faces by the rule clean's read-back checks by (``progress``: a bar on
     stderr over the frames decoded, which takes longer than cleaning)."""
-    from .media.video import iter_frames, probe_video
+    from .media.video import hidden_frames, iter_frames, probe_video
     from .types import Finding
 
     try:  # the first frame tells the rotation, and so the picture's upright size
@@ -76,6 +76,7 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
         if key in ("major_brand", "minor_version", "compatible_brands"):
             continue
         res.findings.append(Finding(_tag_category(key), N_("container tag '{key}'").format(key=key), value[:80]))
+    main = info.stream_kinds.index("video") if "video" in info.stream_kinds else -1  # the picture cleaned and searched
     for i, (kind, tags) in enumerate(zip(info.stream_kinds, info.stream_tags)):
         for key, value in tags.items():
             if key in ("language", "vendor_id") or (key == "handler_name" and value in ("VideoHandler", "SoundHandler")):
@@ -88,8 +89,15 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
                 res.findings.append(Finding("voice", N_("stream {i}: audio track").format(i=i), N_("voices and background sounds can identify people and places")))
         elif kind == "data":
             res.findings.append(Finding("location", N_("stream {i}: data stream").format(i=i), N_("may hold a GPS track or sensor data (GoPro GPMF, CAMM, dash cams)")))
+        elif kind == "video" and i != main:
+            # a dual dash cam's or a 360 camera's second picture: clean leaves it out, and this
+            # audit searches the first picture only
+            res.findings.append(Finding("hidden-picture", N_("stream {i}: another video").format(i=i), N_("a second picture beside the first (another camera or a preview); its faces are not searched")))
         elif kind in ("subtitle", "attachment", "cover-art"):
             res.findings.append(Finding("hidden-picture" if kind == "cover-art" else "other", N_("stream {i}: {kind}").format(i=i, kind=kind), N_("carried beside the picture")))
+    hidden = hidden_frames(path)
+    if hidden:
+        res.findings.append(Finding("hidden-picture", N_("frames hidden by an edit list"), N_("{n} frames a player skips are still in the file (a clip trimmed without re-encoding keeps what was cut)").format(n=hidden)))
     if info.chapters:
         res.findings.append(Finding("other", N_("chapters"), str(info.chapters)))
     if info.rotation:

@@ -9,7 +9,7 @@ from typing import Iterator
 import numpy as np
 
 from ..i18n import N_
-from ..errors import CorruptInput, UnsupportedFormat
+from ..errors import CorruptInput, UnseenError, UnsupportedFormat
 
 
 @dataclass
@@ -197,6 +197,20 @@ def size_changed(i: int, before: tuple[int, int], after: tuple[int, int]) -> Uns
     """The refusal of a stream whose picture changes size at frame ``i``: the output keeps one
     size, and the frames of another came out cropped, a mask off the face it was for."""
     return UnsupportedFormat(N_("the picture changes size at frame {frame} ({before} to {after}): not supported").format(frame=i, before=f"{before[0]}x{before[1]}", after=f"{after[0]}x{after[1]}"))
+
+
+def hidden_frames(path: Path) -> int:
+    """Frames of the first video stream an edit list tells players to skip: a clip trimmed
+    without re-encoding (LosslessCut, ``ffmpeg -c copy``) still holds the packets it cut, and
+    any tool that ignores the edit list shows them. Demuxed only (no decoding)."""
+    import av
+
+    try:
+        with open_container(path) as c:
+            v = [s for s in c.streams if s.type == "video" and not _is_cover_art(s)][0]
+            return sum(1 for p in c.demux(v) if p.size and p.is_discard)
+    except (av.error.FFmpegError, IndexError, UnseenError):
+        return 0  # unreadable here: the decoding that follows says so
 
 
 def iter_frames(path: Path, one_size: bool = False) -> Iterator[DecodedFrame]:

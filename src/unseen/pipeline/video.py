@@ -158,7 +158,9 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     res = CleanResult(input=str(src), kind="video", input_sha256=plan.input.sha256)
     info = analysed.info if analysed is not None else probe_video(src)
     res.format, res.output_format = info.format, "mp4"
-    res.metadata_found = tag_names([*info.container_tags, *(f"stream:{k}" for t in info.stream_tags for k in t)]) + sorted({f"{k} stream" for k in info.stream_kinds if k not in ("video",)})
+    res.metadata_found = tag_names([*info.container_tags, *(f"stream:{k}" for t in info.stream_tags for k in t)]) + sorted({f"{k} stream" for k in info.stream_kinds if k not in ("video",)} | ({"second video stream"} if info.stream_kinds.count("video") > 1 else set()))
+    if info.stream_kinds.count("video") > 1:
+        res.warnings.append(N_("a second video stream is left out (another camera or a preview): the copy holds the first picture alone"))
     final = output_path(src, opts.out_dir, ".mp4", (".mp4", ".m4v"), opts.output)
     if final.exists() and not opts.overwrite:
         raise OutputError(N_("output exists: {path} (use --overwrite)").format(path=final))
