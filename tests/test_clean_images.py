@@ -440,3 +440,25 @@ def test_a_face_drawn_in_the_alpha_channel_alone_is_found_and_covered(astronaut:
     assert covered(over_white, FACE_BOX) > 0.97
     [after] = unseen.audit([Path(res.output)])
     assert not after.faces
+
+
+def test_a_face_on_a_larger_later_page_is_in_the_plan_and_a_box_drawn_there_is_kept(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A TIFF whose first page is small: the plan's picture was page 1's size, so a face on a
+    larger page 2 was left out of the plan (verification alone covered it) and a box drawn there
+    (--regions) was dropped without a word. The plan's canvas is now the largest page's."""
+    small = Image.new("RGB", (160, 120), (200, 200, 200))
+    big = np.full((500, 1200, 3), 90, np.uint8)
+    big[0:512 - 12, 700:1212 - 12][:488, :500] = astronaut[:488, :500]
+    src = tmp_path / "pages.tif"
+    small.save(src, save_all=True, append_images=[Image.fromarray(big)])
+    fx0, fy0, fx1, fy1 = FACE_BOX
+    face = (700 + fx0, fy0, 700 + fx1, fy1)  # on page 2
+    plan = unseen.analyse(src)
+    assert (plan.input.width, plan.input.height) == (1200, 500)
+    assert any(r.on and r.box[0] <= face[0] + 20 and r.box[2] >= face[2] - 20 for r in plan.regions), plan.to_json()["regions"]
+    regions = tmp_path / "boxes.json"
+    regions.write_text(json.dumps({"pages.tif": [list(face)]}))
+    assert main(["clean", str(src), "-o", str(tmp_path / "out"), "--regions", str(regions), "--no-faces", "-q"]) == 0
+    out = Image.open(tmp_path / "out" / "pages.unseen.tif")
+    out.seek(1)
+    assert covered(np.asarray(out.convert("RGB")), face) > 0.97

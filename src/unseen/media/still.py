@@ -103,6 +103,12 @@ class Picture:
         return int(self.frames[0].shape[0])
 
     @property
+    def canvas(self) -> tuple[int, int]:
+        """(width, height) the plan's boxes are placed on: the largest page's extent (a TIFF's
+        pages may differ in size; every box lands on each page at the same pixels, clipped)."""
+        return max(int(f.shape[1]) for f in self.frames), max(int(f.shape[0]) for f in self.frames)
+
+    @property
     def has_alpha(self) -> bool:
         return self.frames[0].shape[2] == 4
 

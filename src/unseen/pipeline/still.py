@@ -170,7 +170,7 @@ def analyse(src: Path, p: Probe, sha256: str, opts: Options) -> Analysed:
     """Decode and find faces: every face a region switched on, every uncertain spot one
     switched off; hand-drawn regions (``--regions``) switched on."""
     pic = STILL.decode(src, p.format)
-    plan = Plan(InputInfo(sha256, "image", p.format, pic.width, pic.height))
+    plan = Plan(InputInfo(sha256, "image", p.format, *pic.canvas))
     for r in opts.manual_for(src):
         plan.add_drawn(r)
     if opts.faces:
@@ -201,8 +201,8 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
             res.metadata_found = ["unreadable metadata"]
     if pic is None:
         pic = handler.decode(src, p.format)
-    if (pic.width, pic.height) != (plan.input.width, plan.input.height):
-        raise VerificationFailed(N_("the plan is for a {plan_size} picture, this one decodes to {size}").format(plan_size=f"{plan.input.width}x{plan.input.height}", size=f"{pic.width}x{pic.height}"))
+    if pic.canvas != (plan.input.width, plan.input.height):
+        raise VerificationFailed(N_("the plan is for a {plan_size} picture, this one decodes to {size}").format(plan_size=f"{plan.input.width}x{plan.input.height}", size="{}x{}".format(*pic.canvas)))
     if pic.left_out:
         res.warnings.append(N_("the file holds {n} more image(s): only the first is in the safe copy").format(n=pic.left_out))
     regions = plan.masks()

@@ -143,7 +143,8 @@ class ReviewApp:
     def image(self, f: ReviewFile, n: int = 0) -> bytes:
         """Picture ``n`` of the file (a TIFF's page, an animation's frame) upright, as the plan's
         boxes see it: the first picture's orientation turns every one (as clean turns them), and
-        a page of another size is shown on the first's canvas, where the masks fall on it."""
+        a page of another size is shown on the plan's canvas (the largest page's extent), where
+        the masks fall on it."""
         hit = self._images.get((f.id, n))
         if hit is None:
             from PIL import Image, ImageOps
@@ -156,8 +157,13 @@ class ReviewApp:
                 pass
             with Image.open(f.path) as im:
                 turn = im.getexif().get(0x0112, 1)
-                size = im.size
-                im.seek(min(max(0, n), max(1, int(getattr(im, "n_frames", 1))) - 1))
+                count = max(1, int(getattr(im, "n_frames", 1)))
+                sizes = []
+                for k in range(count):  # the plan's canvas: the largest page's extent (Picture.canvas)
+                    im.seek(k)
+                    sizes.append(im.size)
+                size = (max(w for w, _ in sizes), max(h for _, h in sizes))
+                im.seek(min(max(0, n), count - 1))
                 pic = im.convert("RGB")
             if pic.size != size:
                 canvas = Image.new("RGB", size, (128, 128, 128))
