@@ -1117,3 +1117,31 @@ def test_the_chosen_language_is_kept_for_the_next_review(chromium: Any, photo: P
         assert ports[0] == ports[1]
     finally:
         ctx.close()
+
+
+def test_mask_it_on_a_video_spot_follows_the_face_through_the_video(chromium: Any, clip: Path, tmp_path: Path) -> None:
+    """A spot worth a look is seen on one frame; "Mask it" used to mask that frame alone, leaving
+    the face bare on every other. It now follows the face, as a box drawn there does."""
+    d = tmp_path / "spot"
+    d.mkdir()
+    src = d / clip.name
+    shutil.copy(clip, src)
+    plan = unseen.analyse(src)
+    x0, y0, x1, y1 = patch_box(5)
+    plan.add_region((x0, y0, x1, y1), kind="face", shape="box", source=Source("detector", "centerface", 0.1), on=False, uncertain=True, frames=(5, 5), prefix="u")
+    plan.save(plan_path(d / "street.unseen.mp4"))
+    server = serve([src])
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page, timeout=180_000)
+        uid = page.evaluate("() => S.plan.regions.find((r) => r.uncertain && r.frames[0] === 5).id")
+        page.click(f"#look-list li[data-id={uid}] button.switch")
+        page.wait_for_function("() => !S.busy && S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
+        track = page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person')")
+        frames = sorted(b[0] for b in track["boxes"])
+        assert frames[0] <= 1 and frames[-1] >= N - 2, frames  # followed to both ends
+        assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{uid}').on")
+        page.close()
+    finally:
+        server.stop()

@@ -553,7 +553,14 @@ function regionItem(r, unsure) {
   const btn = document.createElement("button"); btn.type = "button";
   btn.className = "switch";
   btn.textContent = r.on ? (unsure ? t("Unmask") : t("Switch off")) : (unsure ? t("Mask it") : t("Switch on"));
-  btn.onclick = (e) => { e.stopPropagation(); setOn(r, !r.on); };
+  btn.onclick = (e) => {
+    e.stopPropagation();
+    const follow = unsure && !r.on && isVideo() && r.frames;
+    setOn(r, !r.on);
+    // a spot is seen on one frame; the face it may be is there before and after: followed
+    // through the video as a box drawn there is (the spot alone masked that frame only)
+    if (follow) { stopPlaying(); showFrame(r.frames[0]); serverEdit("/follow", {frame: r.frames[0], box: r.box}, t("Following the face through the video…")); }
+  };
   li.append(what, btn);
   if (r.source.by === "person") {
     const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this box"); del.setAttribute("aria-label", del.title);
