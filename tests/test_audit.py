@@ -185,3 +185,18 @@ def test_frames_an_edit_list_hides_are_reported(astronaut: np.ndarray, tmp_path:
     assert hidden and hidden[0].identifying
     [plain] = unseen.audit([whole], faces=False)
     assert not any(f.name == "frames hidden by an edit list" for f in plain.findings)
+
+
+def test_a_video_audit_says_how_many_frames_it_searched(astronaut: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """audit samples a video's frames; "nothing identifying" is not to be read as every frame
+    looked at (a face shown on one frame between them is not seen): it says how many."""
+    src = tmp_path / "clip.mp4"
+    _face_clip(src, np.full_like(astronaut, 90), 100)
+    [done] = unseen.clean([src], tmp_path / "out")  # no tags left: nothing identifying
+    [res] = unseen.audit([done.output])
+    said = [f for f in res.findings if f.name == "frames searched for faces"]
+    assert said and not said[0].identifying and said[0].value.startswith("20 of 100")
+    capsys.readouterr()
+    assert main(["audit", str(done.output)]) == 0
+    out = capsys.readouterr().out
+    assert "nothing identifying found" in out and "20 of 100" in out

@@ -112,6 +112,7 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
         wanted = audit_frames(info.frames)
         checker = FaceChecker(threads=1)
         seen_any = False
+        searched = 0
         stage = Progress("audit", max(wanted) + 1, N_("audit {name}").format(name=path.name), bar=progress)
         frames = iter_frames(path)
         while True:
@@ -137,10 +138,15 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
                 w, h = fr.frame.width, fr.frame.height
                 small = rgb_at(fr.frame, *checker.working_size(w, h))
             found = checker_faces(checker, readback_judge(), small, w, h, VIDEO_CHECK_THRESHOLD)
+            searched += 1
             # the source says when, so people can look for themselves
             res.faces += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in found.faces]
             res.uncertain += [Region(r.x0, r.y0, r.x1, r.y1, r.score, f"{r.source} at {when}") for r in found.uncertain]
         stage.close()
+        if searched and info.frames and searched < info.frames:
+            # said, so that "nothing found" is not read as every frame looked at: a face shown on a
+            # few frames between these is not seen here (clean looks at every frame)
+            res.findings.append(Finding("other", N_("frames searched for faces"), N_("{n} of {total}, spread over the video (clean looks at every frame)").format(n=searched, total=info.frames), identifying=False))
         if not seen_any:
             res.findings.append(Finding("other", N_("frames"), N_("none decodable: faces not searched"), identifying=False))
     return res

@@ -338,7 +338,7 @@ def _audit_table(r: AuditResult) -> str:
     if r.error:
         return f"== {shown(r.input)}\n   " + _("cannot read: {reason}").format(reason=shown(localize(r.error)))
     lines.append(f"   {r.format} {_(r.kind)}" + (f", {r.width}x{r.height}" if r.width else ""))
-    if not r.findings and not r.faces:
+    if not any(f.identifying for f in r.findings) and not r.faces:  # what follows is said for information
         lines.append("   " + _("nothing identifying found in the file's data (the picture itself may still show places or people)"))
     for f in r.findings:
         mark = "!" if f.identifying else " "
