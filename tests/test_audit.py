@@ -183,8 +183,14 @@ def test_frames_an_edit_list_hides_are_reported(astronaut: np.ndarray, tmp_path:
     [res] = unseen.audit([cut], faces=False)
     hidden = [f for f in res.findings if f.name == "frames hidden by an edit list"]
     assert hidden and hidden[0].identifying
+    assert hidden[0].value.startswith("55 frames"), hidden[0].value  # 2.2 s at 25 fps
     [plain] = unseen.audit([whole], faces=False)
     assert not any(f.name == "frames hidden by an edit list" for f in plain.findings)
+    # an encoder's B-frame delay is an edit list too, and hides nothing
+    from unseen.media.video import hidden_frames
+
+    [done] = unseen.clean([whole], tmp_path / "out")
+    assert hidden_frames(Path(done.output)) == 0
 
 
 def test_a_video_audit_says_how_many_frames_it_searched(astronaut: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

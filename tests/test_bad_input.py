@@ -234,3 +234,13 @@ def test_publish_without_hard_links(tmp_path: Path, astronaut: np.ndarray, monke
     [res] = unseen.clean([src])
     assert res.status == "error" and "exists" in res.error
     assert _leftovers(tmp_path) == ["a.unseen.png"]
+
+
+def test_pages_whose_extent_is_a_bomb_are_refused(tmp_path: Path) -> None:
+    """Two thin pages, 80,000 pixels in all, whose extent (the canvas a plan and the review page
+    lay out) is 40000x40000: refused in one line, as an oversized picture is."""
+    src = tmp_path / "strips.tif"
+    Image.new("RGB", (40000, 2)).save(src, save_all=True, append_images=[Image.new("RGB", (2, 40000))])
+    [res] = unseen.clean([src], tmp_path / "out")
+    assert res.status == "error" and "40000x40000" in (res.error or "") and res.output is None
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -1010,6 +1010,14 @@ def test_a_save_of_another_tab_made_meanwhile_is_still_refused(photo: Path, tmp_
     assert not any(r.on for r in rf.plan.regions)
     with pytest.raises(Stale):
         rf.replace_plan(one - 1, base, "b", 3)  # another tab on the old revision
+    # the page heard the first save's revision only: its next save, on that one, still holds all
+    three = rf.replace_plan(one, base, "a", 3)
+    assert three == two + 1 and all(r.on for r in rf.plan.regions if r.id in {x["id"] for x in base["regions"] if x["on"]})
+    # another tab's save ends the page's run: a save on a revision before it is refused
+    four = rf.replace_plan(three, edited, "b", 1)
+    with pytest.raises(Stale):
+        rf.replace_plan(three, base, "a", 4)
+    assert rf.rev == four
 
 
 def test_every_picture_of_a_gif_can_be_looked_at(chromium: Any, tmp_path: Path, astronaut: np.ndarray) -> None:
@@ -1143,5 +1151,35 @@ def test_mask_it_on_a_video_spot_follows_the_face_through_the_video(chromium: An
         assert frames[0] <= 1 and frames[-1] >= N - 2, frames  # followed to both ends
         assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{uid}').on")
         page.close()
+    finally:
+        server.stop()
+
+
+def test_the_page_shows_a_turned_tiff_as_clean_reads_it(tmp_path: Path) -> None:
+    """The review picture comes from clean's own decoder: a TIFF page with an orientation tag is
+    shown upright once (Pillow already turns a TIFF page as it loads it), pages of other sizes
+    on the plan's canvas, so the boxes lie where clean masks."""
+    from PIL import TiffImagePlugin
+
+    from unseen.media.still import STILL
+    from unseen.review.server import ReviewServer
+
+    a = np.zeros((300, 400, 3), np.uint8)
+    a[:75, :100] = (255, 0, 0)
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[0x0112] = 6
+    src = tmp_path / "turned.tif"
+    Image.fromarray(a).save(src, tiffinfo=info, save_all=True, append_images=[Image.new("RGB", (100, 50), (0, 0, 255))])
+    pic = STILL.decode(src, "tiff")
+    server = serve([src])
+    try:
+        f = next(iter(server.session.files.values()))
+        for n in (0, 1):
+            with httpx.Client() as c:
+                r = c.get(f"http://127.0.0.1:{server.port}/api/files/{f.id}/image?n={n}&t={server.token}", headers={"X-Unseen-Token": server.token})
+            shown = np.asarray(Image.open(__import__("io").BytesIO(r.content)).convert("RGB")).astype(int)
+            assert (shown.shape[1], shown.shape[0]) == pic.canvas
+            page = pic.frames[n]
+            assert np.abs(shown[: page.shape[0], : page.shape[1]] - page[..., :3].astype(int)).mean() < 6, n
     finally:
         server.stop()

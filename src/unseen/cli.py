@@ -338,7 +338,8 @@ def _audit_table(r: AuditResult) -> str:
     if r.error:
         return f"== {shown(r.input)}\n   " + _("cannot read: {reason}").format(reason=shown(localize(r.error)))
     lines.append(f"   {r.format} {_(r.kind)}" + (f", {r.width}x{r.height}" if r.width else ""))
-    if not any(f.identifying for f in r.findings) and not r.faces:  # what follows is said for information
+    # what follows is said for information; a search cut short ("frames") is no "nothing found"
+    if not any(f.identifying or f.name == "frames" for f in r.findings) and not r.faces:
         lines.append("   " + _("nothing identifying found in the file's data (the picture itself may still show places or people)"))
     for f in r.findings:
         mark = "!" if f.identifying else " "

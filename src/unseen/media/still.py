@@ -113,18 +113,35 @@ class Picture:
         return self.frames[0].shape[2] == 4
 
 
-def views(frame: np.ndarray) -> list[np.ndarray]:
-    """What a person can be shown of a frame, each as RGB: its colours (a viewer shows them where
-    it is opaque, and any tool that drops the alpha channel shows them everywhere) and, where it
-    is transparent anywhere, the picture laid over white and over black as viewers lay it: a face
-    drawn in the alpha channel alone (black ink on a transparent sheet) shows only there."""
-    if frame.shape[2] != 4:
-        return [frame]
-    alpha = frame[..., 3:]
-    if alpha.min() == 255:
-        return [frame[..., :3]]
-    rgb = frame[..., :3].astype(np.uint16) * alpha
-    return [frame[..., :3], ((rgb + 255 * (255 - alpha.astype(np.uint16)) + 127) // 255).astype(np.uint8), ((rgb + 127) // 255).astype(np.uint8)]
+def transparent(frame: np.ndarray) -> bool:
+    return frame.shape[2] == 4 and int(frame[..., 3].min()) < 255
+
+
+def over(frame: np.ndarray, background: int) -> np.ndarray:
+    """An RGBA frame laid over a grey level (255 white, 0 black), as a viewer shows it; made a
+    band of rows at a time (the 16-bit sums of a whole 100-megapixel frame would take 1.2 GB)."""
+    out = np.empty((*frame.shape[:2], 3), np.uint8)
+    for y in range(0, frame.shape[0], 256):
+        part = frame[y : y + 256]
+        alpha = part[..., 3:].astype(np.uint16)
+        out[y : y + 256] = (part[..., :3] * alpha + background * (255 - alpha) + 127) // 255
+    return out
+
+
+def views(frame: np.ndarray) -> Iterator[np.ndarray]:
+    """What a person can be shown of a frame, each as RGB, one at a time: its colours (a viewer
+    shows them where it is opaque, and any tool that drops the alpha channel shows them
+    everywhere) and, where it is transparent anywhere, the picture over white and over black as
+    viewers lay it: a face drawn in the alpha channel alone (black ink on a transparent sheet)
+    shows only there."""
+    yield frame[..., :3] if frame.shape[2] == 4 else frame
+    if transparent(frame):
+        yield over(frame, 255)
+        yield over(frame, 0)
+
+
+def view_count(frame: np.ndarray) -> int:
+    return 3 if transparent(frame) else 1
 
 
 _SRGB = None
@@ -243,6 +260,9 @@ class StillImages:
             durations.append(int(frame.info.get("duration", im.info.get("duration", 0)) or 0))
         if not frames:
             raise CorruptInput(N_("image has no frames"))
+        width, height = max(f.shape[1] for f in frames), max(f.shape[0] for f in frames)
+        if width * height > MAX_PIXELS:  # the pages' extent, which plans and the review page lay out
+            raise CorruptInput(N_("pages of very different shapes: together they span {size}, over the limit of {limit} pixels").format(size=f"{width}x{height}", limit=MAX_PIXELS))
         loop = im.info.get("loop") if animated else None
         left = image_count(im) - 1 if fmt in ("heif", "avif") else 0
         return Picture(frames, fmt, durations if animated else [], loop, left)

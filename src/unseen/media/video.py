@@ -1,10 +1,12 @@
 """Video through PyAV/FFmpeg: what a container holds, and its frames as upright RGB pixels."""
 from __future__ import annotations
 
+import os
+import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 import numpy as np
 
@@ -200,17 +202,118 @@ def size_changed(i: int, before: tuple[int, int], after: tuple[int, int]) -> Uns
 
 
 def hidden_frames(path: Path) -> int:
-    """Frames of the first video stream an edit list tells players to skip: a clip trimmed
-    without re-encoding (LosslessCut, ``ffmpeg -c copy``) still holds the packets it cut, and
-    any tool that ignores the edit list shows them. Demuxed only (no decoding)."""
-    import av
-
+    """Frames of the first video track an MP4/MOV edit list tells players to skip: a clip
+    trimmed without re-encoding (LosslessCut, ``ffmpeg -c copy``) still holds the samples it cut,
+    and a tool that ignores the edit list shows them. Read from the boxes (no decoding): the
+    track's presentation span (its samples' durations, from the earliest composition time, so an
+    encoder's B-frame delay is no trim) against the spans its edits show. 0 for other containers."""
     try:
-        with open_container(path) as c:
-            v = [s for s in c.streams if s.type == "video" and not _is_cover_art(s)][0]
-            return sum(1 for p in c.demux(v) if p.size and p.is_discard)
-    except (av.error.FFmpegError, IndexError, UnseenError):
-        return 0  # unreadable here: the decoding that follows says so
+        with open(path, "rb") as f:
+            end = os.fstat(f.fileno()).st_size
+            moov = next(((a, b) for t, a, b in _boxes(f, 0, end) if t == b"moov"), None)
+            if moov is None:
+                return 0
+            movie_scale = 0
+            for t, a, b in _boxes(f, *moov):
+                if t == b"mvhd":
+                    movie_scale = _timescale(f, a)
+                elif t == b"trak" and movie_scale:
+                    hidden = _trak_hidden(f, a, b, movie_scale)
+                    if hidden is not None:
+                        return hidden
+    except (OSError, struct.error, ValueError):
+        pass
+    return 0
+
+
+def _boxes(f: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, body start, body end) of the ISO BMFF boxes between ``start`` and ``end``."""
+    pos = start
+    while pos + 8 <= end:
+        f.seek(pos)
+        head = f.read(16)
+        size, kind = struct.unpack(">I4s", head[:8])
+        skip = 8
+        if size == 1:
+            (size,) = struct.unpack(">Q", head[8:16])
+            skip = 16
+        elif size == 0:
+            size = end - pos
+        if size < skip or not kind.isascii():
+            return
+        yield kind, pos + skip, min(end, pos + size)
+        pos += size
+
+
+def _child(f: BinaryIO, span: tuple[int, int], *path: bytes) -> tuple[int, int] | None:
+    for kind in path:
+        found = next(((a, b) for t, a, b in _boxes(f, *span) if t == kind), None)
+        if found is None:
+            return None
+        span = found
+    return span
+
+
+def _timescale(f: BinaryIO, body: int) -> int:
+    """mvhd's or mdhd's time scale (after version, flags and the two times)."""
+    f.seek(body)
+    version = f.read(1)[0]
+    f.seek(body + (20 if version == 1 else 12))
+    return int(struct.unpack(">I", f.read(4))[0])
+
+
+def _trak_hidden(f: BinaryIO, a: int, b: int, movie_scale: int) -> int | None:
+    """Frames a video track's edits leave out; None for a track that is not video."""
+    hdlr, mdhd = _child(f, (a, b), b"mdia", b"hdlr"), _child(f, (a, b), b"mdia", b"mdhd")
+    if hdlr is None or mdhd is None:
+        return None
+    f.seek(hdlr[0] + 8)
+    if f.read(4) != b"vide":
+        return None
+    elst, stts = _child(f, (a, b), b"edts", b"elst"), _child(f, (a, b), b"mdia", b"minf", b"stbl", b"stts")
+    if elst is None or stts is None:
+        return 0
+    media_scale = _timescale(f, mdhd[0])
+    f.seek(stts[0] + 4)
+    (n,) = struct.unpack(">I", f.read(4))
+    table = np.frombuffer(f.read(8 * n), ">u4").reshape(-1, 2).astype(np.int64)
+    if table[:, 0].sum() > 20_000_000:  # a hostile table's counts: not expanded into memory
+        return 0
+    durations = np.repeat(table[:, 1], table[:, 0])
+    if not len(durations) or not durations.sum():
+        return 0
+    times = np.cumsum(durations) - durations  # decoding times
+    ctts = _child(f, (a, b), b"mdia", b"minf", b"stbl", b"ctts")
+    if ctts is not None:  # composition offsets: presentation runs from the earliest shown time
+        f.seek(ctts[0])
+        signed = f.read(1)[0] == 1
+        f.seek(ctts[0] + 4)
+        (k,) = struct.unpack(">I", f.read(4))
+        rows = np.frombuffer(f.read(8 * k), ">u4").reshape(-1, 2)
+        if rows[:, 0].astype(np.int64).sum() != len(times):
+            rows = rows[:0]
+        offsets = np.repeat(rows[:, 1].astype(">i4" if signed else ">u4").astype(np.int64), rows[:, 0].astype(np.int64))
+        if len(offsets) == len(times):
+            times = times + offsets
+    lo, hi, frame = float(times.min()), float((times + durations).max()), float(durations.mean())
+    f.seek(elst[0])
+    version = f.read(1)[0]
+    f.seek(elst[0] + 4)
+    (k,) = struct.unpack(">I", f.read(4))
+    shown: list[tuple[float, float]] = []
+    for _ in range(k):
+        dur, at = struct.unpack(">Qq", f.read(16)) if version == 1 else struct.unpack(">Ii", f.read(8))
+        f.read(4)  # rate
+        if at >= 0:  # -1: an empty edit (a pause), no samples
+            shown.append((at, at + dur * media_scale / movie_scale))
+    covered, reach = 0.0, lo
+    for s, e in sorted(shown):
+        s, e = max(s, reach), min(e, hi)
+        if e > s:
+            covered += e - s
+            reach = e
+    frames = round((hi - lo - covered) / frame)
+    return frames if frames > 1 else 0  # a frame's rounding is no trim
 
 
 def iter_frames(path: Path, one_size: bool = False) -> Iterator[DecodedFrame]:

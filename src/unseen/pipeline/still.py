@@ -14,7 +14,7 @@ from ..errors import OutputError, VerificationFailed
 from ..mask import MaskStyle, apply
 from ..media.metadata import image_findings
 from ..media.probe import Probe
-from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, NOISE_GRID, OUTPUT_FORMAT, PALETTE, STILL, Picture, views
+from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, NOISE_GRID, OUTPUT_FORMAT, PALETTE, STILL, Picture, view_count, views
 from ..names import finding_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan
@@ -69,17 +69,16 @@ def detect_faces(pic: Picture, stage: Progress | None = None) -> Judgement:
 
     found = Judgement()
     for frame in _distinct(pic):
-        found = found + find_faces(frame, stage.tick if stage is not None else None)
+        for view in views(frame):  # with transparency, as viewers show it too
+            found = found + find_faces(view, stage.tick if stage is not None else None)
     return Judgement([r.head(VOTED_MARGIN) for r in found.faces], found.uncertain)
 
 
 def _distinct(pic: Picture) -> list[np.ndarray]:
-    """What a person can be shown of each frame (``views``: with transparency, over white and over
-    black too), each picture once (a still animation repeats its frames)."""
+    """The frames, each picture once (a still animation repeats its frames)."""
     seen: dict[bytes, np.ndarray] = {}
     for frame in pic.frames:
-        for view in views(frame):
-            seen.setdefault(hashlib.blake2b(np.ascontiguousarray(view).tobytes(), digest_size=16).digest(), view)
+        seen.setdefault(hashlib.blake2b(frame.tobytes(), digest_size=16).digest(), frame)
     return list(seen.values())
 
 
@@ -87,7 +86,7 @@ def detect_steps(pic: Picture) -> int:
     """How many times ``detect_faces`` ticks: every tile of every detector pass, per frame."""
     from ..detect import find_faces_steps
 
-    return sum(find_faces_steps(f.shape[1], f.shape[0]) for f in _distinct(pic))
+    return sum(find_faces_steps(f.shape[1], f.shape[0]) * view_count(f) for f in _distinct(pic))
 
 
 def _render(pic: Picture, regions: list[Region], style: MaskStyle, seed: int) -> Picture:

@@ -12,9 +12,12 @@ import secrets
 import socket
 import threading
 import time
+from collections import OrderedDict
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
+
+import numpy as np
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +33,11 @@ from .frames import VideoFrames
 from .session import ReviewFile, Session, Stale, one_line
 from .tracks import new_track, set_key, set_span
 
+if TYPE_CHECKING:
+    from ..media.still import Picture
+
 STATIC = Path(__file__).resolve().parent / "static"
+IMAGES_KEPT = 32  # pictures' JPEGs kept for the page (an animation's frames are stepped through)
 COOKIE = "unseen_review"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -119,7 +126,9 @@ class ReviewApp:
     def __init__(self, session: Session, token: str) -> None:
         self.session, self.token = session, token
         self._frames: dict[str, VideoFrames] = {}
-        self._images: dict[tuple[str, int], bytes] = {}
+        self._images: OrderedDict[tuple[str, int], bytes] = OrderedDict()  # JPEGs of pictures shown, the last IMAGES_KEPT
+        self._decoded: tuple[str, Picture] | None = None  # the last still shown, decoded as clean decodes it
+        self._decode_lock = threading.Lock()
         self._lock = threading.Lock()
 
     # --- helpers ---------------------------------------------------------------------------
@@ -141,40 +150,42 @@ class ReviewApp:
             return v
 
     def image(self, f: ReviewFile, n: int = 0) -> bytes:
-        """Picture ``n`` of the file (a TIFF's page, an animation's frame) upright, as the plan's
-        boxes see it: the first picture's orientation turns every one (as clean turns them), and
-        a page of another size is shown on the plan's canvas (the largest page's extent), where
-        the masks fall on it."""
+        """Picture ``n`` of the file (a TIFF's page, an animation's frame) as clean decodes it
+        (the same decoder: orientation, colour, pages), laid on the plan's canvas (the largest
+        page's extent, where the masks fall on each page); a transparent picture over white, as
+        viewers show it. The last file's decoded picture and a few JPEGs are kept."""
+        from ..media.still import over, transparent
+
+        pic = self._picture(f)
+        n = min(max(0, n), len(pic.frames) - 1)
         hit = self._images.get((f.id, n))
         if hit is None:
-            from PIL import Image, ImageOps
+            from PIL import Image
 
-            try:
-                import pillow_heif
-
-                pillow_heif.register_heif_opener()
-            except ImportError:
-                pass
-            with Image.open(f.path) as im:
-                turn = im.getexif().get(0x0112, 1)
-                count = max(1, int(getattr(im, "n_frames", 1)))
-                sizes = []
-                for k in range(count):  # the plan's canvas: the largest page's extent (Picture.canvas)
-                    im.seek(k)
-                    sizes.append(im.size)
-                size = (max(w for w, _ in sizes), max(h for _, h in sizes))
-                im.seek(min(max(0, n), count - 1))
-                pic = im.convert("RGB")
-            if pic.size != size:
-                canvas = Image.new("RGB", size, (128, 128, 128))
-                canvas.paste(pic, (0, 0))
-                pic = canvas
-            pic.getexif()[0x0112] = turn
-            up = ImageOps.exif_transpose(pic)
+            frame = pic.frames[n]
+            frame = over(frame, 255) if transparent(frame) else frame[..., :3]
+            width, height = pic.canvas
+            if frame.shape[:2] != (height, width):
+                canvas = np.full((height, width, 3), 128, np.uint8)
+                canvas[: frame.shape[0], : frame.shape[1]] = frame[..., :3]
+                frame = canvas
             buf = io.BytesIO()
-            up.save(buf, "JPEG", quality=92)
+            Image.fromarray(np.ascontiguousarray(frame[..., :3])).save(buf, "JPEG", quality=92)
             hit = self._images[f.id, n] = buf.getvalue()
+            while len(self._images) > IMAGES_KEPT:
+                self._images.popitem(last=False)
+        self._images.move_to_end((f.id, n))
         return hit
+
+    def _picture(self, f: ReviewFile) -> "Picture":
+        from ..media.probe import probe
+        from ..media.still import STILL
+
+        with self._decode_lock:
+            if self._decoded is None or self._decoded[0] != f.id:
+                self._decoded = None  # the last file's pixels go before the next's come
+                self._decoded = (f.id, STILL.decode(f.path, probe(f.path).format))
+            return self._decoded[1]
 
     # --- routes ----------------------------------------------------------------------------
     async def index(self, request: Request) -> Response:

@@ -59,13 +59,17 @@ def probe_kind(path: Path) -> str | None:
 
 
 def picture_count(path: Path) -> int:
-    """How many pictures a still holds: a TIFF's pages, an animation's frames (1 when unknown;
-    the clean itself reads them all)."""
+    """How many pictures clean reads from a still: a TIFF's pages, an animation's frames (as
+    media.still decodes them: an MPO's second picture or a HEIC's others are not among them);
+    1 when unknown (the analysis says what is wrong)."""
     try:
-        from PIL import Image
+        from ..media.probe import probe
+        from ..media.still import STILL
 
-        with Image.open(path) as im:
-            return max(1, int(getattr(im, "n_frames", 1)))
+        fmt = probe(path).format
+        with STILL.open(path, fmt) as im:
+            animated = getattr(im, "is_animated", False) and fmt in ("gif", "webp", "png")
+            return max(1, int(getattr(im, "n_frames", 1))) if animated or fmt == "tiff" else 1
     except Exception:  # noqa: BLE001 - probe_kind read it; a count it cannot give is one picture
         return 1
 
@@ -128,7 +132,7 @@ class ReviewFile:
         self.save_error: str | None = None
         self.audit: dict[str, Any] | None = None
         self.job = Job()
-        self._last_save: tuple[str, int, int, int] | None = None  # see replace_plan
+        self._chain: tuple[str, int, int, int] | None = None  # see replace_plan
         self.lock = threading.RLock()
 
     # --- analysis ---------------------------------------------------------------------------
@@ -189,26 +193,29 @@ class ReviewFile:
         """The page's edited plan, on the revision it was made on; returns the new revision.
 
         A page sends its whole plan each time, so a save a page (``client``) sent while its
-        previous one was on its way (a second quick edit, a reload: the first had not come back
-        to tell the page the new revision) holds that one's edits: it replaces it rather than
-        being refused as another tab's. ``seq`` numbers a page's saves: an older one arriving
-        last changes nothing."""
+        earlier ones were on their way (a quick second edit, a reload, a hidden tab: the page
+        had not yet heard the new revision) holds their edits: while every revision since the
+        one it was made on came from that page's saves, it replaces them rather than being
+        refused as another tab's. ``seq`` numbers a page's saves: an older one arriving last
+        changes nothing."""
         plan = Plan.from_json(data)
         with self.lock:
             if self.plan is None:
                 raise Stale
+            chain = self._chain if self._chain is not None and self._chain[3] == self.rev else None
             if rev != self.rev:
-                last = self._last_save
-                if not (client and last is not None and last[0] == client and last[2] == rev and last[3] == self.rev):
+                if not (client and chain is not None and chain[0] == client and chain[1] <= rev < self.rev):
                     raise Stale
-                if seq <= last[1]:
+                if seq <= chain[2]:
                     return self.rev
             if plan.input.sha256 != self.plan.input.sha256:
                 raise PlanError("plan: made for another file")
             self._save(plan)
             self.plan, self.rev = plan, self.rev + 1
-            # (page, its save's number, the revision it was made on, the revision it made)
-            self._last_save = (client, seq, rev, self.rev) if client else None
+            # (page, the revision its unbroken run of saves started from, its last save's number,
+            # the revision that save made): any other change ends the run
+            same = chain is not None and chain[0] == client
+            self._chain = (client, chain[1] if same else rev, max(seq, chain[2]) if same else seq, self.rev) if client else None
             return self.rev
 
     def change(self, rev: int, edit: Callable[[Plan], Any]) -> Any:

@@ -119,6 +119,7 @@ async function upload(files) {
 }
 
 async function openFile(id) {
+  if (S.busy) return;  // a face is being followed in this file: see serverEdit
   // an edit still waiting to be saved is the open file's: saved before the page leaves it (it
   // was lost, or sent as the next file's, when another was opened within the save delay)
   if (S.cur && S.plan && (S.saveTimerOn || S.saving)) await (S.saveTimerOn ? flush() : S.savePromise);
@@ -763,7 +764,8 @@ async function flush() {
   S.savePromise = (async () => {
     try {
       const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq}});
-      S.rev = r.rev; S.cur.rev = r.rev; renderJob();
+      // never back: a save sent on leaving (flushOnLeave) may have answered with a later one
+      S.rev = Math.max(S.rev, r.rev); S.cur.rev = S.rev; renderJob();
       if (!S.pending && !S.saveTimerOn) setSaveState(() => (r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved")));
     } catch (e) {
       if (e.stale) conflict();
@@ -786,8 +788,10 @@ async function flush() {
 function flushOnLeave() {
   if (!(S.saveTimerOn || S.pending) || !S.cur || !S.plan) return;
   clearTimeout(S.saveTimer); S.saveTimerOn = false; S.pending = false;
+  // a hidden tab lives on: the revision this save makes is the page's from then on
   fetch("/api/files/" + S.cur.id + "/plan", {method: "PUT", keepalive: true,
-    headers: {"X-Unseen-Token": TOKEN, "Content-Type": "application/json"}, body: JSON.stringify({rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq})});
+    headers: {"X-Unseen-Token": TOKEN, "Content-Type": "application/json"}, body: JSON.stringify({rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq})})
+    .then((r) => (r.ok ? r.json() : null)).then((d) => { if (d && d.rev) { S.rev = Math.max(S.rev, d.rev); if (S.cur) S.cur.rev = S.rev; } }).catch(() => {});
 }
 window.addEventListener("pagehide", flushOnLeave);
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushOnLeave(); });
