@@ -184,6 +184,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     derive = analysed if analysed is not None and analysed.plan is plan else None
     seed = secrets.randbits(64)
     checked: dict[int, list[Region]] = {}  # masks of the frames the checker already passed
+    searched = {f for f, scale in analysed.found.looked.items() if scale > 0} if analysed is not None else set()
     with staged(final) as tmp:
         for rounds in range(1, MAX_ROUNDS + 1):
             masks = released.frame_masks()
@@ -192,10 +193,11 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
             sample = readback_frames(n, vopts.sample_every, ends, info.frames)
             check = FrameCheck(masks, style, sample, opts.faces, skip)
-            # every frame has the second detector's look before it is encoded: the analysis searches
-            # one frame in three, so a face shown for a frame or two between them (a turn to the
-            # camera, a flash cut) was never seen; the read-back samples the written file
-            pre = PreCheck(set(range(n)) - skip, settings.pad, released.switched_off) if opts.faces else None
+            # every frame the analysis did not search has the second detector's look before it is
+            # encoded (and the read-back's sample, searched or not): the analysis searches one
+            # frame in three, so a face shown for a frame or two between them (a turn to the
+            # camera, a flash cut) was never seen. A plan alone does not say which were searched.
+            pre = PreCheck((set(range(n)) - searched) | sample - skip, settings.pad, released.switched_off) if opts.faces else None
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:
                 try:
