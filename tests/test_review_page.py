@@ -894,19 +894,25 @@ def test_a_recording_says_its_voices_are_disguised_not_left_out(chromium: Any, t
         server.stop()
 
 
+def clip_with_spot(clip: Path, d: Path, box: tuple[float, float, float, float], frames: tuple[int, int]) -> Path:
+    """A copy of the clip in ``d`` whose plan (beside its output) holds an uncertain spot."""
+    d.mkdir()
+    src = d / clip.name
+    shutil.copy(clip, src)
+    plan = unseen.analyse(src)
+    plan.add_region(box, kind="face", shape="box", source=Source("detector", "centerface", 0.1), on=False, uncertain=True, frames=frames, prefix="u")
+    plan.save(plan_path(d / "street.unseen.mp4"))
+    return src
+
+
 def test_an_edit_made_while_a_face_is_followed_loses_nothing(chromium: Any, clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A box drawn on a video starts a follow that takes a while; a click on "Mask it" meanwhile
     used to be saved first, so the follow's result came back stale and the drawn face was lost
     ("changed in another tab"). The page now takes no edit until the follow is back."""
     from unseen.review.session import ReviewFile
 
-    d = tmp_path / "race"
-    d.mkdir()
-    src = d / clip.name
-    shutil.copy(clip, src)
-    plan = unseen.analyse(src)
-    plan.add_region((20, 20, 80, 80), kind="face", shape="head", source=Source("detector", "centerface", 0.1), on=False, uncertain=True, frames=(0, N - 1), prefix="u")
-    plan.save(plan_path(d / "street.unseen.mp4"))
+    src = clip_with_spot(clip, tmp_path / "race", (20, 20, 80, 80), (0, N - 1))
+    d = src.parent
     change = ReviewFile.change
 
     def slow(self: ReviewFile, rev: int, edit: Any) -> Any:
@@ -1130,14 +1136,7 @@ def test_the_chosen_language_is_kept_for_the_next_review(chromium: Any, photo: P
 def test_mask_it_on_a_video_spot_follows_the_face_through_the_video(chromium: Any, clip: Path, tmp_path: Path) -> None:
     """A spot worth a look is seen on one frame; "Mask it" used to mask that frame alone, leaving
     the face bare on every other. It now follows the face, as a box drawn there does."""
-    d = tmp_path / "spot"
-    d.mkdir()
-    src = d / clip.name
-    shutil.copy(clip, src)
-    plan = unseen.analyse(src)
-    x0, y0, x1, y1 = patch_box(5)
-    plan.add_region((x0, y0, x1, y1), kind="face", shape="box", source=Source("detector", "centerface", 0.1), on=False, uncertain=True, frames=(5, 5), prefix="u")
-    plan.save(plan_path(d / "street.unseen.mp4"))
+    src = clip_with_spot(clip, tmp_path / "spot", patch_box(5), (5, 5))
     server = serve([src])
     try:
         page = chromium.new_page(viewport={"width": 1400, "height": 900})
