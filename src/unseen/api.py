@@ -124,10 +124,12 @@ def clean(
                         on_result(res)
             except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: stop every worker
                 _stop_workers(pool)
+                # each worker removes its own temporary file as it stops; one whose stop came
+                # at a moment it could not (seen once in CI) left it: the workers are gone now
+                _sweep(files, outputs)
                 raise
         if any(r.error == KILLED_WORKER for r in results):  # its temporary file, now, not next run
-            for folder in {(o or p).parent for p, o in zip(files, outputs)}:
-                sweep_stale(folder, again=True)
+            _sweep(files, outputs)
         return results
     for path, o in zip(files, each):
         res = _clean_one(path, o)
@@ -138,6 +140,12 @@ def clean(
 
 
 PARALLEL_MIN_FILES = 6
+
+
+def _sweep(files: list[Path], outputs: list[Path | None]) -> None:
+    """The temporary files of this batch's finished workers, removed from every output folder."""
+    for folder in {(o or p).parent for p, o in zip(files, outputs)}:
+        sweep_stale(folder, again=True)
 
 
 def _init_worker() -> None:
