@@ -1182,3 +1182,22 @@ def test_the_page_shows_a_turned_tiff_as_clean_reads_it(tmp_path: Path) -> None:
             assert np.abs(shown[: page.shape[0], : page.shape[1]] - page[..., :3].astype(int)).mean() < 6, n
     finally:
         server.stop()
+
+
+def test_an_earlier_plan_of_a_tiff_sized_to_its_first_page_is_made_again(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """Releases before this one gave a TIFF's plan its first page's size; clean now lays plans on
+    the largest page's extent and refuses such a plan. The review analyses the file again rather
+    than resume a plan it could never publish."""
+    from unseen.pipeline.common import sha256_file
+    from unseen.plan import InputInfo, Plan
+    from unseen.review.session import ReviewFile
+
+    src = tmp_path / "pages.tif"
+    Image.new("RGB", (160, 120), (200, 200, 200)).save(src, save_all=True, append_images=[Image.fromarray(astronaut)])
+    old = Plan(InputInfo(sha256_file(src), "image", "tiff", 160, 120))
+    old.save(plan_path(tmp_path / "pages.unseen.tif"))
+    rf = ReviewFile("f1", src, tmp_path)
+    rf.analyse()
+    assert rf.state == "ready" and not rf.resumed
+    assert (rf.plan.input.width, rf.plan.input.height) == (512, 512)
+    assert any(r.on and r.kind == "face" for r in rf.plan.regions)

@@ -74,6 +74,15 @@ def picture_count(path: Path) -> int:
         return 1
 
 
+def _fits_canvas(path: Path, plan: Plan) -> bool:
+    """Whether a still's plan lies on its pictures' extent (releases before this one gave a TIFF's
+    plan its first page's size, which clean now refuses)."""
+    from ..media.probe import probe
+    from ..media.still import STILL
+
+    return STILL.decode(path, probe(path).format).canvas == (plan.input.width, plan.input.height)
+
+
 def one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
@@ -155,6 +164,8 @@ class ReviewFile:
                     self.resumed = True
                 except PlanError:
                     plan = None  # a plan for another file of the same name, or damaged: start again
+                if plan is not None and self.pictures > 1 and not _fits_canvas(self.path, plan):
+                    plan, self.resumed = None, False  # an earlier release's plan of a TIFF: page 1's size
             if plan is None:
                 with HEAVY:
                     plan = analyse(self.path, on_progress=self._analysing)
