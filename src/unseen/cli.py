@@ -200,10 +200,7 @@ def _run_clean(args: argparse.Namespace) -> int:
         from .pipeline.audio import KEEP_WARNING
 
         print(_warning(KEEP_WARNING), file=sys.stderr)
-    if args.audio == "keep" and args.voice in (None, "keep"):
-        from .pipeline.video import AUDIO_WARNING
-
-        print(_warning(AUDIO_WARNING), file=sys.stderr)
+    # --audio keep's warning is each video's own (its result line says it): a photo keeps no sound
     regions = None
     if args.regions:
         from .pipeline.common import load_regions
