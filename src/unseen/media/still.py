@@ -231,7 +231,7 @@ class StillImages:
         orientation = exif.get(0x0112, 1) if exif else 1
         frames: list[np.ndarray] = []
         durations: list[int] = []
-        animated = getattr(im, "is_animated", False) and fmt in ("gif", "webp", "png")
+        animated = is_animation(im, fmt)
         seq = ImageSequence.Iterator(im) if (animated or fmt == "tiff") else [im]
         total = 0
         what = N_("pages") if fmt == "tiff" else N_("frames")
@@ -334,6 +334,16 @@ def _quiet() -> Iterator[None]:
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         yield
+
+
+def is_animation(im: Image.Image, fmt: str) -> bool:
+    """An animation whose every frame is decoded (an MPO's or a HEIC's other pictures are not)."""
+    return bool(getattr(im, "is_animated", False)) and fmt in ("gif", "webp", "png")
+
+
+def pictures_decoded(im: Image.Image, fmt: str) -> int:
+    """How many pictures ``decode`` makes of an opened file: a TIFF's pages, an animation's frames."""
+    return max(1, int(getattr(im, "n_frames", 1))) if is_animation(im, fmt) or fmt == "tiff" else 1
 
 
 def image_count(im: Image.Image) -> int:

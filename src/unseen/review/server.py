@@ -167,10 +167,10 @@ class ReviewApp:
             width, height = pic.canvas
             if frame.shape[:2] != (height, width):
                 canvas = np.full((height, width, 3), 128, np.uint8)
-                canvas[: frame.shape[0], : frame.shape[1]] = frame[..., :3]
+                canvas[: frame.shape[0], : frame.shape[1]] = frame
                 frame = canvas
             buf = io.BytesIO()
-            Image.fromarray(np.ascontiguousarray(frame[..., :3])).save(buf, "JPEG", quality=92)
+            Image.fromarray(np.ascontiguousarray(frame)).save(buf, "JPEG", quality=92)
             hit = self._images[f.id, n] = buf.getvalue()
             while len(self._images) > IMAGES_KEPT:
                 self._images.popitem(last=False)

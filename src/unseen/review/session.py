@@ -64,12 +64,11 @@ def picture_count(path: Path) -> int:
     1 when unknown (the analysis says what is wrong)."""
     try:
         from ..media.probe import probe
-        from ..media.still import STILL
+        from ..media.still import STILL, pictures_decoded
 
         fmt = probe(path).format
         with STILL.open(path, fmt) as im:
-            animated = getattr(im, "is_animated", False) and fmt in ("gif", "webp", "png")
-            return max(1, int(getattr(im, "n_frames", 1))) if animated or fmt == "tiff" else 1
+            return pictures_decoded(im, fmt)
     except Exception:  # noqa: BLE001 - probe_kind read it; a count it cannot give is one picture
         return 1
 
