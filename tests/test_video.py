@@ -581,3 +581,59 @@ def test_a_face_shown_for_two_frames_between_searched_ones_is_covered(astronaut:
     frames, _, _ = read_frames(Path(res.output))
     for i in shown:
         assert covered(frames[i], (fx0 + 10, fy0 + 10, fx1 - 10, fy1 - 10)) > 0.97, f"frame {i}"
+
+
+def test_a_wall_clock_start_is_not_carried_into_the_output(clip, tmp_path: Path) -> None:
+    """An IP camera's clip (``-use_wallclock_as_timestamps``) or a segment cut from a longer
+    recording starts at a clock reading: the output kept it as an empty edit before the
+    picture, which gives away when it was filmed. The output starts at zero, frames in step."""
+    src, times = clip
+    start = 1733565600  # 2024-12-07 10:00:00 UTC
+    path = tmp_path / "camera.mp4"
+    with av.open(str(src)) as c, av.open(str(path), "w") as out:
+        s = out.add_stream_from_template(c.streams.video[0])
+        for p in c.demux(c.streams.video[0]):
+            if p.dts is None:
+                continue
+            p.pts += int(start / p.time_base)
+            p.dts += int(start / p.time_base)
+            p.stream = s
+            out.mux(p)
+    with av.open(str(path)) as c:
+        assert float(c.streams.video[0].start_time * c.streams.video[0].time_base) > start - 1
+    [res] = unseen.clean([path], tmp_path / "out")
+    assert res.status == "ok", res.error
+    with av.open(res.output) as c:
+        v = c.streams.video[0]
+        assert float((v.start_time or 0) * v.time_base) < 1
+        assert (c.start_time or 0) < 1_000_000 and float(c.duration) / 1_000_000 < 10
+    got = read_frames(Path(res.output))[1]
+    assert [t - got[0] for t in got] == [t - times[0] for t in times]
+    [after, before] = unseen.audit([res.output, path], faces=False)
+    assert not any("clock" in f.name for f in after.findings), after.findings
+    assert any("clock" in f.name and f.identifying for f in before.findings), before.findings
+
+
+def test_a_segment_cut_from_a_longer_recording_is_not_called_damaged(tmp_path: Path) -> None:
+    """Matroska's DURATION counts from zero: a 2 s segment starting 6 s in (``ffmpeg -f
+    segment``) declares 8 s and was refused as damaged; cut short, it still is."""
+    path = tmp_path / "cam_002.mkv"
+    out = av.open(str(path), "w")
+    v = out.add_stream("libx264", rate=25)
+    v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+    for i in range(50):
+        f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 40 + i * 3, np.uint8), format="rgb24")
+        f.pts, f.time_base = 150 + i, Fraction(1, 25)
+        for p in v.encode(f):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+    out.close()
+    [res] = unseen.clean([path], tmp_path / "out", faces=False)
+    assert res.status == "ok", res.error
+    assert len(read_frames(Path(res.output))[0]) == 50
+    cut = tmp_path / "cam_003.mkv"
+    data = path.read_bytes()
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    [res] = unseen.clean([cut], tmp_path / "out", faces=False)
+    assert res.status == "error" and "declares" in (res.error or ""), res.error

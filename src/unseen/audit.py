@@ -64,7 +64,7 @@ def _silent(path: Path) -> bool:
 def audit_video(path: Path, faces: bool = True, progress: bool = False) -> AuditResult:
     """Tags, streams, and faces by the rule clean's read-back checks by (``progress``: a bar on
     stderr over the frames decoded, which takes longer than cleaning)."""
-    from .media.video import hidden_frames, iter_frames, probe_video
+    from .media.video import clock_start, hidden_frames, iter_frames, probe_video
     from .types import Finding
 
     try:  # the first frame tells the rotation, and so the picture's upright size
@@ -95,6 +95,9 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
             res.findings.append(Finding("hidden-picture", N_("stream {i}: another video").format(i=i), N_("a second picture beside the first (another camera or a preview); its faces are not searched")))
         elif kind in ("subtitle", "attachment", "cover-art"):
             res.findings.append(Finding("hidden-picture" if kind == "cover-art" else "other", N_("stream {i}: {kind}").format(i=i, kind=kind), N_("carried beside the picture")))
+    late = clock_start(path)
+    if late is not None:
+        res.findings.append(Finding("time", N_("timestamps start at a clock reading"), N_("{s} s: a time of day or a place in a longer recording (clean writes from zero)").format(s=f"{late:.0f}")))
     hidden = hidden_frames(path)
     if hidden:
         res.findings.append(Finding("hidden-picture", N_("frames hidden by an edit list"), N_("{n} frames a player skips are still in the file (a clip trimmed without re-encoding keeps what was cut)").format(n=hidden)))

@@ -27,10 +27,13 @@ def seconds(ticks: int | None, time_base: Fraction) -> Fraction | None:
 class Timeline:
     """Feeds the encoder: each frame's input timestamp, or a repaired one where the input's is
     missing (one frame after the last), wrapped (the 33-bit clock restarted) or not after the
-    previous one (the smallest step after it); a video that starts before zero (FFmpeg unwraps a
-    transport stream's clock into negative times) is moved to start at zero, since MP4 cannot
-    show frames before its start. Same input, same output: the read-back uses
-    ``expected`` on the analysis pass's timestamps to know what the file must hold."""
+    previous one (the smallest step after it). The output starts at zero whatever the input's
+    first time: a later start would be written as an empty edit before the picture, and a
+    clock that counts from the epoch (IP cameras, ``-use_wallclock_as_timestamps``) or from the
+    start of a longer recording (a cut segment) tells when it was filmed; one before zero
+    (FFmpeg unwraps a transport stream's clock into negative times) cannot be shown in MP4.
+    Same input, same output: the read-back uses ``expected`` on the analysis pass's timestamps
+    to know what the file must hold."""
 
     def __init__(self, time_base: Fraction, rate: Fraction | None) -> None:
         self.time_base = Fraction(time_base)
@@ -38,13 +41,13 @@ class Timeline:
         self.step = max(1, round(frame))  # one frame, in ticks
         self.last: int | None = None
         self.offset = 0
-        self.shift = 0  # ticks added to every time when the video starts before zero
+        self.shift = 0  # ticks added to every time: minus the input's first
         self.repaired = 0
 
     def next(self, pts: int | None) -> int:
         if pts is not None and self.last is not None and self.time_base == Fraction(1, 90000) and pts + self.offset < self.last - TS_WRAP // 2:
             self.offset += TS_WRAP  # the transport stream's clock wrapped: continue counting
-        if self.last is None and pts is not None and pts < 0:
+        if self.last is None and pts is not None:
             self.offset = self.shift = -pts
         out = self.last + self.step if pts is None and self.last is not None else (pts or 0) + self.offset
         if self.last is not None and out <= self.last:
@@ -85,12 +88,15 @@ def declared_seconds(path: Path) -> float | None:
             return None
         if v.duration and v.time_base:
             return float(v.duration * v.time_base)
+        # Matroska's tag and the container's duration count from zero: a segment cut from a
+        # longer recording (``ffmpeg -f segment``) starts later, and lasts that much less
+        start = max(0.0, float(v.start_time * v.time_base)) if v.start_time is not None and v.time_base else 0.0
         tag = v.metadata.get("DURATION") or v.metadata.get("duration")
         if tag and _clock(str(tag)) is not None:
-            return _clock(str(tag))
+            return _clock(str(tag)) - start  # type: ignore[operator]
         fmt = c.format.name.split(",")[0]
         if c.duration and len(c.streams) == 1 and fmt not in ("mpegts", "mpeg"):
-            return c.duration / 1_000_000
+            return c.duration / 1_000_000 - start
     return None
 
 

@@ -201,6 +201,24 @@ def size_changed(i: int, before: tuple[int, int], after: tuple[int, int]) -> Uns
     return UnsupportedFormat(N_("the picture changes size at frame {frame} ({before} to {after}): not supported").format(frame=i, before=f"{before[0]}x{before[1]}", after=f"{after[0]}x{after[1]}"))
 
 
+# A picture or sound that starts this late reads a clock: the time of day (an IP camera's
+# wall-clock timestamps) or a place in a longer recording (a cut segment). A transport stream's
+# own clock starts within a few seconds.
+CLOCK_START_S = 60.0
+
+
+def clock_start(path: Path) -> float | None:
+    """The latest start, in seconds, of the file's pictures and sounds when it is
+    ``CLOCK_START_S`` or more (clean writes from zero), else None."""
+    try:
+        with open_container(path) as c:
+            starts = [float(s.start_time * s.time_base) for s in c.streams if s.type in ("video", "audio") and s.start_time is not None and s.time_base]
+    except UnseenError:
+        return None
+    late = max(starts, default=0.0)
+    return late if late >= CLOCK_START_S else None
+
+
 def hidden_frames(path: Path) -> int:
     """Frames of the first video track an MP4/MOV edit list tells players to skip: a clip
     trimmed without re-encoding (LosslessCut, ``ffmpeg -c copy``) still holds the samples it cut,

@@ -151,15 +151,15 @@ class _Writer:
     def finish(self, shift: Fraction = Fraction(0), end: Fraction = Fraction(0)) -> bytes | None:
         """The sound (after the video: the muxer's interleaving buffer flushes every 10 s of
         it), then the encoders' last packets; returns the decoder setup (SPS/PPS) as written.
-        The sound is written from zero: a track that starts later in the input (``shift``: what
-        the picture's times were moved by) is led in by silence, one that starts earlier loses
-        what comes before zero, so it stays in step with the picture (a start past the picture's
-        ``end`` is taken as a clock of its own: written from zero, as before)."""
+        The sound is written from zero: a track that starts later than the picture in the input
+        (``shift``: what the picture's times were moved by) is led in by silence, one that starts
+        earlier loses what comes before the picture, so it stays in step with it (a start more
+        than the picture's length ``end`` away is taken as a clock of its own: written from zero)."""
         import av
 
         if self.audio is not None and self.sound is not None:
             lead = self.sound.start + shift
-            lead_samples = round(lead * self.sound.rate) if lead <= end else 0
+            lead_samples = round(lead * self.sound.rate) if -end <= lead <= end else 0
             blocks = _led_in(self.sound.blocks(), lead_samples, self.sound.channels)
             try:
                 for block in blocks:
