@@ -179,9 +179,21 @@ REVEALING = {
     "3F2504E0-4F89-11D3-9A0C-0305E82C3301.jpg": "unique ID",
     "New Recording 12.m4a": "voice recorder",
     "100APPLE": "folder",
+    "FILE240501-120000F.MP4": "capture date and time",  # a dash cam's
+    "240501_120000_001F.MP4": "capture date and time",
+    "Call recording John Smith_240501_120000.m4a": "capture date and time",
+    "Call recording John Smith.m4a": "call recording",
+    "통화 녹음 홍길동.m4a": "call recording",
+    "+491701234567.m4a": "phone number",
+    "010-1234-5678.m4a": "phone number",
+    "13812345678.mp3": "phone number",
+    "Mon_Apr_2013__10_48_56.m4a": "date",
+    "Movie on 5-1-24 at 12.00 PM.mov": "date",
+    "trip 3 May.jpg": "date",
 }
 PLAIN = ["photo.jpg", "holiday at the sea.png", "astronaut.jpg", "a.png", "photo-1.unseen.jpg", "video-12.unseen.mp4",
-         "recording-250.unseen.wav", "photo-1.plan.json", "Kim family.jpg", "scan 12.png", "report.pdf"]
+         "recording-250.unseen.wav", "photo-1.plan.json", "Kim family.jpg", "scan 12.png", "report.pdf",
+         "the march.jpg", "Mayflower.png", "maybe later.jpg", "summary 2.png", "chapter 3.1.2.png", "dec.wav"]
 
 
 @pytest.mark.parametrize("name", sorted(REVEALING))

@@ -39,6 +39,13 @@ _SEP = r"[-_.]?"
 _DATE = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}|(?<!\d){_DAY}[-_.]{_MONTH}[-_.]{_YEAR}(?!\d)")
 _TIME = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[-_.:h ]?[0-5]\d[-_.:m ]?[0-5]\d")
 _DATE_TIME = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}(?:[-_ T.]|\s*at\s*)?(?:[01]\d|2[0-3])[-_.:h]?[0-5]\d[-_.:m]?[0-5]\d", re.IGNORECASE)
+# two-digit years: dash cams (FILE240501-120000F, 240501_120000_001F) and phones' call recorders
+_SHORT_DATE_TIME = re.compile(rf"(?<!\d)\d\d{_MONTH}{_DAY}[-_ ]?(?:[01]\d|2[0-3])[0-5]\d[0-5]\d(?!\d)")
+# dates in words or in the US order (Mon_Apr_2013, 1 May, Movie on 5-1-24 at 12.00 PM)
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_WORD_DATE = re.compile(rf"(?<![a-z]){_MONTHS}[-_ .,]*(?:\d{{1,2}}|{_YEAR})(?!\d)|(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?[-_ .]*{_MONTHS}(?![a-z])|(?<!\d)(?:1[0-2]|0?[1-9])[-.](?:3[01]|[12]\d|0?[1-9])[-.](?:\d\d|{_YEAR})(?!\d)", re.IGNORECASE)
+# phone numbers: international, Korean mobiles (010-1234-5678) and Chinese mobiles (13812345678)
+_PHONE = re.compile(r"(?<![\d+])(?:\+|00)[1-9]\d{7,14}(?!\d)|(?<!\d)01[016789][-. ]?\d{3,4}[-. ]?\d{4}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
 # seconds since 1970 (2001-2033), alone or in milliseconds: what apps and messengers name files by
 _EPOCH = re.compile(r"(?<!\d)1[0-9]{9}(?:[0-9]{3})?(?!\d)")
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.IGNORECASE)
@@ -49,6 +56,7 @@ _DEVICE = [
     for p, what in (
         (r"^(?:IMG|VID|PXL|MVIMG|PANO|BURST|MOV|MVI|AUD|PTT|SAM|CIMG|IMAG|HPIM|PICT|DSCN|DSCF|DSC|_DSC|DJI|GOPR|G[HX]\d\d|WP|_MG|FB_IMG|received|KakaoTalk|LINE|Snapchat|InShot|VN)[ _-]*E?\d{3,}", N_("a camera's, phone's or app's own file name and counter")),
         (r"^(?:New )?Recording \d+$|^Voice \d{3,}$", N_("a voice recorder's own file name and counter")),
+        (r"^(?:Call[ _-]?recording|통화[ _]?녹음|通话录音)", N_("a call recording's own file name (it holds the other person's name or number)")),
         (r"^P\d{7}$", N_("a camera's own file name and counter")),
         (r"(?:^|[-_ ])WA\d{4}(?:$|[-_ ])", N_("WhatsApp's own file name and counter")),
         (r"^WhatsApp[ _-]*(?:Image|Video|Audio|Ptt|Voice)", N_("WhatsApp's own file name")),
@@ -71,10 +79,12 @@ def identifying_name(name: str) -> str | None:
         head, dot, ext = stem.rpartition(".")
         if dot and head and 1 <= len(ext) <= 5 and ext.isalnum() and not ext.isdigit():
             stem = head
-    if _DATE_TIME.search(stem) or (_DATE.search(stem) and _TIME.search(_DATE.sub(" ", stem))):
+    if _DATE_TIME.search(stem) or _SHORT_DATE_TIME.search(stem) or (_DATE.search(stem) and _TIME.search(_DATE.sub(" ", stem))):
         return N_("the file name holds a capture date and time")
-    if _DATE.search(stem):
+    if _DATE.search(stem) or _WORD_DATE.search(stem):
         return N_("the file name holds a date")
+    if _PHONE.search(stem):
+        return N_("the file name holds a phone number")
     if _EPOCH.search(stem):
         return N_("the file name holds a timestamp")
     if _UUID.search(stem) or _LONG_HEX.search(stem):
