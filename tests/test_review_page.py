@@ -1201,3 +1201,207 @@ def test_an_earlier_plan_of_a_tiff_sized_to_its_first_page_is_made_again(tmp_pat
     assert rf.state == "ready" and not rf.resumed
     assert (rf.plan.input.width, rf.plan.input.height) == (512, 512)
     assert any(r.on and r.kind == "face" for r in rf.plan.regions)
+
+
+def test_a_click_on_a_video_spot_on_the_picture_follows_the_face(chromium: Any, clip: Path, tmp_path: Path) -> None:
+    """A spot worth a look clicked on the picture masked its one frame alone (the row said
+    masked; the published video showed the face on every other frame). It now does what the
+    row's "Mask it" does: the face is followed through the video, the page busy meanwhile."""
+    src = clip_with_spot(clip, tmp_path / "spot", patch_box(5), (5, 5))
+    server = serve([src])
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page, timeout=180_000)
+        uid = page.evaluate("() => S.plan.regions.find((r) => r.uncertain && r.frames[0] === 5).id")
+        page.evaluate("() => showFrame(5)")
+        page.wait_for_function("() => S.img.frame === 5")
+        x0, y0, x1, y1 = patch_box(5)
+        page.mouse.click(*to_screen(page, (x0 + x1) / 2, (y0 + y1) / 2))
+        page.wait_for_function("() => S.busy || S.plan.tracks.some((t) => t.source.by === 'person')", timeout=5_000)
+        page.wait_for_function("() => !S.busy && S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
+        track = page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person')")
+        frames = sorted(b[0] for b in track["boxes"])
+        assert frames[0] <= 1 and frames[-1] >= N - 2, frames  # followed to both ends
+        assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{uid}').on")
+        saved(page)
+        assert any(t.source.by == "person" for t in load_plan(plan_path(src.with_name("street.unseen.mp4"))).tracks)
+        page.close()
+    finally:
+        server.stop()
+
+
+def serve_photo(photo: Path, tmp_path: Path) -> ReviewServer:
+    """A review of a copy of the photo with its plan as made (the false mask on, the uncertain
+    spot off): other tests switch them."""
+    copy = tmp_path / photo.name
+    shutil.copy(photo, copy)
+    plan = load_plan(plan_path(photo.with_name("group.unseen.png")))
+    for r in plan.regions:
+        r.on = not r.uncertain
+    plan.save(plan_path(copy.with_name("group.unseen.png")))
+    return serve([copy])
+
+
+def _touch(cdp: Any, kind: str, points: list[tuple[float, float]]) -> None:
+    cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y, "id": 1} for x, y in points]})
+
+
+def _swipe(page: Any, cdp: Any, x: float, y: float, dy: float) -> None:
+    _touch(cdp, "touchStart", [(x, y)])
+    for i in range(1, 11):
+        _touch(cdp, "touchMove", [(x, y + dy * i / 10)])
+        page.wait_for_timeout(30)
+    _touch(cdp, "touchEnd", [])
+    page.wait_for_timeout(400)
+
+
+def test_a_finger_on_the_picture_scrolls_the_page_and_a_tap_only_selects(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """On a phone the picture fills most of the screen: a swipe on it moved a face's mask off
+    the face and saved that, and a tap switched a mask off, then scrolled the picture away to the
+    row. A swipe now scrolls the page, a tap selects, a second tap on the selected box switches
+    it, and only a selected box is dragged by a finger."""
+    server = serve_copy(photo, tmp_path)
+    ctx = chromium.new_context(locale="ko-KR", viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True, is_mobile=True)
+    try:
+        page = ctx.new_page()
+        page.goto(server.url)
+        ready(page)
+        cdp = ctx.new_cdp_session(page)
+        face = page.evaluate("() => S.plan.regions.find((r) => r.kind === 'face' && r.on && r.box[0] < 400)")
+        fid, box = face["id"], face["box"]
+        centre = lambda: to_screen(page, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2)  # noqa: E731
+        scrolled = "() => document.querySelector('main').scrollTop + window.scrollY"
+        x, y = centre()
+        _swipe(page, cdp, x, y, -60)
+        after = page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{fid}')")
+        assert after["box"] == box and after["on"], "a swipe left the mask where it was"
+        assert page.evaluate(scrolled) > 20, "the swipe scrolled the page"
+        page.evaluate("() => { document.querySelector('main').scrollTop = 0; window.scrollTo(0, 0); }")
+        page.wait_for_timeout(200)
+        # a tap selects, and the picture stays where it is
+        page.touchscreen.tap(*centre())
+        page.wait_for_function(f"() => S.sel === '{fid}'")
+        page.wait_for_timeout(300)
+        assert page.evaluate(scrolled) == 0
+        assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{fid}').on"), "a tap did not bare the face"
+        # a second tap on the selected box switches it off, the picture still in view
+        page.touchscreen.tap(*centre())
+        page.wait_for_function(f"() => !S.plan.regions.find((r) => r.id === '{fid}').on")
+        page.wait_for_timeout(300)
+        assert page.evaluate(scrolled) == 0
+        saved(page)
+        # the selected box is dragged by a finger, and the page does not scroll
+        x, y = centre()
+        _swipe(page, cdp, x, y, -30)
+        saved(page)
+        moved = page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{fid}').box")
+        assert moved[1] < box[1] - 5, (moved, box)
+        assert page.evaluate(scrolled) == 0
+        # a finger draws no box: with nothing selected, a tap on an empty spot puts one there
+        spot = page.evaluate("() => { const [w, h] = picSize(); return [w * 0.92, h * 0.92]; }")
+        assert page.evaluate("(p) => !hit(p[0], p[1])", spot)
+        n = page.evaluate("() => S.plan.regions.length")
+        page.touchscreen.tap(*to_screen(page, *spot))  # the first tap lets go of the selected box
+        page.wait_for_function("() => S.sel === null")
+        assert page.evaluate("() => S.plan.regions.length") == n
+        page.touchscreen.tap(*to_screen(page, *spot))
+        page.wait_for_function(f"() => S.plan.regions.length === {n + 1}")
+        added = page.evaluate("() => S.plan.regions[S.plan.regions.length - 1]")
+        assert added["on"] and added["source"]["by"] == "person", added
+        assert added["box"][0] < spot[0] < added["box"][2] and added["box"][1] < spot[1] < added["box"][3], (added, spot)
+        saved(page)
+        page.close()
+    finally:
+        ctx.close()
+        server.stop()
+
+
+def test_the_publish_result_says_what_was_left_bare_on_purpose(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A mask switched off leaves what is under it visible in the safe copy: clean warns of it,
+    and the page's result said nothing of it. It is now said, where it is not missed."""
+    server = serve_photo(photo, tmp_path)
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page)
+        page.click(".lang button[data-lang=ko]")
+        page.wait_for_function("() => S.lang === 'ko'")
+        false_id = page.evaluate("(b) => S.plan.regions.find((r) => r.box[0] === b[0] && r.box[1] === b[1]).id", list(FALSE_BOX))
+        page.click(f"#region-list li[data-id={false_id}] button.switch")
+        saved(page)
+        publish(page)
+        bare = page.locator("#result #bare")
+        assert bare.is_visible()
+        said = page.evaluate("() => t('{n} mask(s) you switched off were left off: what is under them can be seen in the safe copy. Make sure no face is among them.', {n: 1})")
+        assert bare.text_content() == said and "1곳" in said
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_a_stopped_review_program_is_said_in_the_pages_words(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """With the review program stopped every action failed with the browser's English "Failed
+    to fetch". The page now says the program is not running and to start it again."""
+    server = serve_photo(photo, tmp_path)
+    ctx = chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(server.url)
+        ready(page)
+        assert page.evaluate("() => S.lang") == "ko"
+        gone = i18n.translate("The review program is no longer running, so this was not done. Start it again (the “unseen review” icon): the changes saved before are kept.", "ko")
+        assert "다시 시작해 주세요" in gone
+        server.stop()
+        cx, cy = to_screen(page, (FALSE_BOX[0] + FALSE_BOX[2]) / 2, (FALSE_BOX[1] + FALSE_BOX[3]) / 2)
+        page.mouse.click(cx, cy)  # a change: its save fails
+        page.wait_for_function("(g) => document.getElementById('save-state').textContent === g", arg=gone, timeout=10_000)
+        page.evaluate("() => { document.getElementById('message').hidden = true; }")
+        page.keyboard.press("p")
+        page.wait_for_function("(g) => !document.getElementById('message').hidden && document.getElementById('message').textContent === g", arg=gone, timeout=10_000)
+        assert "Failed to fetch" not in (page.text_content("body") or "")
+        page.close()
+    finally:
+        ctx.close()
+        server.stop()
+
+
+def test_the_file_list_says_a_copy_made_before_a_change_is_out_of_date(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """The file list kept saying "Safe copy made" for a file whose masks changed after it was
+    published."""
+    server = serve_photo(photo, tmp_path)
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page)
+        publish(page)
+        state = page.locator("#file-list li .st")
+        page.wait_for_function("() => document.querySelector('#file-list li .st').textContent === t('Safe copy made')")
+        false_id = page.evaluate("(b) => S.plan.regions.find((r) => r.box[0] === b[0] && r.box[1] === b[1]).id", list(FALSE_BOX))
+        page.click(f"#region-list li[data-id={false_id}] button.switch")
+        saved(page)
+        page.wait_for_timeout(2500)  # a poll of the file list
+        assert state.text_content() == page.evaluate("() => t('The safe copy is out of date: make it again')")
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_keyboard_focus_on_a_rows_button_selects_its_box(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A keyboard user tabbing through the rows' buttons could not tell which face a button was
+    for: the focused row's box is now selected on the picture."""
+    server = serve_photo(photo, tmp_path)
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page)
+        ids = page.evaluate("() => [...document.querySelectorAll('#region-list li[data-id]')].map((li) => li.dataset.id)")
+        assert len(ids) >= 2
+        page.focus(f"#region-list li[data-id={ids[0]}] button.switch")
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.closest('li').dataset.id") == ids[1]
+        page.wait_for_function(f"() => S.sel === '{ids[1]}'", timeout=3_000)
+        assert page.locator(f"#region-list li.sel[data-id={ids[1]}]").count() == 1
+        page.close()
+    finally:
+        server.stop()

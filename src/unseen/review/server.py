@@ -108,7 +108,7 @@ def localized(d: dict[str, Any], lang: str | None) -> dict[str, Any]:
     tr = lambda text: i18n.localize(text, lang) if isinstance(text, str) else text  # noqa: E731
     d["error"] = tr(d.get("error"))
     d["save_error"] = tr(d.get("save_error"))
-    d["job"] = dict(d["job"], error=tr(d["job"].get("error")))
+    d["job"] = dict(d["job"], error=tr(d["job"].get("error")), warnings=[tr(w) for w in d["job"].get("warnings", [])])
     if d.get("audit"):
         d["audit"] = dict(d["audit"], error=tr(d["audit"].get("error")),
                           # a value is translated only where unseen wrote it: a tag's own text stays as the file says

@@ -100,13 +100,15 @@ class Job:
     error: str | None = None
     added: list[dict[str, Any]] = field(default_factory=list)
     rev: int | None = None  # the plan's revision the copy holds: a later one is not in it
+    bare: int = 0  # masks and tracks a person switched off: left visible in the copy on purpose
+    warnings: list[str] = field(default_factory=list)  # the render's own, in English (translated when sent)
 
     def to_json(self) -> dict[str, Any]:
         elapsed = time.monotonic() - self.started if self.started else 0.0
         rate = self.done / elapsed if elapsed > 0 and self.done else None
         left = (self.total - self.done) / rate if rate and self.total else None
         return {"n": self.n, "state": self.state, "stage": self.stage, "done": self.done, "total": self.total, "rate": rate, "left": left,
-                "output": self.output, "error": self.error, "added": self.added, "rev": self.rev}
+                "output": self.output, "error": self.error, "added": self.added, "rev": self.rev, "bare": self.bare, "warnings": self.warnings}
 
 
 class ReviewFile:
@@ -273,6 +275,10 @@ class ReviewFile:
             if getattr(result, "error", None) or not getattr(result, "output", None):
                 job.state, job.error = "failed", result.error or "no output"
                 return
+            # what the person switched off is bare in the copy: the page says so in its own words
+            # (the render's warning about it speaks of `audit`, a command this person never runs)
+            job.bare = sum(1 for r in plan.regions if not r.on and not r.uncertain) + sum(1 for t in plan.tracks if not t.on)
+            job.warnings = [w for w in getattr(result, "warnings", []) if not (job.bare and "(switched off by a person)" in w)]
             after: Plan | None = getattr(result, "plan", None)
             if after is not None:
                 job.added = [r.to_json() for r in after.regions if r.id not in before] + [dict(t.to_json(), boxes=[]) | {"frames": [t.first, t.last]} for t in after.tracks if t.id not in before]

@@ -53,11 +53,22 @@ function chooseLanguage() {
 }
 
 // --- server ----------------------------------------------------------------------------------
+const GONE = N_("The review program is no longer running, so this was not done. Start it again (the “unseen review” icon): the changes saved before are kept.");
+
+// why a request failed; a stopped program is said where it stays (every action fails alike)
+function sayFailure(e, template, vars) {
+  if (e.gone) { showMessage(t(GONE)); setSaveState(() => t(GONE)); return; }
+  showMessage(t(template, Object.assign({reason: e.message}, vars)));
+}
+
 async function api(path, opts) {
   opts = opts || {};
   // the page's language: the server says why a request failed in it
   const headers = Object.assign({"X-Unseen-Token": TOKEN, "X-Unseen-Lang": S.lang || ""}, opts.json !== undefined ? {"Content-Type": "application/json"} : {});
-  const r = await fetch(path, {method: opts.method || "GET", headers, body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body});
+  let r;
+  // no answer at all: the review program was stopped (the browser's own words are English)
+  try { r = await fetch(path, {method: opts.method || "GET", headers, body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body}); }
+  catch (e) { throw Object.assign(new Error(t(GONE)), {gone: true}); }
   if (r.status === 409) throw Object.assign(new Error("stale"), {stale: true});
   if (!r.ok) {
     let msg = r.statusText;
@@ -83,7 +94,11 @@ function fileState(f) {
   if (f.state === "failed") return t("Could not be opened");
   if (f.state !== "ready") return t("Looking for faces…");
   if (f.job && f.job.state === "running") return t("Making the safe copy…");
-  if (f.job && f.job.state === "done") return t("Safe copy made");
+  if (f.job && f.job.state === "done") {
+    // masks changed since are not in the copy (the open file's revision is the page's own)
+    const rev = S.cur && S.plan && f.id === S.cur.id ? S.rev : f.rev;
+    return f.job.rev !== null && f.job.rev !== undefined && rev !== f.job.rev ? t("The safe copy is out of date: make it again") : t("Safe copy made");
+  }
   return f.resumed ? t("Your earlier review of this file was reopened") : t("Ready to review");
 }
 
@@ -113,7 +128,7 @@ function renderFiles() {
 async function upload(files) {
   for (const file of files) {
     try { await api("/api/upload?name=" + encodeURIComponent(file.name), {method: "POST", body: file}); }
-    catch (e) { showMessage(t("Could not add {name}: {reason}", {name: file.name, reason: e.message})); }
+    catch (e) { sayFailure(e, N_("Could not add {name}: {reason}"), {name: file.name}); }
   }
   refreshFiles();
 }
@@ -153,7 +168,7 @@ function useFile(data) {
   // the side panel is built again only when something in it changed (polls come every 0.4 s)
   const sig = [data.id, data.rev, data.state, !!data.audit, data.job && data.job.state].join("|");
   const listed = S.files.find((x) => x.id === data.id);
-  if (listed) Object.assign(listed, {state: data.state, job: data.job, resumed: data.resumed});
+  if (listed) Object.assign(listed, {state: data.state, job: data.job, resumed: data.resumed, rev: data.rev});
   renderFiles(); renderStatus(); renderJob();
   if (data.save_error) setSaveState(() => t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: data.save_error}));
   if (sig !== S.sideSig) { S.sideSig = sig; renderSide(); }
@@ -466,7 +481,8 @@ function renderSide() {
     if (focus) {
       const again = document.querySelector(`#side li[data-id="${CSS.escape(focus.id)}"]`);
       const el = again && again.querySelectorAll(focus.tag)[focus.at];
-      if (el) el.focus();
+      // given back, not moved by the person: the box selected meanwhile (N, Esc) stays so
+      if (el) { S.refocus = true; el.focus(); S.refocus = false; }
     }
   }
   renderDoubt();
@@ -554,14 +570,7 @@ function regionItem(r, unsure) {
   const btn = document.createElement("button"); btn.type = "button";
   btn.className = "switch";
   btn.textContent = r.on ? (unsure ? t("Unmask") : t("Switch off")) : (unsure ? t("Mask it") : t("Switch on"));
-  btn.onclick = (e) => {
-    e.stopPropagation();
-    const follow = unsure && !r.on && isVideo() && r.frames;
-    setOn(r, !r.on);
-    // a spot is seen on one frame; the face it may be is there before and after: followed
-    // through the video as a box drawn there is (the spot alone masked that frame only)
-    if (follow) { stopPlaying(); showFrame(r.frames[0]); serverEdit("/follow", {frame: r.frames[0], box: r.box}, t("Following the face through the video…")); }
-  };
+  btn.onclick = (e) => { e.stopPropagation(); toggle(r); };
   li.append(what, btn);
   if (r.source.by === "person") {
     const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this box"); del.setAttribute("aria-label", del.title);
@@ -569,7 +578,19 @@ function regionItem(r, unsure) {
     li.append(del);
   }
   li.onclick = () => { select(r.id, true); };
+  li.addEventListener("focusin", (e) => rowFocused(e, r.id, r.frames && (S.frame < r.frames[0] || S.frame > r.frames[1]) ? r.frames[0] : null));
   return li;
+}
+
+// a keyboard user tabbing to a row's button sees which box it is for: the box is selected on the
+// picture (on a video, on a frame where it is); a click selects by itself, and a mouse focus is not
+// a keyboard one (:focus-visible)
+function rowFocused(e, id, frame) {
+  if (S.sel === id || S.refocus || e.target.tagName !== "BUTTON" || !e.target.matches(":focus-visible")) return;
+  S.sel = id;
+  for (const x of document.querySelectorAll("#side li[data-id]")) x.classList.toggle("sel", x.dataset.id === id);
+  if (frame !== null && isVideo()) { stopPlaying(); showFrame(frame); }
+  draw(); drawTimeline();
 }
 
 function trackItem(tr) {
@@ -606,6 +627,7 @@ function trackItem(tr) {
     li.append(del);
   }
   li.onclick = () => { select(tr.id); showFrame(first + Math.floor((last - first) / 2)); };
+  li.addEventListener("focusin", (e) => rowFocused(e, tr.id, S.tidx[tr.id] && S.tidx[tr.id].has(S.frame) ? null : first + Math.floor((last - first) / 2)));
   return li;
 }
 
@@ -765,13 +787,13 @@ async function flush() {
     try {
       const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq}});
       // never back: a save sent on leaving (flushOnLeave) may have answered with a later one
-      S.rev = Math.max(S.rev, r.rev); S.cur.rev = S.rev; renderJob();
+      S.rev = Math.max(S.rev, r.rev); S.cur.rev = S.rev; renderJob(); renderFiles();
       if (!S.pending && !S.saveTimerOn) setSaveState(() => (r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved")));
     } catch (e) {
       if (e.stale) conflict();
       else {
         // said where it stays: the message goes after a while, "Saving…" must not stay behind it
-        const said = () => t("Your change could not be saved: {reason}", {reason: e.message});
+        const said = () => (e.gone ? t(GONE) : t("Your change could not be saved: {reason}", {reason: e.message}));
         showMessage(said()); setSaveState(said);
       }
     } finally {
@@ -816,6 +838,16 @@ function setOn(r, on) {
   // a doubtful mask switched on by hand hid a face: the slider passes it by from now on
   if (isDoubtful(r)) { const st = doubtState(); if (on) st.kept.add(r.id); else st.kept.delete(r.id); }
   changed();
+}
+
+// a mask switched off or on, from its row or on the picture. A spot worth a look on a video is
+// seen on one frame; the face it may be is there before and after: masking it follows the face
+// through the video as a box drawn there is (the spot alone masked that frame only)
+function toggle(r) {
+  if (S.busy) return;  // a face is being followed: see serverEdit
+  const follow = r.uncertain && !r.on && isVideo() && r.frames;
+  setOn(r, !r.on);
+  if (follow) { stopPlaying(); showFrame(r.frames[0]); serverEdit("/follow", {frame: r.frames[0], box: r.box}, t("Following the face through the video…")); }
 }
 
 function removeItem(r) {
@@ -865,7 +897,7 @@ async function serverEdit(path, body, waitText) {
         t("The face is masked on frames {a} to {b}. Step through them to check it stays on the face.", {a: first, b: last}), true);
     }
   } catch (e) {
-    if (e.stale) conflict(); else showMessage(t("That did not work: {reason}", {reason: e.message}));
+    if (e.stale) conflict(); else sayFailure(e, N_("That did not work: {reason}"));
   } finally {
     setBusy(false);
     $("status").hidden = true;
@@ -947,11 +979,36 @@ function handleAt(cx, cy) {
   return idx < 0 ? null : {item: it, corner: idx};
 }
 
+// On a phone the picture fills most of the screen: a finger on it scrolls the page (a swipe
+// moved a face's mask off the face, and a tap bared it, then scrolled the picture away to its
+// row). A tap selects a box; only the selected box takes a finger: dragged it moves (its corners
+// resize), tapped again it is switched off or on. Nothing else on the picture holds the finger.
+function onTouchDown(cx, cy, px, py) {
+  const h = handleAt(cx, cy);
+  if (h) { S.drag = {mode: "grip", item: h.item, corner: h.corner, box: null, px, py, cx, cy, hold: true}; return; }
+  const mine = items().find((x) => x.ref.id === S.sel && px >= x.box[0] && px <= x.box[2] && py >= x.box[1] && py <= x.box[3]);
+  if (mine) { S.drag = {mode: "press", item: mine, px, py, cx, cy, box: mine.box.slice(), hold: true}; return; }
+  S.drag = {mode: "tap", item: hit(px, py), cx, cy, px, py};
+}
+
+// a finger cannot draw a box (it scrolls the page): a tap on the picture with nothing selected
+// puts a face-sized box there, selected, to be dragged and resized by its corners
+function tapBox(px, py) {
+  const hs = items().map((x) => x.box[3] - x.box[1]).sort((a, b) => a - b);
+  const [w, h] = picSize();
+  const side = hs.length ? hs[Math.floor(hs.length / 2)] : 0.12 * Math.min(w, h);
+  return clampBox([px - side / 2, py - side / 2, px + side / 2, py + side / 2]);
+}
+
+// the page's touchstart comes after pointerdown: a finger on the selected box does not scroll
+function onTouchStart(e) { if (S.drag && S.drag.hold && e.touches.length === 1) e.preventDefault(); }
+
 function onDown(e) {
-  if (!S.plan || !S.img) return;
-  $("canvas").setPointerCapture(e.pointerId);
+  if (!S.plan || !S.img || S.busy) return;
   const [cx, cy] = canvasPoint(e), [px, py] = toPic(cx, cy);
   stopPlaying();
+  if (e.pointerType === "touch") { if (!e.isPrimary) { S.drag = null; draw(); return; } onTouchDown(cx, cy, px, py); if (S.drag.hold) $("canvas").setPointerCapture(e.pointerId); return; }
+  $("canvas").setPointerCapture(e.pointerId);
   if (e.shiftKey || e.button === 1 || e.button === 2) { S.drag = {mode: "pan", cx, cy, panX: S.panX, panY: S.panY}; return; }
   const h = handleAt(cx, cy);
   // a corner grip starts a resize once the pointer moves; a click on it is a click on the box
@@ -967,6 +1024,7 @@ function onMove(e) {
   if (!d) return;
   const [cx, cy] = canvasPoint(e), [px, py] = toPic(cx, cy);
   if (d.mode === "pan") { S.panX = d.panX + cx - d.cx; S.panY = d.panY + cy - d.cy; draw(); return; }
+  if (d.mode === "tap") return;  // the page scrolls under the finger
   if (d.mode === "press" && Math.hypot(cx - d.cx, cy - d.cy) > 5) d.mode = "move";
   if (d.mode === "grip" && Math.hypot(cx - d.cx, cy - d.cy) > 5) d.mode = "resize";
   if (d.mode === "move") {
@@ -983,12 +1041,25 @@ function onMove(e) {
   draw();
 }
 
-function onUp() {
+function onUp(e) {
   const d = S.drag;
   S.drag = null;
   if (!d) return;
-  if (d.mode === "press" || d.mode === "grip") { S.sel = d.item.ref.id; setOn(d.item.ref, !d.item.ref.on); showRow(S.sel); return; }
-  if ((d.mode === "move" || d.mode === "resize") && d.box) { S.sel = d.item.ref.id; const b = clampBox(d.box); if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) moveBox(d.item, b); else draw(); showRow(S.sel); return; }
+  // a finger's row is not brought into view: on a phone that scrolled the picture away
+  const row = (id) => { if (e.pointerType !== "touch") showRow(id); };
+  if (d.mode === "tap") {
+    if (!d.item && S.sel === null) {
+      addBox(tapBox(d.px, d.py));
+      showMessage(t("A mask was put where you tapped. Drag it or its corners to fit the face; × in the list removes it."), true);
+      return;
+    }
+    S.sel = d.item ? d.item.ref.id : null;
+    renderSide(); draw(); drawTimeline();
+    if (d.item) showMessage(t("Selected. Tap it again to switch its mask off or on, or drag it to move it."), true);
+    return;
+  }
+  if (d.mode === "press" || d.mode === "grip") { S.sel = d.item.ref.id; toggle(d.item.ref); row(S.sel); return; }
+  if ((d.mode === "move" || d.mode === "resize") && d.box) { S.sel = d.item.ref.id; const b = clampBox(d.box); if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) moveBox(d.item, b); else draw(); row(S.sel); return; }
   if (d.mode === "draw" && d.box) {
     const b = clampBox(d.box);
     if (b[2] - b[0] >= 4 && b[3] - b[1] >= 4) addBox(b); else draw();
@@ -1007,7 +1078,7 @@ async function publish() {
     renderJob();
     reloadFile();
   } catch (e) {
-    if (e.stale) conflict(); else showMessage(t("That did not work: {reason}", {reason: e.message}));
+    if (e.stale) conflict(); else sayFailure(e, N_("That did not work: {reason}"));
   }
 }
 
@@ -1039,6 +1110,9 @@ function renderJob() {
     if (j.rev !== null && j.rev !== undefined && S.rev !== j.rev) p(t("You changed the masks after this copy was made: those changes are not in it. Make the safe copy again."), "fail");
     p(t("Done. The safe copy was made and checked:"), "ok");
     const code = document.createElement("code"); code.id = "output-path"; code.textContent = j.output; res.append(code);
+    // left bare on purpose: said where it cannot be missed, before it is shared
+    if (j.bare) p(t("{n} mask(s) you switched off were left off: what is under them can be seen in the safe copy. Make sure no face is among them.", {n: j.bare}), "warn").id = "bare";
+    for (const w of j.warnings || []) p(w, "warn");
     p(j.added.length ? t("The final check found {n} more spot(s) and masked them too. They are now shown on the picture.", {n: j.added.length}) : t("The final check found nothing more to mask."));
     if (S.cur.uploaded) {
       p(t("This file was added from the page, so its safe copy is kept only while the review is open. Save it now."));
@@ -1092,6 +1166,9 @@ function start() {
   c.addEventListener("pointerdown", onDown);
   c.addEventListener("pointermove", onMove);
   c.addEventListener("pointerup", onUp);
+  // the page took the finger (a scroll, a pinch): nothing is done on the picture
+  c.addEventListener("pointercancel", () => { S.drag = null; draw(); });
+  c.addEventListener("touchstart", onTouchStart, {passive: false});
   c.addEventListener("contextmenu", (e) => e.preventDefault());
   c.addEventListener("wheel", (e) => { e.preventDefault(); const [cx, cy] = canvasPoint(e); zoomAt(e.deltaY < 0 ? 1.15 : 1 / 1.15, cx, cy); }, {passive: false});
   $("view-toggle").onclick = toggleView;
