@@ -222,8 +222,8 @@ def audit_image(path: Path, faces: bool = True) -> AuditResult:
         pic = STILL.decode(path, p.format)
         res.width, res.height = pic.width, pic.height
         # the rule clean verifies every output by, on what a person can be shown of each frame
-        for frame in (view for f in pic.frames for view in views(f)):
-            found = visible_faces(frame)
-            res.faces += found.faces
-            res.uncertain += found.uncertain
+        for view in (view for f in pic.frames for view in views(f)):
+            found = visible_faces(view.rgb)
+            res.faces += view.back(found.faces)
+            res.uncertain += view.back(found.uncertain)
     return res

@@ -7,7 +7,7 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 from PIL import Image, ImageCms, ImageSequence
@@ -16,6 +16,8 @@ from ..i18n import N_
 from ..errors import CorruptInput, OutputError
 from ..quiet import quiet_stderr
 from . import register
+from ..types import Region
+from .panorama import Band, Cap, bands
 from .probe import Probe
 
 # Decompression bombs: Pillow warns past this many pixels and refuses past twice as many; both
@@ -128,20 +130,46 @@ def over(frame: np.ndarray, background: int) -> np.ndarray:
     return out
 
 
-def views(frame: np.ndarray) -> Iterator[np.ndarray]:
+@dataclass(frozen=True)
+class View:
+    """Pixels a person can be shown of a frame, and the way back from a box on them to the
+    frame's coordinates (``band``: a 360 picture's pole band, squeezed; None: the frame's own)."""
+
+    rgb: np.ndarray
+    band: Band | Cap | None = None
+
+    def back(self, regions: Iterable[Region]) -> list[Region]:
+        return list(regions) if self.band is None else [b for r in regions for b in self.band.back(r)]
+
+
+def views(frame: np.ndarray) -> Iterator[View]:
     """What a person can be shown of a frame, each as RGB, one at a time: its colours (a viewer
     shows them where it is opaque, and any tool that drops the alpha channel shows them
     everywhere) and, where it is transparent anywhere, the picture over white and over black as
     viewers lay it: a face drawn in the alpha channel alone (black ink on a transparent sheet)
-    shows only there."""
+    shows only there. A 360 picture's pole bands follow each, squeezed back to true shapes
+    (see media.panorama): a 360 viewer shows a face there as it was."""
+    poles = bands(frame.shape[1], frame.shape[0])
+    for rgb in _shown(frame):
+        yield View(rgb)
+        for band in poles:
+            yield View(band.pixels(rgb), band)
+
+
+def _shown(frame: np.ndarray) -> Iterator[np.ndarray]:
+    """The frame's colours, then over white and over black where it is transparent (each made
+    when it is wanted: it is a frame's size)."""
     yield frame[..., :3] if frame.shape[2] == 4 else frame
     if transparent(frame):
         yield over(frame, 255)
         yield over(frame, 0)
 
 
-def view_count(frame: np.ndarray) -> int:
-    return 3 if transparent(frame) else 1
+def view_sizes(frame: np.ndarray) -> list[tuple[int, int]]:
+    """(width, height) of each of ``views(frame)``, without making them."""
+    h, w = frame.shape[:2]
+    one = [(w, h)] + [b.size for b in bands(w, h)]
+    return one * (3 if transparent(frame) else 1)
 
 
 _SRGB = None

@@ -14,7 +14,7 @@ from ..errors import OutputError, VerificationFailed
 from ..mask import MaskStyle, apply
 from ..media.metadata import image_findings
 from ..media.probe import Probe
-from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, NOISE_GRID, OUTPUT_FORMAT, PALETTE, STILL, Picture, view_count, views
+from ..media.still import BLOCK_GRID, EXTENSION, LOSSY, NOISE_GRID, OUTPUT_FORMAT, PALETTE, STILL, Picture, view_sizes, views
 from ..names import finding_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan
@@ -69,8 +69,9 @@ def detect_faces(pic: Picture, stage: Progress | None = None) -> Judgement:
 
     found = Judgement()
     for frame in _distinct(pic):
-        for view in views(frame):  # with transparency, as viewers show it too
-            found = found + find_faces(view, stage.tick if stage is not None else None)
+        for view in views(frame):  # with transparency and a 360 picture's poles, as viewers show them
+            seen = find_faces(view.rgb, stage.tick if stage is not None else None)
+            found = found + Judgement(view.back(seen.faces), view.back(seen.uncertain))
     return Judgement([r.head(VOTED_MARGIN) for r in found.faces], found.uncertain)
 
 
@@ -86,7 +87,7 @@ def detect_steps(pic: Picture) -> int:
     """How many times ``detect_faces`` ticks: every tile of every detector pass, per frame."""
     from ..detect import find_faces_steps
 
-    return sum(find_faces_steps(f.shape[1], f.shape[0]) * view_count(f) for f in _distinct(pic))
+    return sum(find_faces_steps(w, h) for f in _distinct(pic) for w, h in view_sizes(f))
 
 
 def _render(pic: Picture, regions: list[Region], style: MaskStyle, seed: int) -> Picture:
@@ -121,9 +122,9 @@ def _unmasked(frames: list[np.ndarray], regions: list[Region], style: MaskStyle,
 
     out: list[Region] = []
     on_fill: list[Region] = []
-    for frame in (view for f in frames for view in views(f)):
+    for frame, view in ((f, view) for f in frames for view in views(f)):
         h, w = frame.shape[:2]
-        found = Detections(visible_faces(frame).faces)
+        found = Detections(view.back(visible_faces(view.rgb).faces))
         if style.fill != "solid":
             open_ = verify.unmasked_faces(found, regions, w, h, style.grid)
             on_fill += [r for r in found if r not in open_ and verify.has_area(r, w, h)]

@@ -13,6 +13,7 @@ import numpy as np
 from ..i18n import N_
 from ..detect.judge import MASK_RULE
 from ..errors import CorruptInput
+from ..media.panorama import bands
 from ..media.video import VideoInfo, iter_frames
 from ..prefetch import prefetch
 from ..track.cuts import scene_cut
@@ -20,7 +21,8 @@ from ..track.tracks import Motion, Track, TrackSettings, link
 from ..types import Region
 
 if TYPE_CHECKING:
-    from ..detect import FaceFinder
+    from ..detect import FaceFinder, Judgement
+    from ..detect.judge import FaceJudge
 
 ANALYSIS_AHEAD = 8  # frames the analysis decodes ahead of the detector (bounded memory)
 # The masking rule, with more of what falls short kept as uncertain: a track of small uncertain
@@ -124,6 +126,19 @@ def _vouched(t: Track, sure: set[tuple[int, Region]], seen: int, faint: float) -
     return len(t.boxes) >= seen and float(np.median([r.height for r in t.boxes.values()])) < faint
 
 
+def _poles(finder: FaceFinder, judge: FaceJudge, rgb: np.ndarray, scale: float) -> Judgement:
+    """Faces near a 360 video's poles, found on its squeezed bands and caps, in ``rgb``'s
+    coordinates (none for other videos). Not camera-motion evidence: not candidates."""
+    from ..detect import Judgement
+
+    out = Judgement()
+    for view in bands(rgb.shape[1], rgb.shape[0]):
+        px = view.pixels(rgb)
+        seen = judge.candidates(px, finder.find(px, [1.0]), scale=scale)
+        out = out + Judgement([b for r in seen.faces for b in view.back(r)], [b for r in seen.uncertain for b in view.back(r)])
+    return out
+
+
 def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> Analysis:
     """Search key frames (and the frames half-way between) for faces, judge each candidate,
     find scene cuts and read every frame's timestamp."""
@@ -135,6 +150,7 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
     aspect = float(info.upright_aspect)
     key_scale, mid_scale = detection_scales(round(info.width * aspect), info.height, mid_side=vopts.mid_side)
     half = vopts.detect_every // 2
+    key_h = round(info.height * key_scale)
 
     def frames() -> Iterator[tuple[int, int | None, np.ndarray | None]]:
         """(index, pts, picture at the detector's scale or None): cuts found on the way."""
@@ -159,6 +175,8 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
                 finder.model.expect(sw, sh)
             found = finder.find(small, [1.0])
             verdict = judge.candidates(small, found, scale=sh / info.height)
+            if sh == key_h:  # a 360 video's poles, on key frames (see media.panorama)
+                verdict = verdict + _poles(finder, judge, small, sh / info.height)
             back = (info.width / sw, info.height / sh)
             res.candidates[i] = [r.scaled(*back) for r in found]
             res.faces[i] = [r.scaled(*back) for r in verdict.faces]
