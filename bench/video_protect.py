@@ -2,11 +2,12 @@
 
     python bench/video_protect.py [--clips 12] [--frames 75] [--size 1280x720] [--results NAME.json]
                                   [--unseen-args "..."] [--skip-deface] [--skip-unseen] [--true-aspect]
-                                  [--score-only | --plan-only]
+                                  [--tripod] [--score-only | --plan-only]
 
 Each clip places one WIDER FACE image (the ones with the most faces) on a canvas and moves a
 seeded camera over it: smooth pan, zoom between 0.8x and 1.6x, small shake; every fourth clip
-cuts to another image for 5 frames. Ground-truth boxes follow exactly the same geometry.
+cuts to another image for 5 frames (--tripod: the camera stands still at the middle of its path,
+the crowd filmed from a tripod). Ground-truth boxes follow exactly the same geometry.
 unseen and deface run on the same clips; writes bench/results/video_protect.json (or --results).
 
 Per clip and overall, per tool: exposed face-frames, faces ever exposed, and collateral: the
@@ -36,8 +37,20 @@ sys.path.insert(0, str(HERE))
 from faces import load_gt, true_aspect  # noqa: E402
 
 
+# --tripod: every clip's camera stands still at its path's middle (a crowd filmed from a tripod:
+# the same pixels frame after frame, the case where repeated sightings prove least)
+TRIPOD = False
+
+
 def camera(seed: int, frames: int) -> list[tuple[float, float, float]]:
-    """(zoom, pan_x, pan_y) per frame: smooth curves plus a little smoothed shake."""
+    """(zoom, pan_x, pan_y) per frame: smooth curves plus a little smoothed shake (or, with
+    TRIPOD, the middle of that path on every frame)."""
+    if TRIPOD:
+        return [_moving_camera(seed, frames)[frames // 2]] * frames
+    return _moving_camera(seed, frames)
+
+
+def _moving_camera(seed: int, frames: int) -> list[tuple[float, float, float]]:
     rng = np.random.default_rng(seed)
     t = np.linspace(0, 1, frames)
     z0, z1 = rng.uniform(0.8, 1.6, 2)
@@ -190,7 +203,7 @@ def plan_work(work: Path, **settings) -> None:  # type: ignore[no-untyped-def]
 
 def plan_clips(work: Path, args: argparse.Namespace, names: list[str], images, size) -> None:  # type: ignore[no-untyped-def]
     """The clips of a --plan-only working folder (kept while settings and analysis code hold)."""
-    plan_work(work, images=names, frames=args.frames, size=args.size, true_aspect=args.true_aspect)
+    plan_work(work, images=names, frames=args.frames, size=args.size, true_aspect=args.true_aspect, tripod=args.tripod)
     (work / "clips").mkdir(parents=True, exist_ok=True)
     for k in range(len(names)):
         if not (work / "clips" / f"clip{k:02d}.mp4").exists():
@@ -273,6 +286,7 @@ def clip_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--frames", type=int, default=75)
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--true-aspect", action="store_true", help="restore each photo's original proportions (the 416x416 copies squeezed most faces to about half their width)")
+    ap.add_argument("--tripod", action="store_true", help="a camera that stands still (each clip at its path's middle), cuts kept")
 
 
 def crowd_clips(args: argparse.Namespace) -> tuple[dict, list[str], list[Image.Image], tuple[int, int]]:
@@ -303,7 +317,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.plan_only and args.unseen_args:
         ap.error("--unseen-args does not apply to --plan-only (the plan is drawn with unseen's defaults)")
-    args.results = args.results or ("video_protect_true_aspect" if args.true_aspect else "video_protect") + ("_plan.json" if args.plan_only else ".json")
+    global TRIPOD
+    TRIPOD = args.tripod
+    args.results = args.results or ("video_protect" + ("_true_aspect" if args.true_aspect else "") + ("_tripod" if args.tripod else "")) + ("_plan.json" if args.plan_only else ".json")
     gt, names, images, size = crowd_clips(args)
     work = args.work or HERE / "out" / ("video_protect" if args.results == "video_protect.json" else Path(args.results).stem)
     if args.plan_only:
@@ -316,7 +332,7 @@ def main() -> None:
         (work / "deface").mkdir()
         for k in range(len(names)):
             write_clip(work / "clips" / f"clip{k:02d}.mp4", clip_frames(images, k, args.frames, size))
-    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "unseen_args": args.unseen_args, "score_only": args.score_only, "plan_only": args.plan_only, "images": names}
+    results: dict = {"clips": len(names), "frames": args.frames, "size": args.size, "tripod": args.tripod, "unseen_args": args.unseen_args, "score_only": args.score_only, "plan_only": args.plan_only, "images": names}
     t = time.perf_counter()
     if not args.skip_unseen and not args.score_only and not args.plan_only:
         subprocess.run([args.unseen, "clean", str(work / "clips"), "-o", str(work / "unseen"), "-q", *shlex.split(args.unseen_args)])
