@@ -91,11 +91,15 @@ def test_timeline_repairs_only_what_is_broken() -> None:
     line = Timeline(Fraction(1, 1000), Fraction(25))
     assert [line.next(p) for p in (0, 40, None, 120, 120, 100, 200)] == [0, 40, 80, 120, 121, 122, 200]
     assert line.repaired == 3
-    # a 90 kHz clock that wraps: counting goes on past 2**33
+    # a 90 kHz clock that wraps: counting goes on past 2**33 (from zero, as every output starts)
     out, repaired = expected([TS_WRAP - 3600, 0, 3600], Fraction(1, 90000), Fraction(25))
-    assert out == [TS_WRAP - 3600, TS_WRAP, TS_WRAP + 3600] and repaired == 0
-    # starting before zero: moved to zero, spacing kept
+    assert out == [0, 3600, 7200] and repaired == 0
+    # starting before zero, or long after it (a wall clock): moved to zero, spacing kept
     assert expected([-7200, -3600, 0], Fraction(1, 90000), Fraction(25)) == ([0, 3600, 7200], 0)
+    clock = 1733565600 * 90000
+    assert expected([clock, clock + 3600], Fraction(1, 90000), Fraction(25)) == ([0, 3600], 0)
+    # a first frame without a time: the clock's first reading still lands a frame after it
+    assert expected([None, clock + 3600, clock + 7200], Fraction(1, 90000), Fraction(25)) == ([0, 3600, 7200], 1)
 
 
 def test_raw_stream_without_timestamps(tmp_path: Path) -> None:

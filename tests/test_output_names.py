@@ -190,10 +190,25 @@ REVEALING = {
     "Mon_Apr_2013__10_48_56.m4a": "date",
     "Movie on 5-1-24 at 12.00 PM.mov": "date",
     "trip 3 May.jpg": "date",
+    "1st of May.jpg": "date",
+    "2024 May.jpg": "date",
+    "2024-5-1.jpg": "date",
+    "2024년 5월 1일.jpg": "date",
+    "5월 1일 가족.jpg": "date",
+    "2024年5月1日.jpg": "date",
+    "+82 10-1234-5678.m4a": "phone number",
+    "+1 (415) 555-2671.m4a": "phone number",
+    "0049 170 1234567.m4a": "phone number",
+    "(010) 1234-5678.m4a": "phone number",
+    "01012345678.m4a": "phone number",
+    "138 1234 5678.mp3": "phone number",
 }
 PLAIN = ["photo.jpg", "holiday at the sea.png", "astronaut.jpg", "a.png", "photo-1.unseen.jpg", "video-12.unseen.mp4",
          "recording-250.unseen.wav", "photo-1.plan.json", "Kim family.jpg", "scan 12.png", "report.pdf",
-         "the march.jpg", "Mayflower.png", "maybe later.jpg", "summary 2.png", "chapter 3.1.2.png", "dec.wav"]
+         "the march.jpg", "Mayflower.png", "maybe later.jpg", "summary 2.png", "chapter 3.1.2.png", "dec.wav",
+         "Mario 2.png", "deck 3.png", "market 5.jpg", "novel 2.jpg", "Jane 3.jpg", "Maya 4.jpg", "octave 2.wav",
+         "Marco 2023.jpg", "top 5 decoys.png", "2 marchers.png", "3 maybe.png", "v1.2.10.png", "build 1.10.24.png",
+         "track 12.mp3", "room 101.jpg"]
 
 
 @pytest.mark.parametrize("name", sorted(REVEALING))

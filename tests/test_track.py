@@ -314,7 +314,7 @@ def test_a_kept_sound_is_led_in_or_cut_to_stay_in_step() -> None:
     assert list(_led_in(blocks(), -20, 2)) == []
 
 
-def test_a_video_that_starts_before_zero_is_moved_and_says_by_how_much() -> None:
+def test_a_video_that_starts_before_or_after_zero_is_moved_and_says_by_how_much() -> None:
     from fractions import Fraction
 
     from unseen.media.timeline import Timeline
@@ -322,8 +322,8 @@ def test_a_video_that_starts_before_zero_is_moved_and_says_by_how_much() -> None
     line = Timeline(Fraction(1, 90000), Fraction(25))
     assert [line.next(p) for p in (-7200, -3600, 0)] == [0, 3600, 7200]
     assert line.shift * line.time_base == Fraction(2, 25)
-    still = Timeline(Fraction(1, 90000), Fraction(25))
-    assert [still.next(p) for p in (900, 4500)] == [900, 4500] and still.shift == 0
+    later = Timeline(Fraction(1, 90000), Fraction(25))
+    assert [later.next(p) for p in (900, 4500)] == [0, 3600] and later.shift == -900
 
 
 @pytest.mark.parametrize("rate,written", [(44100, 44100), (48000, 48000), (192000, 96000), (37800, 44100), (10000, 11025), (4000, 7350), (1000, 7350)])

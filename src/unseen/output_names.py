@@ -41,11 +41,28 @@ _TIME = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[-_.:h ]?[0-5]\d[-_.:m ]?[0-5]\d")
 _DATE_TIME = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}(?:[-_ T.]|\s*at\s*)?(?:[01]\d|2[0-3])[-_.:h]?[0-5]\d[-_.:m]?[0-5]\d", re.IGNORECASE)
 # two-digit years: dash cams (FILE240501-120000F, 240501_120000_001F) and phones' call recorders
 _SHORT_DATE_TIME = re.compile(rf"(?<!\d)\d\d{_MONTH}{_DAY}[-_ ]?(?:[01]\d|2[0-3])[0-5]\d[0-5]\d(?!\d)")
-# dates in words or in the US order (Mon_Apr_2013, 1 May, Movie on 5-1-24 at 12.00 PM)
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-_WORD_DATE = re.compile(rf"(?<![a-z]){_MONTHS}[-_ .,]*(?:\d{{1,2}}|{_YEAR})(?!\d)|(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?[-_ .]*{_MONTHS}(?![a-z])|(?<!\d)(?:1[0-2]|0?[1-9])[-.](?:3[01]|[12]\d|0?[1-9])[-.](?:\d\d|{_YEAR})(?!\d)", re.IGNORECASE)
-# phone numbers: international, Korean mobiles (010-1234-5678) and Chinese mobiles (13812345678)
-_PHONE = re.compile(r"(?<![\d+])(?:\+|00)[1-9]\d{7,14}(?!\d)|(?<!\d)01[016789][-. ]?\d{3,4}[-. ]?\d{4}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
+# dates in words (Mon_Apr_2013, 1st of May, 2024 May), in the US order with dashes (Movie on
+# 5-1-24), without leading zeros (2024-5-1), in Korean, Chinese or Japanese (2024년 5월 1일, 5월 1일,
+# 2024年5月1日); a month's name only as a whole word (not Mario, deck, maybe)
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])"
+_DAY_OF = r"(?:3[01]|[12]\d|0?[1-9])"
+_MONTH_OF = r"(?:1[0-2]|0?[1-9])"
+_WORD_DATE = re.compile(
+    rf"(?<![a-z]){_MONTHS}[-_ .,]*(?:{_DAY_OF}(?:st|nd|rd|th)?|{_YEAR})(?!\d)"
+    rf"|(?<!\d){_DAY_OF}(?:st|nd|rd|th)?(?:[-_ .]*of)?[-_ .]*{_MONTHS}"
+    rf"|(?<!\d){_YEAR}[-_ .,]*{_MONTHS}"
+    rf"|(?<![\d-]){_MONTH_OF}-{_DAY_OF}-(?:\d\d|{_YEAR})(?![\d-])"
+    rf"|(?<!\d){_YEAR}[-_.]{_MONTH_OF}[-_.]{_DAY_OF}(?!\d)"
+    rf"|(?<!\d){_YEAR}\s*[년年]|(?<!\d){_MONTH_OF}\s*[월月]\s*{_DAY_OF}\s*[일日]",
+    re.IGNORECASE,
+)
+# phone numbers: international (+82 10-1234-5678, 0049 170 1234567, +1 (415) 555-2671), Korean
+# (010-1234-5678, (02) 123-4567, 01012345678) and Chinese mobiles (138 1234 5678)
+_PHONE = re.compile(
+    r"(?<![\d+])(?:\+|00)[1-9](?:[-. ()]*\d){7,14}(?!\d)"
+    r"|(?<!\d)\(?0\d{1,2}\)?[-. ]?\d{3,4}[-. ]\d{4}(?!\d)|(?<!\d)01[016789]\d{7,8}(?!\d)"
+    r"|(?<!\d)1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"
+)
 # seconds since 1970 (2001-2033), alone or in milliseconds: what apps and messengers name files by
 _EPOCH = re.compile(r"(?<!\d)1[0-9]{9}(?:[0-9]{3})?(?!\d)")
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.IGNORECASE)

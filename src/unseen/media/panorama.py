@@ -11,7 +11,7 @@ The seam (longitude 180) is bridged by repeating the picture's first columns aft
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -57,14 +57,9 @@ class Band:
 
     def back(self, r: Region) -> list[Region]:
         """A box on the squeezed band in the frame's coordinates: split in two where it
-        crosses the seam."""
+        crosses the seam (a head grown past the band's left edge crosses it too)."""
         x0, x1 = r.x0 / self.squeeze, min(r.x1 / self.squeeze, self.width + self.pad)
-        y0, y1 = r.y0 + self.y0, r.y1 + self.y0
-        if x0 >= self.width:
-            x0, x1 = x0 - self.width, x1 - self.width
-        if x1 <= self.width:
-            return [Region(x0, y0, x1, y1, r.score, r.source)]
-        return [Region(x0, y0, self.width, y1, r.score, r.source), Region(0.0, y0, x1 - self.width, y1, r.score, r.source)]
+        return _around(r, x0, r.y0 + self.y0, x1, r.y1 + self.y0, self.width)
 
 
 @dataclass(frozen=True)
@@ -114,16 +109,26 @@ class Cap:
             y0, y1 = float(y.min()), float(self.height if pole else y.max())
         else:
             y0, y1 = float(0 if pole else y.min()), float(y.max())
-        if pole:
-            return [Region(0.0, y0, float(self.width), y1, r.score, r.source)]
+        if pole:  # a strip round the pole: a rounded shape would bare its ends
+            return [replace(r, x0=0.0, y0=y0, x1=float(self.width), y1=y1, shape="box")]
         cx, _ = self._plane(np.array([(r.x0 + r.x1) / 2]), np.array([(r.y0 + r.y1) / 2]))
         x = (x - cx[0] + self.width / 2) % self.width + cx[0] - self.width / 2  # unwrapped round the centre
-        x0, x1 = float(x.min()), float(x.max())
-        if x0 < 0:
-            x0, x1 = x0 + self.width, x1 + self.width
-        if x1 <= self.width:
-            return [Region(x0, y0, x1, y1, r.score, r.source)]
-        return [Region(x0, y0, float(self.width), y1, r.score, r.source), Region(0.0, y0, x1 - self.width, y1, r.score, r.source)]
+        return _around(r, float(x.min()), y0, float(x.max()), y1, self.width)
+
+
+def _around(r: Region, x0: float, y0: float, x1: float, y1: float, width: int) -> list[Region]:
+    """``r`` (its score, source and shape kept) moved to this box of a picture ``width`` px
+    round: split in two where it crosses the seam on either side."""
+    if x0 >= width:
+        x0, x1 = x0 - width, x1 - width
+    elif x0 < 0 and x1 <= width:
+        x0, x1 = x0 + width, x1 + width
+    if x1 <= width:
+        return [replace(r, x0=x0, y0=y0, x1=x1, y1=y1)]
+    if x1 - x0 >= width:  # all the way round
+        return [replace(r, x0=0.0, y0=y0, x1=float(width), y1=y1, shape="box")]
+    # each half is a box: a rounded shape fitted to a half would leave the seam's corners bare
+    return [replace(r, x0=x0, y0=y0, x1=float(width), y1=y1, shape="box"), replace(r, x0=0.0, y0=y0, x1=x1 - width, y1=y1, shape="box")]
 
 
 def bands(width: int, height: int) -> list[Band | Cap]:

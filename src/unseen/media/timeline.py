@@ -42,13 +42,16 @@ class Timeline:
         self.last: int | None = None
         self.offset = 0
         self.shift = 0  # ticks added to every time: minus the input's first
+        self.started = False  # a timestamp was seen (frames before the first have none)
         self.repaired = 0
 
     def next(self, pts: int | None) -> int:
-        if pts is not None and self.last is not None and self.time_base == Fraction(1, 90000) and pts + self.offset < self.last - TS_WRAP // 2:
+        if pts is not None and not self.started:
+            # the first time there is lands where the frames before it (without one) left off
+            self.started = True
+            self.offset = self.shift = (self.last + self.step if self.last is not None else 0) - pts
+        elif pts is not None and self.last is not None and self.time_base == Fraction(1, 90000) and pts + self.offset < self.last - TS_WRAP // 2:
             self.offset += TS_WRAP  # the transport stream's clock wrapped: continue counting
-        if self.last is None and pts is not None:
-            self.offset = self.shift = -pts
         out = self.last + self.step if pts is None and self.last is not None else (pts or 0) + self.offset
         if self.last is not None and out <= self.last:
             out = self.last + 1

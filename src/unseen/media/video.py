@@ -208,14 +208,15 @@ CLOCK_START_S = 60.0
 
 
 def clock_start(path: Path) -> float | None:
-    """The latest start, in seconds, of the file's pictures and sounds when it is
-    ``CLOCK_START_S`` or more (clean writes from zero), else None."""
+    """When the picture starts, in seconds (the earliest sound's without one), when it is
+    ``CLOCK_START_S`` or more (clean writes from zero), else None. A sound that starts a while
+    after the picture is an edit, not a clock."""
     try:
         with open_container(path) as c:
-            starts = [float(s.start_time * s.time_base) for s in c.streams if s.type in ("video", "audio") and s.start_time is not None and s.time_base]
+            starts = {kind: [float(s.start_time * s.time_base) for s in c.streams if s.type == kind and s.start_time is not None and s.time_base] for kind in ("video", "audio")}
     except UnseenError:
         return None
-    late = max(starts, default=0.0)
+    late = starts["video"][0] if starts["video"] else min(starts["audio"], default=0.0)
     return late if late >= CLOCK_START_S else None
 
 

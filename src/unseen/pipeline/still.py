@@ -71,8 +71,10 @@ def detect_faces(pic: Picture, stage: Progress | None = None) -> Judgement:
     for frame in _distinct(pic):
         for view in views(frame):  # with transparency and a 360 picture's poles, as viewers show them
             seen = find_faces(view.rgb, stage.tick if stage is not None else None)
-            found = found + Judgement(view.back(seen.faces), view.back(seen.uncertain))
-    return Judgement([r.head(VOTED_MARGIN) for r in found.faces], found.uncertain)
+            # heads drawn where the face was found, then brought back: a face split at a 360
+            # picture's seam keeps the whole head's margins
+            found = found + Judgement(view.back([r.head(VOTED_MARGIN) for r in seen.faces]), view.back(seen.uncertain))
+    return found
 
 
 def _distinct(pic: Picture) -> list[np.ndarray]:
@@ -177,7 +179,7 @@ def analyse(src: Path, p: Probe, sha256: str, opts: Options) -> Analysed:
         with Stage(opts, "analyse", detect_steps(pic), N_("analyse {name}").format(name=src.name), unit="step") as stage:
             found = detect_faces(pic, stage)
         for r in found.faces:
-            plan.add_found(r, shape="head", prefix="f")
+            plan.add_found(r, shape=r.shape, prefix="f")  # a head; a box round a 360 picture's pole or seam
         for r in found.uncertain:
             plan.add_found(r, shape="box", on=False, uncertain=True, prefix="u")
     return Analysed(plan, pic)

@@ -268,7 +268,7 @@ def _verification(released: Plan, masks: dict[int, list[Region]], n: int, pts: l
     filled = expected_times(pts, info.time_base, info.rate)[1]
     return Verification(True, {
         "streams": "video only" + (" + audio" if vopts.audio == "keep" and info.has_audio else "") + ", no tags, no encoder strings",
-        "timing": f"{n} frames, timestamps equal to the input's" + (f" ({filled} missing or out of order: filled in)" if filled else ""),
+        "timing": f"{n} frames, timestamps equal to the input's, counted from its first" + (f" ({filled} missing or out of order: filled in)" if filled else ""),
         "masks": f"{sum(len(v) for v in masks.values())} frame-regions from {sum(t.on for t in released.tracks)} tracks",
         "faces": "second detector found no unmasked face on sampled frames, before encoding and read back" if opts.faces else "skipped (--no-faces)",
     }, rounds)

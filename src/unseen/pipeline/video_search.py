@@ -150,7 +150,6 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
     aspect = float(info.upright_aspect)
     key_scale, mid_scale = detection_scales(round(info.width * aspect), info.height, mid_side=vopts.mid_side)
     half = vopts.detect_every // 2
-    key_h = round(info.height * key_scale)
 
     def frames() -> Iterator[tuple[int, int | None, np.ndarray | None]]:
         """(index, pts, picture at the detector's scale or None): cuts found on the way."""
@@ -175,8 +174,9 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
                 finder.model.expect(sw, sh)
             found = finder.find(small, [1.0])
             verdict = judge.candidates(small, found, scale=sh / info.height)
-            if sh == key_h:  # a 360 video's poles, on key frames (see media.panorama)
-                verdict = verdict + _poles(finder, judge, small, sh / info.height)
+            # a 360 video's poles (see media.panorama), on every frame searched: the tracker
+            # takes a frame searched with nothing near a face as the face gone
+            verdict = verdict + _poles(finder, judge, small, sh / info.height)
             back = (info.width / sw, info.height / sh)
             res.candidates[i] = [r.scaled(*back) for r in found]
             res.faces[i] = [r.scaled(*back) for r in verdict.faces]

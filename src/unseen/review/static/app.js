@@ -1024,9 +1024,12 @@ function onMove(e) {
   if (!d) return;
   const [cx, cy] = canvasPoint(e), [px, py] = toPic(cx, cy);
   if (d.mode === "pan") { S.panX = d.panX + cx - d.cx; S.panY = d.panY + cy - d.cy; draw(); return; }
-  if (d.mode === "tap") return;  // the page scrolls under the finger
-  if (d.mode === "press" && Math.hypot(cx - d.cx, cy - d.cy) > 5) d.mode = "move";
-  if (d.mode === "grip" && Math.hypot(cx - d.cx, cy - d.cy) > 5) d.mode = "resize";
+  // a finger wobbles: a tap or a press moves it by up to about 10 CSS px (canvas pixels count
+  // the screen's), a mouse by none
+  const far = Math.hypot(cx - d.cx, cy - d.cy) > (e.pointerType === "touch" ? 10 * (window.devicePixelRatio || 1) : 5);
+  if (d.mode === "tap") { if (far) S.drag = null; return; }  // a swipe: the page scrolls, nothing is done
+  if (d.mode === "press" && far) d.mode = "move";
+  if (d.mode === "grip" && far) d.mode = "resize";
   if (d.mode === "move") {
     const b = d.item.box, dx = px - d.px, dy = py - d.py;
     d.box = [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy];
