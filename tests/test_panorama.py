@@ -4,6 +4,7 @@ verified. The panoramas are made here: scikit-image's astronaut projected onto a
 equirectangular picture, as a 360 camera on a stick overhead films the person holding it."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,31 +15,10 @@ import unseen
 from unseen.media.panorama import Band, Cap, bands, is_panorama
 from unseen.types import Region
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from panorama import panorama  # noqa: E402  (the projection bench/panorama.py measures with)
+
 W = 1600
-
-
-def panorama(face: np.ndarray, lon: float, lat: float, half: tuple[float, float] = (9.0, 11.0)) -> tuple[np.ndarray, np.ndarray]:
-    """A W x W/2 equirectangular picture (sky above the horizon, grass below) with ``face``
-    seen as a flat picture half[0] x half[1] degrees round, centred at ``lon``, ``lat``; and
-    the picture's pixels of the face's inner half (eyes, nose, mouth)."""
-    h = W // 2
-    lon0, lat0 = np.radians(lon), np.radians(lat)
-    lons = (np.arange(W) + 0.5) / W * 2 * np.pi - np.pi
-    lats = np.pi / 2 - (np.arange(h) + 0.5) / h * np.pi
-    LON, LAT = np.meshgrid(lons, lats)
-    d = np.stack([np.cos(LAT) * np.cos(LON), np.cos(LAT) * np.sin(LON), np.sin(LAT)], -1)
-    img = np.where((LAT > 0)[..., None], np.uint8([150, 180, 220]), np.uint8([90, 110, 70]))
-    c = np.array([np.cos(lat0) * np.cos(lon0), np.cos(lat0) * np.sin(lon0), np.sin(lat0)])
-    e1 = np.array([-np.sin(lon0), np.cos(lon0), 0.0])
-    e2 = np.cross(c, e1)
-    dc = d @ c
-    u, v = (d @ e1) / dc, (d @ e2) / dc
-    hw, hh = np.tan(np.radians(half[0])), np.tan(np.radians(half[1]))
-    on = (dc > 0) & (abs(u) < hw) & (abs(v) < hh)
-    fh, fw = face.shape[:2]
-    img[on] = face[((1 - (v[on] / hh + 1) / 2) * (fh - 1)).astype(int), ((u[on] / hw + 1) / 2 * (fw - 1)).astype(int)]
-    inner = (dc > 0) & (abs(u) < hw / 2) & (abs(v) < hh / 2)
-    return img, inner
 
 
 @pytest.fixture(scope="module")

@@ -96,15 +96,13 @@ class Cap:
         return out
 
     def back(self, r: Region) -> list[Region]:
-        """The picture's box over every point of a view box: all longitudes when its head (the
-        box half as wide again on each side) holds the pole, since a face that near it reaches
-        round it; split in two where it crosses the seam."""
+        """The picture's box over every point of a view box (a head: see Region.head): all
+        longitudes when it holds the pole; split in two where it crosses the seam."""
         k = np.linspace(0.0, 1.0, 9)
         u = np.concatenate([r.x0 + (r.x1 - r.x0) * k, np.full(9, r.x1), r.x0 + (r.x1 - r.x0) * k, np.full(9, r.x0)])
         v = np.concatenate([np.full(9, r.y0), r.y0 + (r.y1 - r.y0) * k, np.full(9, r.y1), r.y0 + (r.y1 - r.y0) * k])
         x, y = self._plane(u, v)
-        mx, my = (r.x1 - r.x0) / 2, (r.y1 - r.y0) / 2
-        pole = r.x0 - mx <= self.side / 2 <= r.x1 + mx and r.y0 - my <= self.side / 2 <= r.y1 + my
+        pole = r.x0 <= self.side / 2 <= r.x1 and r.y0 <= self.side / 2 <= r.y1
         if self.down:
             y0, y1 = float(y.min()), float(self.height if pole else y.max())
         else:

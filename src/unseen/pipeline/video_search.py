@@ -135,7 +135,9 @@ def _poles(finder: FaceFinder, judge: FaceJudge, rgb: np.ndarray, scale: float) 
     for view in bands(rgb.shape[1], rgb.shape[0]):
         px = view.pixels(rgb)
         seen = judge.candidates(px, finder.find(px, [1.0]), scale=scale)
-        out = out + Judgement([b for r in seen.faces for b in view.back(r)], [b for r in seen.uncertain for b in view.back(r)])
+        # the head where the face was found, brought back (a face round the pole is a strip of
+        # every longitude): the plan grows it again, as it grows every face
+        out = out + Judgement([b for r in seen.faces for b in view.back(r.head())], [b for r in seen.uncertain for b in view.back(r.head())])
     return out
 
 
