@@ -99,3 +99,6 @@ def test_a_360_video_masks_a_face_near_the_nadir_on_every_frame_it_is_on(face: n
     assert len(frames) == 20
     covered = {i: float((frames[i][inner] <= 16).all(-1).mean()) for i, (_, inner) in shown.items()}
     assert min(covered.values()) > 0.95, covered
+    # audit looks at a video's poles by the read-back's rule: the face in the input, none after
+    [before, after] = unseen.audit([src, res.output])
+    assert before.faces and not after.faces, (before.faces, after.faces)

@@ -75,12 +75,18 @@ def checker_faces(checker: "FaceChecker", judge: "FaceJudge", small: np.ndarray,
     on a video frame."""
     from ..detect import FILL_SHARE, Judgement, fill_share
 
+    from ..media.panorama import bands
+
     kx, ky = small.shape[1] / width, small.shape[0] / height
     found = Detections(r.scaled(kx, ky) for r in checker.find_shrunk(small, width, height) if r.score >= threshold)
     # as for photos: a find lying on a fill (a solid mask) is no face, before encoding, on the
     # read-back and to ``audit`` alike (the read-back counted it covered, audit reported it)
     found = Detections(r for r in found if fill_share(small, r) < FILL_SHARE)
     verdict = judge.checker_finds(small, found, scale=ky)
+    for view in bands(small.shape[1], small.shape[0]):  # a 360 video's poles (see media.panorama)
+        px = view.pixels(small)
+        seen = judge.checker_finds(px, Detections(r for r in checker.find(px) if r.score >= threshold and fill_share(px, r) < FILL_SHARE), scale=ky)
+        verdict = verdict + Judgement([b for r in seen.faces for b in view.back(r)], [b for r in seen.uncertain for b in view.back(r)])
     return Judgement([r.scaled(1 / kx, 1 / ky) for r in verdict.faces], [r.scaled(1 / kx, 1 / ky) for r in verdict.uncertain])
 
 
