@@ -637,3 +637,14 @@ def test_a_segment_cut_from_a_longer_recording_is_not_called_damaged(tmp_path: P
     cut.write_bytes(data[: len(data) * 2 // 3])
     [res] = unseen.clean([cut], tmp_path / "out", faces=False)
     assert res.status == "error" and "declares" in (res.error or ""), res.error
+    # mkvmerge writes the length, not the end: the same segment remuxed, whole and cut short
+    if shutil.which("mkvmerge") is None:
+        return
+    remuxed = tmp_path / "remuxed.mkv"
+    subprocess.run(["mkvmerge", "-q", "-o", str(remuxed), str(path)], check=True)
+    [res] = unseen.clean([remuxed], tmp_path / "out", faces=False)
+    assert res.status == "ok", res.error
+    data = remuxed.read_bytes()
+    cut.write_bytes(data[: len(data) * 9 // 10])
+    [res] = unseen.clean([cut], tmp_path / "out", faces=False, overwrite=True)
+    assert res.status == "error" and "declares" in (res.error or ""), res.error

@@ -91,15 +91,20 @@ def declared_seconds(path: Path) -> float | None:
             return None
         if v.duration and v.time_base:
             return float(v.duration * v.time_base)
-        # Matroska's tag and the container's duration count from zero: a segment cut from a
-        # longer recording (``ffmpeg -f segment``) starts later, and lasts that much less
+        # FFmpeg writes Matroska's DURATION tag and the segment's duration as where the picture
+        # ends: a segment cut from a longer recording (``ffmpeg -f segment``) starts later and
+        # lasts that much less. mkvmerge writes both as the length (its statistics tags say so,
+        # and an end cannot come before the start: a cut-short file has lost those tags)
         start = max(0.0, float(v.start_time * v.time_base)) if v.start_time is not None and v.time_base else 0.0
+        if "_STATISTICS_WRITING_APP" in v.metadata:
+            start = 0.0
         tag = v.metadata.get("DURATION") or v.metadata.get("duration")
-        if tag and _clock(str(tag)) is not None:
-            return _clock(str(tag)) - start  # type: ignore[operator]
         fmt = c.format.name.split(",")[0]
-        if c.duration and len(c.streams) == 1 and fmt not in ("mpegts", "mpeg"):
-            return c.duration / 1_000_000 - start
+        told = _clock(str(tag)) if tag else None
+        if told is None and c.duration and len(c.streams) == 1 and fmt not in ("mpegts", "mpeg"):
+            told = c.duration / 1_000_000
+        if told is not None:
+            return told - start if told > start else told
     return None
 
 
