@@ -1375,6 +1375,29 @@ def test_a_stopped_review_program_is_said_in_the_pages_words(chromium: Any, phot
         server.stop()
 
 
+def test_a_request_cut_off_while_the_program_runs_is_not_called_a_stopped_program(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """Any request that got no answer was said as a stopped program (start it again), also when
+    the program still ran and only that request broke off (an upload cut part-way)."""
+    server = serve_photo(photo, tmp_path)
+    ctx = chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(server.url)
+        ready(page)
+        broke = i18n.translate("The connection broke off before an answer came. Try again.", "ko")
+        assert broke != "The connection broke off before an answer came. Try again."
+        page.route("**/plan", lambda route: route.abort())  # this request alone gets no answer
+        cx, cy = to_screen(page, (FALSE_BOX[0] + FALSE_BOX[2]) / 2, (FALSE_BOX[1] + FALSE_BOX[3]) / 2)
+        page.mouse.click(cx, cy)
+        page.wait_for_function("(b) => document.getElementById('save-state').textContent.includes(b)", arg=broke, timeout=10_000)
+        gone = i18n.translate("The review program is no longer running, so this was not done. Start it again (the “unseen review” icon): the changes saved before are kept.", "ko")
+        assert gone not in (page.text_content("body") or "")
+        page.close()
+    finally:
+        ctx.close()
+        server.stop()
+
+
 def test_the_file_list_says_a_copy_made_before_a_change_is_out_of_date(chromium: Any, photo: Path, tmp_path: Path) -> None:
     """The file list kept saying "Safe copy made" for a file whose masks changed after it was
     published."""

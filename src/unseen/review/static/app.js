@@ -66,9 +66,14 @@ async function api(path, opts) {
   // the page's language: the server says why a request failed in it
   const headers = Object.assign({"X-Unseen-Token": TOKEN, "X-Unseen-Lang": S.lang || ""}, opts.json !== undefined ? {"Content-Type": "application/json"} : {});
   let r;
-  // no answer at all: the review program was stopped (the browser's own words are English)
+  // no answer at all (the browser's own words are English): the review program was stopped,
+  // unless it still answers a look at the file list (an upload cut off part-way, say)
   try { r = await fetch(path, {method: opts.method || "GET", headers, body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body}); }
-  catch (e) { throw Object.assign(new Error(t(GONE)), {gone: true}); }
+  catch (e) {
+    const alive = await fetch("/api/files", {headers: {"X-Unseen-Token": TOKEN}}).then(() => true, () => false);
+    if (alive) throw new Error(t("The connection broke off before an answer came. Try again."));
+    throw Object.assign(new Error(t(GONE)), {gone: true});
+  }
   if (r.status === 409) throw Object.assign(new Error("stale"), {stale: true});
   if (!r.ok) {
     let msg = r.statusText;
