@@ -9,6 +9,11 @@ it (60), and runs unseen and deface on the same PNGs (solid fill). Reports, per 
 the share of the face's inner half (eyes, nose, mouth) masked, and the share of the sphere
 masked (each row counts for the cosine of its latitude, as a 360 viewer shows it); and each
 tool's time for the batch. Writes bench/results/panorama.json.
+
+The same is asked of pictures that merely have a panorama's shape: bench/people_free.py's 42
+photos with nobody in them, each cropped to twice as wide as tall about its centre, are cleaned
+by both tools too and the share of each picture masked is reported (a 2:1 screenshot or crop
+gets the pole views as well: what they add there is collateral).
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 
 def panorama(face: np.ndarray, lon: float, lat: float, half: tuple[float, float] = (9.0, 11.0), width: int = 1600) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +65,39 @@ def sphere_share(masked: np.ndarray) -> float:
     return float((masked.mean(axis=1) * rows).sum() / rows.sum())
 
 
+def people_free(work: Path, args: argparse.Namespace) -> dict:
+    """bench/people_free.py's photos cropped to 2:1 about their centres, both tools: the share of
+    each picture masked."""
+    from people_free import PHOTOS, prepare
+
+    src = prepare([p[0] for p in PHOTOS])
+    crops = work / "people_free"
+    crops.mkdir()
+    for f in sorted(src.glob("*.png")):
+        im = Image.open(f).convert("RGB")
+        w, h = im.size
+        nw, nh = (2 * h, h) if w >= 2 * h else (w - w % 2, (w - w % 2) // 2)
+        x, y = (w - nw) // 2, (h - nh) // 2
+        im.crop((x, y, x + nw, y + nh)).save(crops / f.name)
+    out: dict = {}
+    subprocess.run([args.unseen, "clean", str(crops), "-o", str(work / "people_free_unseen"), "--fill", "solid", "--keep-names", "-q"], check=False)
+    tools = {"unseen": lambda n: work / "people_free_unseen" / f"{n}.unseen.png"}
+    if not args.skip_deface:
+        shutil.copytree(crops, work / "people_free_deface")
+        subprocess.run([args.deface, *sorted(str(p) for p in (work / "people_free_deface").glob("*.png")), "--replacewith", "solid"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        tools["deface"] = lambda n: work / "people_free_deface" / f"{n}_anonymized.png"
+    for tool, out_of in tools.items():
+        shares = {}
+        for f in sorted(crops.glob("*.png")):
+            if out_of(f.stem).exists():
+                a = np.asarray(Image.open(f).convert("RGB"))
+                b = np.asarray(Image.open(out_of(f.stem)).convert("RGB"))
+                shares[f.stem] = float(((b == 0).all(-1) & ~(a == 0).all(-1)).mean())
+        got = list(shares.values())
+        out[tool] = {"per_photo": shares, "median": float(np.median(got)) if got else None, "max": max(got, default=None), "over_1pct": sum(v > 0.01 for v in got), "any": sum(v > 0 for v in got)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--width", type=int, default=1600)
@@ -89,6 +128,7 @@ def main() -> None:
         subprocess.run([args.deface, *files, "--replacewith", "solid"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         results["deface_seconds"] = time.perf_counter() - t
         outputs["deface"] = lambda n: work / "deface" / f"{n}_anonymized.png"
+    results["people_free_2to1"] = people_free(work, args)
     rows = []
     for lat, lon in PLACES:
         name = f"pano_{lat}_{lon}"
@@ -120,6 +160,12 @@ def main() -> None:
         print(f"| {r['latitude']}, {r['longitude']} | " + " | ".join(cells) + " |")
     print("| faces 90% covered | " + " | ".join(f"{results[t]['faces_covered_90']} of {len(rows)}" for t in tools) + " |")
     print("| time | " + " | ".join(f"{results[t + '_seconds']:.1f} s" for t in tools) + " |")
+    pf = results["people_free_2to1"]
+    print("\n| people-free photos cropped to 2:1 | " + " | ".join(pf) + " |\n|---|" + "---|" * len(pf))
+    for key in ("median", "max"):
+        print(f"| {key} share masked | " + " | ".join(f"{pf[t][key]:.2%}" for t in pf) + " |")
+    for key in ("over_1pct", "any"):
+        print(f"| photos {'above 1%' if key == 'over_1pct' else 'with any masked pixel'} | " + " | ".join(f"{pf[t][key]} of {len(pf[t]['per_photo'])}" for t in pf) + " |")
 
 
 if __name__ == "__main__":
