@@ -216,14 +216,18 @@ def audit_image(path: Path, faces: bool = True) -> AuditResult:
         res.width, res.height = im.size
         res.findings = image_findings(im, p.format, raw)
     if faces:
-        from .detect import visible_faces
+        from .detect import one_per_face, visible_faces
         from .media.still import views
 
         pic = STILL.decode(path, p.format)
         res.width, res.height = pic.width, pic.height
         # the rule clean verifies every output by, on what a person can be shown of each frame
-        for view in (view for f in pic.frames for view in views(f)):
-            found = visible_faces(view.rgb)
-            res.faces += view.back(found.faces)
-            res.uncertain += view.back(found.uncertain)
+        for frame in pic.frames:
+            faces, uncertain = [], []
+            for view in views(frame):
+                found = visible_faces(view.rgb)
+                faces += view.back(found.faces)
+                uncertain += view.back(found.uncertain)
+            res.faces += one_per_face(faces)
+            res.uncertain += one_per_face(uncertain)
     return res

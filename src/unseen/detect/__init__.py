@@ -123,6 +123,12 @@ def _nms(d: Detections, iou: float = 0.5, inside: float = 0.7) -> Detections:
     return Detections(d[top] for top, _ in _same_face(d, iou, inside))
 
 
+def one_per_face(regions: list[Region]) -> list[Region]:
+    """Each face once: what several views of one picture saw (a transparent picture over white
+    and over black, a 360 picture's pole bands and caps) is one face to report."""
+    return list(_nms(Detections(regions)))
+
+
 def _tiles(h: int, w: int, scale: float) -> list[tuple[int, int]]:
     """The corners of the tiles a pass at ``scale`` runs on; [(-1, -1)]: the picture whole."""
     if max(h, w) * scale <= TILE + OVERLAP:
