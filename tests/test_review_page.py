@@ -1133,9 +1133,11 @@ def test_the_chosen_language_is_kept_for_the_next_review(chromium: Any, photo: P
         ctx.close()
 
 
-def test_mask_it_on_a_video_spot_follows_the_face_through_the_video(chromium: Any, clip: Path, tmp_path: Path) -> None:
-    """A spot worth a look is seen on one frame; "Mask it" used to mask that frame alone, leaving
-    the face bare on every other. It now follows the face, as a box drawn there does."""
+@pytest.mark.parametrize("how", ["row", "picture"])
+def test_masking_a_video_spot_follows_the_face_through_the_video(chromium: Any, clip: Path, tmp_path: Path, how: str) -> None:
+    """A spot worth a look is seen on one frame; "Mask it" on its row, and a click on it on the
+    picture (the row said masked), masked that frame alone, leaving the face bare on every
+    other. Both now follow the face, as a box drawn there does, the page busy meanwhile."""
     src = clip_with_spot(clip, tmp_path / "spot", patch_box(5), (5, 5))
     server = serve([src])
     try:
@@ -1143,12 +1145,21 @@ def test_mask_it_on_a_video_spot_follows_the_face_through_the_video(chromium: An
         page.goto(server.url)
         ready(page, timeout=180_000)
         uid = page.evaluate("() => S.plan.regions.find((r) => r.uncertain && r.frames[0] === 5).id")
-        page.click(f"#look-list li[data-id={uid}] button.switch")
+        if how == "row":
+            page.click(f"#look-list li[data-id={uid}] button.switch")
+        else:
+            page.evaluate("() => showFrame(5)")
+            page.wait_for_function("() => S.img.frame === 5")
+            x0, y0, x1, y1 = patch_box(5)
+            page.mouse.click(*to_screen(page, (x0 + x1) / 2, (y0 + y1) / 2))
+            page.wait_for_function("() => S.busy || S.plan.tracks.some((t) => t.source.by === 'person')", timeout=5_000)
         page.wait_for_function("() => !S.busy && S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
         track = page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person')")
         frames = sorted(b[0] for b in track["boxes"])
         assert frames[0] <= 1 and frames[-1] >= N - 2, frames  # followed to both ends
         assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{uid}').on")
+        saved(page)
+        assert any(t.source.by == "person" for t in load_plan(plan_path(src.with_name("street.unseen.mp4"))).tracks)
         page.close()
     finally:
         server.stop()
@@ -1201,34 +1212,6 @@ def test_an_earlier_plan_of_a_tiff_sized_to_its_first_page_is_made_again(tmp_pat
     assert rf.state == "ready" and not rf.resumed
     assert (rf.plan.input.width, rf.plan.input.height) == (512, 512)
     assert any(r.on and r.kind == "face" for r in rf.plan.regions)
-
-
-def test_a_click_on_a_video_spot_on_the_picture_follows_the_face(chromium: Any, clip: Path, tmp_path: Path) -> None:
-    """A spot worth a look clicked on the picture masked its one frame alone (the row said
-    masked; the published video showed the face on every other frame). It now does what the
-    row's "Mask it" does: the face is followed through the video, the page busy meanwhile."""
-    src = clip_with_spot(clip, tmp_path / "spot", patch_box(5), (5, 5))
-    server = serve([src])
-    try:
-        page = chromium.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(server.url)
-        ready(page, timeout=180_000)
-        uid = page.evaluate("() => S.plan.regions.find((r) => r.uncertain && r.frames[0] === 5).id")
-        page.evaluate("() => showFrame(5)")
-        page.wait_for_function("() => S.img.frame === 5")
-        x0, y0, x1, y1 = patch_box(5)
-        page.mouse.click(*to_screen(page, (x0 + x1) / 2, (y0 + y1) / 2))
-        page.wait_for_function("() => S.busy || S.plan.tracks.some((t) => t.source.by === 'person')", timeout=5_000)
-        page.wait_for_function("() => !S.busy && S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
-        track = page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person')")
-        frames = sorted(b[0] for b in track["boxes"])
-        assert frames[0] <= 1 and frames[-1] >= N - 2, frames  # followed to both ends
-        assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{uid}').on")
-        saved(page)
-        assert any(t.source.by == "person" for t in load_plan(plan_path(src.with_name("street.unseen.mp4"))).tracks)
-        page.close()
-    finally:
-        server.stop()
 
 
 def serve_photo(photo: Path, tmp_path: Path) -> ReviewServer:
@@ -1349,9 +1332,16 @@ def test_the_publish_result_says_what_was_left_bare_on_purpose(chromium: Any, ph
         server.stop()
 
 
-def test_a_stopped_review_program_is_said_in_the_pages_words(chromium: Any, photo: Path, tmp_path: Path) -> None:
+GONE = "The review program is no longer running, so this was not done. Start it again (the “unseen review” icon): the changes saved before are kept."
+BROKE = "The connection broke off before an answer came. Try again."
+
+
+@pytest.mark.parametrize("failure", ["stopped", "cut off"])
+def test_a_request_without_an_answer_is_said_in_the_pages_words(chromium: Any, photo: Path, tmp_path: Path, failure: str) -> None:
     """With the review program stopped every action failed with the browser's English "Failed
-    to fetch". The page now says the program is not running and to start it again."""
+    to fetch"; the page now says the program is not running and to start it again. A request
+    that alone broke off while the program still runs (an upload cut part-way) is not called a
+    stopped program."""
     server = serve_photo(photo, tmp_path)
     ctx = chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
     try:
@@ -1359,39 +1349,23 @@ def test_a_stopped_review_program_is_said_in_the_pages_words(chromium: Any, phot
         page.goto(server.url)
         ready(page)
         assert page.evaluate("() => S.lang") == "ko"
-        gone = i18n.translate("The review program is no longer running, so this was not done. Start it again (the “unseen review” icon): the changes saved before are kept.", "ko")
-        assert "다시 시작해 주세요" in gone
-        server.stop()
+        gone, broke = i18n.translate(GONE, "ko"), i18n.translate(BROKE, "ko")
+        assert "다시 시작해 주세요" in gone and broke != BROKE
+        if failure == "stopped":
+            server.stop()
+        else:
+            page.route("**/plan", lambda route: route.abort())  # this request alone gets no answer
         cx, cy = to_screen(page, (FALSE_BOX[0] + FALSE_BOX[2]) / 2, (FALSE_BOX[1] + FALSE_BOX[3]) / 2)
         page.mouse.click(cx, cy)  # a change: its save fails
-        page.wait_for_function("(g) => document.getElementById('save-state').textContent === g", arg=gone, timeout=10_000)
-        page.evaluate("() => { document.getElementById('message').hidden = true; }")
-        page.keyboard.press("p")
-        page.wait_for_function("(g) => !document.getElementById('message').hidden && document.getElementById('message').textContent === g", arg=gone, timeout=10_000)
+        said = gone if failure == "stopped" else broke
+        page.wait_for_function("(g) => document.getElementById('save-state').textContent.includes(g)", arg=said, timeout=10_000)
+        if failure == "stopped":
+            page.evaluate("() => { document.getElementById('message').hidden = true; }")
+            page.keyboard.press("p")
+            page.wait_for_function("(g) => !document.getElementById('message').hidden && document.getElementById('message').textContent === g", arg=gone, timeout=10_000)
+        else:
+            assert gone not in (page.text_content("body") or "")
         assert "Failed to fetch" not in (page.text_content("body") or "")
-        page.close()
-    finally:
-        ctx.close()
-        server.stop()
-
-
-def test_a_request_cut_off_while_the_program_runs_is_not_called_a_stopped_program(chromium: Any, photo: Path, tmp_path: Path) -> None:
-    """Any request that got no answer was said as a stopped program (start it again), also when
-    the program still ran and only that request broke off (an upload cut part-way)."""
-    server = serve_photo(photo, tmp_path)
-    ctx = chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
-    try:
-        page = ctx.new_page()
-        page.goto(server.url)
-        ready(page)
-        broke = i18n.translate("The connection broke off before an answer came. Try again.", "ko")
-        assert broke != "The connection broke off before an answer came. Try again."
-        page.route("**/plan", lambda route: route.abort())  # this request alone gets no answer
-        cx, cy = to_screen(page, (FALSE_BOX[0] + FALSE_BOX[2]) / 2, (FALSE_BOX[1] + FALSE_BOX[3]) / 2)
-        page.mouse.click(cx, cy)
-        page.wait_for_function("(b) => document.getElementById('save-state').textContent.includes(b)", arg=broke, timeout=10_000)
-        gone = i18n.translate("The review program is no longer running, so this was not done. Start it again (the “unseen review” icon): the changes saved before are kept.", "ko")
-        assert gone not in (page.text_content("body") or "")
         page.close()
     finally:
         ctx.close()
