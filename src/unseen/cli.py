@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-faces", action="store_true", help=_("do not look for faces; clean metadata only"))
     c.add_argument("--grid", type=_whole("--grid", 1, 256), default=None, help=_("block grid masks grow to (default: 8 for lossy outputs and video, 16 for noise on WebP, HEIC and AVIF, 1 for lossless outputs)"))
     c.add_argument("--overwrite", action="store_true", help=_("replace an existing output file"))
-    c.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its output's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
+    c.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its output's (by default a name holding a date, time, phone number, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
     c.add_argument("--audio", choices=("drop", "keep"), default=None, help=_("video: drop the sound (default) or keep it as AAC; with --voice mute it becomes silence of the same length"))
     c.add_argument("--voice", choices=("mute", "disguise", "keep"), default=None, help=_("voices: disguise (default for sound files), mute (the only complete protection; default for video, whose sound is dropped), or keep (warned). With video, disguise and keep keep the sound"))
     c.add_argument("--salvage", action="store_true", help=_("sound: keep what decodes of a damaged (cut or corrupt) file instead of refusing it; the result line says how much was lost"))
@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--regions", type=Path, help=_("JSON file of extra boxes to mask (become manual regions of the plan)"))
     n.add_argument("--no-faces", action="store_true", help=_("do not look for faces"))
     n.add_argument("--overwrite", action="store_true", help=_("replace an existing plan file"))
-    n.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its plan's (by default a name holding a date, time, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
+    n.add_argument("--keep-names", action="store_true", help=_("keep each input's own name in its plan's (by default a name holding a date, time, phone number, device or app pattern, such as IMG_20220814_141231 or WhatsApp Image 2024-05-01 at 12.00.00, becomes photo-1, video-2...)"))
     n.add_argument("--json", action="store_true", help=_("print one JSON object per file instead of text"))
     n.add_argument("--quiet", "-q", action="store_true", help=_("print errors only"))
 
