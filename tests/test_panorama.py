@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 import unseen
-from unseen.media.panorama import Band, Cap, bands, is_panorama
+from unseen.media.panorama import Band, Cap, is_panorama, pole_views
 from unseen.types import Region
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -29,11 +29,11 @@ def face(astronaut: np.ndarray) -> np.ndarray:
 def test_only_twice_as_wide_as_tall_is_a_panorama() -> None:
     assert is_panorama(1600, 800) and is_panorama(6080, 3040) and is_panorama(5377, 2688)
     assert not is_panorama(1920, 1080) and not is_panorama(1600, 801 + 2) and not is_panorama(400, 200)
-    assert bands(1920, 1080) == []
+    assert pole_views(1920, 1080) == []
 
 
 def test_a_box_across_the_seam_or_round_the_pole_maps_back_whole() -> None:
-    views = bands(W, W // 2)
+    views = pole_views(W, W // 2)
     band = next(v for v in views if isinstance(v, Band) and v.squeeze == 1 / 3 and v.y0 > W // 4)
     # a box on the squeezed band past the picture's last column is split at the seam
     [right, left] = band.back(Region(1550 / 3, 10, 1700 / 3, 40))

@@ -121,13 +121,13 @@ def test_a_large_box_does_not_swallow_the_small_faces_inside_it() -> None:
 def test_a_box_with_no_area_is_its_own_face_not_a_crash() -> None:
     """A box past the picture's edge clips to nothing; grouping it found no member (its overlap
     with itself is 0) and spanning an empty group raised."""
-    from unseen.detect import _one_per_face, _voted_faces
+    from unseen.detect import _voted_faces, one_per_face
     from unseen.types import Detections, Region
 
     flat = Region(512, 100, 512, 160, 0.9, "blazeface-full-range")
     other = Region(100, 100, 160, 170, 0.8, "centerface")
     assert list(_voted_faces(Detections([flat]), Detections([other]))) == [flat]
-    assert list(_one_per_face(Detections([flat, other]))) == [flat, other]
+    assert list(one_per_face(Detections([flat, other]))) == [flat, other]
 
 
 def test_a_face_is_masked_where_the_passes_agree_not_across_their_widest_edges() -> None:

@@ -10,7 +10,7 @@ from .media import handler_for
 from .media.still import STILL
 from .media.metadata import image_findings
 from .results import AuditResult
-from .types import Region
+from .types import Detections, Region
 from .media.probe import probe
 from .plan import PLAN_SUFFIX
 
@@ -228,6 +228,6 @@ def audit_image(path: Path, faces: bool = True) -> AuditResult:
                 found = visible_faces(view.rgb)
                 faces += view.back(found.faces)
                 uncertain += view.back(found.uncertain)
-            res.faces += one_per_face(faces)
-            res.uncertain += one_per_face(uncertain)
+            res.faces += list(one_per_face(Detections(faces)))
+            res.uncertain += list(one_per_face(Detections(uncertain)))
     return res

@@ -54,10 +54,11 @@ def _flip_back(d: Detections, width: int) -> Detections:
     return d.map(lambda r: Region(width - r.x1, r.y0, width - r.x0, r.y1, r.score, r.source))
 
 
-def _one_per_face(d: Detections) -> Detections:
+def one_per_face(d: Detections) -> Detections:
     """The boxes of the same face (as _nms groups them) as one box spanning them: two detectors,
     or two rules, each box the face a little differently, and a mask over either alone left
-    some faces short of covered (0.7 points of protection on bench/faces.py)."""
+    some faces short of covered (0.7 points of protection on bench/faces.py). ``audit`` reports
+    what several views of one picture saw (over white and black, a 360 picture's poles) so."""
     if len(d) < 2:
         return d
     boxes = d.boxes()
@@ -70,7 +71,7 @@ def _one_per_face(d: Detections) -> Detections:
 
 
 def _voted_faces(d: Detections, raw: Detections) -> Detections:
-    """One box for each face, as _one_per_face groups them, placed by box voting over ``raw``
+    """One box for each face, as one_per_face groups them, placed by box voting over ``raw``
     (every pass's candidates): the score-weighted mean of the candidates over the face. The
     group's span took the widest edge of any box; with the same head margins the voted box
     protects nearly as many faces with half as much of its head beyond the face's surroundings
@@ -121,12 +122,6 @@ def _nms(d: Detections, iou: float = 0.5, inside: float = 0.7) -> Detections:
     if len(d) == 0:
         return d
     return Detections(d[top] for top, _ in _same_face(d, iou, inside))
-
-
-def one_per_face(regions: list[Region]) -> list[Region]:
-    """Each face once: what several views of one picture saw (a transparent picture over white
-    and over black, a 360 picture's pole bands and caps) is one face to report."""
-    return list(_nms(Detections(regions)))
 
 
 def _tiles(h: int, w: int, scale: float) -> list[tuple[int, int]]:
@@ -338,7 +333,7 @@ def visible_faces(rgb: np.ndarray) -> Judgement:
     found = open_(finder.find(rgb, [_visible_scale(w, h)], flip=False))
     memo: dict[Region, float] = {}
     seen = judge.candidates(rgb, found, memo) + judge.checker_finds(rgb, open_(face_checker().find(rgb)), memo)
-    return Judgement(list(_one_per_face(Detections(seen.faces))), seen.uncertain)  # a face both detectors see is one face
+    return Judgement(list(one_per_face(Detections(seen.faces))), seen.uncertain)  # a face both detectors see is one face
 
 
 FILL_SHARE = 0.8  # as verify.unmasked_faces: a face 80% under a mask is covered

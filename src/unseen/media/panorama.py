@@ -12,6 +12,8 @@ The seam (longitude 180) is bridged by repeating the picture's first columns aft
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Iterable
 
 import numpy as np
 
@@ -87,12 +89,10 @@ class Cap:
     def pixels(self, rgb: np.ndarray) -> np.ndarray:
         from scipy.ndimage import map_coordinates
 
-        v, u = np.mgrid[0 : self.side, 0 : self.side].astype(np.float64) + 0.5
-        x, y = self._plane(u, v)
-        x, y = x - 0.5, np.clip(y - 0.5, 0, self.height - 1)
+        where = _cap_samples(self)
         out = np.empty((self.side, self.side, 3), np.uint8)
         for c in range(3):  # bilinear, round the seam
-            out[..., c] = map_coordinates(rgb[..., c], [y, x], order=1, mode="grid-wrap")
+            out[..., c] = map_coordinates(rgb[..., c], where, order=1, mode="grid-wrap")
         return out
 
     def back(self, r: Region) -> list[Region]:
@@ -114,6 +114,23 @@ class Cap:
         return _around(r, float(x.min()), y0, float(x.max()), y1, self.width)
 
 
+@lru_cache(maxsize=4)
+def _cap_samples(cap: Cap) -> np.ndarray:
+    """Where in the picture each pixel of a cap view lies (rows, columns): the same for every
+    frame of a 360 video, made once."""
+    v, u = np.mgrid[0 : cap.side, 0 : cap.side].astype(np.float64) + 0.5
+    x, y = cap._plane(u, v)
+    return np.stack([np.clip(y - 0.5, 0, cap.height - 1), x - 0.5])
+
+
+PoleView = Band | Cap
+
+
+def brought_back(view: PoleView, regions: Iterable[Region]) -> list[Region]:
+    """Boxes found on a pole view, in the picture's coordinates."""
+    return [b for r in regions for b in view.back(r)]
+
+
 def _around(r: Region, x0: float, y0: float, x1: float, y1: float, width: int) -> list[Region]:
     """``r`` (its score, source and shape kept) moved to this box of a picture ``width`` px
     round: split in two where it crosses the seam on either side."""
@@ -129,7 +146,7 @@ def _around(r: Region, x0: float, y0: float, x1: float, y1: float, width: int) -
     return [replace(r, x0=x0, y0=y0, x1=float(width), y1=y1, shape="box"), replace(r, x0=0.0, y0=y0, x1=x1 - width, y1=y1, shape="box")]
 
 
-def bands(width: int, height: int) -> list[Band | Cap]:
+def pole_views(width: int, height: int) -> list[PoleView]:
     """The pole views of a panorama (none for any other picture): squeezed bands north and
     south, then the two caps."""
     if not is_panorama(width, height):

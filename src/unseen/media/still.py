@@ -17,7 +17,7 @@ from ..errors import CorruptInput, OutputError
 from ..quiet import quiet_stderr
 from . import register
 from ..types import Region
-from .panorama import Band, Cap, bands
+from .panorama import PoleView, brought_back, pole_views
 from .probe import Probe
 
 # Decompression bombs: Pillow warns past this many pixels and refuses past twice as many; both
@@ -133,13 +133,13 @@ def over(frame: np.ndarray, background: int) -> np.ndarray:
 @dataclass(frozen=True)
 class View:
     """Pixels a person can be shown of a frame, and the way back from a box on them to the
-    frame's coordinates (``band``: a 360 picture's pole band, squeezed; None: the frame's own)."""
+    frame's coordinates (``pole``: a 360 picture's pole band or cap; None: the frame's own)."""
 
     rgb: np.ndarray
-    band: Band | Cap | None = None
+    pole: PoleView | None = None
 
     def back(self, regions: Iterable[Region]) -> list[Region]:
-        return list(regions) if self.band is None else [b for r in regions for b in self.band.back(r)]
+        return list(regions) if self.pole is None else brought_back(self.pole, regions)
 
 
 def views(frame: np.ndarray) -> Iterator[View]:
@@ -147,13 +147,13 @@ def views(frame: np.ndarray) -> Iterator[View]:
     shows them where it is opaque, and any tool that drops the alpha channel shows them
     everywhere) and, where it is transparent anywhere, the picture over white and over black as
     viewers lay it: a face drawn in the alpha channel alone (black ink on a transparent sheet)
-    shows only there. A 360 picture's pole bands follow each, squeezed back to true shapes
+    shows only there. A 360 picture's pole views follow each, squeezed back to true shapes
     (see media.panorama): a 360 viewer shows a face there as it was."""
-    poles = bands(frame.shape[1], frame.shape[0])
+    poles = pole_views(frame.shape[1], frame.shape[0])
     for rgb in _shown(frame):
         yield View(rgb)
-        for band in poles:
-            yield View(band.pixels(rgb), band)
+        for pole in poles:
+            yield View(pole.pixels(rgb), pole)
 
 
 def _shown(frame: np.ndarray) -> Iterator[np.ndarray]:
@@ -168,7 +168,7 @@ def _shown(frame: np.ndarray) -> Iterator[np.ndarray]:
 def view_sizes(frame: np.ndarray) -> list[tuple[int, int]]:
     """(width, height) of each of ``views(frame)``, without making them."""
     h, w = frame.shape[:2]
-    one = [(w, h)] + [b.size for b in bands(w, h)]
+    one = [(w, h)] + [p.size for p in pole_views(w, h)]
     return one * (3 if transparent(frame) else 1)
 
 

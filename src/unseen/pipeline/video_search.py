@@ -13,7 +13,7 @@ import numpy as np
 from ..i18n import N_
 from ..detect.judge import MASK_RULE
 from ..errors import CorruptInput
-from ..media.panorama import bands
+from ..media.panorama import brought_back, pole_views
 from ..media.video import VideoInfo, iter_frames
 from ..prefetch import prefetch
 from ..track.cuts import scene_cut
@@ -132,12 +132,12 @@ def _poles(finder: FaceFinder, judge: FaceJudge, rgb: np.ndarray, scale: float) 
     from ..detect import Judgement
 
     out = Judgement()
-    for view in bands(rgb.shape[1], rgb.shape[0]):
+    for view in pole_views(rgb.shape[1], rgb.shape[0]):
         px = view.pixels(rgb)
         seen = judge.candidates(px, finder.find(px, [1.0]), scale=scale)
         # the head where the face was found, brought back (a face round the pole is a strip of
         # every longitude): the plan grows it again, as it grows every face
-        out = out + Judgement([b for r in seen.faces for b in view.back(r.head())], [b for r in seen.uncertain for b in view.back(r.head())])
+        out = out + Judgement(brought_back(view, [r.head() for r in seen.faces]), brought_back(view, [r.head() for r in seen.uncertain]))
     return out
 
 

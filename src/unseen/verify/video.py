@@ -74,8 +74,7 @@ def checker_faces(checker: "FaceChecker", judge: "FaceJudge", small: np.ndarray,
     frame's pixels. Used before encoding, on the read-back and by ``audit``: one rule for a face
     on a video frame."""
     from ..detect import FILL_SHARE, Judgement, fill_share
-
-    from ..media.panorama import bands
+    from ..media.panorama import brought_back, pole_views
 
     kx, ky = small.shape[1] / width, small.shape[0] / height
     found = Detections(r.scaled(kx, ky) for r in checker.find_shrunk(small, width, height) if r.score >= threshold)
@@ -83,10 +82,10 @@ def checker_faces(checker: "FaceChecker", judge: "FaceJudge", small: np.ndarray,
     # read-back and to ``audit`` alike (the read-back counted it covered, audit reported it)
     found = Detections(r for r in found if fill_share(small, r) < FILL_SHARE)
     verdict = judge.checker_finds(small, found, scale=ky)
-    for view in bands(small.shape[1], small.shape[0]):  # a 360 video's poles (see media.panorama)
+    for view in pole_views(small.shape[1], small.shape[0]):  # a 360 video's poles (see media.panorama)
         px = view.pixels(small)
         seen = judge.checker_finds(px, Detections(r for r in checker.find(px) if r.score >= threshold and fill_share(px, r) < FILL_SHARE), scale=ky)
-        verdict = verdict + Judgement([b for r in seen.faces for b in view.back(r)], [b for r in seen.uncertain for b in view.back(r)])
+        verdict = verdict + Judgement(brought_back(view, seen.faces), brought_back(view, seen.uncertain))
     return Judgement([r.scaled(1 / kx, 1 / ky) for r in verdict.faces], [r.scaled(1 / kx, 1 / ky) for r in verdict.uncertain])
 
 
