@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import unseen
-from unseen.media.timeline import TS_WRAP, Timeline, expected
+from unseen.media.timeline import MAX_CLOCK, TS_WRAP, Timeline, expected, output_clock
 
 W, H, N = 160, 120, 24
 
@@ -85,6 +85,37 @@ def test_variable_frame_rate_times_kept(tmp_path: Path) -> None:
     [res] = unseen.clean([src], faces=False)
     assert res.status == "ok", res.error
     assert _times(Path(res.output)) == [Fraction(t, 1000) for t in uneven]
+
+
+def _clock(path: Path) -> Fraction:
+    with av.open(str(path)) as c:
+        return Fraction(c.streams.video[0].time_base)
+
+
+@pytest.mark.parametrize("fmt,time_base,step,clock", [
+    ("mov", Fraction(1, 600), 20, Fraction(1, 90000)),  # an iPhone's clock (written as 1/19200 when kept)
+    ("mp4", Fraction(1, 30000), 1001, Fraction(1, 90000)),  # 29.97 fps on a camera's clock
+    ("mp4", Fraction(1, 24000), 1001, Fraction(1, 360000)),  # 23.976 fps: a finer clock keeps it exact
+])
+def test_the_output_clock_is_not_the_inputs(tmp_path: Path, fmt: str, time_base: Fraction, step: int, clock: Fraction) -> None:
+    """A container's clock tells which device or app wrote it: every output is written on 90 kHz,
+    or on a multiple of it the frames' own times need, with the input's times exact."""
+    src = _clip(tmp_path / f"clip.{fmt}", fmt, "libx264", {"bf": "2"}, lambda i: step * i, time_base)
+    assert _clock(src) != clock
+    [res] = unseen.clean([src], faces=False)
+    assert res.status == "ok", res.error
+    assert _clock(Path(res.output)) == clock
+    assert _times(Path(res.output)) == [i * step * time_base for i in range(N)]
+
+
+def test_times_no_clock_of_ours_holds_are_rounded_to_it() -> None:
+    """A clock finer than any multiple of 90 kHz up to MAX_CLOCK: times move by under one tick,
+    and two input ticks within one output tick stay apart."""
+    base = Fraction(1, 1_000_003)  # prime: no multiple of 90 kHz holds its times
+    assert output_clock([0, 7, 40_000], base, Fraction(25)) == Fraction(1, 90000)
+    out, _ = expected([0, 7, 40_000], base, Fraction(25), Fraction(1, 90000))
+    assert out == [0, 1, round(Fraction(40_000 * 90000, 1_000_003))]
+    assert output_clock([0, 1001, 2002], Fraction(1, 24000), Fraction(24000, 1001)) == Fraction(1, 360000) and MAX_CLOCK >= 360000
 
 
 def test_timeline_repairs_only_what_is_broken() -> None:

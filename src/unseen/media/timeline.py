@@ -7,16 +7,27 @@ timestamps, and the MP4 muxer re-times every track to a clock of at least 10 kHz
 written numbers differ from the input's even where the times are equal. Timestamps are
 therefore kept in the input's time base, repaired only where they are missing or out of order,
 and every comparison is made in seconds, as exact fractions.
+
+The output's clock is not the input's: a container's clock says which device or app wrote it
+(iPhones count 600 ticks a second, which the MP4 muxer writes as 19200; many Android phones
+90000; some cameras 30000). Every video is written on a clock of 90000 ticks a second, or on a
+multiple of it where the frames' own times need one to stay exact (23.976 fps: 360000): what
+it says comes from the frames' times, which the picture shows anyway.
 """
 from __future__ import annotations
 
 from fractions import Fraction
+from math import lcm
 from pathlib import Path
 from typing import Iterable
 
 from ..i18n import N_
 
 TS_WRAP = 1 << 33  # MPEG-TS timestamps are 33-bit counters of a 90 kHz clock
+OUTPUT_CLOCK = 90000  # ticks a second of every video written (MPEG's clock: says nothing of the device)
+# a finer clock than this is not sought: times that need one are rounded to OUTPUT_CLOCK ticks
+# (11 microseconds at most), and MP4 stores ticks as 32-bit durations
+MAX_CLOCK = 100 * OUTPUT_CLOCK
 
 
 def seconds(ticks: int | None, time_base: Fraction) -> Fraction | None:
@@ -35,38 +46,64 @@ class Timeline:
     Same input, same output: the read-back uses ``expected`` on the analysis pass's timestamps
     to know what the file must hold."""
 
-    def __init__(self, time_base: Fraction, rate: Fraction | None) -> None:
-        self.time_base = Fraction(time_base)
-        frame = 1 / (Fraction(rate) * self.time_base) if rate else Fraction(1, 25) / self.time_base
-        self.step = max(1, round(frame))  # one frame, in ticks
-        self.last: int | None = None
+    def __init__(self, time_base: Fraction, rate: Fraction | None, out: Fraction | None = None) -> None:
+        """``out``: the clock the times are given in (see ``output_clock``); the input's own by
+        default."""
+        self.in_base = Fraction(time_base)
+        self.time_base = Fraction(out) if out is not None else self.in_base  # of what ``next`` returns
+        frame = 1 / (Fraction(rate) * self.in_base) if rate else Fraction(1, 25) / self.in_base
+        self.step = max(1, round(frame))  # one frame, in the input's ticks
+        self._last: int | None = None  # in the input's ticks
+        self.last: int | None = None  # in the output's
         self.offset = 0
-        self.shift = 0  # ticks added to every time: minus the input's first
+        self.shift = 0  # input ticks added to every time: minus the input's first
         self.started = False  # a timestamp was seen (frames before the first have none)
         self.repaired = 0
 
     def next(self, pts: int | None) -> int:
+        last = self._last
         if pts is not None and not self.started:
             # the first time there is lands where the frames before it (without one) left off
             self.started = True
-            self.offset = self.shift = (self.last + self.step if self.last is not None else 0) - pts
-        elif pts is not None and self.last is not None and self.time_base == Fraction(1, 90000) and pts + self.offset < self.last - TS_WRAP // 2:
+            self.offset = self.shift = (last + self.step if last is not None else 0) - pts
+        elif pts is not None and last is not None and self.in_base == Fraction(1, 90000) and pts + self.offset < last - TS_WRAP // 2:
             self.offset += TS_WRAP  # the transport stream's clock wrapped: continue counting
-        out = self.last + self.step if pts is None and self.last is not None else (pts or 0) + self.offset
-        if self.last is not None and out <= self.last:
-            out = self.last + 1
+        out = last + self.step if pts is None and last is not None else (pts or 0) + self.offset
+        if last is not None and out <= last:
+            out = last + 1
         if pts is None or out != pts + self.offset:  # missing or out of order (a shift is not a repair)
             self.repaired += 1
-        self.last = out
-        return out
+        self._last = out
+        ticks = round(out * self.in_base / self.time_base)
+        if self.last is not None and ticks <= self.last:  # two input ticks within one of the output's
+            ticks = self.last + 1
+        self.last = ticks
+        return ticks
+
+    @property
+    def shift_seconds(self) -> Fraction:
+        """What every time was moved by, in seconds."""
+        return self.shift * self.in_base
 
 
-def expected(pts: Iterable[int | None], time_base: Fraction, rate: Fraction | None) -> tuple[list[int], int]:
-    """The timestamps ``Timeline`` gives frames with these input timestamps; and how many it
-    had to repair."""
-    line = Timeline(time_base, rate)
-    out = [line.next(p) for p in pts]
-    return out, line.repaired
+def expected(pts: Iterable[int | None], time_base: Fraction, rate: Fraction | None, out: Fraction | None = None) -> tuple[list[int], int]:
+    """The timestamps ``Timeline`` gives frames with these input timestamps (on the clock
+    ``out``, the input's by default); and how many it had to repair."""
+    line = Timeline(time_base, rate, out)
+    ticks = [line.next(p) for p in pts]
+    return ticks, line.repaired
+
+
+def output_clock(pts: list[int | None], time_base: Fraction, rate: Fraction | None) -> Fraction:
+    """The clock a video with these input timestamps is written on: OUTPUT_CLOCK ticks a second,
+    or the smallest multiple of it that holds every frame's time exactly, up to MAX_CLOCK."""
+    ticks, _ = expected(pts, time_base, rate)
+    clock = OUTPUT_CLOCK
+    for t in ticks:
+        clock = lcm(clock, (t * Fraction(time_base)).denominator)
+        if clock > MAX_CLOCK:
+            return Fraction(1, OUTPUT_CLOCK)
+    return Fraction(1, clock)
 
 
 def _clock(text: str) -> float | None:

@@ -16,7 +16,7 @@ from ..i18n import N_
 from ..errors import CorruptInput, OutputError, VerificationFailed
 from ..mask import MaskStyle
 from ..media.timeline import cut_short
-from ..media.timeline import expected as expected_times
+from ..media.timeline import expected as expected_times, output_clock
 from ..media.video import VideoInfo, iter_frames, probe_video
 from ..names import tag_names
 from ..output import output_path, publish, staged
@@ -174,6 +174,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     if cut:
         res.warnings.append(N_("damaged input salvaged: {reason}").format(reason=cut))
     settings = _settings(info, vopts)
+    clock = output_clock(pts, info.time_base, info.rate)  # not the input's (it tells the device)
     # chroma is stored per 2x2 pixels: a video grid is even, so a mask's chroma never mixes with a face
     grid = opts.grid if opts.grid is not None else VIDEO_GRID
     style = MaskStyle(opts.fill, opts.color, grid if grid % 2 == 0 else 2 * grid)
@@ -201,13 +202,13 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:
                 try:
-                    extradata = encode(src, tmp, info, masks, style, vopts, seed, sound, stage.tick, check.feed, pre)
+                    extradata = encode(src, tmp, info, masks, style, vopts, seed, sound, stage.tick, check.feed, pre, clock)
                 except BaseException:
                     check.abort()
                     raise
             check.finish()
             unmasked = _not_kept(check.unmasked, released)
-            problems = check.problems + check_file(tmp, info, pts, vopts.audio == "keep", check, extradata)
+            problems = check.problems + check_file(tmp, info, pts, vopts.audio == "keep", check, extradata, clock)
             if problems:
                 raise VerificationFailed(N_("verification failed: {problems}").format(problems="; ".join(problems[:3])))
             added = pre.added if pre is not None else {}

@@ -102,11 +102,12 @@ class PreCheck:
 
 
 class _Writer:
-    """The fresh MP4: an H.264 stream with the input's time base (x264's SEI dropped, no muxer
-    strings or creation time), and an AAC track when there is ``sound``. Every video packet is
-    handed to ``on_packet`` (payload, pts, dts, time base, decoder setup) before it is muxed."""
+    """The fresh MP4: an H.264 stream on ``clock`` (see media.timeline; x264's SEI dropped, no
+    muxer strings or creation time), and an AAC track when there is ``sound``. Every video
+    packet is handed to ``on_packet`` (payload, pts, dts, time base, decoder setup) before it is
+    muxed."""
 
-    def __init__(self, dst: Path, v_in: Any, info: VideoInfo, vopts: VideoOptions, sound: "SoundTrack | None", on_packet: "Callable[..., None] | None") -> None:
+    def __init__(self, dst: Path, v_in: Any, info: VideoInfo, vopts: VideoOptions, sound: "SoundTrack | None", on_packet: "Callable[..., None] | None", clock: Fraction) -> None:
         import av
 
         # bitexact: no "Lavf" muxer string and no creation time in the container
@@ -117,7 +118,7 @@ class _Writer:
         v.pix_fmt = "yuv420p"
         if info.upright_aspect != 1:  # non-square pixels: keep the picture's shape
             v.codec_context.sample_aspect_ratio = info.upright_aspect
-        v.time_base = v.codec_context.time_base = v_in.time_base
+        v.time_base = v.codec_context.time_base = clock
         v.codec_context.options = {"crf": str(vopts.crf), "preset": vopts.preset}
         v.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
         self.video = v
@@ -275,22 +276,24 @@ class _Queue:
                     self.waiting[k] = (f, self.masker.again(px, fm, around[f]), fm, pts, tb)
 
 
-def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "SoundTrack | None" = None, progress: Callable[[int], None] | None = None, on_packet: "Callable[..., None] | None" = None, precheck: PreCheck | None = None) -> bytes | None:
-    """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4; ``sound``
-    (read again, muted or disguised, block by block) becomes an AAC track. Every video packet is
-    handed to ``on_packet`` before it is muxed. With ``precheck``, its frames are checked before
-    encoding and what it finds is added to ``masks``. Returns the decoder setup as written."""
+def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]], style: MaskStyle, vopts: VideoOptions, seed: int, sound: "SoundTrack | None" = None, progress: Callable[[int], None] | None = None, on_packet: "Callable[..., None] | None" = None, precheck: PreCheck | None = None, clock: Fraction | None = None) -> bytes | None:
+    """Decode again, mask, encode H.264 with the input's timestamps into a fresh MP4, on
+    ``clock`` (media.timeline.output_clock; the input's own if None); ``sound`` (read again,
+    muted or disguised, block by block) becomes an AAC track. Every video packet is handed to
+    ``on_packet`` before it is muxed. With ``precheck``, its frames are checked before encoding
+    and what it finds is added to ``masks``. Returns the decoder setup as written."""
     import av
 
     with open_container(src) as inp:
         v_in = [s for s in inp.streams if s.type == "video" and not _is_cover_art(s)][0]
         v_in.thread_type = "AUTO"
-        writer = _Writer(dst, v_in, info, vopts, sound, on_packet)
+        clock = Fraction(clock or info.time_base)
+        writer = _Writer(dst, v_in, info, vopts, sound, on_packet, clock)
         try:
             masker = _Masker(masks, style, writer.size, seed)
             queue = _Queue(precheck, masker, writer)
             # the input's timestamps in its own time base, repaired where missing or out of order
-            timeline = Timeline(info.time_base, info.rate)  # as check_file expects
+            timeline = Timeline(info.time_base, info.rate, clock)  # as check_file expects
             try:
                 for i, frame in enumerate(inp.decode(v_in)):
                     pixels, fmt = masker.masked(i, frame)
@@ -300,7 +303,7 @@ def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
                 queue.drain()
             finally:
                 queue.close()
-            return writer.finish(timeline.shift * timeline.time_base, (timeline.last or 0) * timeline.time_base)
+            return writer.finish(timeline.shift_seconds, (timeline.last or 0) * timeline.time_base)
         except av.error.FFmpegError as e:
             raise CorruptInput(N_("video decoding or encoding failed: {reason}").format(reason=" ".join(str(e).split()))) from None
         finally:

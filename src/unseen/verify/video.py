@@ -289,9 +289,10 @@ class FrameCheck:
             self.problems.append(N_("a face still shows through the {fill} fill in frame {frame} (--fill solid hides it)").format(fill=style.fill, frame=i))
 
 
-def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio: bool, checked: FrameCheck, extradata: bytes | None) -> list[str]:
+def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio: bool, checked: FrameCheck, extradata: bytes | None, clock: Fraction | None = None) -> list[str]:
     """The written file: streams and tags exactly as meant, no encoder strings, the input's
-    frames and timestamps, and video packets identical to those ``checked`` decoded."""
+    frames and timestamps (on ``clock``, see media.timeline.output_clock), and video packets
+    identical to those ``checked`` decoded."""
     problems: list[str] = []
     for text in strings_in_file(path, ENCODER_STRINGS):
         problems.append(N_("encoder string {text} in output").format(text=repr(text)))
@@ -312,6 +313,7 @@ def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio
         if callable(getattr(c, "chapters", None)) and c.chapters():
             problems.append(N_("chapters in output"))
         v = c.streams.video[0]
+        file_clock = Fraction(v.time_base)
         if sample_aspect(v) != info.upright_aspect:
             problems.append(N_("output pixel aspect {aspect}, expected {expected}").format(aspect=sample_aspect(v), expected=info.upright_aspect))
         setup, size = avcc_setup(v.codec_context.extradata or b"")
@@ -330,7 +332,10 @@ def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio
     if len(checked.pts) != len(pts_in):
         problems.append(N_("output has {n} frames, input {expected}").format(n=len(checked.pts), expected=len(pts_in)))
     else:  # like with like: exact times in seconds, the input's as the encoder was given them
-        want = [seconds(p, info.time_base) for p in timeline.expected(pts_in, info.time_base, info.rate)[0]]
+        clock = Fraction(clock or info.time_base)
+        if file_clock != clock:
+            problems.append(N_("output clock {clock}, expected {expected}").format(clock=file_clock, expected=clock))
+        want = [seconds(p, clock) for p in timeline.expected(pts_in, info.time_base, info.rate, clock)[0]]
         got = [seconds(p, checked.time_base) for p in checked.pts]
         if got != want or sorted(pts_file) != want:
             problems.append(N_("output timestamps differ from the input's"))
