@@ -340,6 +340,7 @@ def test_two_tabs_do_not_overwrite_each_other(chromium: Any, photo: Path, tmp_pa
         assert b.text_content("#message") == i18n.translate("This file was changed in another tab or window. Loading the latest version…", "en")
         b.wait_for_function(f"() => S.plan && S.plan.regions.find((r) => r.id === '{first}').on === false", timeout=10_000)
         assert not load_plan(plan_path(copy.with_name("group.unseen.png"))).find(first).on
+        assert can_undo(b) == (False, False)  # its steps were made on the older version: gone
         ctx.close()
     finally:
         server.stop()
@@ -829,6 +830,12 @@ def test_what_verification_adds_appears_on_the_page(chromium: Any, photo: Path, 
         rgb = np.asarray(Image.open(copy.with_name("group.unseen.png")).convert("RGB"))
         assert len(added) == 1 and covered(rgb, (200, 100, 260, 170)) > 0.98
         assert page.locator("#region-list li", has_text="added by the final check").count() == 1
+        # the deletion undone after the publish: the face's own mask is back, and what the final
+        # check added stays (it was no step of the person's)
+        page.keyboard.press("Control+z")
+        saved(page)
+        kept = sorted(r.source.by for r in server_plan(server).regions if r.kind == "face" and r.on and r.box[0] < 400)
+        assert len(kept) == 2 and kept[-1] == "verification", kept
         page.close()
     finally:
         server.stop()
@@ -1214,16 +1221,24 @@ def test_an_earlier_plan_of_a_tiff_sized_to_its_first_page_is_made_again(tmp_pat
     assert any(r.on and r.kind == "face" for r in rf.plan.regions)
 
 
-def serve_photo(photo: Path, tmp_path: Path) -> ReviewServer:
-    """A review of a copy of the photo with its plan as made (the false mask on, the uncertain
-    spot off): other tests switch them."""
-    copy = tmp_path / photo.name
+def copy_photo(photo: Path, d: Path, doubt: bool = False) -> Path:
+    """A copy of the photo in ``d`` with its plan as made (the false mask on, the uncertain spot
+    off): other tests switch them. ``doubt``: with DOUBT_BOXES's masks the detector was unsure of."""
+    d.mkdir(parents=True, exist_ok=True)
+    copy = d / photo.name
     shutil.copy(photo, copy)
     plan = load_plan(plan_path(photo.with_name("group.unseen.png")))
     for r in plan.regions:
         r.on = not r.uncertain
+    for box, score in DOUBT_BOXES if doubt else ():
+        plan.add_region(box, kind="face", shape="head", source=Source("detector", "centerface", score), prefix="d")
     plan.save(plan_path(copy.with_name("group.unseen.png")))
-    return serve([copy])
+    return copy
+
+
+def serve_photo(photo: Path, tmp_path: Path, doubt: bool = False) -> ReviewServer:
+    """A review of a copy of the photo (see copy_photo)."""
+    return serve([copy_photo(photo, tmp_path, doubt)])
 
 
 def _touch(cdp: Any, kind: str, points: list[tuple[float, float]]) -> None:
@@ -1409,5 +1424,261 @@ def test_keyboard_focus_on_a_rows_button_selects_its_box(chromium: Any, photo: P
         page.wait_for_function(f"() => S.sel === '{ids[1]}'", timeout=3_000)
         assert page.locator(f"#region-list li.sel[data-id={ids[1]}]").count() == 1
         page.close()
+    finally:
+        server.stop()
+
+
+# --- undo and redo -------------------------------------------------------------------------------
+
+
+def open_page(chromium: Any, server: ReviewServer, locale: str = "en-US", **options: Any) -> Any:
+    """The review page, ready, in a browser context of its own (closed with page.context)."""
+    options.setdefault("viewport", {"width": 1400, "height": 900})
+    page = chromium.new_context(locale=locale, **options).new_page()
+    page.goto(server.url)
+    ready(page, timeout=180_000)
+    return page
+
+
+def can_undo(page: Any) -> tuple[bool, bool]:
+    """Whether Undo and Redo can be pressed."""
+    return page.is_enabled("#undo"), page.is_enabled("#redo")
+
+
+def server_plan(server: ReviewServer, fid: str = "f1") -> Any:
+    plan = server.session.files[fid].plan
+    assert plan is not None
+    return plan
+
+
+def region_at(page: Any, box: tuple[int, int, int, int]) -> str:
+    return page.evaluate("(b) => S.plan.regions.find((r) => r.box[0] === b[0] && r.box[1] === b[1]).id", list(box))
+
+
+def centre(page: Any, box: Any) -> tuple[float, float]:
+    return to_screen(page, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def test_a_mask_switched_off_by_mistake_comes_back_with_ctrl_z(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A mask switched off by a slip of the mouse came back only by finding it and switching it
+    on again. Ctrl+Z now undoes it: the server's plan has it on, the published copy hides what is
+    under it, and the buttons say what can be undone or redone. A publish is no step: the switch
+    can still be redone after it."""
+    server = serve_photo(photo, tmp_path)
+    try:
+        page = open_page(chromium, server)
+        assert can_undo(page) == (False, False)  # nothing done yet
+        fid = region_at(page, FALSE_BOX)
+        page.mouse.click(*centre(page, FALSE_BOX))
+        page.wait_for_selector(f"#region-list li.off[data-id={fid}]")
+        saved(page)
+        assert not server_plan(server).find(fid).on and can_undo(page) == (True, False)
+        page.keyboard.press("Control+z")
+        page.wait_for_selector(f"#region-list li:not(.off)[data-id={fid}]")
+        saved(page)
+        assert server_plan(server).find(fid).on and can_undo(page) == (False, True)
+        rgb = np.asarray(Image.open(publish(page)).convert("RGB"))
+        x0, y0, x1, y1 = FALSE_BOX
+        assert covered(rgb, (x0 + 30, y0 + 25, x1 - 30, y1 - 25)) > 0.98  # masked again
+        assert can_undo(page) == (False, True)
+        page.keyboard.press("Control+Shift+Z")
+        page.wait_for_selector(f"#region-list li.off[data-id={fid}]")
+        saved(page)
+        assert not server_plan(server).find(fid).on
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_a_box_moved_by_mistake_goes_back_and_forward(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A mask dragged off a face is put back by Undo (the server's plan holds its old place),
+    Ctrl+Shift+Z and Ctrl+Y move it again; an edit made after an undo drops what could be redone."""
+    server = serve_photo(photo, tmp_path)
+    try:
+        page = open_page(chromium, server)
+        fid = region_at(page, FALSE_BOX)
+        x, y = centre(page, FALSE_BOX)
+        k = page.evaluate("() => S.fit * S.zoom / (devicePixelRatio || 1)")
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 40 * k, y, steps=3)
+        page.mouse.move(x - 80 * k, y, steps=3)
+        page.mouse.up()
+        saved(page)
+        moved = list(server_plan(server).find(fid).box)
+        assert abs(moved[0] - (FALSE_BOX[0] - 80)) <= 2 and abs(moved[1] - FALSE_BOX[1]) <= 2, moved
+        for redo in ("Control+Shift+z", "Control+y"):
+            page.click("#undo")
+            saved(page)
+            assert list(server_plan(server).find(fid).box) == list(FALSE_BOX)
+            assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{fid}').box") == list(FALSE_BOX)
+            assert can_undo(page) == (False, True)
+            page.keyboard.press(redo)
+            saved(page)
+            assert list(server_plan(server).find(fid).box) == moved and can_undo(page) == (True, False)
+        page.click("#undo")
+        saved(page)
+        page.click(f"#region-list li[data-id={fid}] button.switch")  # a new edit
+        saved(page)
+        assert can_undo(page) == (True, False)
+        page.keyboard.press("Control+y")  # nothing to redo: the box stays where it is
+        page.wait_for_timeout(300)
+        assert list(server_plan(server).find(fid).box) == list(FALSE_BOX) and not server_plan(server).find(fid).on
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_a_drawn_box_deleted_comes_back(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A box drawn and then removed (Delete): each is a step, undone and redone in turn, and the
+    server's plan follows the page at each."""
+    server = serve_photo(photo, tmp_path)
+    box = (600, 250, 700, 340)
+    try:
+        page = open_page(chromium, server)
+        mine = "() => S.plan.regions.filter((r) => r.source.by === 'person').map((r) => r.id)"
+        before = page.evaluate(mine)
+        drag(page, box)
+        page.wait_for_function(f"() => ({mine})().length === {len(before) + 1}")
+        rid = page.evaluate("() => S.sel")
+        saved(page)
+        page.keyboard.press("Delete")
+        page.wait_for_function(f"() => !({mine})().includes('{rid}')")
+        saved(page)
+        # the second undo as a Korean keyboard switched to Hangul sends it: Ctrl with "ㅋ"
+        hangul = "() => document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'ㅋ', code: 'KeyZ', ctrlKey: true, bubbles: true}))"
+        steps = [("Control+z", True), (hangul, False), ("Control+y", True), ("Control+y", False)]
+        for key, there in steps:
+            if key == hangul:
+                page.evaluate(key)
+            else:
+                page.keyboard.press(key)
+            saved(page)
+            assert (rid in page.evaluate(mine)) == there == (rid in {r.id for r in server_plan(server).regions}), (key, there)
+        assert can_undo(page) == (True, False)
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_the_slider_is_undone_a_drag_at_a_time(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A drag of the slider that switched off the masks the detector was unsure of is one step:
+    one undo puts every mask back and the slider where it was; a key press is a step of its own."""
+    server = serve_photo(photo, tmp_path, doubt=True)
+    ons = "() => doubtful().map((r) => r.on)"
+    try:
+        page = open_page(chromium, server)
+        n = page.evaluate("() => doubtful().length")
+        assert n >= len(DOUBT_BOXES) and page.evaluate(ons) == [True] * n
+        b = page.locator("#doubt").bounding_box()
+        assert b is not None
+        page.mouse.move(b["x"] + 2, b["y"] + b["height"] / 2)
+        page.mouse.down()
+        for f in (0.3, 0.6, 1.0):
+            page.mouse.move(b["x"] + f * b["width"], b["y"] + b["height"] / 2, steps=3)
+            page.wait_for_timeout(300)  # slower than the save delay: the drag is still one step
+        page.mouse.up()
+        saved(page)
+        assert page.evaluate(ons) == [False] * n
+        page.keyboard.press("Control+z")
+        saved(page)
+        assert page.evaluate(ons) == [True] * n and page.evaluate("() => Number(document.getElementById('doubt').value)") == 0
+        assert all(r.on for r in server_plan(server).regions if not r.uncertain) and can_undo(page) == (False, True)
+        page.focus("#doubt")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Control+z")  # on the focused slider too
+        saved(page)
+        assert page.evaluate(ons) == [False] + [True] * (n - 1)
+        assert page.evaluate("() => Number(document.getElementById('doubt').value)") == 1
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_each_file_keeps_its_own_undo(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """Two files: an undo undoes the open file's last edit, never the other's, and each file's
+    steps are still there when it is opened again."""
+    server = serve([copy_photo(photo, tmp_path / "a"), copy_photo(photo, tmp_path / "b")])
+    try:
+        page = open_page(chromium, server)
+        fid = region_at(page, FALSE_BOX)
+        for f in ("f1", "f2"):
+            page.click(f"#file-list li[data-id={f}]")
+            page.wait_for_function(f"() => S.cur.id === '{f}' && S.plan && S.img")
+            assert can_undo(page) == (False, False)
+            page.click(f"#region-list li[data-id={fid}] button.switch")
+            saved(page)
+        page.click("#file-list li[data-id=f1]")
+        page.wait_for_function("() => S.cur.id === 'f1' && S.plan && S.img")
+        assert can_undo(page) == (True, False)
+        page.keyboard.press("Control+z")
+        saved(page)
+        assert server_plan(server, "f1").find(fid).on and not server_plan(server, "f2").find(fid).on
+        page.click("#file-list li[data-id=f2]")
+        page.wait_for_function("() => S.cur.id === 'f2' && S.plan && S.img")
+        assert can_undo(page) == (True, False)
+        page.click("#undo")
+        saved(page)
+        assert server_plan(server, "f2").find(fid).on
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_a_face_followed_through_a_video_is_undone_in_one_step(chromium: Any, clip: Path, tmp_path: Path) -> None:
+    """"Mask it" on a video's spot masks it and follows the face (a track the server makes):
+    one undo takes both back, one redo brings the same track again."""
+    src = clip_with_spot(clip, tmp_path / "undo", patch_box(5), (5, 5))
+    server = serve([src])
+    mine = "() => S.plan.tracks.filter((t) => t.source.by === 'person')"
+    try:
+        page = open_page(chromium, server)
+        uid = page.evaluate("() => S.plan.regions.find((r) => r.uncertain).id")
+        page.click(f"#look-list li[data-id={uid}] button.switch")
+        page.wait_for_function(f"() => !S.busy && ({mine})().length === 1", timeout=60_000)
+        saved(page)
+        track = page.evaluate(f"() => ({mine})()[0]")
+        page.keyboard.press("Control+z")
+        saved(page)
+        assert page.evaluate(f"() => ({mine})().length") == 0 and can_undo(page) == (False, True)
+        plan = server_plan(server)
+        assert not plan.find(uid).on and not any(t.source.by == "person" for t in plan.tracks)
+        page.click("#redo")
+        saved(page)
+        assert page.evaluate(f"() => ({mine})()") == [track]
+        assert [t.to_json() for t in server_plan(server).tracks if t.source.by == "person"] == [track]
+        assert server_plan(server).find(uid).on
+        page.context.close()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("screen", [{"width": 1440, "height": 900}, {"width": 390, "height": 844}], ids=["laptop", "phone"])
+def test_undo_and_redo_say_their_names_in_korean_and_fit_the_toolbar(chromium: Any, photo: Path, tmp_path: Path, screen: dict[str, int]) -> None:
+    """On a Korean page the buttons are 실행 취소 and 다시 실행 (in words, or by their arrows where
+    the words would take the toolbar to another line: named so still), inside the screen; on a
+    laptop Publish stays on the toolbar's line. A tap on Undo switches a mask back on."""
+    server = serve_photo(photo, tmp_path)
+    phone = screen["width"] < 500
+    try:
+        page = open_page(chromium, server, "ko-KR", viewport=screen, has_touch=phone, is_mobile=phone, device_scale_factor=2 if phone else 1)
+        undo, redo = page.get_by_role("button", name="실행 취소"), page.get_by_role("button", name="다시 실행")
+        assert undo.get_attribute("id") == "undo" and redo.get_attribute("id") == "redo"
+        assert "되돌리기" in (undo.get_attribute("title") or "") and "다시 하기" in (redo.get_attribute("title") or "")
+        past = page.evaluate("() => [...document.querySelectorAll('#toolbar button')].filter((b) => b.getBoundingClientRect().right > innerWidth).map((b) => b.id)")
+        assert past == [], past
+        if not phone:
+            assert page.evaluate("() => document.getElementById('publish').offsetTop === document.getElementById('view-toggle').offsetTop")
+        fid = region_at(page, FALSE_BOX)
+        page.click(f"#region-list li[data-id={fid}] button.switch")
+        page.wait_for_function(f"() => !S.plan.regions.find((r) => r.id === '{fid}').on")
+        if phone:
+            undo.tap()
+        else:
+            undo.click()
+        saved(page)
+        assert server_plan(server).find(fid).on and can_undo(page) == (False, True)
+        page.context.close()
     finally:
         server.stop()

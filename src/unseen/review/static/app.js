@@ -11,7 +11,9 @@ const S = {
   lang: "en", strings: {}, files: [], cur: null, plan: null, rev: 0, img: null,
   view: "masked", zoom: 1, fit: 1, panX: 0, panY: 0, sel: null, frame: 0, playing: false,
   saving: false, pending: false, seq: 0, busy: false, timer: null, drag: null, poll: null, frameWanted: null, frameLoading: false,
+  hist: {}, base: null, dirty: false, gesture: null, gestures: 0,
 };
+const MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
 // --- strings ---------------------------------------------------------------------------------
 // marks a string for the catalogue where it is translated later, through t()
@@ -30,6 +32,7 @@ function applyStrings() {
   for (const el of document.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
   for (const b of document.querySelectorAll(".lang button")) b.classList.toggle("on", b.dataset.lang === S.lang);
   $("view-toggle").textContent = S.view === "masked" ? t("Showing: masked preview") : t("Showing: original");
+  updateUndo(); fitToolbar();
   if (S.cur) { renderSide(); renderStatus(); renderJob(); }
   if (S.saveSay) sayState();
   if (S.plan && isVideo()) { updateFrameNo(); if (S.img) renderStrip(); }
@@ -145,8 +148,8 @@ async function openFile(id) {
   if (S.cur && S.plan && (S.saveTimerOn || S.saving)) await (S.saveTimerOn ? flush() : S.savePromise);
   stopPlaying();
   location.hash = id;
-  S.cur = {id}; S.plan = null; S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.allTracks = false; S.sel = null; S.frame = 0; S.picture = 0; S.zoom = 1; S.panX = S.panY = 0;
-  $("work").hidden = false; $("side").hidden = false;
+  S.cur = {id}; S.plan = null; S.base = null; S.dirty = false; S.gesture = null; updateUndo(); S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.allTracks = false; S.sel = null; S.frame = 0; S.picture = 0; S.zoom = 1; S.panX = S.panY = 0;
+  $("work").hidden = false; $("side").hidden = false; fitToolbar();
   await reloadFile();
 }
 
@@ -169,7 +172,11 @@ async function reloadFile() {
 function useFile(data) {
   const first = !S.plan && data.plan;
   S.cur = data;
-  if (data.plan && (!S.plan || data.rev !== S.rev)) { S.plan = data.plan; S.rev = data.rev; indexTracks(); if (S.img) { draw(); drawTimeline(); renderStrip(); } }
+  if (data.plan && (!S.plan || data.rev !== S.rev)) {
+    if (S.plan && S.dirty) record();
+    S.plan = data.plan; S.rev = data.rev; indexTracks(); rebase();
+    if (S.img) { draw(); drawTimeline(); renderStrip(); }
+  }
   // the side panel is built again only when something in it changed (polls come every 0.4 s)
   const sig = [data.id, data.rev, data.state, !!data.audit, data.job && data.job.state].join("|");
   const listed = S.files.find((x) => x.id === data.id);
@@ -550,7 +557,8 @@ function slideDoubt() {
   }
   st.at = to;
   sessionStorage.setItem(doubtKey(), String(to));
-  changed();
+  if (!S.gesture) S.gesture = ++S.gestures;
+  changed("later");
 }
 
 // the last row of a list cut short: "Show all N"
@@ -772,7 +780,11 @@ function renderStrip() {
 function setSaveState(say) { S.saveSay = typeof say === "function" ? say : () => say; sayState(); }
 function sayState() { const el = $("save-state"); el.textContent = el.title = S.saveSay(); }
 
-function changed() {
+// an edit to the plan on the page: recorded as a step to undo (``how``: "later" for a slider's
+// drag, recorded once it rests; "none" for an undo or redo itself), drawn, and saved
+function changed(how) {
+  if (how !== "later") S.gesture = null;
+  if (how === undefined) record(); else if (how === "later") { S.dirty = true; updateUndo(); }
   setSaveState(() => t("Saving…"));
   renderSide(); draw(); drawTimeline();
   // the strip fetches eight frames: once the slider rests, not at every step of a drag
@@ -786,6 +798,7 @@ function changed() {
 async function flush() {
   clearTimeout(S.saveTimer);
   S.saveTimerOn = false;
+  if (S.dirty) record();
   if (S.saving) { S.pending = true; return S.savePromise; }
   S.saving = true; S.pending = false;
   S.savePromise = (async () => {
@@ -824,8 +837,130 @@ window.addEventListener("pagehide", flushOnLeave);
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushOnLeave(); });
 
 function conflict() {
+  // steps made on the older version could undo what the other window changed: they go (again
+  // as the latest version comes: an edit made meanwhile is lost with the older version)
+  const id = S.cur.id;
+  delete S.hist[id]; updateUndo();
   showMessage(t("This file was changed in another tab or window. Loading the latest version…"));
-  setTimeout(async () => { S.plan = null; await reloadFile(); loadPicture(); }, 1200);
+  setTimeout(async () => { S.plan = null; delete S.hist[id]; await reloadFile(); loadPicture(); }, 1200);
+}
+
+// --- undo and redo -------------------------------------------------------------------------------
+// The page saves its whole plan after every edit, so an undone step is saved as any edit is: the
+// server then holds exactly the masks the page shows, and a copy made next renders them. A step
+// holds only the masks and tracks it changed (each before and after, by id), not the whole plan:
+// what the final check adds when a copy is made comes in between, and no undo takes it away.
+// Each file keeps its own steps while the page is open (gone with the tab: nothing of them is
+// stored); a publish is no step and keeps them; a change from another tab ends them (conflict).
+const HISTORY = 200;  // steps kept per file (a crowd's track holds a box for every frame)
+
+function history() { return S.hist[S.cur.id] || (S.hist[S.cur.id] = {undo: [], redo: []}); }
+
+// every mask and track of the plan as JSON, by id, with its place in its list
+function snap() {
+  const items = new Map();
+  for (const kind of ["regions", "tracks"]) (S.plan[kind] || []).forEach((x, i) => items.set(kind + ":" + x.id, {kind, i, json: JSON.stringify(x)}));
+  // the slider's place too (made now if not yet: the first drag's step must know where it was)
+  const st = doubtful().length ? doubtState() : null;
+  return {file: S.cur.id, items, doubt: st && {at: st.at, kept: [...st.kept]}};
+}
+
+function rebase() { S.base = S.plan && S.cur ? snap() : null; S.dirty = false; updateUndo(); }
+
+// what changed since ``was`` becomes a step (``join``: part of the last one); a new step drops
+// the steps that were undone
+function record(join, was) {
+  if (!S.plan || !S.cur) return;
+  const now = snap();
+  was = was || S.base;
+  S.base = now; S.dirty = false;
+  if (!was || was.file !== now.file) { updateUndo(); return; }
+  const ch = [];
+  for (const [k, x] of was.items) { const y = now.items.get(k); if (!y || y.json !== x.json) ch.push({k, kind: x.kind, before: x, after: y || null}); }
+  for (const [k, y] of now.items) if (!was.items.has(k)) ch.push({k, kind: y.kind, before: null, after: y});
+  if (!ch.length) { updateUndo(); return; }
+  const h = history(), top = h.undo[h.undo.length - 1];
+  if (top && (join || (S.gesture && top.gesture === S.gesture))) {
+    for (const c of ch) { const old = top.ch.find((x) => x.k === c.k); if (old) old.after = c.after; else top.ch.push(c); }
+    top.ch = top.ch.filter((c) => (c.before ? c.before.json : null) !== (c.after ? c.after.json : null));
+    top.doubt[1] = now.doubt;
+    if (!top.ch.length) h.undo.pop();  // a slider dragged out and back: nothing to undo
+  } else {
+    h.undo.push({ch, doubt: [was.doubt, now.doubt], gesture: S.gesture});
+    if (h.undo.length > HISTORY) h.undo.shift();
+  }
+  h.redo = [];
+  updateUndo();
+}
+
+// the plan as it was before a step (``back``) or after it
+function applyStep(step, back) {
+  const side = (c) => (back ? c.before : c.after);
+  for (const c of step.ch) S.plan[c.kind] = (S.plan[c.kind] || []).filter((x) => c.kind + ":" + x.id !== c.k);
+  // each goes back to its place: in order, among the masks the step left alone
+  for (const c of step.ch.filter(side).sort((a, b) => side(a).i - side(b).i)) {
+    const list = S.plan[c.kind] || (S.plan[c.kind] = []);
+    list.splice(Math.min(side(c).i, list.length), 0, JSON.parse(side(c).json));
+  }
+  const d = step.doubt[back ? 0 : 1];
+  if (d) { const st = doubtState(); st.at = d.at; st.kept = new Set(d.kept); sessionStorage.setItem(doubtKey(), String(d.at)); }
+}
+
+function undo(redo) {
+  if (!S.plan || !S.cur || S.busy) return;  // a face is being followed: see serverEdit
+  record();  // a slider drag not yet recorded is the step undone
+  S.gesture = null;
+  const h = history(), step = (redo ? h.redo : h.undo).pop();
+  if (!step) { updateUndo(); return; }
+  (redo ? h.undo : h.redo).push(step);
+  stopPlaying();
+  S.drag = null;
+  applyStep(step, !redo);
+  indexTracks();
+  S.base = snap();
+  // one mask changed: selected, so the person sees which came back; a removed one is let go
+  const c = step.ch.length === 1 ? step.ch[0] : null;
+  const one = c && (S.plan[c.kind] || []).find((x) => c.kind + ":" + x.id === c.k);
+  if (one) S.sel = one.id;
+  else if (S.sel && ![...S.plan.regions, ...(S.plan.tracks || [])].some((x) => x.id === S.sel)) S.sel = null;
+  changed("none");
+  updateUndo();
+  // its row brought into view where the list is beside the picture (stacked under it on a
+  // phone, that scrolled the picture away: style.css)
+  if (one && !matchMedia("(max-width: 860px)").matches) showRow(one.id);
+}
+
+// Undo and Redo say their names where the toolbar has room for them; where the words would take
+// it to one more line (Publish alone on a second line on a laptop, a third line on a phone, which
+// the picture loses), their arrows alone: the words stay their names for a screen reader
+function fitToolbar() {
+  const tb = $("toolbar");
+  if (tb.offsetParent === null) return;  // hidden: nothing to measure
+  tb.classList.remove("compact");
+  const words = tb.offsetHeight;
+  tb.classList.add("compact");
+  if (tb.offsetHeight >= words) tb.classList.remove("compact");
+}
+
+function updateUndo() {
+  const h = S.cur && S.plan ? S.hist[S.cur.id] : null;
+  $("undo").disabled = !((h && h.undo.length) || (S.plan && S.dirty));
+  $("redo").disabled = !(h && h.redo.length) || S.dirty;
+  $("undo").title = t("Undo your last change ({keys})", {keys: MAC ? "⌘Z" : "Ctrl+Z"});
+  $("redo").title = t("Redo what you undid ({keys})", {keys: MAC ? "⌘⇧Z" : "Ctrl+Y"});
+}
+
+// Ctrl+Z (⌘Z) undoes, Ctrl+Shift+Z or Ctrl+Y redoes, but not in a field being typed in (it undoes
+// its own typing there). With a Korean keyboard switched to Hangul the key is "ㅋ": its place is used
+function undoKeys(e) {
+  if (!(e.ctrlKey || e.metaKey) || e.altKey) return false;
+  const k = /^[a-z]$/i.test(e.key) ? e.key.toLowerCase() : {KeyZ: "z", KeyY: "y"}[e.code];
+  if (k !== "z" && k !== "y") return false;
+  const el = e.target;
+  if (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || (el.tagName === "INPUT" && el.type !== "range")) return false;
+  e.preventDefault();
+  undo(k === "y" || e.shiftKey);
+  return true;
 }
 
 // a failure (red) or, with ``note``, news that is no failure (a face followed): not said as an error
@@ -852,7 +987,7 @@ function toggle(r) {
   if (S.busy) return;  // a face is being followed: see serverEdit
   const follow = r.uncertain && !r.on && isVideo() && r.frames;
   setOn(r, !r.on);
-  if (follow) { stopPlaying(); showFrame(r.frames[0]); serverEdit("/follow", {frame: r.frames[0], box: r.box}, t("Following the face through the video…")); }
+  if (follow) { stopPlaying(); showFrame(r.frames[0]); serverEdit("/follow", {frame: r.frames[0], box: r.box}, t("Following the face through the video…"), true); }
 }
 
 function removeItem(r) {
@@ -881,15 +1016,18 @@ function clampBox(b) {
 // result "stale" and lose the box the person drew).
 function setBusy(on) { S.busy = on; document.body.classList.toggle("busy", on); }
 
-async function serverEdit(path, body, waitText) {
+// ``join``: the plan the server returns ends the last step (a spot masked, then its face followed)
+async function serverEdit(path, body, waitText, join) {
   if (S.busy) return;
   setBusy(true);
   await flush();
+  const was = S.base;
   setSaveState(waitText);
   $("status").hidden = false; $("status-text").textContent = waitText; $("status").querySelector(".spinner").hidden = false;
   try {
     const data = await api("/api/files/" + S.cur.id + path, {method: "POST", json: Object.assign({rev: S.rev}, body)});
     S.plan = null; useFile(data); S.plan = data.plan; S.rev = data.rev; indexTracks();
+    record(join, was);
     if (data.track) S.sel = data.track;
     setSaveState(() => t("All changes saved"));
     const made = data.track && (S.plan.tracks || []).find((x) => x.id === data.track);
@@ -1136,6 +1274,7 @@ function renderJob() {
 
 // --- start -------------------------------------------------------------------------------------------
 function keys(e) {
+  if (undoKeys(e)) return;
   const k = e.key, slider = e.target.tagName === "INPUT" && e.target.type === "range";
   if ((e.target.tagName === "INPUT" && !slider) || e.ctrlKey || e.metaKey || e.altKey) return;
   if (S.busy) { e.preventDefault(); return; }  // a face is being followed: see serverEdit
@@ -1166,7 +1305,7 @@ function keys(e) {
 function toggleView() {
   S.view = S.view === "masked" ? "original" : "masked";
   $("view-toggle").textContent = S.view === "masked" ? t("Showing: masked preview") : t("Showing: original");
-  draw();
+  fitToolbar(); draw();
 }
 
 function start() {
@@ -1184,6 +1323,9 @@ function start() {
   $("zoom-out").onclick = () => zoomAt(0.8);
   $("zoom-fit").onclick = fitView;
   $("publish").onclick = publish;
+  $("undo").onclick = () => undo(false);
+  $("redo").onclick = () => undo(true);
+  if (MAC) { $("undo-keys").textContent = "⌘Z"; $("redo-keys").textContent = "⌘⇧Z"; }
   $("help-toggle").onclick = () => { $("help").hidden = !$("help").hidden; };
   $("play").onclick = togglePlay;
   $("prev").onclick = () => { stopPlaying(); showFrame(S.frame - 1); };
@@ -1192,6 +1334,8 @@ function start() {
   $("page-next").onclick = () => showPicture(S.picture + 1);
   $("seek").oninput = () => { stopPlaying(); showFrame(Number($("seek").value)); };
   $("doubt").oninput = slideDoubt;
+  // the drag (or key press) is over: what it switched is one step
+  $("doubt").onchange = () => { if (S.dirty) record(); S.gesture = null; };
   // dragged with the mouse, the slider gives the keys back (← → step frames, not masks)
   $("doubt").addEventListener("pointerup", () => $("doubt").blur());
   $("timeline").onclick = (e) => {
@@ -1212,7 +1356,7 @@ function start() {
   document.addEventListener("dragleave", () => { if (--depth <= 0) { depth = 0; $("drop").hidden = true; } });
   document.addEventListener("dragover", (e) => e.preventDefault());
   document.addEventListener("drop", (e) => { e.preventDefault(); depth = 0; $("drop").hidden = true; upload([...e.dataTransfer.files]); });
-  window.addEventListener("resize", () => { if (S.img) { const z = S.zoom; fitView(); if (z !== 1) zoomAt(z); } drawTimeline(); });
+  window.addEventListener("resize", () => { fitToolbar(); if (S.img) { const z = S.zoom; fitView(); if (z !== 1) zoomAt(z); } drawTimeline(); });
   loadStrings(chooseLanguage()).then(refreshFiles);
   setInterval(refreshFiles, 2000);
 }
