@@ -172,6 +172,95 @@ def test_rotation_applied_to_pixels(astronaut: np.ndarray, tmp_path: Path) -> No
     assert (aud.width, aud.height) == (W, H) and any(f.name == "rotation" and "90" in f.value for f in aud.findings), aud.findings
 
 
+def _planes(path: Path) -> list[np.ndarray]:
+    """Each frame's values as stored (8-bit yuv420p, packed; deeper formats shortened), no range
+    conversion, and the stream's colour description."""
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="yuv420p", src_color_range=f.color_range or None, dst_color_range=f.color_range or None) for f in c.decode(video=0)]
+
+
+def _colour(path: Path) -> tuple[int, int, int, int]:
+    with av.open(str(path)) as c:
+        cc = c.streams.video[0].codec_context
+        return int(cc.color_primaries), int(cc.color_trc), int(cc.colorspace), int(cc.color_range == 2)
+
+
+def _coded_clip(path: Path, astronaut: np.ndarray, codec: str, pix_fmt: str, colour: tuple[int, int, int, int], frames: int = 6) -> None:
+    """The astronaut on a flat ground, coded with the given pixel format and colour description."""
+    out = av.open(str(path), "w")
+    v = out.add_stream(codec, rate=10)
+    v.width, v.height, v.pix_fmt = W, H, pix_fmt
+    cc = v.codec_context
+    cc.color_primaries, cc.color_trc, cc.colorspace, cc.color_range = colour[0], colour[1], colour[2], 2 if colour[3] else 1
+    if codec == "libx265":
+        cc.options = {"x265-params": "log-level=error:bframes=0"}  # (with B-frames a short clip now and then did not mux)
+    head = np.asarray(Image.fromarray(astronaut[40:260, 120:340]).resize((HEAD, HEAD)))
+    for i in range(frames):
+        canvas = np.full((H, W, 3), 90, np.uint8)
+        canvas[60 : 60 + HEAD, 140 : 140 + HEAD] = head
+        f = av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format=pix_fmt, dst_colorspace="BT2020" if colour[2] == 9 else None, dst_color_range=2 if colour[3] else 1)
+        f.pts = i
+        for pk in v.encode(f):
+            out.mux(pk)
+    for pk in v.encode():
+        out.mux(pk)
+    out.close()
+
+
+@pytest.mark.parametrize("name,codec,pix_fmt,colour", [
+    ("hlg.mp4", "libx265", "yuv420p10le", (9, 18, 9, 0)),  # a phone's HDR video: BT.2020, HLG, 10 bits
+    ("full.mp4", "libx264", "yuvj420p", (1, 1, 1, 1)),  # full range (webcams, some phones)
+])
+def test_the_picture_keeps_its_colour_description_and_values(astronaut: np.ndarray, tmp_path: Path, name: str, codec: str, pix_fmt: str, colour: tuple[int, int, int, int]) -> None:
+    """The output holds the input's values (8 bits of them), and says how they are to be shown
+    as the input did: an HDR video described as nothing plays washed out, a full-range one
+    shown as limited loses its shadows."""
+    src = tmp_path / name
+    _coded_clip(src, astronaut, codec, pix_fmt, colour)
+    assert _colour(src) == colour
+    [res] = unseen.clean([src], tmp_path / "out")
+    assert res.status == "ok", res.error
+    assert _colour(Path(res.output)) == colour
+    before, after = _planes(src), _planes(Path(res.output))
+    assert len(before) == len(after)
+    for a, b in zip(before, after):
+        black = 0 if colour[3] else 16  # the mask is black in the picture's own range
+        assert (np.abs(b[90:180, 200:280].astype(int) - black) <= 2).mean() > 0.9
+        away = np.abs(a[:H, :120].astype(int) - b[:H, :120].astype(int))  # the ground: the same values
+        assert away.mean() < 2, away.mean()
+
+
+def test_the_cut_detector_reads_a_deep_picture_as_it_looks(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """10-bit luma (a phone's HDR video) is thumbnailed by its values, not by its bytes (whose
+    low halves changed like noise between frames of one shot)."""
+    from unseen.media.video import DecodedFrame
+
+    src = tmp_path / "deep.mp4"
+    _coded_clip(src, astronaut, "libx265", "yuv420p10le", (9, 18, 9, 0), frames=2)
+    with av.open(str(src)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            luma = f.to_ndarray(format="yuv420p")[:H].astype(np.float32)
+            grid = luma[np.linspace(0, H - 1, 18).astype(int)][:, np.linspace(0, W - 1, 32).astype(int)]
+            assert np.abs(DecodedFrame(i, f, c.streams.video[0].time_base).thumbnail() - grid).max() <= 1
+
+
+def test_a_turned_phone_video_is_masked_in_its_own_values(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A portrait phone video (stored sideways, with a rotation) is turned and masked in its
+    YUV values, as any other: away from the masks the output is the input turned upright."""
+    src = tmp_path / "portrait.mp4"
+    make_clip(src, astronaut, audio=False, rotation=270, frames=8)
+    [res] = unseen.clean([src], tmp_path / "out")
+    assert res.status == "ok", res.error
+    with av.open(str(src)) as c:
+        wanted = [np.rot90(f.to_ndarray(format="rgb24"), k=(int(f.rotation) % 360) // 90) for f in c.decode(video=0)]
+    frames, _, _ = read_frames(Path(res.output))
+    for i, (want, got) in enumerate(zip(wanted, frames)):
+        assert got.shape == want.shape == (H, W, 3)
+        assert covered(got, face_box(i)) > 0.97
+        bare = (got > 12).any(-1)  # not masked
+        assert np.abs(got[bare].astype(int) - want[bare].astype(int)).mean() < 3
+
+
 def test_non_square_pixels_kept_and_faces_found_in_their_true_shape(astronaut: np.ndarray, tmp_path: Path) -> None:
     """Anamorphic video (DV, HDV): stored pixels are half as wide as tall here, so the stored
     face is squeezed to half its width. The detector sees frames stretched back to the true
@@ -340,7 +429,7 @@ def test_missing_masks_fail_closed(clip, tmp_path: Path, monkeypatch: pytest.Mon
     """A render that forgets to draw the masks is caught by the read-back: no output."""
     import unseen.pipeline.video_encode as ve
 
-    monkeypatch.setattr(ve, "fill_yuv420", lambda planes, regions, style: planes)
+    monkeypatch.setattr(ve, "fill_yuv420", lambda planes, *rest: planes)
     src, _ = clip
     [res] = unseen.clean([src], tmp_path)
     assert res.status == "error"
@@ -463,11 +552,11 @@ def test_ctrl_c_leaves_nothing_and_stops_every_thread(clip, tmp_path: Path, monk
         real_fill = ve.fill_yuv420
         calls = []
 
-        def fill(planes, regions, style):  # type: ignore[no-untyped-def]
+        def fill(planes, *rest):  # type: ignore[no-untyped-def]
             calls.append(1)
             if len(calls) == 15:  # frames already encoded and checked, others waiting
                 raise KeyboardInterrupt
-            return real_fill(planes, regions, style)
+            return real_fill(planes, *rest)
 
         monkeypatch.setattr(ve, "fill_yuv420", fill)
     src, _ = clip

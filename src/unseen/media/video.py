@@ -14,6 +14,30 @@ from ..i18n import N_
 from ..errors import CorruptInput, UnseenError, UnsupportedFormat
 
 
+@dataclass(frozen=True)
+class Colour:
+    """How a video's stored values are to be shown (ITU-T H.273 codes, as FFmpeg numbers them;
+    2: unspecified). The output holds the input's values, so it carries the same description:
+    a phone's HDR video (BT.2020 primaries, HLG or PQ transfer) described as nothing is shown as
+    ordinary video, washed out; full-range values shown as limited lose shadows and highlights.
+    The description says how to show pixels, not who made them."""
+
+    primaries: int = 2
+    transfer: int = 2
+    matrix: int = 2
+    full_range: bool = False
+
+    @classmethod
+    def of(cls, frame) -> "Colour":  # type: ignore[no-untyped-def]
+        """A decoded frame's description (a JPEG-range pixel format is full range too)."""
+        def code(name: str) -> int:
+            value = int(getattr(frame, name, 2) or 2)
+            return value if 0 < value < 256 else 2
+
+        full = int(getattr(frame, "color_range", 0) or 0) == 2 or frame.format.name.startswith("yuvj")
+        return cls(code("color_primaries"), code("color_trc"), code("colorspace"), full)
+
+
 @dataclass
 class VideoInfo:
     format: str
@@ -32,6 +56,7 @@ class VideoInfo:
     chapters: int = 0
     # width of a stored pixel over its height (anamorphic DV, HDV, DVD); 1 for most video
     sample_aspect: Fraction = Fraction(1)
+    colour: Colour = Colour()  # of the first frame
 
     @property
     def upright_aspect(self) -> Fraction:
@@ -68,7 +93,7 @@ def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
             raise CorruptInput(N_("video stream has no picture size"))
         if cc.width < 2 or cc.height < 2:
             raise CorruptInput(N_("video is {size}: too small to encode").format(size=f"{cc.width}x{cc.height}"))
-        rotation = _first_frame_rotation(c, v) if decode_first else 0
+        rotation, colour = _first_frame(c, v) if decode_first else (0, Colour())
         w, h = (cc.height, cc.width) if rotation % 180 else (cc.width, cc.height)
         duration = float(v.duration * v.time_base) if v.duration and v.time_base else (c.duration / 1e6 if c.duration else None)
         return VideoInfo(
@@ -87,6 +112,7 @@ def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
             stream_tags=[{k: str(val) for k, val in s.metadata.items()} for s in c.streams],
             chapters=len(getattr(c, "chapters", lambda: [])()) if callable(getattr(c, "chapters", None)) else 0,
             sample_aspect=sample_aspect(v),
+            colour=colour,
         )
 
 
@@ -112,14 +138,15 @@ def has_video(path: Path) -> bool:
         return any(s.type == "video" and not _is_cover_art(s) for s in c.streams)
 
 
-def _first_frame_rotation(c, v) -> int:  # type: ignore[no-untyped-def]
-    """The display rotation, read from the first decoded frame (FFmpeg attaches the stream's
-    display matrix to every frame); also proves the stream has a decodable frame."""
+def _first_frame(c, v) -> tuple[int, Colour]:  # type: ignore[no-untyped-def]
+    """The display rotation and colour description, read from the first decoded frame (FFmpeg
+    attaches the stream's display matrix to every frame); also proves the stream has a
+    decodable frame."""
     import av
 
     try:
         for frame in c.decode(v):
-            return frame_rotation(frame)
+            return frame_rotation(frame), Colour.of(frame)
     except av.error.FFmpegError as e:
         raise CorruptInput(N_("video cannot be decoded: {reason}").format(reason=_err(e))) from None
     raise CorruptInput(N_("video has no decodable frames"))
@@ -127,10 +154,30 @@ def _first_frame_rotation(c, v) -> int:  # type: ignore[no-untyped-def]
 
 def upright(frame, rotation: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     """RGB pixels as a viewer shows them. FFmpeg's rotation is counter-clockwise, as is np.rot90."""
-    rgb = frame.to_ndarray(format="rgb24")
+    # full-range values are read as such (FFmpeg assumes limited range unless the pixel format says)
+    rgb = frame.to_ndarray(format="rgb24", src_color_range=2 if Colour.of(frame).full_range else None)
     if rotation % 90 == 0 and rotation % 360:
         rgb = np.rot90(rgb, k=(rotation % 360) // 90)
     return np.ascontiguousarray(rgb)
+
+
+def upright_yuv420(frame, rotation: int, full_range: bool) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The frame's values as 8-bit yuv420p in FFmpeg's packed layout (Y rows, then U, then V,
+    each chroma plane folded into rows of the full width), turned upright: the values
+    themselves, never converted between ranges or matrices (a deeper format is only shortened
+    to 8 bits). Even sizes only."""
+    rng = 2 if full_range else 1
+    planes = frame.to_ndarray(format="yuv420p", src_color_range=rng, dst_color_range=rng)
+    k = (rotation % 360) // 90 if rotation % 90 == 0 else 0
+    if not k:
+        return planes
+    h, w = frame.height, frame.width
+    flat = planes.reshape(-1)
+    y = flat[: h * w].reshape(h, w)
+    u = flat[h * w : h * w + h * w // 4].reshape(h // 2, w // 2)
+    v = flat[h * w + h * w // 4 :].reshape(h // 2, w // 2)
+    # the chroma planes turn with the picture: each sample stays on its 2x2 block of pixels
+    return np.concatenate([np.rot90(p, k).reshape(-1) for p in (y, u, v)]).reshape(-1, h if k % 2 else w)
 
 
 def rgb_at(frame, width: int, height: int) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -187,9 +234,15 @@ class DecodedFrame:
         """A coarse grid of luma samples, enough to tell one shot from the next."""
         f = self._frame
         h, w = f.height, f.width
-        if f.format.name.startswith(("yuv", "yuvj", "nv")):  # the luma plane as decoded: no conversion
+        bits = f.format.components[0].bits if f.format.components else 8
+        if f.format.name.startswith(("yuv", "yuvj", "nv")) and bits == 8:  # the luma plane as decoded: no conversion
             plane = f.planes[0]
             grey = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:h, :w]
+        elif f.format.name.startswith("yuv") and f.format.name.endswith("le") and bits <= 16:
+            # a deeper luma plane (a phone's 10-bit HDR video), two bytes a sample: read as
+            # bytes, its low and high halves looked like noise to the cut detector
+            plane = f.planes[0]
+            grey = (np.frombuffer(plane, "<u2").reshape(-1, plane.line_size // 2)[:h, :w] >> (bits - 8 if bits > 8 else 0))
         else:
             grey = f.to_ndarray(format="gray")
         return grey[np.linspace(0, h - 1, rows).astype(int)][:, np.linspace(0, w - 1, cols).astype(int)].astype(np.float32)

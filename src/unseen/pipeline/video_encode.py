@@ -17,7 +17,7 @@ from ..errors import CorruptInput
 from ..mask import MaskStyle, apply, fill_area, mask_areas
 from ..media.audio import aac_rate
 from ..media.timeline import Timeline
-from ..media.video import VideoInfo, _is_cover_art, frame_rotation, open_container, rgb_at, size_changed, upright
+from ..media.video import Colour, VideoInfo, _is_cover_art, frame_rotation, open_container, rgb_at, size_changed, upright, upright_yuv420
 from ..track.tracks import held
 from ..types import Region
 from .video_search import VideoOptions, video_finder
@@ -47,16 +47,33 @@ def precheck_checker() -> FaceChecker:
     return FaceChecker(threads=1)
 
 
-def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle) -> np.ndarray:
+# (Kr, Kb) of the matrices that turn R'G'B' into Y'CbCr, by H.273 code; others (and none
+# said) as BT.601, which is what FFmpeg assumes
+MATRICES = {1: (0.2126, 0.0722), 4: (0.30, 0.11), 5: (0.299, 0.114), 6: (0.299, 0.114), 7: (0.212, 0.087), 9: (0.2627, 0.0593), 10: (0.2627, 0.0593)}
+# the matrices FFmpeg's scaler converts with (PyAV's Colorspace); it reads others (YCgCo, ICtCp:
+# rare) as BT.601, and the RGB path writes them back so: the values come back as they were
+SCALER_MATRICES = {1: "ITU709", 4: "FCC", 5: "ITU601", 6: "ITU601", 7: "SMPTE240M", 9: "BT2020", 10: "BT2020"}
+
+
+def yuv_of(color: tuple[int, int, int], colour: Colour = Colour()) -> tuple[int, int, int]:
+    """An RGB colour as Y'CbCr values in the matrix and range ``colour`` describes."""
+    kr, kb = MATRICES.get(colour.matrix, MATRICES[6])
+    r, g, b = (float(c) for c in color)
+    y = kr * r + (1 - kr - kb) * g + kb * b
+    cb, cr = (b - y) / (2 * (1 - kb)), (r - y) / (2 * (1 - kr))
+    if colour.full_range:
+        return round(y), round(128 + cb), round(128 + cr)
+    return round(16 + y * 219 / 255), round(128 + cb * 224 / 255), round(128 + cr * 224 / 255)
+
+
+def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle, colour: Colour = Colour()) -> np.ndarray:
     """Solid masks drawn into a yuv420p frame (FFmpeg's layout: Y rows, then U, then V, each
     chroma plane folded into rows of the full width); shapes are whole 2x2 blocks so chroma
-    samples under a mask never mix with the face. BT.601 limited range, as swscale writes."""
+    samples under a mask never mix with the face. The colour in the frame's own matrix and
+    range (``colour``; BT.601 limited range when it says none, as swscale writes)."""
     h = planes.shape[0] * 2 // 3
     w = planes.shape[1]
-    r, g, b = (float(c) for c in style.color)
-    y = round(16 + 0.257 * r + 0.504 * g + 0.098 * b)
-    u = round(128 - 0.148 * r - 0.291 * g + 0.439 * b)
-    v = round(128 + 0.439 * r - 0.368 * g - 0.071 * b)
+    y, u, v = yuv_of(style.color, colour)
     flat = planes.reshape(-1)
     u_plane = flat[h * w : h * w + h * w // 4].reshape(h // 2, w // 2)
     v_plane = flat[h * w + h * w // 4 :].reshape(h // 2, w // 2)
@@ -107,7 +124,7 @@ class _Writer:
     packet is handed to ``on_packet`` (payload, pts, dts, time base, decoder setup) before it is
     muxed."""
 
-    def __init__(self, dst: Path, v_in: Any, info: VideoInfo, vopts: VideoOptions, sound: "SoundTrack | None", on_packet: "Callable[..., None] | None", clock: Fraction) -> None:
+    def __init__(self, dst: Path, v_in: Any, info: VideoInfo, vopts: VideoOptions, sound: "SoundTrack | None", on_packet: "Callable[..., None] | None", clock: Fraction, colour: Colour) -> None:
         import av
 
         # bitexact: no "Lavf" muxer string and no creation time in the container
@@ -120,6 +137,11 @@ class _Writer:
             v.codec_context.sample_aspect_ratio = info.upright_aspect
         v.time_base = v.codec_context.time_base = clock
         v.codec_context.options = {"crf": str(vopts.crf), "preset": vopts.preset}
+        # how the values are to be shown, as the input said (see media.video.Colour)
+        cc = v.codec_context
+        self.colour = colour
+        cc.color_primaries, cc.color_trc, cc.colorspace = colour.primaries, colour.transfer, colour.matrix
+        cc.color_range = 2 if colour.full_range else 1
         v.codec_context.flags |= getattr(av.codec.context.Flags, "bitexact", 0)
         self.video = v
         # drop x264's SEI (encoder name, version and settings) from the bitstream
@@ -146,6 +168,9 @@ class _Writer:
 
         _, pixels, fmt, pts, time_base = item
         nf = av.VideoFrame.from_ndarray(pixels, format=fmt)
+        if fmt != "yuv420p":  # into the matrix and range the stream says, not the scaler's default
+            c = self.colour
+            nf = nf.reformat(format="yuv420p", dst_colorspace=SCALER_MATRICES.get(c.matrix, "ITU601"), dst_color_range=2 if c.full_range else 1)
         nf.pts, nf.time_base = pts, time_base
         self._mux_video(self.video.encode(nf))
 
@@ -200,24 +225,27 @@ _Frame = tuple[int, np.ndarray, str, "int | None", Fraction]
 
 
 class _Masker:
-    """Masks drawn into decoded frames: on the yuv420p planes when it can (no round trip through
-    RGB), else on the upright RGB picture."""
+    """Masks drawn into decoded frames: on the upright yuv420p planes when it can (the input's
+    own values, no round trip through RGB: a turned phone video too), else on the upright RGB
+    picture (noise, blur, pixelate; odd sizes)."""
 
-    def __init__(self, masks: dict[int, list[Region]], style: MaskStyle, size: tuple[int, int], seed: int) -> None:
-        self.masks, self.style, self.size = masks, style, size
+    def __init__(self, masks: dict[int, list[Region]], style: MaskStyle, size: tuple[int, int], seed: int, colour: Colour = Colour()) -> None:
+        self.masks, self.style, self.size, self.colour = masks, style, size, colour
         self.rng = np.random.default_rng(seed)
 
     def masked(self, i: int, frame: Any) -> tuple[np.ndarray, str]:
-        if self.style.fill == "solid" and not frame_rotation(frame) and (frame.width, frame.height) == self.size:
-            return fill_yuv420(frame.to_ndarray(format="yuv420p"), self.masks.get(i, []), self.style), "yuv420p"
-        rgb = upright(frame, frame_rotation(frame))
+        rotation = frame_rotation(frame)
+        turned = (frame.height, frame.width) if rotation % 180 else (frame.width, frame.height)
+        if self.style.fill == "solid" and rotation % 90 == 0 and turned == self.size:
+            return fill_yuv420(upright_yuv420(frame, rotation, self.colour.full_range), self.masks.get(i, []), self.style, self.colour), "yuv420p"
+        rgb = upright(frame, rotation)
         h, w = rgb.shape[:2]
         if (w - w % 2, h - h % 2) != self.size:  # the output is the first frame's size, to an even number of pixels
             raise size_changed(i, self.size, (w, h))
         return apply(rgb[: self.size[1], : self.size[0]], self.masks.get(i, []), self.style, self.rng), "rgb24"
 
     def again(self, pixels: np.ndarray, fmt: str, regions: list[Region]) -> np.ndarray:
-        return fill_yuv420(pixels, regions, self.style) if fmt == "yuv420p" else apply(pixels, regions, self.style, self.rng)
+        return fill_yuv420(pixels, regions, self.style, self.colour) if fmt == "yuv420p" else apply(pixels, regions, self.style, self.rng)
 
 
 class _Queue:
@@ -288,9 +316,9 @@ def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
         v_in = [s for s in inp.streams if s.type == "video" and not _is_cover_art(s)][0]
         v_in.thread_type = "AUTO"
         clock = Fraction(clock or info.time_base)
-        writer = _Writer(dst, v_in, info, vopts, sound, on_packet, clock)
+        writer = _Writer(dst, v_in, info, vopts, sound, on_packet, clock, info.colour)
         try:
-            masker = _Masker(masks, style, writer.size, seed)
+            masker = _Masker(masks, style, writer.size, seed, writer.colour)
             queue = _Queue(precheck, masker, writer)
             # the input's timestamps in its own time base, repaired where missing or out of order
             timeline = Timeline(info.time_base, info.rate, clock)  # as check_file expects
