@@ -271,8 +271,9 @@ class ReviewApp:
         client, seq = body.get("client"), body.get("seq")
         client = client[:64] if isinstance(client, str) and client else None
         seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else 0
-        rev = await run_in_threadpool(f.replace_plan, int(body.get("rev", -1)), body.get("plan"), client, seq)
-        return _json({"rev": rev, "save_error": _said(request, f.save_error)})
+        rev, plan = await run_in_threadpool(f.replace_plan, int(body.get("rev", -1)), body.get("plan"), client, seq)
+        # the plan only where it is not the one sent (a publish's final check added to it meanwhile)
+        return _json({"rev": rev, "save_error": _said(request, f.save_error)} | ({"plan": plan} if plan is not None else {}))
 
     async def follow(self, request: Request) -> Response:
         """A box on one frame: a new track following it (``track`` absent), or a keyframe of ``track``."""

@@ -111,6 +111,19 @@ class Job:
                 "output": self.output, "error": self.error, "added": self.added, "rev": self.rev, "bare": self.bare, "warnings": self.warnings}
 
 
+@dataclass
+class _Run:
+    """Revisions a save made on an earlier one may still replace (see replace_plan): each since
+    ``start`` came from one page's saves (``client``; None while only a publish came) or from a
+    publish that added masks (``added``: the revision it made and the ids it added)."""
+
+    client: str | None
+    start: int
+    seq: int  # the page's last save's number
+    rev: int  # the run's last revision: any other change ends the run
+    added: tuple[tuple[int, frozenset[str]], ...] = ()
+
+
 class ReviewFile:
     """One input: where its output and plan go, its plan, and the jobs running on it."""
 
@@ -142,7 +155,7 @@ class ReviewFile:
         self.save_error: str | None = None
         self.audit: dict[str, Any] | None = None
         self.job = Job()
-        self._chain: tuple[str, int, int, int] | None = None  # see replace_plan
+        self._run: _Run | None = None  # see replace_plan
         self.lock = threading.RLock()
 
     # --- analysis ---------------------------------------------------------------------------
@@ -201,34 +214,44 @@ class ReviewFile:
         except OSError as e:
             self.save_error = e.strerror or one_line(e)
 
-    def replace_plan(self, rev: int, data: Any, client: str | None = None, seq: int = 0) -> int:
-        """The page's edited plan, on the revision it was made on; returns the new revision.
+    def replace_plan(self, rev: int, data: Any, client: str | None = None, seq: int = 0) -> tuple[int, dict[str, Any] | None]:
+        """The page's edited plan, on the revision it was made on; returns the new revision, and
+        the plan as saved where it is not the one sent (the page lays its later edits over it).
 
         A page sends its whole plan each time, so a save a page (``client``) sent while its
         earlier ones were on their way (a quick second edit, a reload, a hidden tab: the page
         had not yet heard the new revision) holds their edits: while every revision since the
         one it was made on came from that page's saves, it replaces them rather than being
         refused as another tab's. ``seq`` numbers a page's saves: an older one arriving last
-        changes nothing."""
+        changes nothing. A publish ending meanwhile only adds what its final check found: a save
+        made before it is taken too, with those masks added (refused, the page had thrown the
+        edit away as another tab's, and the poll had already taken it off the page)."""
         plan = Plan.from_json(data)
         with self.lock:
             if self.plan is None:
                 raise Stale
-            chain = self._chain if self._chain is not None and self._chain[3] == self.rev else None
+            run = self._current_run()
+            ours = run is not None and run.client in (None, client)
             if rev != self.rev:
-                if not (client and chain is not None and chain[0] == client and chain[1] <= rev < self.rev):
+                if not (run is not None and ours and run.start <= rev < self.rev):
                     raise Stale
-                if seq <= chain[2]:
-                    return self.rev
+                if run.client is not None and seq <= run.seq:
+                    return self.rev, self.plan.to_json()
             if plan.input.sha256 != self.plan.input.sha256:
                 raise PlanError("plan: made for another file")
+            missing = {i for at, ids in (run.added if run is not None and ours else ()) if at > rev for i in ids}
+            if missing:
+                plan = _with_added_from(plan, self.plan, missing.__contains__, keep_ids=True)
             self._save(plan)
             self.plan, self.rev = plan, self.rev + 1
-            # (page, the revision its unbroken run of saves started from, its last save's number,
-            # the revision that save made): any other change ends the run
-            same = chain is not None and chain[0] == client
-            self._chain = (client, chain[1] if same else rev, max(seq, chain[2]) if same else seq, self.rev) if client else None
-            return self.rev
+            if client:
+                self._run = _Run(client, run.start, max(seq, run.seq), self.rev, run.added) if run is not None and ours else _Run(client, rev, seq, self.rev)
+            else:
+                self._run = None
+            return self.rev, plan.to_json() if missing else None
+
+    def _current_run(self) -> _Run | None:
+        return self._run if self._run is not None and self._run.rev == self.rev else None
 
     def change(self, rev: int, edit: Callable[[Plan], Any]) -> Any:
         """Apply ``edit`` to a copy of the plan at revision ``rev`` and save it."""
@@ -288,10 +311,15 @@ class ReviewFile:
                         # the person edited while it rendered: their plan stands, with what
                         # verification added (replacing it threw the newer edits away); the copy
                         # holds the plan as it was, and the page says the edits are not in it
-                        after = _with_added_from(self.plan, after, before)
+                        after = _with_added_from(self.plan, after, lambda i: i not in before)
+                    had = {r.id for r in self.plan.regions} | {t.id for t in self.plan.tracks} if self.plan is not None else before
+                    added = frozenset({r.id for r in after.regions} | {t.id for t in after.tracks}) - had
+                    run = self._current_run()
                     self._save(after)
                     self.plan, self.rev = after, self.rev + 1
                     job.rev = rev if edited else self.rev
+                    # a save on its way, made before these additions, is no other tab's (replace_plan)
+                    self._run = replace(run, rev=self.rev, added=run.added + ((self.rev, added),)) if run else _Run(None, self.rev - 1, 0, self.rev, ((self.rev, added),))
             job.output = str(result.output)
             job.state = "done"
         except Exception as e:  # noqa: BLE001
@@ -307,16 +335,16 @@ class ReviewFile:
             return d
 
 
-def _with_added_from(plan: Plan, released: Plan, before: set[str]) -> Plan:
-    """``plan`` with the regions and tracks ``released`` holds that were not in the plan rendered
-    (ids ``before``): what verification added, under ids of their own in ``plan``."""
+def _with_added_from(plan: Plan, released: Plan, taken: Callable[[str], bool], keep_ids: bool = False) -> Plan:
+    """``plan`` with the regions and tracks of ``released`` whose ids are ``taken`` (what
+    verification added), under ids of their own in ``plan`` (``keep_ids``: their own where
+    ``plan`` has no such id)."""
     out = Plan.from_json(plan.to_json())
-    for r in released.regions:
-        if r.id not in before:
-            out.regions.append(replace(r, id=out.new_id(r.id.rstrip("0123456789") or "v")))
-    for t in released.tracks:
-        if t.id not in before:
-            out.tracks.append(replace(t, id=out.new_id(t.id.rstrip("0123456789") or "v")))
+    for kind in ("regions", "tracks"):
+        for x in getattr(released, kind):
+            if taken(x.id):
+                own = keep_ids and x.id not in {r.id for r in out.regions} | {t.id for t in out.tracks}
+                getattr(out, kind).append(replace(x, id=x.id if own else out.new_id(x.id.rstrip("0123456789") or "v")))
     return out
 
 

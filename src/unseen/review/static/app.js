@@ -11,7 +11,7 @@ const S = {
   lang: "en", strings: {}, files: [], cur: null, plan: null, rev: 0, img: null,
   view: "masked", zoom: 1, fit: 1, panX: 0, panY: 0, sel: null, frame: 0, playing: false,
   saving: false, pending: false, seq: 0, busy: false, timer: null, drag: null, poll: null, frameWanted: null, frameLoading: false,
-  hist: {}, base: null, dirty: false, gesture: null, gestures: 0,
+  hist: {}, base: null, dirty: false, gesture: null, gestures: 0, server: null,
 };
 const MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
@@ -172,11 +172,8 @@ async function reloadFile() {
 function useFile(data) {
   const first = !S.plan && data.plan;
   S.cur = data;
-  if (data.plan && (!S.plan || data.rev !== S.rev)) {
-    if (S.plan && S.dirty) record();
-    S.plan = data.plan; S.rev = data.rev; indexTracks(); rebase();
-    if (S.img) { draw(); drawTimeline(); renderStrip(); }
-  }
+  // only a later revision: a poll's answer overtaken by the page's own save is an older plan
+  if (data.plan && (!S.plan || data.rev > S.rev)) takePlan(data.plan, data.rev);
   // the side panel is built again only when something in it changed (polls come every 0.4 s)
   const sig = [data.id, data.rev, data.state, !!data.audit, data.job && data.job.state].join("|");
   const listed = S.files.find((x) => x.id === data.id);
@@ -186,6 +183,53 @@ function useFile(data) {
   if (sig !== S.sideSig) { S.sideSig = sig; renderSide(); }
   if (first) loadPicture();
   else if (!S.plan && data.kind === "video" && !S.preview) previewFrame();
+}
+
+// The server's plan at a revision newer than the page's (a publish's final check added to it, a
+// save of the page's crossed a poll): the page's edits not yet in it are laid over it and saved.
+// Taken as it came, it wiped them from the page and they were never sent.
+function takePlan(plan, rev) {
+  if (S.plan && S.dirty) record();
+  const mine = S.plan && S.server ? edits(JSON.parse(S.server), S.plan) : [];
+  S.server = JSON.stringify(plan);
+  S.plan = plan; S.rev = rev;
+  if (layOver(plan, mine)) {
+    setSaveState(() => t("Saving…"));
+    if (S.saving) S.pending = true; else if (!S.saveTimerOn) flush();
+  }
+  indexTracks(); rebase();
+  if (S.img) { draw(); drawTimeline(); renderStrip(); }
+}
+
+// each mask and track ``plan`` changed, added or removed since ``was``
+function edits(was, plan) {
+  const out = [];
+  for (const kind of ["regions", "tracks"]) {
+    const old = new Map((was[kind] || []).map((x) => [x.id, JSON.stringify(x)]));
+    (plan[kind] || []).forEach((x, i) => { if (old.get(x.id) !== JSON.stringify(x)) out.push({kind, id: x.id, i, x}); old.delete(x.id); });
+    for (const id of old.keys()) out.push({kind, id, x: null});
+  }
+  return out;
+}
+
+// ``mine`` (edits()) made on ``plan``; whether that changed it
+function layOver(plan, mine) {
+  let changes = 0;
+  for (const e of mine) {
+    const list = plan[e.kind] || (plan[e.kind] = []), at = list.findIndex((x) => x.id === e.id);
+    if (at < 0 ? !e.x : e.x && JSON.stringify(list[at]) === JSON.stringify(e.x)) continue;
+    changes++;
+    if (!e.x) list.splice(at, 1); else if (at >= 0) list[at] = e.x; else list.splice(Math.min(e.i, list.length), 0, e.x);
+  }
+  return changes > 0;
+}
+
+// the answer to a save of ``sent`` (the plan as JSON) for file ``id``: the server's revision,
+// and its plan where that is not the one sent; an answer overtaken by a later revision is old news
+function heard(id, r, sent) {
+  if (!r || !S.cur || S.cur.id !== id || !S.plan || r.rev <= S.rev) return;
+  S.server = sent; S.cur.rev = r.rev;
+  if (r.plan) takePlan(r.plan, r.rev); else S.rev = r.rev;
 }
 
 // a video's first frame while it is still being analysed
@@ -802,10 +846,12 @@ async function flush() {
   if (S.saving) { S.pending = true; return S.savePromise; }
   S.saving = true; S.pending = false;
   S.savePromise = (async () => {
+    let ok = false;
     try {
-      const r = await api("/api/files/" + S.cur.id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq}});
-      // never back: a save sent on leaving (flushOnLeave) may have answered with a later one
-      S.rev = Math.max(S.rev, r.rev); S.cur.rev = S.rev; renderJob(); renderFiles();
+      const id = S.cur.id, sent = JSON.stringify(S.plan);
+      const r = await api("/api/files/" + id + "/plan", {method: "PUT", json: {rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq}});
+      heard(id, r, sent); ok = true;
+      renderJob(); renderFiles();
       if (!S.pending && !S.saveTimerOn) setSaveState(() => (r.save_error ? t("Your changes cannot be saved in this folder ({reason}). Add the file again with the “Add photos or videos” button: it is then kept in a private folder while you work.", {reason: r.save_error}) : t("All changes saved")));
     } catch (e) {
       if (e.stale) conflict();
@@ -817,7 +863,8 @@ async function flush() {
     } finally {
       S.saving = false;
     }
-    if (S.pending) await flush();
+    // whether the page's plan reached the server (a publish waits for it)
+    return S.pending ? flush() : ok;
   })();
   return S.savePromise;
 }
@@ -829,9 +876,10 @@ function flushOnLeave() {
   if (!(S.saveTimerOn || S.pending) || !S.cur || !S.plan) return;
   clearTimeout(S.saveTimer); S.saveTimerOn = false; S.pending = false;
   // a hidden tab lives on: the revision this save makes is the page's from then on
-  fetch("/api/files/" + S.cur.id + "/plan", {method: "PUT", keepalive: true,
+  const id = S.cur.id, sent = JSON.stringify(S.plan);
+  fetch("/api/files/" + id + "/plan", {method: "PUT", keepalive: true,
     headers: {"X-Unseen-Token": TOKEN, "Content-Type": "application/json"}, body: JSON.stringify({rev: S.rev, plan: S.plan, client: CLIENT, seq: ++S.seq})})
-    .then((r) => (r.ok ? r.json() : null)).then((d) => { if (d && d.rev) { S.rev = Math.max(S.rev, d.rev); if (S.cur) S.cur.rev = S.rev; } }).catch(() => {});
+    .then((r) => (r.ok ? r.json() : null)).then((d) => heard(id, d, sent)).catch(() => {});
 }
 window.addEventListener("pagehide", flushOnLeave);
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushOnLeave(); });
@@ -1020,7 +1068,8 @@ function setBusy(on) { S.busy = on; document.body.classList.toggle("busy", on); 
 async function serverEdit(path, body, waitText, join) {
   if (S.busy) return;
   setBusy(true);
-  await flush();
+  // not saved (flush said why): the plan the server sends back would wipe the edit off the page
+  if (!(await flush())) { setBusy(false); return; }
   const was = S.base;
   setSaveState(waitText);
   $("status").hidden = false; $("status-text").textContent = waitText; $("status").querySelector(".spinner").hidden = false;
@@ -1217,7 +1266,8 @@ function onUp(e) {
 // --- publishing ------------------------------------------------------------------------------------
 async function publish() {
   if (!S.plan || (S.cur.job && S.cur.job.state === "running")) return;
-  await flush();
+  // not saved (flush said why): the copy would be made without the edits the page shows
+  if (!(await flush())) return;
   try {
     const data = await api("/api/files/" + S.cur.id + "/publish", {method: "POST", json: {rev: S.rev}});
     S.cur.job = data.job;
