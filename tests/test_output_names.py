@@ -16,7 +16,7 @@ from PIL import Image
 
 import unseen
 from unseen.cli import main
-from unseen.output_names import identifying_name
+from unseen.output_names import Input, decide, identifying_name
 
 
 def _picture(path: Path, value: int, fmt: str | None = None) -> Path:
@@ -202,13 +202,63 @@ REVEALING = {
     "(010) 1234-5678.m4a": "phone number",
     "01012345678.m4a": "phone number",
     "138 1234 5678.mp3": "phone number",
+    # read as their digits and marks mean: full-width (typed with a CJK input method), other
+    # scripts' digits, Unicode dashes, invisible marks, Hangul a Mac stored decomposed
+    "２０２２年８月１４日": "date",
+    "０１０-１２３４-５６７８": "phone number",
+    "２０２２-０８-１４ １４.１２.３１.jpg": "capture date and time",
+    "ＩＭＧ＿２０２２０８１４＿１４１２３１.jpg": "capture date and time",
+    "（４１５）５５５－２６７１.m4a": "phone number",
+    "٢٠٢٢-٠٨-١٤.jpg": "date",  # Arabic-Indic digits
+    "۲۰۲۲-۰۸-۱۴.jpg": "date",  # Persian
+    "२०२२-०८-१४.jpg": "date",  # Devanagari
+    "٠١٠-١٢٣٤-٥٦٧٨.m4a": "phone number",
+    "2022\u201008\u201014.jpg": "date",  # hyphen
+    "2022\u201108\u201114.jpg": "date",  # non-breaking hyphen
+    "2022\u201208\u201214.jpg": "date",  # figure dash
+    "2022\u201308\u201314.jpg": "date",  # en dash
+    "2022\u221208\u221214.jpg": "date",  # minus sign
+    "2022\uff0d08\uff0d14.jpg": "date",  # full-width hyphen-minus
+    "010\u20131234\u20135678.m4a": "phone number",
+    "０９０ー１２３４ー５６７８.m4a": "phone number",  # a Japanese long-vowel mark for the dashes
+    "2022\u200e-08-\u200e14.jpg": "date",  # left-to-right marks, as Windows copies a date
+    "\u1110\u1169\u11bc\u1112\u116a \u1102\u1169\u11a8\u110b\u1173\u11b7 홍길동.m4a": "call recording",  # 통화 녹음, decomposed
+    # dates as people, Korean phones and Windows write them; short years; spaces
+    "2022. 8. 14. 오후 2.12.31.jpg": "capture date and time",
+    "2022. 8. 14..jpg": "date",
+    "22. 8. 14. 회령.jpg": "date",
+    "회령 22.08.14.jpg": "date",
+    "trip.22.08.14.jpg": "date",
+    "22.08.14": "date",
+    "08.14.22.jpg": "date",
+    "22_08_14.jpg": "date",
+    "14-08-22": "date",
+    "22-8-14.jpg": "date",
+    "14.8.2022.jpg": "date",
+    "2022 08 14.jpg": "date",
+    "14 08 2022.jpg": "date",
+    "2022 08 14 14 12 31.jpg": "capture date and time",
+    "2022:08:14 14:12:31.jpg": "capture date and time",  # the Finder's 2022/08/14 on disk
+    "Screenshot 2024-05-01 at 9.41.07\u202fPM.png": "capture date and time",  # a Mac's
+    # North American numbers without +1
+    "from 415-555-2671.jpg": "phone number",
+    "(415) 555-2671": "phone number",
+    "415.555.2671.m4a": "phone number",
 }
 PLAIN = ["photo.jpg", "holiday at the sea.png", "astronaut.jpg", "a.png", "photo-1.unseen.jpg", "video-12.unseen.mp4",
          "recording-250.unseen.wav", "photo-1.plan.json", "Kim family.jpg", "scan 12.png", "report.pdf",
          "the march.jpg", "Mayflower.png", "maybe later.jpg", "summary 2.png", "chapter 3.1.2.png", "dec.wav",
          "Mario 2.png", "deck 3.png", "market 5.jpg", "novel 2.jpg", "Jane 3.jpg", "Maya 4.jpg", "octave 2.wav",
          "Marco 2023.jpg", "top 5 decoys.png", "2 marchers.png", "3 maybe.png", "v1.2.10.png", "build 1.10.24.png",
-         "track 12.mp3", "room 101.jpg"]
+         "track 12.mp3", "room 101.jpg",
+         # numbers that are not a date (see output_names: a two-digit year needs two-digit parts
+         # when dotted; with spaces alone, a four-digit year and a two-digit month and day)
+         "IMG.jpg", "vacation 3.jpg", "v1.2.3 release.mp4", "Chapter 12 13.mp3", "room 101 202.jpg", "3 cats.jpg",
+         "2 8 14.jpg", "1.10.12.png", "version 1.10.12.png", "iOS 15.6.1 update.png", "python 3.10.12.png",
+         "1.22.08.14.png", "22.08.14.2.png", "v01.02.03.png", "12.00.00.png", "World Cup 2022 3 1.jpg",
+         "score 250 300 1000.jpg",
+         # full-width or with Unicode dashes, and still innocent
+         "ｖａｃａｔｉｏｎ ３.jpg", "１０１호.jpg", "사진 ①.jpg", "コーヒー 2.jpg", "Kim\u2013Lee wedding.jpg", "Seoul\u2013Busan 3\u20132.jpg"]
 
 
 @pytest.mark.parametrize("name", sorted(REVEALING))
@@ -220,6 +270,26 @@ def test_revealing_names_are_told(name: str) -> None:
 @pytest.mark.parametrize("name", PLAIN)
 def test_plain_names_are_left_alone(name: str) -> None:
     assert identifying_name(name) is None
+
+
+@pytest.mark.parametrize(("folder", "renamed"), [
+    ("２０２２년 ８월 １４일", True), ("회령 22.08.14", True), ("2022. 8. 14", True), ("2022 08 14", True), ("from 415-555-2671", True),
+    ("2022\u201008\u201014", True), ("٢٠٢٢-٠٨-١٤", True), ("v1.2.3 release", False), ("2 8 14", False), ("room 101 202", False),
+])
+def test_mirrored_folder_names_are_read_as_file_names(tmp_path: Path, folder: str, renamed: bool) -> None:
+    """A folder mirrored under -o is named by the same rule (identifying_name) as a file."""
+    src = _picture(tmp_path / "in" / folder / "beach.png", 10)
+    assert decide([Input(src, tmp_path / "in")], tmp_path / "out") == [tmp_path / "out" / ("folder-1" if renamed else folder) / "beach.unseen.png"]
+
+
+def test_audit_flags_full_width_short_and_spaced_dates(tmp_path: Path) -> None:
+    """audit reads a name as clean does: each of these tells a date or a phone number."""
+    told = ["２０２２-０８-１４.png", "회령 22.08.14.png", "2022. 8. 14. 오후 2.12.31.png", "2022 08 14 14 12 31.png", "from 415-555-2671.png"]
+    for i, name in enumerate(told):
+        _picture(tmp_path / name, 10 * i)
+    _picture(tmp_path / "2 8 14.png", 100)
+    named = {Path(r.input).name: [f.category for f in r.findings] for r in unseen.audit([tmp_path], faces=False)}
+    assert {name for name, found in named.items() if "name" in found} == set(told)
 
 
 def test_dated_names_cleaned_to_neutral_kept_on_request_and_flagged_by_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

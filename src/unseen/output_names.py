@@ -32,36 +32,95 @@ from .types import Finding
 
 # --- names that give something away ----------------------------------------------------------
 
+# A name is read as its digits and marks mean, not as they are typed (``_plain``): NFKC turns
+# full-width digits, letters, marks and spaces (２０２２－０８－１４, (０１０) from a Chinese, Japanese
+# or Korean input method; no-break and ideographic spaces) into plain ones, and joins a Hangul
+# name a Mac stored decomposed (통화 녹음); every other script's decimal digits (٢٠٢٢ Arabic, ۲۰۲۲
+# Persian, २०२२ Devanagari) become 0-9; every dash (‐ ‑ ‒ – — ―, the minus sign −) becomes '-', and
+# so does the Japanese long-vowel mark between two digits (０９０ー１２３４ー５６７８, as Japanese
+# input methods type a phone number); invisible marks (the left-to-right marks Windows puts in a
+# date it copies, zero-width spaces, soft hyphens) are dropped.
+_DASHES = {"\u2212"}  # the minus sign (a maths symbol, not a dash to Unicode); dashes are category Pd
+_LONG_VOWEL_DASH = re.compile(r"(?<=\d)\u30fc(?=\d)")
+
+
+def _plain(name: str) -> str:
+    """``name`` as the patterns below read it (see above)."""
+    chars = []
+    for ch in unicodedata.normalize("NFKC", name):
+        if ch.isascii():
+            chars.append(ch)
+            continue
+        category = unicodedata.category(ch)
+        if category == "Nd":
+            chars.append(str(unicodedata.decimal(ch)))
+        elif category == "Pd" or ch in _DASHES:
+            chars.append("-")
+        elif category != "Cf":
+            chars.append(ch)
+    return _LONG_VOWEL_DASH.sub("-", "".join(chars))
+
+
 _YEAR = r"(?:19[89]\d|20[0-4]\d)"
 _MONTH = r"(?:0[1-9]|1[0-2])"
 _DAY = r"(?:0[1-9]|[12]\d|3[01])"
-_SEP = r"[-_.]?"
-_DATE = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}|(?<!\d){_DAY}[-_.]{_MONTH}[-_.]{_YEAR}(?!\d)")
-_TIME = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[-_.:h ]?[0-5]\d[-_.:m ]?[0-5]\d")
+_MONTH_OF = r"(?:1[0-2]|0?[1-9])"  # a month or day without its leading zero too
+_DAY_OF = r"(?:3[01]|[12]\d|0?[1-9])"
+_YY = r"\d\d"
+_SEP = r"[-_.]?"  # between a camera's date parts: 20220814, 2022-08-14
+# between the parts of a date a person or a phone wrote: a mark with spaces around it or not
+# (2022-8-14; 2022. 8. 14., as Korean phones and Windows write a date; 2022:08:14, as a Mac stores
+# the 2022/08/14 typed in the Finder)
+_MARK = r"\s*[-_.:]\s*"
+# A date with a two-digit year is told from a version, chapter or track number by its digits:
+# - joined by dots or underscores, each of its three parts has two digits and they make a year,
+#   a month and a day in some order (22.08.14, 14.08.22, 08.14.22, 22_08_14); a part of one
+#   digit (1.10.12, 3.1.2, iOS 15.6.1), a fourth part (1.22.08.14, 22.08.14.2) or a v before
+#   it (v01.02.03) makes a version;
+# - with a dot and a space, as Korean phones write a date, a part may have one digit (22. 8. 14.);
+# - joined by dashes, a part may have one digit (22-8-14, 14-8-22; in the US order 5-1-24 below).
+# Numbers with spaces alone need a four-digit year and a two-digit month and day (2022 08 14):
+# 2 8 14, Chapter 12 13, room 101 202 or a score (World Cup 2022 3 1) are counted things.
+_ORDERS = ((_YY, _MONTH, _DAY), (_DAY, _MONTH, _YY), (_MONTH, _DAY, _YY))
+_SHORT = "|".join(rf"{y}{m}{md}{m}{d}" for m in (r"\.", "_") for y, md, d in _ORDERS)
+_SHORT_DASHED = "|".join(rf"{a}-{b}-{c}" for a, b, c in ((_YY, _MONTH_OF, _DAY_OF), (_DAY_OF, _MONTH_OF, _YY)))
+_DATE = re.compile(
+    rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}"
+    rf"|(?<!\d){_YEAR}{_MARK}{_MONTH_OF}{_MARK}{_DAY_OF}(?!\d)"
+    rf"|(?<!\d){_YEAR}\s+{_MONTH}\s+{_DAY}(?!\d)"
+    rf"|(?<!\d)(?<!\d\.)(?:{_DAY_OF}{_MARK}{_MONTH_OF}|{_MONTH_OF}{_MARK}{_DAY_OF}){_MARK}{_YEAR}(?!\d)"
+    rf"|(?<!\d)(?:{_DAY}\s+{_MONTH}|{_MONTH}\s+{_DAY})\s+{_YEAR}(?!\d)"
+    rf"|(?<![\dvV])(?<!\d\.)(?:{_SHORT})(?!\d|\.\d)"
+    rf"|(?<!\d)(?<!\d\.){_YY}\.\s+{_MONTH_OF}\.\s+{_DAY_OF}(?!\d)"
+    rf"|(?<![\d-])(?:{_SHORT_DASHED})(?![\d-])"
+)
+# a time: 141231, 14.12.31, 14h12m31; an hour of one digit only before a mark (오후 2.12.31)
+_TIME = re.compile(r"(?<!\d)(?:(?:[01]\d|2[0-3])[-_.:h ]?|\d[-_.:h])[0-5]\d[-_.:m ]?[0-5]\d")
 _DATE_TIME = re.compile(rf"(?<!\d){_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}(?:[-_ T.]|\s*at\s*)?(?:[01]\d|2[0-3])[-_.:h]?[0-5]\d[-_.:m]?[0-5]\d", re.IGNORECASE)
 # two-digit years: dash cams (FILE240501-120000F, 240501_120000_001F) and phones' call recorders
 _SHORT_DATE_TIME = re.compile(rf"(?<!\d)\d\d{_MONTH}{_DAY}[-_ ]?(?:[01]\d|2[0-3])[0-5]\d[0-5]\d(?!\d)")
 # dates in words (Mon_Apr_2013, 1st of May, 2024 May), in the US order with dashes (Movie on
-# 5-1-24), without leading zeros (2024-5-1), in Korean, Chinese or Japanese (2024년 5월 1일, 5월 1일,
-# 2024年5月1日); a month's name only as a whole word (not Mario, deck, maybe)
+# 5-1-24), in Korean, Chinese or Japanese (2024년 5월 1일, 5월 1일, 2024年5月1日); a month's name
+# only as a whole word (not Mario, deck, maybe)
 _MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])"
-_DAY_OF = r"(?:3[01]|[12]\d|0?[1-9])"
-_MONTH_OF = r"(?:1[0-2]|0?[1-9])"
 _WORD_DATE = re.compile(
     rf"(?<![a-z]){_MONTHS}[-_ .,]*(?:{_DAY_OF}(?:st|nd|rd|th)?|{_YEAR})(?!\d)"
     rf"|(?<!\d){_DAY_OF}(?:st|nd|rd|th)?(?:[-_ .]*of)?[-_ .]*{_MONTHS}"
     rf"|(?<!\d){_YEAR}[-_ .,]*{_MONTHS}"
     rf"|(?<![\d-]){_MONTH_OF}-{_DAY_OF}-(?:\d\d|{_YEAR})(?![\d-])"
-    rf"|(?<!\d){_YEAR}[-_.]{_MONTH_OF}[-_.]{_DAY_OF}(?!\d)"
     rf"|(?<!\d){_YEAR}\s*[년年]|(?<!\d){_MONTH_OF}\s*[월月]\s*{_DAY_OF}\s*[일日]",
     re.IGNORECASE,
 )
 # phone numbers: international (+82 10-1234-5678, 0049 170 1234567, +1 (415) 555-2671), Korean
-# (010-1234-5678, (02) 123-4567, 01012345678) and Chinese mobiles (138 1234 5678)
+# (010-1234-5678, (02) 123-4567, 01012345678), Chinese mobiles (138 1234 5678) and North American
+# ones without +1 (415-555-2671, 415.555.2671, (415) 555-2671: an area code and an exchange never
+# start with 0 or 1; one mark twice, or the area code in brackets, as three numbers with spaces
+# alone may be anything)
 _PHONE = re.compile(
     r"(?<![\d+])(?:\+|00)[1-9](?:[-. ()]*\d){7,14}(?!\d)"
     r"|(?<!\d)\(?0\d{1,2}\)?[-. ]?\d{3,4}[-. ]\d{4}(?!\d)|(?<!\d)01[016789]\d{7,8}(?!\d)"
     r"|(?<!\d)1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"
+    r"|(?<![\d+])\([2-9]\d\d\)\s*[2-9]\d\d[-. ]?\d{4}(?!\d)|(?<![\d+])[2-9]\d\d(?P<nanp>[-.])[2-9]\d\d(?P=nanp)\d{4}(?!\d)"
 )
 # seconds since 1970 (2001-2033), alone or in milliseconds: what apps and messengers name files by
 _EPOCH = re.compile(r"(?<!\d)1[0-9]{9}(?:[0-9]{3})?(?!\d)")
@@ -90,8 +149,10 @@ _DEVICE = [
 
 def identifying_name(name: str) -> str | None:
     """Why a file name gives something away (a capture date and time, a device's or app's
-    naming), or None. ``name`` is a file name with or without its extension."""
-    stem = name
+    naming), or None. ``name`` is a file name with or without its extension, or a folder's
+    name; it is read as its digits and marks mean (``_plain``: full-width or Arabic digits,
+    Unicode dashes)."""
+    stem = _plain(name)
     for _ in range(2):  # photo.jpg, clip.tar.gz: the stem without one or two short extensions
         head, dot, ext = stem.rpartition(".")
         if dot and head and 1 <= len(ext) <= 5 and ext.isalnum() and not ext.isdigit():
