@@ -29,7 +29,7 @@ from ..verify.video import FrameCheck, check_file, readback_frames
 from .common import Options
 from .progress import Stage
 from .video_encode import PreCheck, encode, precheck_checker
-from .video_search import Analysis, VideoOptions, search, video_finder
+from .video_search import Analysis, VideoOptions, detection_scales, search, video_finder
 
 if TYPE_CHECKING:
     from .sound_track import SoundTrack
@@ -175,6 +175,9 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
         res.warnings.append(N_("damaged input salvaged: {reason}").format(reason=cut))
     settings = _settings(info, vopts)
     clock = output_clock(pts, info.time_base, info.rate)  # not the input's (it tells the device)
+    aspect = float(info.upright_aspect)
+    mid = detection_scales(round(info.width * aspect), info.height, mid_side=vopts.mid_side)[1]
+    search_size = (max(1, round((info.width - info.width % 2) * mid * aspect)), max(1, round((info.height - info.height % 2) * mid)))
     # chroma is stored per 2x2 pixels: a video grid is even, so a mask's chroma never mixes with a face
     grid = opts.grid if opts.grid is not None else VIDEO_GRID
     style = MaskStyle(opts.fill, opts.color, grid if grid % 2 == 0 else 2 * grid)
@@ -194,11 +197,13 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             skip = {f for f, rs in checked.items() if masks.get(f, []) == rs}
             sample = readback_frames(n, vopts.sample_every, ends, info.frames)
             check = FrameCheck(masks, style, sample, opts.faces, skip)
-            # every frame the analysis did not search has the second detector's look before it is
-            # encoded (and the read-back's sample, searched or not): the analysis searches one
-            # frame in three, so a face shown for a frame or two between them (a turn to the
-            # camera, a flash cut) was never seen. A plan alone does not say which were searched.
-            pre = PreCheck((set(range(n)) - searched) | sample - skip, settings.pad, released.switched_off) if opts.faces else None
+            # every frame the analysis did not search is searched before it is encoded, by the main
+            # detector at the analysis's mid-frame size (the second detector's shrunken look let
+            # faces under about 100 px at 1080p through), and the read-back's sample has the second
+            # detector's look: the analysis searches one frame in three, so a face shown for a
+            # frame or two between them (a turn to the camera, a flash cut, a shaken camera) was
+            # never seen. A plan alone does not say which were searched.
+            pre = PreCheck(sample - skip, settings.pad, released.switched_off, search=set(range(n)) - searched, search_size=search_size) if opts.faces else None
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:
                 try:

@@ -89,33 +89,63 @@ def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle, col
 
 @dataclass
 class PreCheck:
-    """The second detector run on masked frames *before* they are encoded, so a face it finds is
-    covered in this render instead of the next: the encoder lags ``pad`` frames behind, and those
-    frames and the next ``pad`` get the face's region too, held as a tracker holds a box.
-    Finds the checker is not sure of get the same second look as the main detector's
-    candidates. ``added`` keeps what was found."""
+    """Masked frames looked at *before* they are encoded, so a face found there is covered in
+    this render instead of the next: the encoder lags ``pad`` frames behind, and those frames
+    and the next ``pad`` get the face's region too, held as a tracker holds a box. Two looks:
+    the frames the analysis did not search (``search``) are searched as it would have, before
+    they are masked (a face a mask left behind on a shaken camera's frame is half a face to a
+    detector), by the main detector at the size the analysis searches its mid frames
+    (``search_size``), judged as the analysis judges; the masked frames of the read-back's
+    sample (``sample``) get the second detector, as the read-back will. ``added`` keeps what
+    was found."""
 
-    frames: set[int]
+    sample: set[int]
     pad: int
     kept: Callable[[int], list[Region]] = lambda frame: []  # what a person switched off there
     threshold: float = PRECHECK_THRESHOLD
     added: dict[int, list[Region]] = field(default_factory=dict)
+    search: set[int] = field(default_factory=set)
+    search_size: tuple[int, int] | None = None  # (width, height) of the main detector's picture
 
-    def look(self, i: int, small: np.ndarray, width: int, height: int, regions: list[Region], grid: int) -> list[Region]:
-        """Heads of the faces seen on frame ``i`` (given shrunk to the checker's working size,
-        see FaceChecker.find_shrunk) that ``regions`` leave uncovered."""
+    @property
+    def frames(self) -> set[int]:
+        return self.sample | (self.search if self.search_size is not None else set())
+
+    def look(self, i: int, small: "np.ndarray | None", found_at: "np.ndarray | None", width: int, height: int, regions: list[Region], grid: int) -> list[Region]:
+        """Heads of the faces seen on frame ``i`` that ``regions`` leave uncovered: by the
+        second detector in ``small`` (the masked frame shrunk to its working size, see
+        FaceChecker.find_shrunk), and by the main detector in ``found_at`` (the frame before
+        masking, upright at ``search_size``)."""
         from ..detect import judge_for
         from ..types import Detections
         from ..verify.still import left_visible, unmasked_faces
         from ..verify.video import checker_faces
 
-        # the analysis is over: the finder's model is this thread's alone for its second looks
-        seen = Detections(checker_faces(precheck_checker(), judge_for(video_finder()), small, width, height, self.threshold).faces)
-        new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(seen, regions, width, height, grid)]
+        # the analysis is over: the finder's model is this thread's alone
+        seen: list[Region] = []
+        if small is not None:
+            seen += checker_faces(precheck_checker(), judge_for(video_finder()), small, width, height, self.threshold).faces
+        if found_at is not None:
+            seen += searched_faces(found_at, width, height)
+        new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(Detections(seen), regions, width, height, grid)]
         new = [r for r in new if not any(left_visible(r.head(), k) for k in self.kept(i))]
         if new:
             self.added.setdefault(i, []).extend(new)
         return [r.head() for r in new]
+
+
+def searched_faces(rgb: np.ndarray, width: int, height: int) -> list[Region]:
+    """Faces the analysis would call faces on a frame it searched at ``rgb``'s size (a masked
+    frame: none lying on a fill); boxes in the ``width`` x ``height`` frame's pixels."""
+    from ..detect import FILL_SHARE, fill_share, judge_for
+    from ..types import Detections
+    from .video_search import VIDEO_RULE
+
+    finder = video_finder()
+    h, w = rgb.shape[:2]
+    found = Detections(r for r in finder.find(rgb, [1.0]) if fill_share(rgb, r) < FILL_SHARE)
+    faces = judge_for(finder, VIDEO_RULE).candidates(rgb, found, scale=h / height).faces
+    return [r.scaled(width / w, height / h) for r in faces]
 
 
 class _Writer:
@@ -262,16 +292,28 @@ class _Queue:
         self.verdicts: deque[tuple[int, Future[list[Region]]]] = deque()
         self.checker = ThreadPoolExecutor(1, thread_name_prefix="unseen-precheck") if precheck is not None else None
 
-    def put(self, item: _Frame) -> None:
+    def to_search(self, i: int, frame: Any) -> "np.ndarray | None":
+        """The unmasked frame, upright at the main detector's size, where it is to be searched."""
+        pre = self.precheck
+        if self.checker is None or pre is None or pre.search_size is None or i not in pre.search:
+            return None
+        w, h = pre.search_size
+        rotation = frame_rotation(frame)
+        if rotation % 180:
+            return np.ascontiguousarray(np.rot90(rgb_at(frame, h, w), k=rotation // 90))
+        return np.ascontiguousarray(np.rot90(rgb_at(frame, w, h), k=rotation // 90)) if rotation else rgb_at(frame, w, h)
+
+    def put(self, item: _Frame, found_at: "np.ndarray | None" = None) -> None:
         import av
 
         self.waiting.append(item)
         i, pixels, fmt = item[0], item[1], item[2]
-        if self.checker is not None and self.precheck is not None and i in self.precheck.frames:
+        pre = self.precheck
+        if self.checker is not None and pre is not None and (i in pre.sample or found_at is not None):
             w, h = self.writer.size
-            small = rgb_at(av.VideoFrame.from_ndarray(pixels, format=fmt), *precheck_checker().working_size(w, h))
+            small = rgb_at(av.VideoFrame.from_ndarray(pixels, format=fmt), *precheck_checker().working_size(w, h)) if i in pre.sample else None
             regions = list(self.masker.masks.get(i, []))
-            self.verdicts.append((i, self.checker.submit(self.precheck.look, i, small, w, h, regions, self.masker.style.grid)))
+            self.verdicts.append((i, self.checker.submit(pre.look, i, small, found_at, w, h, regions, self.masker.style.grid)))
         while len(self.waiting) > self.depth:
             self._encode_next()
 
@@ -324,8 +366,9 @@ def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
             timeline = Timeline(info.time_base, info.rate, clock)  # as check_file expects
             try:
                 for i, frame in enumerate(inp.decode(v_in)):
+                    found_at = queue.to_search(i, frame)  # before the masks are drawn
                     pixels, fmt = masker.masked(i, frame)
-                    queue.put((i, pixels, fmt, timeline.next(frame.pts), timeline.time_base))
+                    queue.put((i, pixels, fmt, timeline.next(frame.pts), timeline.time_base), found_at)
                     if progress:
                         progress(1)
                 queue.drain()
