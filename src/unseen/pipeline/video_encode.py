@@ -135,16 +135,17 @@ class PreCheck:
 
 
 def searched_faces(rgb: np.ndarray, width: int, height: int) -> list[Region]:
-    """Faces the analysis would call faces on a frame it searched at ``rgb``'s size (a masked
-    frame: none lying on a fill); boxes in the ``width`` x ``height`` frame's pixels."""
+    """Faces the analysis would call faces on a frame it searched at ``rgb``'s size (none lying
+    on a fill), a 360 video's poles too; boxes in the ``width`` x ``height`` frame's pixels."""
     from ..detect import FILL_SHARE, fill_share, judge_for
     from ..types import Detections
-    from .video_search import VIDEO_RULE
+    from .video_search import VIDEO_RULE, pole_faces
 
     finder = video_finder()
+    judge = judge_for(finder, VIDEO_RULE)
     h, w = rgb.shape[:2]
     found = Detections(r for r in finder.find(rgb, [1.0]) if fill_share(rgb, r) < FILL_SHARE)
-    faces = judge_for(finder, VIDEO_RULE).candidates(rgb, found, scale=h / height).faces
+    faces = judge.candidates(rgb, found, scale=h / height).faces + pole_faces(finder, judge, rgb, h / height).faces  # (a 360 video's poles)
     return [r.scaled(width / w, height / h) for r in faces]
 
 

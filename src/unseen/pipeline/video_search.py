@@ -126,7 +126,7 @@ def _vouched(t: Track, sure: set[tuple[int, Region]], seen: int, faint: float) -
     return len(t.boxes) >= seen and float(np.median([r.height for r in t.boxes.values()])) < faint
 
 
-def _poles(finder: FaceFinder, judge: FaceJudge, rgb: np.ndarray, scale: float) -> Judgement:
+def pole_faces(finder: FaceFinder, judge: FaceJudge, rgb: np.ndarray, scale: float) -> Judgement:
     """Faces near a 360 video's poles, found on its squeezed bands and caps, in ``rgb``'s
     coordinates (none for other videos). Not camera-motion evidence: not candidates."""
     from ..detect import Judgement
@@ -178,7 +178,7 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
             verdict = judge.candidates(small, found, scale=sh / info.height)
             # a 360 video's poles (see media.panorama), on every frame searched: the tracker
             # takes a frame searched with nothing near a face as the face gone
-            verdict = verdict + _poles(finder, judge, small, sh / info.height)
+            verdict = verdict + pole_faces(finder, judge, small, sh / info.height)
             back = (info.width / sw, info.height / sh)
             res.candidates[i] = [r.scaled(*back) for r in found]
             res.faces[i] = [r.scaled(*back) for r in verdict.faces]
