@@ -126,7 +126,7 @@ class PreCheck:
         if small is not None:
             seen += checker_faces(precheck_checker(), judge_for(video_finder()), small, width, height, self.threshold).faces
         if found_at is not None:
-            seen += searched_faces(found_at, width, height)
+            seen += searched_faces(found_at, width, height, regions, grid)
         new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(Detections(seen), regions, width, height, grid)]
         new = [r for r in new if not any(left_visible(r.head(), k) for k in self.kept(i))]
         if new:
@@ -134,19 +134,29 @@ class PreCheck:
         return [r.head() for r in new]
 
 
-def searched_faces(rgb: np.ndarray, width: int, height: int) -> list[Region]:
+def searched_faces(rgb: np.ndarray, width: int, height: int, regions: list[Region] = [], grid: int = 1) -> list[Region]:
     """Faces the analysis would call faces on a frame it searched at ``rgb``'s size (none lying
-    on a fill), a 360 video's poles too; boxes in the ``width`` x ``height`` frame's pixels."""
+    on a fill), a 360 video's poles too; boxes in the ``width`` x ``height`` frame's pixels.
+    Candidates ``regions`` already cover get no second look (most of a crowd's, frame after
+    frame): only sure ones stay, to vouch for faint faces beside them."""
     from ..detect import FILL_SHARE, fill_share, judge_for
+    from ..mask import coverage
     from ..types import Detections
+    from ..verify.still import covered_by
     from .video_search import VIDEO_RULE, pole_faces
 
     finder = video_finder()
     judge = judge_for(finder, VIDEO_RULE)
     h, w = rgb.shape[:2]
-    found = Detections(r for r in finder.find(rgb, [1.0]) if fill_share(rgb, r) < FILL_SHARE)
-    faces = judge.candidates(rgb, found, scale=h / height).faces + pole_faces(finder, judge, rgb, h / height).faces  # (a 360 video's poles)
-    return [r.scaled(width / w, height / h) for r in faces]
+    kx, ky = width / w, height / h
+    found = [r for r in finder.find(rgb, [1.0]) if fill_share(rgb, r) < FILL_SHARE]
+    unsure = [r for r in found if r.score < judge.rule.solo(r.height * ky)]
+    if unsure and regions:
+        cov = coverage(regions, width, height, grid)
+        covered = {id(r) for r in unsure if covered_by(cov, r.scaled(kx, ky), width, height)}
+        found = [r for r in found if id(r) not in covered]
+    faces = judge.candidates(rgb, Detections(found), scale=h / height).faces + pole_faces(finder, judge, rgb, h / height).faces  # (a 360 video's poles)
+    return [r.scaled(kx, ky) for r in faces]
 
 
 class _Writer:

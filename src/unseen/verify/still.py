@@ -158,14 +158,14 @@ def unmasked_faces(found: Detections, regions: list[Region], width: int, height:
     if len(found) == 0:  # the usual case on video frames: no coverage map to build
         return []
     cov = coverage(regions, width, height, grid)
-    out = []
-    for r in found:
-        x0, y0, x1, y1 = r.pixel_box(width, height)
-        if x1 <= x0 or y1 <= y0:
-            continue
-        if cov[y0:y1, x0:x1].mean() < 0.8:
-            out.append(r)
-    return out
+    return [r for r in found if not covered_by(cov, r, width, height)]
+
+
+def covered_by(cov: np.ndarray, r: Region, width: int, height: int) -> bool:
+    """Whether the masks of coverage map ``cov`` cover at least 80% of ``r`` (or it has no
+    pixels in the picture)."""
+    x0, y0, x1, y1 = r.pixel_box(width, height)
+    return x1 <= x0 or y1 <= y0 or float(cov[y0:y1, x0:x1].mean()) >= 0.8
 
 
 def left_visible(head: Region, kept: Region) -> bool:
