@@ -126,6 +126,31 @@ def test_audit_says_what_it_cannot_read_and_what_clean_leaves_out(astronaut: np.
     assert not again.identifying, again.findings
 
 
+def test_a_second_picture_is_said_of_and_left_out(tmp_path: Path) -> None:
+    """An MPO (a stereo camera's JPEG: a picture for each eye) lost its second picture without
+    a word, and audit did not see it (Pillow keeps the MPF list off ``info``); a HEIC whose main
+    image is its second item was said to keep "the first"."""
+    import pillow_heif
+
+    dark, light = (Image.fromarray(np.full((64, 96, 3), v, np.uint8)) for v in (60, 200))
+    mpo = tmp_path / "stereo.jpg"
+    dark.save(mpo, "MPO", save_all=True, append_images=[light])
+    heic = tmp_path / "second.heic"
+    both = pillow_heif.from_pillow(dark)
+    both.add_from_pillow(light)
+    both.save(heic, quality=90, primary_index=1)
+    by_file = {Path(r.input).name: r for r in unseen.audit([mpo, heic], faces=False)}
+    assert [f.category for f in by_file["stereo.jpg"].findings if f.name == "MPF secondary images"] == ["hidden-picture"]
+    assert [f.value for f in by_file["second.heic"].findings if f.name == "more images in the file"] == ["2 images: the main one is the picture shown; unseen's safe copy leaves the others out"]
+    for src, kept in ((mpo, 60), (heic, 200)):
+        [res] = unseen.clean([src], tmp_path / "out", faces=False)
+        assert res.status == "ok" and res.warnings == ["the file holds 1 more image(s): only the main image is in the safe copy"], (src, res.warnings)
+        with Image.open(res.output) as out:
+            assert getattr(out, "n_frames", 1) == 1 and abs(np.asarray(out.convert("RGB")).mean() - kept) < 3
+        [again] = unseen.audit([res.output], faces=False)
+        assert not again.identifying, again.findings
+
+
 def _face_clip(path: Path, astronaut: np.ndarray, frames: int, gop: int = 12) -> None:
     import av
 

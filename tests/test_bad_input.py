@@ -1,6 +1,7 @@
 """Bad input: a clear one-line error, non-zero status, no partial file, the batch goes on."""
 from __future__ import annotations
 
+import json
 import os
 import struct
 import zlib
@@ -127,8 +128,34 @@ def test_already_an_output_is_refused(tmp_path: Path, astronaut: np.ndarray) -> 
     Image.fromarray(astronaut).save(src)
     [res] = unseen.clean([src])
     assert res.status == "error" and "already an unseen output" in res.error
-    # walking a folder skips outputs silently instead
-    assert unseen.clean([tmp_path]) == []
+    # walking a folder skips it instead, with its line
+    [res] = unseen.clean([tmp_path])
+    assert res.status == "skipped" and "already an unseen output" in res.error and res.output is None
+
+
+def test_a_folder_walk_says_what_it_skips(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file named like an output may never have been cleaned (a face in it): walking a folder
+    skips it, and a plan, with a line each, in its place; the batch is done all the same."""
+    folder = tmp_path / "sk"
+    folder.mkdir()
+    Image.fromarray(astronaut).save(folder / "trip.unseen.faces.jpg")
+    Image.fromarray(astronaut).save(folder / "b.png")
+    (folder / "c.plan.json").write_text("{}")
+    assert main(["clean", str(folder), "--no-faces", "-o", str(tmp_path / "out")]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in err.splitlines()] == ["skipped", "skipped"], err
+    assert f"skipped {folder / 'c.plan.json'}: an unseen plan" in err and f"skipped {folder / 'trip.unseen.faces.jpg'}: already an unseen output" in err
+    assert "b.png" in out and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.unseen.png"]
+    assert main(["clean", str(folder), "--no-faces", "-o", str(tmp_path / "json"), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(Path(d["input"]).name, d["status"], d["output"] is None) for d in lines] == [("b.png", "ok", False), ("c.plan.json", "skipped", True), ("trip.unseen.faces.jpg", "skipped", True)]
+    assert main(["analyse", str(folder), "--no-faces", "-o", str(tmp_path / "plans"), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(Path(d["input"]).name, d.get("skipped", "")[:14]) for d in lines] == [("b.png", ""), ("c.plan.json", "an unseen plan"), ("trip.unseen.faces.jpg", "already an uns")]
+    # nothing but outputs: nothing done, said so
+    (folder / "b.png").unlink()
+    assert main(["clean", str(folder), "--no-faces"]) == 1
+    assert "every file found was skipped" in capsys.readouterr().err
 
 
 def test_ctrl_c_leaves_no_partial_file(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

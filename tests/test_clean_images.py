@@ -162,6 +162,22 @@ def test_alpha_image_has_no_transparent_hole(astronaut: np.ndarray, tmp_path: Pa
     assert covered(out, FACE_BOX, tol=0) == 1.0
 
 
+@pytest.mark.parametrize("scale", [1, 4000])
+def test_a_32_bit_integer_tiff_keeps_its_picture(scale: int, astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A 32-bit integer page (Pillow's mode I) with values above 65535 was scaled as 16-bit and
+    wrapped round into noise; it is shown over its own range (8-bit values as they are)."""
+    grey = np.asarray(Image.fromarray(astronaut).convert("L").resize((128, 128)), np.int32)
+    src = tmp_path / "deep.tif"
+    Image.fromarray(grey * scale).save(src)
+    with Image.open(src) as im:
+        assert im.mode == "I"
+    [res] = unseen.clean([src], tmp_path / "out", faces=False)
+    assert res.status == "ok", res.error
+    with Image.open(res.output) as out:
+        got = np.asarray(out.convert("L"), np.int32)
+    assert np.abs(got - grey * 255 // (grey.max() if scale > 1 else 255)).max() <= 1
+
+
 def test_crowd_of_small_faces(crowd, tmp_path: Path) -> None:
     rgb, boxes = crowd
     src = tmp_path / "crowd.png"

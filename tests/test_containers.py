@@ -3,9 +3,11 @@ end: the MP4 output has the input's frames at the input's times (exact, as fract
 second), whatever clock the input counted in."""
 from __future__ import annotations
 
+import shutil
+import subprocess
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import av
 import numpy as np
@@ -13,14 +15,17 @@ import pytest
 
 import unseen
 from unseen.media.timeline import MAX_CLOCK, TS_WRAP, Timeline, expected, output_clock
+from unseen.media.video import decode, iter_frames
 
 W, H, N = 160, 120, 24
 
 
-def _clip(path: Path, fmt: str, codec: str, options: dict[str, str] | None = None, pts: Callable[[int], int] | None = None, time_base: Fraction = Fraction(1, 25), n: int = N) -> Path:
+def _clip(path: Path, fmt: str, codec: str, options: dict[str, str] | None = None, pts: Callable[[int], int] | None = None, time_base: Fraction = Fraction(1, 25), n: int = N, rotation: int = 0) -> Path:
     out = av.open(str(path), "w", format=fmt)
     st = out.add_stream(codec, rate=25)
     st.width, st.height, st.pix_fmt = W, H, "yuv420p"
+    if rotation:
+        st.set_display_rotation(rotation)
     st.codec_context.time_base = time_base  # the encoder counts in the frames' clock
     if options:
         st.codec_context.options = options
@@ -209,3 +214,96 @@ def test_a_stream_that_changes_size_is_refused_not_cropped(tmp_path: Path) -> No
         [res] = unseen.clean([both], out, faces=faces)
         assert res.status == "error" and "changes size at frame 10 (320x240 to 640x480)" in (res.error or ""), res.error
     assert not out.exists() or list(out.iterdir()) == []
+
+
+class _Empty:
+    """An empty packet, as libtheora writes for a frame that repeats the last (PyAV's muxers
+    drop empty packets, so they are added while reading)."""
+
+    size, duration = 0, 1
+
+    def __init__(self, pts: int) -> None:
+        self.pts = pts
+
+
+class _EmptyAfterEach:
+    """A container whose every packet is followed by an empty one a tick later."""
+
+    def __init__(self, container: av.container.InputContainer) -> None:
+        self.container = container
+
+    def demux(self, stream: av.video.stream.VideoStream) -> Iterator[object]:
+        for p in self.container.demux(stream):
+            yield p
+            if p.size:
+                yield _Empty(p.pts + 1)
+
+
+def test_an_empty_packet_is_the_picture_before_it_at_its_own_time(tmp_path: Path) -> None:
+    """Whatever the decoder's delay and reordering (threads, B-frames), each empty packet comes
+    out in time order as a copy of the frame shown before it, turned as it is; the one after
+    the last frame keeps the picture on to the end."""
+    src = _clip(tmp_path / "b.mp4", "mp4", "libx264", {"bf": "3"}, n=12, rotation=90)
+    with av.open(str(src)) as c:
+        v = c.streams.video[0]
+        v.thread_type = "AUTO"
+        frames = [(f.pts, f.time_base, f.rotation, f.to_ndarray(format="rgb24")) for f in decode(_EmptyAfterEach(c), v)]
+        c.seek(0)
+        shown = sorted(f.pts for f in c.decode(v))
+        assert [f[0] for f in frames] == sorted(shown + [t + 1 for t in shown]) and len(shown) == 12
+        assert {(f[1], f[2]) for f in frames} == {(v.time_base, 90)}
+    for shown, again in zip(frames[::2], frames[1::2]):
+        assert np.array_equal(shown[3], again[3])
+    assert not np.array_equal(frames[0][3], frames[2][3])
+
+
+def _theora(tmp_path: Path) -> Path:
+    """Three pictures of a bar, 0.6 s each, in Theora as ``ffmpeg -c:v libtheora`` writes it:
+    an empty packet for each frame that repeats the one before."""
+    from PIL import Image
+
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None or b"libtheora" not in subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True).stdout:
+        pytest.skip("needs the ffmpeg command with the libtheora encoder (PyAV's FFmpeg has no Theora encoder)")
+    for k in range(3):
+        rgb = np.full((48, 64, 3), 40, np.uint8)
+        rgb[:, 16 * k + 4 : 16 * k + 20] = 220
+        Image.fromarray(rgb).save(tmp_path / f"p{k}.png")
+    src = tmp_path / "still.ogv"
+    subprocess.run([ffmpeg, "-v", "error", "-framerate", "5/3", "-i", str(tmp_path / "p%d.png"), "-r", "25", "-c:v", "libtheora", "-q:v", "7", str(src)], check=True)
+    return src
+
+
+def _bars(frames: list[np.ndarray]) -> list[int]:
+    """Which of the three pictures each frame shows (where its bar starts, a sixteenth of the way)."""
+    return [int(np.argmax(rgb[24, :, 0] > 128)) // 16 for rgb in frames]
+
+
+def test_theora_repeated_frames_are_shown_at_their_times(tmp_path: Path) -> None:
+    """libtheora's empty packets (FFmpeg's decoder refuses them: the video was refused) are the
+    picture before shown again: a frame for each packet's time, each showing the picture a
+    player shows then."""
+    src = _theora(tmp_path)
+    with av.open(str(src)) as c:
+        packets = [(p.pts, p.size) for p in c.demux(video=0) if p.pts is not None]
+    assert sum(1 for _, size in packets if not size) > len(packets) // 2
+    frames = list(iter_frames(src))
+    assert [f.pts for f in frames] == [t for t, _ in packets]
+    assert _bars([f.rgb() for f in frames]) == [t // 15 for t, _ in packets]
+    # the review page's frames, by seeking, too
+    from unseen.review.frames import VideoFrames
+
+    page = VideoFrames(src)
+    try:
+        assert page.count == len(packets)
+        assert _bars([page.rgb(i) for i in (40, 7, 20, 21)]) == [packets[i][0] // 15 for i in (40, 7, 20, 21)]
+    finally:
+        page.close()
+
+
+def test_theora_repeated_frames_clean(tmp_path: Path) -> None:
+    src = _theora(tmp_path)
+    [res] = unseen.clean([src], faces=False)
+    assert res.status == "ok", res.error
+    assert _times(Path(res.output)) == [Fraction(f.pts, 25) for f in iter_frames(src)]
+    assert _bars([f.rgb() for f in iter_frames(Path(res.output))]) == [f.pts // 15 for f in iter_frames(src)]

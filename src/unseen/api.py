@@ -8,7 +8,7 @@ from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from .i18n import N_
 from .audit import audit_file
@@ -38,6 +38,25 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False
 def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Input]:
     """As ``iter_files``, each file with the folder argument it was found under (``-o DIR``
     mirrors the folders below it)."""
+    return (item for item in walk(paths, outputs=outputs) if isinstance(item, Input))
+
+
+class Skipped(NamedTuple):
+    """A file a folder walk passes over, and why: each gets its line (a file named like an
+    output may be one never cleaned, a face in it)."""
+
+    path: Path
+    reason: str
+
+
+SKIPPED_OUTPUT = N_("already an unseen output (name contains .unseen); not cleaning it again")
+SKIPPED_PLAN = N_("an unseen plan (name ends in .plan.json), not a picture, video or recording")
+
+
+def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Input | Skipped]:
+    """As ``iter_inputs``, with the outputs and plans found while walking (unless ``outputs``)
+    as ``Skipped``, in their places. Hidden and temporary files are passed over without a word
+    (a Mac's ``._IMG_1234.JPG`` beside every photo on a USB stick)."""
     for raw in paths:
         if not os.fspath(raw):  # Path("") is the current folder: an unset variable, not a wish
             raise ValueError("an empty path names no file")
@@ -48,7 +67,10 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = Fals
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
                 for name in sorted(files + linked):
                     f = Path(root) / name
-                    if name.startswith(".") or name.startswith(TMP_PREFIX) or ((is_output_name(f) or name.endswith(PLAN_SUFFIX)) and not outputs):
+                    if name.startswith(".") or name.startswith(TMP_PREFIX):
+                        continue
+                    if not outputs and (is_output_name(f) or name.endswith(PLAN_SUFFIX)):
+                        yield Skipped(f, SKIPPED_OUTPUT if is_output_name(f) else SKIPPED_PLAN)
                         continue
                     yield Input(f, p)
         else:
@@ -85,7 +107,8 @@ def clean(
     on_result: Progress | None = None,
 ) -> list[CleanResult]:
     """Clean every file (directories are walked). Never raises for a bad file: each result says
-    ``status`` ``ok`` (with ``output``) or ``error`` (with a one-line ``error``, and no output).
+    ``status`` ``ok`` (with ``output``) or ``error`` (with a one-line ``error``, and no output);
+    an output or plan found while walking a folder is ``skipped`` (``error`` says why).
     ``jobs``: files cleaned side by side (default: one per CPU core, for batches). ``salvage``:
     a damaged sound file keeps what decodes instead of being refused (the result says what was lost).
     Every output's name is decided before any file is cleaned (see output_names): unique in the
@@ -96,7 +119,8 @@ def clean(
         from .output import ensure_dir
 
         ensure_dir(opts.out_dir)
-    inputs = list(iter_inputs(paths))
+    found = list(walk(paths))
+    inputs = [i for i in found if isinstance(i, Input)]
     files = [i.path for i in inputs]
     # a made-up name skips one whose plan is there too: --update-plan writes NAME.plan.json
     # beside the output, and another file's plan (from analyse) was overwritten
@@ -105,7 +129,21 @@ def clean(
         make_folders(outputs)
     each = [replace(opts, output=out) for out in outputs]
     workers = min(jobs if jobs is not None else cpu_count(), len(files))
-    results = []
+    results: list[CleanResult] = []
+
+    def report(result: Callable[[int], CleanResult]) -> None:
+        """Each file's result (``result`` of the k-th cleaned) in the walk's order, a skipped
+        one's in its place, handed on as it comes."""
+        k = 0
+        for item in found:
+            if isinstance(item, Skipped):
+                res = CleanResult(input=str(item.path), status="skipped", error=item.reason)
+            else:
+                res, k = result(k), k + 1
+            results.append(res)
+            if on_result:
+                on_result(res)
+
     if workers >= 2 and len(files) >= PARALLEL_MIN_FILES:
         # separate processes, one model thread each (see detect.runtime.cpu_threads)
         ctx = multiprocessing.get_context("spawn")
@@ -114,14 +152,14 @@ def clean(
                 with children_ignore_ctrl_c():
                     # one bar per file would garble the terminal from several processes: the batch's bar shows
                     futures = [pool.submit(_clean_one, path, replace(o, progress=False)) for path, o in zip(files, each)]
-                for path, future in zip(files, futures):  # in the order given, as one process would
+
+                def result(k: int) -> CleanResult:  # in the order given, as one process would
                     try:
-                        res = future.result()
+                        return futures[k].result()
                     except BrokenProcessPool:
-                        res = CleanResult(input=str(path), status="error", error=KILLED_WORKER)
-                    results.append(res)
-                    if on_result:
-                        on_result(res)
+                        return CleanResult(input=str(files[k]), status="error", error=KILLED_WORKER)
+
+                report(result)
             except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: stop every worker
                 _stop_workers(pool)
                 # each worker removes its own temporary file as it stops; one whose stop came
@@ -131,11 +169,7 @@ def clean(
         if any(r.error == KILLED_WORKER for r in results):  # its temporary file, now, not next run
             _sweep(files, outputs)
         return results
-    for path, o in zip(files, each):
-        res = _clean_one(path, o)
-        results.append(res)
-        if on_result:
-            on_result(res)
+    report(lambda k: _clean_one(files[k], each[k]))
     return results
 
 
@@ -210,21 +244,29 @@ def analyse_files(
     overwrite: bool = False,
     progress: bool = False,
     keep_names: bool = False,
+    on_skip: Callable[[Skipped], None] | None = None,
 ) -> Iterator[tuple[Path, Plan | None, Path | None, str | None]]:
     """Analyse every file and write its plan; yields (input, plan, plan file, error), one per
     file as it is done. A bad file gets an error and no plan file; nothing else is written.
-    Plans are named as ``clean`` names the outputs (``NAME.plan.json`` beside ``NAME.unseen.EXT``)."""
+    Plans are named as ``clean`` names the outputs (``NAME.plan.json`` beside ``NAME.unseen.EXT``).
+    An output or plan found while walking a folder is handed to ``on_skip`` in its place."""
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:
         from .output import ensure_dir
 
         ensure_dir(folder)
-    inputs = list(iter_inputs(paths))
-    outputs = decide(inputs, folder, keep_names=keep_names, overwrite=overwrite, plans=True)
+    found = list(walk(paths))
+    inputs = [i for i in found if isinstance(i, Input)]
+    decided = decide(inputs, folder, keep_names=keep_names, overwrite=overwrite, plans=True)
     if folder is not None:
-        make_folders(outputs)
-    for item, out in zip(inputs, outputs):
-        path = item.path
+        make_folders(decided)
+    outputs = iter(decided)
+    for item in found:
+        if isinstance(item, Skipped):
+            if on_skip:
+                on_skip(item)
+            continue
+        path, out = item.path, next(outputs)
         opts = Options(faces=faces, manual=regions or {}, progress=progress)
         where = plan_path(out) if out is not None else (folder or path.parent) / f"{path.stem}{PLAN_SUFFIX}"
         try:

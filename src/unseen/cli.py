@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .api import audit, clean, iter_files
+from .api import Skipped, audit, clean, iter_files, walk
 from .display import shown
 from .errors import UnseenError, UsageError
 from .i18n import N_, Msg, argparse_language, localize, ngettext
@@ -156,6 +156,8 @@ def _clean_line(r: CleanResult) -> str:
 
 def _clean_text(r: CleanResult) -> str:
     # the result's own texts (error, warnings, fallback) stay English in --json; translated here
+    if r.status == "skipped":
+        return _skipped(r.input, r.error or "")
     if r.status != "ok":
         return _failed(r.input, r.error or "")
     n = len(r.regions)
@@ -189,6 +191,11 @@ def _failed(path: object, reason: str) -> str:
     return _("FAILED  {path}: {reason}").format(path=path, reason=localize(reason))
 
 
+def _skipped(path: object, reason: str) -> str:
+    """The line of a file a folder walk passed over (not a failure: the batch goes on as done)."""
+    return _("skipped {path}: {reason}").format(path=path, reason=localize(reason))
+
+
 def _warning(text: str) -> str:
     return _("warning: {message}").format(message=localize(" ".join(text.split())))
 
@@ -212,7 +219,7 @@ def _run_clean(args: argparse.Namespace) -> int:
         check_report_path(args.report)
     if args.plan is not None:
         return _run_render(args)
-    total = sum(1 for _ in iter_files(args.paths))
+    total = sum(1 for _ in walk(args.paths))
     bar = _Bar(total, not args.json and not args.quiet)
 
     def show(r: CleanResult) -> None:
@@ -236,12 +243,13 @@ def _run_clean(args: argparse.Namespace) -> int:
         for r in results:
             if r.status == "ok" and r.plan is not None and r.output:
                 r.plan.save(plan_path(r.output))
-    failed = sum(r.status != "ok" for r in results)
-    if not results:
-        print(_("unseen: no files found"), file=sys.stderr)
+    failed = sum(r.status == "error" for r in results)
+    tried = sum(r.status != "skipped" for r in results)
+    if not tried:
+        print(_("unseen: no files found") if not results else _("unseen: every file found was skipped; nothing done"), file=sys.stderr)
         return EXIT_FAILED
     if failed and not args.json:
-        print(ngettext("unseen: {failed} of {total} file not cleaned", "unseen: {failed} of {total} files not cleaned", len(results)).format(failed=failed, total=len(results)), file=sys.stderr)
+        print(ngettext("unseen: {failed} of {total} file not cleaned", "unseen: {failed} of {total} files not cleaned", tried).format(failed=failed, total=tried), file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -309,7 +317,16 @@ def _run_analyse(args: argparse.Namespace) -> int:
         regions = load_regions(args.regions)
     failed = 0
     done = 0
-    for path, plan, where, error in analyse_files(args.paths, args.out_dir, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, keep_names=args.keep_names, progress=sys.stderr.isatty() and not args.json and not args.quiet):
+    passed: list[Skipped] = []
+
+    def skipped(item: Skipped) -> None:
+        passed.append(item)
+        if args.json:
+            print(json.dumps({"input": str(item.path), "plan": None, "error": None, "skipped": item.reason}), flush=True)
+        else:
+            print(shown(_skipped(item.path, item.reason)), file=sys.stderr, flush=True)
+
+    for path, plan, where, error in analyse_files(args.paths, args.out_dir, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, keep_names=args.keep_names, progress=sys.stderr.isatty() and not args.json and not args.quiet, on_skip=skipped):
         done += 1
         failed += error is not None
         if args.json:
@@ -319,7 +336,7 @@ def _run_analyse(args: argparse.Namespace) -> int:
         elif not args.quiet:
             print(_plan_line(path, plan, where, error), flush=True)
     if not done:
-        print(_("unseen: no files found"), file=sys.stderr)
+        print(_("unseen: every file found was skipped; nothing done") if passed else _("unseen: no files found"), file=sys.stderr)
         return EXIT_FAILED
     if failed and not args.json:
         print(ngettext("unseen: {failed} of {total} file not analysed", "unseen: {failed} of {total} files not analysed", done).format(failed=failed, total=done), file=sys.stderr)

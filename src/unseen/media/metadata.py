@@ -196,6 +196,17 @@ def _thumbnail_finding(data: bytes, main_size: tuple[int, int], label: str) -> F
         return Finding("hidden-picture", label, N_("{n} bytes (not decodable)").format(n=len(data)))
 
 
+def _mp_entries(im: Image.Image) -> list:
+    """The images a JPEG's MPF block lists (the first is the picture itself). Pillow keeps them
+    on the image (an MPO's ``mpinfo``), not in ``info``: read there, the stereo pair's second
+    picture and a phone's gain map went unreported."""
+    try:
+        mp = getattr(im, "mpinfo", None) or (im._getmp() if hasattr(im, "_getmp") else None) or {}
+        return list(mp.get(0xB002) or [])
+    except Exception:  # noqa: BLE001 - a damaged MPF block: the trailer finding still tells of the bytes
+        return []
+
+
 def hidden_pictures(im: Image.Image, data: bytes) -> list[Finding]:
     out: list[Finding] = []
     exif = im.getexif()
@@ -209,11 +220,9 @@ def hidden_pictures(im: Image.Image, data: bytes) -> list[Finding]:
         off, ln = int(ifd1[0x0201]), int(ifd1[0x0202])
         blob = tiff[off : off + ln] if tiff else b""
         out.append(_thumbnail_finding(blob, im.size, N_("EXIF thumbnail")) if blob else Finding("hidden-picture", N_("EXIF thumbnail"), N_("{n} bytes").format(n=ln)))
-    mp = im.info.get("mpinfo") or {}
-    if mp.get(0xB002):
-        entries = mp[0xB002]
-        if len(entries) > 1:
-            out.append(Finding("hidden-picture", N_("MPF secondary images"), N_("{n} extra image(s) (preview, depth or gain map)").format(n=len(entries) - 1)))
+    entries = _mp_entries(im)
+    if len(entries) > 1:
+        out.append(Finding("hidden-picture", N_("MPF secondary images"), N_("{n} extra image(s) (a second view, a preview, a depth or gain map)").format(n=len(entries) - 1)))
     ps = im.info.get("photoshop") or {}
     for rid in (0x0409, 0x040C):
         if rid in ps:
@@ -259,7 +268,7 @@ def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
             out.append(Finding(cat, N_("PNG text '{keyword}'").format(keyword=known), _text(value)) if known else Finding(cat, PNG_CUSTOM, f"{_text(key, 40)!r}: {_text(value)}"))
     n = image_count(im) if fmt in ("heif", "avif") else 1
     if n > 1:
-        out.append(Finding("hidden-picture", N_("more images in the file"), N_("{n} images: the first is the picture shown; unseen's safe copy leaves the others out").format(n=n)))
+        out.append(Finding("hidden-picture", N_("more images in the file"), N_("{n} images: the main one is the picture shown; unseen's safe copy leaves the others out").format(n=n)))
     if fmt == "tiff":
         geo = sorted(k for k in GEOTIFF_TAGS if k in getattr(im, "tag_v2", {}))
         if geo:

@@ -94,7 +94,7 @@ class Picture:
     format: str
     durations: list[int] = field(default_factory=list)  # ms per frame, animations only
     loop: int | None = None
-    left_out: int = 0  # images of the file not decoded (a HEIC's or AVIF's after the first)
+    left_out: int = 0  # images of the file not decoded (a HEIC's, AVIF's or MPO's besides the main one)
 
     @property
     def width(self) -> int:
@@ -194,10 +194,17 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
                 return out.convert(target)
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: fall back to a plain conversion, the profile is dropped anyway
-    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(im, dtype=np.uint32)
-        peak = 65535 if im.mode.startswith("I;16") or arr.max() > 255 else 255
-        im = Image.fromarray((arr * 255 // peak).astype(np.uint8), "L")
+    if im.mode in ("I;16", "I;16B", "I;16L"):
+        im = Image.fromarray((np.asarray(im, dtype=np.uint32) * 255 // 65535).astype(np.uint8), "L")
+    elif im.mode == "I":
+        # 32-bit signed: 8-bit or 16-bit values as such, anything wider (a scientific or
+        # thermal camera's counts) over its own range; scaled as 16-bit, values above 65535
+        # wrapped round into noise
+        arr = np.asarray(im, dtype=np.int32)
+        lo, hi = min(0, int(arr.min())), int(arr.max())
+        peak = 255 if hi <= 255 else 65535 if hi <= 65535 else hi
+        scaled = (arr.astype(np.float32) - lo) * np.float32(255 / max(1, peak - lo))
+        im = Image.fromarray(np.clip(np.rint(scaled), 0, 255).astype(np.uint8), "L")
     elif im.mode == "F":
         arr = np.asarray(im, dtype=np.float32)
         im = Image.fromarray(np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8), "L")
@@ -292,7 +299,7 @@ class StillImages:
         if width * height > MAX_PIXELS:  # the pages' extent, which plans and the review page lay out
             raise CorruptInput(N_("pages of very different shapes: together they span {size}, over the limit of {limit} pixels").format(size=f"{width}x{height}", limit=MAX_PIXELS))
         loop = im.info.get("loop") if animated else None
-        left = image_count(im) - 1 if fmt in ("heif", "avif") else 0
+        left = image_count(im) - 1 if fmt in ("heif", "avif") or im.format == "MPO" else 0
         return Picture(frames, fmt, durations if animated else [], loop, left)
 
     def encode(self, pic: Picture, out: Path, fmt: str) -> str:
@@ -375,8 +382,9 @@ def pictures_decoded(im: Image.Image, fmt: str) -> int:
 
 
 def image_count(im: Image.Image) -> int:
-    """How many images a HEIC or AVIF holds (the first is the picture shown; the others are not
-    decoded). Only for those: counting a TIFF's or GIF's frames reads them all, damage too."""
+    """How many images a HEIC, AVIF or MPO (a stereo camera's JPEG: a picture for each eye)
+    holds; the main one is the picture shown, the others are not decoded. Only for those:
+    counting a TIFF's or GIF's frames reads them all, damage too."""
     try:
         return max(1, int(getattr(im, "n_frames", 1) or 1))
     except Exception:  # noqa: BLE001 - a damaged container: its first image is what is read

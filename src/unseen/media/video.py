@@ -1,6 +1,7 @@
 """Video through PyAV/FFmpeg: what a container holds, and its frames as upright RGB pixels."""
 from __future__ import annotations
 
+import heapq
 import os
 import struct
 from dataclasses import dataclass, field
@@ -145,11 +146,70 @@ def _first_frame(c, v) -> tuple[int, Colour]:  # type: ignore[no-untyped-def]
     import av
 
     try:
-        for frame in c.decode(v):
+        for frame in decode(c, v):
             return frame_rotation(frame), Colour.of(frame)
     except av.error.FFmpegError as e:
         raise CorruptInput(N_("video cannot be decoded: {reason}").format(reason=_err(e))) from None
     raise CorruptInput(N_("video has no decodable frames"))
+
+
+def decode(container, stream) -> Iterator:  # type: ignore[no-untyped-def]
+    """The frames of ``stream`` in presentation order, as ``container.decode(stream)`` gives
+    them but for empty packets: libtheora writes one for each frame that repeats the last (AVI
+    for a dropped frame). FFmpeg's decoder refuses one (EINVAL: the video was refused) and its
+    command line drops it, losing the time it stands for (a still ending was cut off). Each
+    becomes a copy of the frame shown before it at the packet's own time, as a player shows it;
+    one without a time, or before the first picture, is dropped."""
+    empty: list[tuple[int, int]] = []  # heap of (time, duration) of empty packets not yet given a frame
+    last = None
+    again = _Again()
+
+    def shown(frames):  # type: ignore[no-untyped-def]
+        nonlocal last
+        for frame in frames:
+            if frame.time_base is None:  # flushed frames carry none
+                frame.time_base = stream.time_base
+            # frames come out in time order (packets come in decoding order), after the
+            # decoder's delay: a repeat is due once a later frame comes out, and it repeats the
+            # one that came out before it
+            while empty and last is not None and (frame.pts is None or empty[0][0] < frame.pts):
+                yield again.of(last, *heapq.heappop(empty))
+            yield frame
+            last = frame
+
+    for packet in container.demux(stream):
+        if packet.size:
+            yield from shown(packet.decode())
+        elif packet.pts is not None:  # (the demuxer's own end marker has no time)
+            heapq.heappush(empty, (packet.pts, packet.duration or 0))
+    yield from shown(stream.decode(None))
+    while empty and last is not None:
+        yield again.of(last, *heapq.heappop(empty))
+
+
+class _Again:
+    """A decoded frame again under another time: a frame of its own (PyAV has no copy) holding
+    the same picture and properties (rotation, colour description), passed through a filter
+    graph that does nothing to it."""
+
+    def __init__(self) -> None:
+        self._graph = None
+        self._for: tuple | None = None
+
+    def of(self, frame, pts: int, duration: int):  # type: ignore[no-untyped-def]
+        import av
+
+        key = (frame.width, frame.height, frame.format.name, frame.colorspace, frame.color_range, frame.time_base)
+        if key != self._for:  # described as the frame is, so the buffer takes it as it is
+            graph = av.filter.Graph()
+            src = graph.add("buffer", video_size=f"{frame.width}x{frame.height}", pix_fmt=str(int(frame.format)), time_base=str(frame.time_base), pixel_aspect="1/1", colorspace=str(frame.colorspace), range=str(frame.color_range))
+            src.link_to(graph.add("buffersink"))
+            graph.configure()
+            self._graph, self._for = graph, key
+        self._graph.push(frame)
+        copy = self._graph.pull()
+        copy.pts, copy.duration, copy.time_base = pts, duration, frame.time_base
+        return copy
 
 
 def upright(frame, rotation: int) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -399,7 +459,7 @@ def iter_frames(path: Path, one_size: bool = False) -> Iterator[DecodedFrame]:
         i = 0
         size = None
         try:
-            for frame in c.decode(v):
+            for frame in decode(c, v):
                 if one_size:
                     size = size or (frame.width, frame.height)
                     if (frame.width, frame.height) != size:

@@ -206,7 +206,7 @@ def render(src: Path, p: Probe, raw: bytes, plan: Plan, opts: Options, pic: Pict
     if pic.canvas != (plan.input.width, plan.input.height):
         raise VerificationFailed(N_("the plan is for a {plan_size} picture, this one decodes to {size}").format(plan_size=f"{plan.input.width}x{plan.input.height}", size="{}x{}".format(*pic.canvas)))
     if pic.left_out:
-        res.warnings.append(N_("the file holds {n} more image(s): only the first is in the safe copy").format(n=pic.left_out))
+        res.warnings.append(N_("the file holds {n} more image(s): only the main image is in the safe copy").format(n=pic.left_out))
     regions = plan.masks()
     planned = len(regions)
     res.uncertain = [r.region() for r in plan.uncertain if not r.on]

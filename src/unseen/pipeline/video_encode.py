@@ -17,7 +17,7 @@ from ..errors import CorruptInput
 from ..mask import MaskStyle, apply, fill_area, mask_areas
 from ..media.audio import aac_rate
 from ..media.timeline import Timeline
-from ..media.video import Colour, VideoInfo, _is_cover_art, frame_rotation, open_container, rgb_at, size_changed, upright, upright_yuv420
+from ..media.video import Colour, VideoInfo, _is_cover_art, decode, frame_rotation, open_container, rgb_at, size_changed, upright, upright_yuv420
 from ..track.tracks import held
 from ..types import Region
 from .video_search import VideoOptions, video_finder
@@ -376,7 +376,7 @@ def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
             # the input's timestamps in its own time base, repaired where missing or out of order
             timeline = Timeline(info.time_base, info.rate, clock)  # as check_file expects
             try:
-                for i, frame in enumerate(inp.decode(v_in)):
+                for i, frame in enumerate(decode(inp, v_in)):  # (an empty packet: the frame before, again)
                     found_at = queue.to_search(i, frame)  # before the masks are drawn
                     pixels, fmt = masker.masked(i, frame)
                     queue.put((i, pixels, fmt, timeline.next(frame.pts), timeline.time_base), found_at)

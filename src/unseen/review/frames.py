@@ -17,6 +17,8 @@ import av
 import numpy as np
 from PIL import Image
 
+from ..media.video import decode
+
 
 PREFETCH_BYTES = 384 << 20  # JPEGs kept of one video (about 3,000 frames at 1280 px wide)
 
@@ -87,7 +89,7 @@ class VideoFrames:
                 v = c.streams.video[0]
                 v.thread_type = "AUTO"
                 n = -1
-                for frame in c.decode(v):
+                for frame in decode(c, v):
                     n += 1
                     i = self.index.get(frame.pts) if self.pts else n
                     if self._stop.is_set() or i is None:
@@ -131,7 +133,7 @@ class VideoFrames:
         return self._all.get(i)
 
     def _frames(self):  # type: ignore[no-untyped-def]
-        for frame in self._c.decode(self._v):
+        for frame in decode(self._c, self._v):
             yield frame
 
     def _seek_to(self, i: int) -> None:
