@@ -751,3 +751,37 @@ def test_a_segment_cut_from_a_longer_recording_is_not_called_damaged(tmp_path: P
     cut.write_bytes(data[: len(data) * 9 // 10])
     [res] = unseen.clean([cut], tmp_path / "out", faces=False, overwrite=True)
     assert res.status == "error" and "declares" in (res.error or ""), res.error
+
+
+def test_the_search_before_encoding_keeps_the_masked_crowd_that_vouches_for_a_faint_face(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A faint face beside a crowd is a face by the crowd's company; the crowd is masked by then,
+    and masked candidates get no second look there, but not those a bare faint face may need."""
+    import unseen.detect
+    import unseen.pipeline.video_encode as ve
+    from unseen.detect import Judgement
+    from unseen.detect.judge import FaceJudge
+    from unseen.pipeline.video_search import VIDEO_RULE
+    from unseen.types import Detections, Region
+
+    class Look:  # the second look: the crowd's faces are plain when zoomed, the faint one less so
+        def scores(self, rgb: np.ndarray, regions: list[Region], memo: object = None) -> np.ndarray:
+            return np.array([0.4 if r.score >= 0.3 else 0.1 for r in regions], np.float32)
+
+    crowd = [Region(100 + 60 * k, 100, 120 + 60 * k, 120, 0.3, "centerface") for k in range(3)]
+    faint = Region(400, 100, 420, 120, 0.15, "centerface")
+
+    class Finder:
+        def find(self, rgb: np.ndarray, scales: list[float]) -> Detections:
+            return Detections(crowd + [faint])
+
+    monkeypatch.setattr(ve, "video_finder", lambda: Finder())
+    monkeypatch.setattr(unseen.detect, "judge_for", lambda finder, rule=None: FaceJudge(Look(), VIDEO_RULE))  # type: ignore[arg-type]
+    monkeypatch.setattr("unseen.pipeline.video_search.pole_faces", lambda *args: Judgement())
+    masks = [Region(r.x0 - 4, r.y0 - 4, r.x1 + 4, r.y1 + 4, 1.0, "track") for r in crowd]
+    yy, xx = np.mgrid[0:540, 0:960]
+    rgb = np.stack([xx // 4, yy // 3, (xx + yy) // 6], -1).astype(np.uint8)  # smooth: neither a fill nor noise
+    assert [r.x0 for r in ve.searched_faces(rgb, 960, 540, masks, 8)] == [r.x0 for r in crowd + [faint]]
+    # a masked crowd with nobody bare beside it gets no second look at all
+    monkeypatch.setattr(Finder, "find", lambda self, rgb, scales: Detections(crowd))
+    monkeypatch.setattr(Look, "scores", lambda self, rgb, regions, memo=None: pytest.fail(f"second look at {regions}"))
+    assert ve.searched_faces(rgb, 960, 540, masks, 8) == []

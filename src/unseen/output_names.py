@@ -131,7 +131,8 @@ _DEVICE = [
     (re.compile(p, re.IGNORECASE), what)
     for p, what in (
         (r"^(?:IMG|VID|PXL|MVIMG|PANO|BURST|MOV|MVI|AUD|PTT|SAM|CIMG|IMAG|HPIM|PICT|DSCN|DSCF|DSC|_DSC|DJI|GOPR|G[HX]\d\d|WP|_MG|FB_IMG|received|KakaoTalk|LINE|Snapchat|InShot|VN)[ _-]*E?\d{3,}", N_("a camera's, phone's or app's own file name and counter")),
-        (r"^(?:New )?Recording \d+$|^Voice \d{3,}$", N_("a voice recorder's own file name and counter")),
+        # (Korean phones: Samsung's recorder says 음성 001, iPhone's Voice Memos 새로운 녹음 2)
+        (r"^(?:New )?Recording \d+$|^Voice \d{3,}$|^(?:새로운 )?녹음(?: \d+)?$|^음성 \d{3,}$", N_("a voice recorder's own file name and counter")),
         (r"^(?:Call[ _-]?recording|통화[ _]?녹음|通话录音)", N_("a call recording's own file name (it holds the other person's name or number)")),
         (r"^P\d{7}$", N_("a camera's own file name and counter")),
         (r"(?:^|[-_ ])WA\d{4}(?:$|[-_ ])", N_("WhatsApp's own file name and counter")),

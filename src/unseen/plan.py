@@ -249,7 +249,9 @@ class Plan:
 
     def new_id(self, prefix: str) -> str:
         taken = {r.id for r in self.regions} | {t.id for t in self.tracks}
-        n = 1 + sum(1 for i in taken if i.startswith(prefix))
+        # past the highest number: a number freed by a removed box is not given again (the
+        # review page's Undo finds each mask by its id)
+        n = 1 + max((int(i[len(prefix) :]) for i in taken if i.startswith(prefix) and i[len(prefix) :].isdigit()), default=0)
         while f"{prefix}{n}" in taken:
             n += 1
         return f"{prefix}{n}"

@@ -38,6 +38,12 @@ class Colour:
         full = int(getattr(frame, "color_range", 0) or 0) == 2 or frame.format.name.startswith("yuvj")
         return cls(code("color_primaries"), code("color_trc"), code("colorspace"), full)
 
+    def written(self) -> "Colour":
+        """The description as an H.264 stream from FFmpeg's x264 carries it: codes past the
+        ones its wrapper passes on (primaries past SMPTE 432, transfers past HLG, matrices past
+        BT.2020 constant luminance) are written as unspecified."""
+        return Colour(self.primaries if self.primaries <= 12 else 2, self.transfer if self.transfer <= 18 else 2, self.matrix if self.matrix <= 10 else 2, self.full_range)
+
 
 @dataclass
 class VideoInfo:
@@ -164,6 +170,14 @@ def decode(container, stream) -> Iterator:  # type: ignore[no-untyped-def]
     last = None
     again = _Again()
 
+    def repeats(upto):  # type: ignore[no-untyped-def]
+        """The repeats due before a frame at ``upto`` (None: all), of the frame shown last;
+        one timed at or before that frame (before the first picture) is dropped."""
+        while empty and last is not None and (upto is None or empty[0][0] < upto):
+            t, d = heapq.heappop(empty)
+            if last.pts is None or t > last.pts:
+                yield again.of(last, t, d)
+
     def shown(frames):  # type: ignore[no-untyped-def]
         nonlocal last
         for frame in frames:
@@ -172,8 +186,7 @@ def decode(container, stream) -> Iterator:  # type: ignore[no-untyped-def]
             # frames come out in time order (packets come in decoding order), after the
             # decoder's delay: a repeat is due once a later frame comes out, and it repeats the
             # one that came out before it
-            while empty and last is not None and (frame.pts is None or empty[0][0] < frame.pts):
-                yield again.of(last, *heapq.heappop(empty))
+            yield from repeats(frame.pts)
             yield frame
             last = frame
 
@@ -183,8 +196,7 @@ def decode(container, stream) -> Iterator:  # type: ignore[no-untyped-def]
         elif packet.pts is not None:  # (the demuxer's own end marker has no time)
             heapq.heappush(empty, (packet.pts, packet.duration or 0))
     yield from shown(stream.decode(None))
-    while empty and last is not None:
-        yield again.of(last, *heapq.heappop(empty))
+    yield from repeats(None)
 
 
 class _Again:

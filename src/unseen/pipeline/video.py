@@ -220,7 +220,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             for f, rs in sorted(added.items()):  # masked in this render already, held +-pad
                 for r in rs:
                     released.tracks.append(_held_track(released, f, r, settings.pad, n, "p"))
-            checked.update({f: list(masks.get(f, [])) for f in check.seen | (pre.frames if pre is not None else set()) if f not in unmasked})
+            checked.update({f: list(masks.get(f, [])) for f in check.seen | (pre.sample if pre is not None else set()) if f not in unmasked})  # (the second detector's looks)
             if not unmasked:
                 break
             released = _next_round(released, derive, added, unmasked, settings, vopts, n)

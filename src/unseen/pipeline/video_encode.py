@@ -138,7 +138,7 @@ def searched_faces(rgb: np.ndarray, width: int, height: int, regions: list[Regio
     """Faces the analysis would call faces on a frame it searched at ``rgb``'s size (none lying
     on a fill), a 360 video's poles too; boxes in the ``width`` x ``height`` frame's pixels.
     Candidates ``regions`` already cover get no second look (most of a crowd's, frame after
-    frame): only sure ones stay, to vouch for faint faces beside them."""
+    frame) unless an uncovered one of about their size is there, which they may vouch for."""
     from ..detect import FILL_SHARE, fill_share, judge_for
     from ..mask import coverage
     from ..types import Detections
@@ -153,8 +153,11 @@ def searched_faces(rgb: np.ndarray, width: int, height: int, regions: list[Regio
     unsure = [r for r in found if r.score < judge.rule.solo(r.height * ky)]
     if unsure and regions:
         cov = coverage(regions, width, height, grid)
-        covered = {id(r) for r in unsure if covered_by(cov, r.scaled(kx, ky), width, height)}
-        found = [r for r in found if id(r) not in covered]
+        covered = [r for r in unsure if covered_by(cov, r.scaled(kx, ky), width, height)]
+        bare = [r.height for r in unsure if not any(r is c for c in covered)]
+        company = judge.rule.company
+        idle = {id(r) for r in covered if not any(1 / company < r.height / b < company for b in bare)}
+        found = [r for r in found if id(r) not in idle]
     faces = judge.candidates(rgb, Detections(found), scale=h / height).faces + pole_faces(finder, judge, rgb, h / height).faces  # (a 360 video's poles)
     return [r.scaled(kx, ky) for r in faces]
 
@@ -314,6 +317,15 @@ class _Queue:
             return np.ascontiguousarray(np.rot90(rgb_at(frame, h, w), k=rotation // 90))
         return np.ascontiguousarray(np.rot90(rgb_at(frame, w, h), k=rotation // 90)) if rotation else rgb_at(frame, w, h)
 
+    def tagged(self, frame: Any) -> Any:
+        """A masked yuv420p frame told its range and matrix (they come as bare numbers), so it is
+        read as the read-back will read the encoded one."""
+        if frame.format.name == "yuv420p":
+            c = self.writer.colour
+            frame.color_range = 2 if c.full_range else 1
+            frame.colorspace = c.matrix
+        return frame
+
     def put(self, item: _Frame, found_at: "np.ndarray | None" = None) -> None:
         import av
 
@@ -322,7 +334,7 @@ class _Queue:
         pre = self.precheck
         if self.checker is not None and pre is not None and (i in pre.sample or found_at is not None):
             w, h = self.writer.size
-            small = rgb_at(av.VideoFrame.from_ndarray(pixels, format=fmt), *precheck_checker().working_size(w, h)) if i in pre.sample else None
+            small = rgb_at(self.tagged(av.VideoFrame.from_ndarray(pixels, format=fmt)), *precheck_checker().working_size(w, h)) if i in pre.sample else None
             regions = list(self.masker.masks.get(i, []))
             self.verdicts.append((i, self.checker.submit(pre.look, i, small, found_at, w, h, regions, self.masker.style.grid)))
         while len(self.waiting) > self.depth:
@@ -369,7 +381,7 @@ def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
         v_in = [s for s in inp.streams if s.type == "video" and not _is_cover_art(s)][0]
         v_in.thread_type = "AUTO"
         clock = Fraction(clock or info.time_base)
-        writer = _Writer(dst, v_in, info, vopts, sound, on_packet, clock, info.colour)
+        writer = _Writer(dst, v_in, info, vopts, sound, on_packet, clock, info.colour.written())
         try:
             masker = _Masker(masks, style, writer.size, seed, writer.colour)
             queue = _Queue(precheck, masker, writer)

@@ -316,8 +316,8 @@ def check_file(path: Path, info: VideoInfo, pts_in: list[int | None], want_audio
         file_clock = Fraction(v.time_base)
         vc = v.codec_context
         said = Colour(int(vc.color_primaries or 2), int(vc.color_trc or 2), int(vc.colorspace or 2), int(vc.color_range or 0) == 2)
-        if said != info.colour:  # the input's description, and nothing else (see media.video.Colour)
-            problems.append(N_("output colour description {said}, expected {expected}").format(said=said, expected=info.colour))
+        if said != info.colour.written():  # the input's description, and nothing else (see media.video.Colour)
+            problems.append(N_("output colour description {said}, expected {expected}").format(said=said, expected=info.colour.written()))
         if sample_aspect(v) != info.upright_aspect:
             problems.append(N_("output pixel aspect {aspect}, expected {expected}").format(aspect=sample_aspect(v), expected=info.upright_aspect))
         setup, size = avcc_setup(v.codec_context.extradata or b"")
