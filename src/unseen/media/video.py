@@ -243,13 +243,16 @@ def upright_yuv420(frame, rotation: int, full_range: bool) -> np.ndarray:  # typ
     k = (rotation % 360) // 90 if rotation % 90 == 0 else 0
     if not k:
         return planes
-    h, w = frame.height, frame.width
-    flat = planes.reshape(-1)
-    y = flat[: h * w].reshape(h, w)
-    u = flat[h * w : h * w + h * w // 4].reshape(h // 2, w // 2)
-    v = flat[h * w + h * w // 4 :].reshape(h // 2, w // 2)
     # the chroma planes turn with the picture: each sample stays on its 2x2 block of pixels
-    return np.concatenate([np.rot90(p, k).reshape(-1) for p in (y, u, v)]).reshape(-1, h if k % 2 else w)
+    return np.concatenate([np.rot90(p, k).reshape(-1) for p in yuv420_planes(planes)]).reshape(-1, frame.height if k % 2 else frame.width)
+
+
+def yuv420_planes(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Y, U and V planes of a yuv420p frame in FFmpeg's packed layout (``to_ndarray``: Y
+    rows, then U, then V, each chroma plane folded into rows of the full width), as views."""
+    h, w = packed.shape[0] * 2 // 3, packed.shape[1]
+    flat = packed.reshape(-1)
+    return flat[: h * w].reshape(h, w), flat[h * w : h * w + h * w // 4].reshape(h // 2, w // 2), flat[h * w + h * w // 4 :].reshape(h // 2, w // 2)
 
 
 def rgb_at(frame, width: int, height: int) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -175,9 +175,9 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
         res.warnings.append(N_("damaged input salvaged: {reason}").format(reason=cut))
     settings = _settings(info, vopts)
     clock = output_clock(pts, info.time_base, info.rate)  # not the input's (it tells the device)
-    aspect = float(info.upright_aspect)
-    mid = detection_scales(round(info.width * aspect), info.height, mid_side=vopts.mid_side)[1]
-    search_size = (max(1, round((info.width - info.width % 2) * mid * aspect)), max(1, round((info.height - info.height % 2) * mid)))
+    # the frames the analysis did not search are searched as its mid frames are (video_search.search)
+    mid = detection_scales(round(info.width * float(info.upright_aspect)), info.height, mid_side=vopts.mid_side)[1]
+    search_scale = (mid, float(info.sample_aspect))
     # chroma is stored per 2x2 pixels: a video grid is even, so a mask's chroma never mixes with a face
     grid = opts.grid if opts.grid is not None else VIDEO_GRID
     style = MaskStyle(opts.fill, opts.color, grid if grid % 2 == 0 else 2 * grid)
@@ -203,7 +203,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             # detector's look: the analysis searches one frame in three, so a face shown for a
             # frame or two between them (a turn to the camera, a flash cut, a shaken camera) was
             # never seen. A plan alone does not say which were searched.
-            pre = PreCheck(sample - skip, settings.pad, released.switched_off, search=set(range(n)) - searched, search_size=search_size) if opts.faces else None
+            pre = PreCheck(sample - skip, settings.pad, released.switched_off, search=set(range(n)) - searched, search_scale=search_scale) if opts.faces else None
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:
                 try:

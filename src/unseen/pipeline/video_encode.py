@@ -17,7 +17,7 @@ from ..errors import CorruptInput
 from ..mask import MaskStyle, apply, fill_area, mask_areas
 from ..media.audio import aac_rate
 from ..media.timeline import Timeline
-from ..media.video import Colour, VideoInfo, _is_cover_art, decode, frame_rotation, open_container, rgb_at, size_changed, upright, upright_yuv420
+from ..media.video import Colour, DecodedFrame, VideoInfo, _is_cover_art, decode, frame_rotation, open_container, rgb_at, size_changed, upright, upright_yuv420, yuv420_planes
 from ..track.tracks import held
 from ..types import Region
 from .video_search import VideoOptions, video_finder
@@ -74,9 +74,7 @@ def fill_yuv420(planes: np.ndarray, regions: list[Region], style: MaskStyle, col
     h = planes.shape[0] * 2 // 3
     w = planes.shape[1]
     y, u, v = yuv_of(style.color, colour)
-    flat = planes.reshape(-1)
-    u_plane = flat[h * w : h * w + h * w // 4].reshape(h // 2, w // 2)
-    v_plane = flat[h * w + h * w // 4 :].reshape(h // 2, w // 2)
+    _, u_plane, v_plane = yuv420_planes(planes)
     for area in mask_areas(regions, w, h, style.grid if style.grid % 2 == 0 else 2 * style.grid):
         fill_area(planes, area, y)
         (x0, y0, x1, y1), inside = area
@@ -95,7 +93,7 @@ class PreCheck:
     the frames the analysis did not search (``search``) are searched as it would have, before
     they are masked (a face a mask left behind on a shaken camera's frame is half a face to a
     detector), by the main detector at the size the analysis searches its mid frames
-    (``search_size``), judged as the analysis judges; the masked frames of the read-back's
+    (``search_scale``), judged as the analysis judges; the masked frames of the read-back's
     sample (``sample``) get the second detector, as the read-back will. ``added`` keeps what
     was found."""
 
@@ -105,17 +103,14 @@ class PreCheck:
     threshold: float = PRECHECK_THRESHOLD
     added: dict[int, list[Region]] = field(default_factory=dict)
     search: set[int] = field(default_factory=set)
-    search_size: tuple[int, int] | None = None  # (width, height) of the main detector's picture
-
-    @property
-    def frames(self) -> set[int]:
-        return self.sample | (self.search if self.search_size is not None else set())
+    # (scale, stored pixels' aspect) of the main detector's picture, as the analysis makes it
+    search_scale: tuple[float, float] | None = None
 
     def look(self, i: int, small: "np.ndarray | None", found_at: "np.ndarray | None", width: int, height: int, regions: list[Region], grid: int) -> list[Region]:
         """Heads of the faces seen on frame ``i`` that ``regions`` leave uncovered: by the
         second detector in ``small`` (the masked frame shrunk to its working size, see
         FaceChecker.find_shrunk), and by the main detector in ``found_at`` (the frame before
-        masking, upright at ``search_size``)."""
+        masking, upright at ``search_scale``)."""
         from ..detect import judge_for
         from ..types import Detections
         from ..verify.still import left_visible, unmasked_faces
@@ -153,10 +148,10 @@ def searched_faces(rgb: np.ndarray, width: int, height: int, regions: list[Regio
     unsure = [r for r in found if r.score < judge.rule.solo(r.height * ky)]
     if unsure and regions:
         cov = coverage(regions, width, height, grid)
-        covered = [r for r in unsure if covered_by(cov, r.scaled(kx, ky), width, height)]
-        bare = [r.height for r in unsure if not any(r is c for c in covered)]
+        covered = {id(r) for r in unsure if covered_by(cov, r.scaled(kx, ky), width, height)}
+        bare = [r.height for r in unsure if id(r) not in covered]
         company = judge.rule.company
-        idle = {id(r) for r in covered if not any(1 / company < r.height / b < company for b in bare)}
+        idle = {id(r) for r in unsure if id(r) in covered and not any(1 / company < r.height / b < company for b in bare)}
         found = [r for r in found if id(r) not in idle]
     faces = judge.candidates(rgb, Detections(found), scale=h / height).faces + pole_faces(finder, judge, rgb, h / height).faces  # (a 360 video's poles)
     return [r.scaled(kx, ky) for r in faces]
@@ -309,13 +304,9 @@ class _Queue:
     def to_search(self, i: int, frame: Any) -> "np.ndarray | None":
         """The unmasked frame, upright at the main detector's size, where it is to be searched."""
         pre = self.precheck
-        if self.checker is None or pre is None or pre.search_size is None or i not in pre.search:
+        if self.checker is None or pre is None or pre.search_scale is None or i not in pre.search:
             return None
-        w, h = pre.search_size
-        rotation = frame_rotation(frame)
-        if rotation % 180:
-            return np.ascontiguousarray(np.rot90(rgb_at(frame, h, w), k=rotation // 90))
-        return np.ascontiguousarray(np.rot90(rgb_at(frame, w, h), k=rotation // 90)) if rotation else rgb_at(frame, w, h)
+        return DecodedFrame(i, frame, frame.time_base).scaled_rgb(*pre.search_scale)
 
     def tagged(self, frame: Any) -> Any:
         """A masked yuv420p frame told its range and matrix (they come as bare numbers), so it is
