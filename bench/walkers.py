@@ -1,7 +1,7 @@
 """People walking past a still camera: face protection and collateral in video, metrics.md section 2.
 
     python bench/walkers.py [--clips 8] [--frames 100] [--fps 25] [--walkers 8] [--results NAME.json]
-                            [--unseen-args "..."] [--skip-deface] [--score-only]
+                            [--unseen-args "..."] [--skip-deface] [--score-only] [--shake PX]
 
 bench/video_protect.py moves a camera over still crowds; the commonest footage of all, a camera
 held still while people walk through it (a street, a riverbank, a hall), is not in it. Each clip
@@ -10,10 +10,14 @@ with walkers crossing it: a face from WIDER FACE (in its true proportions, at le
 the 416-px copy) above a plain coat, 18-64 px tall on screen, walking 1-5 face heights a second
 (people seen from the side cross several of their heads a second), some stopping for a second or
 so on the way, some entering or leaving the frame. Seeded: every run makes the same clips.
+``--shake PX`` holds the camera in a hand instead: the whole picture, walkers and all, moves by
+a seeded shake of two tremors a clip (one of 1.5-3 Hz, one of 4-7 Hz, on each axis) reaching
+about PX pixels (results in walkers_shake.json unless --results).
 
 Both tools run on the same clips in the same run; exposure and collateral as in
-bench/video_protect.py: a face (16 px tall or more in the frame) is exposed on a frame when under
-90% of its box's bright pixels are masked; collateral is the share of bright pixels away from
+bench/video_protect.py: a face (16 px tall or more in the frame, and 90% of it in the picture:
+since the release that added --shake, whose walkers entering and leaving counted before) is
+exposed on a frame when under 90% of its box's bright pixels are masked; collateral is the share of bright pixels away from
 every face box enlarged 1.8x that come out masked. Writes bench/results/walkers.json.
 """
 from __future__ import annotations
@@ -88,9 +92,35 @@ def position(w: dict, i: int) -> tuple[float, float]:
     return w["x"] + w["vx"] * t, w["y"] + w["vy"] * t
 
 
+def shake(k: int, frames: int, fps: float, amplitude: float) -> list[tuple[int, int]]:
+    """Clip ``k``'s hand-held camera: the picture's shift (dx, dy) on each frame, two tremors a
+    clip on each axis (1.5-3 Hz and 4-7 Hz, 60% and 40% of ``amplitude``), seeded."""
+    if amplitude <= 0:
+        return [(0, 0)] * frames
+    rng = np.random.default_rng(5000 + k)
+    t = np.arange(frames) / fps
+    axes = []
+    for _ in range(2):
+        slow, fast = rng.uniform(1.5, 3.0), rng.uniform(4.0, 7.0)
+        phase = rng.uniform(0, 2 * np.pi, 2)
+        axes.append(amplitude * (0.6 * np.sin(2 * np.pi * slow * t + phase[0]) + 0.4 * np.sin(2 * np.pi * fast * t + phase[1])))
+    return [(int(round(x)), int(round(y))) for x, y in zip(*axes)]
+
+
+def shaken(rgb: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """The picture moved by (dx, dy), its edge pixels repeated where it leaves a gap."""
+    if not dx and not dy:
+        return rgb
+    pad = max(abs(dx), abs(dy))
+    big = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+    h, w = rgb.shape[:2]
+    return np.ascontiguousarray(big[pad - dy : pad - dy + h, pad - dx : pad - dx + w])
+
+
 def clip_frames(k: int, args: argparse.Namespace, backgrounds: list[Image.Image], heads: list):  # type: ignore[no-untyped-def]
     """Yield (frame RGB, face boxes (x, y, w, h) in frame pixels, one per walker: None where the
     face is off screen or less than 90% in view behind nearer walkers)."""
+    moves = shake(k, args.frames, args.fps, getattr(args, "shake", 0.0))
     bg = backgrounds[k % len(backgrounds)]
     people = walkers(k, args.walkers, args.frames, args.fps)
     mine = heads[k * args.walkers : (k + 1) * args.walkers]
@@ -130,7 +160,11 @@ def clip_frames(k: int, args: argparse.Namespace, backgrounds: list[Image.Image]
             x1, y1 = min(SIZE[0], int(np.ceil(box[0] + box[2]))), min(SIZE[1], int(np.ceil(box[1] + box[3])))
             if x1 <= x0 or y1 <= y0 or float((shows[y0:y1, x0:x1] == j).mean()) < 0.9:
                 boxes[j] = None
-        yield np.asarray(frame), boxes
+        dx, dy = moves[i]
+        moved = [None if b is None else (b[0] + dx, b[1] + dy, b[2], b[3]) for b in boxes]
+        # a face the shake carries partly out of the picture counts where 90% of it is in view
+        moved = [None if b is None or min(b[0] + b[2], SIZE[0]) - max(b[0], 0) < 0.9 * b[2] or min(b[1] + b[3], SIZE[1]) - max(b[1], 0) < 0.9 * b[3] else b for b in moved]
+        yield shaken(np.asarray(frame), dx, dy), moved
 
 
 def output_masks(out_path: Path):  # type: ignore[no-untyped-def]
@@ -181,11 +215,12 @@ def main() -> None:
     ap.add_argument("--score-only", action="store_true", help="score the outputs already in the working folder")
     ap.add_argument("--only", type=int, nargs="+", help="these clips only (numbers)")
     ap.add_argument("--plan-only", action="store_true", help="unseen only, scored from its plan (the analysis kept in the working folder, made again when the clips or the analysis code change): no render, no checks before encoding, no deface; results in walkers_plan.json unless --results")
+    ap.add_argument("--shake", type=float, default=0.0, help="a hand-held camera shaking about this many pixels (see shake())")
     ap.add_argument("--results")
     args = ap.parse_args()
     if args.plan_only and args.unseen_args:
         ap.error("--unseen-args does not apply to --plan-only (the plan is drawn with unseen's defaults)")
-    args.results = args.results or ("walkers_plan.json" if args.plan_only else "walkers.json")
+    args.results = args.results or ("walkers_plan.json" if args.plan_only else "walkers_shake.json" if args.shake else "walkers.json")
     work = HERE / "out" / Path(args.results).stem
     inputs = prepare(list(BACKGROUNDS))
     backgrounds = []
@@ -196,13 +231,13 @@ def main() -> None:
         x, y = (im.width - SIZE[0]) // 2, (im.height - SIZE[1]) // 2
         backgrounds.append(im.crop((x, y, x + SIZE[0], y + SIZE[1])))
     heads = sprites(args.data, args.clips * args.walkers, seed=7)
-    results: dict = {"clips": args.clips, "frames": args.frames, "fps": args.fps, "walkers": args.walkers, "unseen_args": args.unseen_args, "backgrounds": [BACKGROUNDS[k % len(BACKGROUNDS)] for k in range(args.clips)]}
+    results: dict = {"clips": args.clips, "frames": args.frames, "fps": args.fps, "walkers": args.walkers, "shake": args.shake, "unseen_args": args.unseen_args, "backgrounds": [BACKGROUNDS[k % len(BACKGROUNDS)] for k in range(args.clips)]}
     tools = {"unseen": lambda k: work / "unseen" / f"walk{k:02d}.unseen.mp4"}
     if not args.skip_deface:
         tools["deface"] = lambda k: work / "deface" / f"walk{k:02d}.mp4"
     clips = args.only if args.only is not None else list(range(args.clips))
     if args.plan_only:
-        plan_work(work, clips=args.clips, frames=args.frames, fps=args.fps, walkers=args.walkers, data=str(args.data))
+        plan_work(work, clips=args.clips, frames=args.frames, fps=args.fps, walkers=args.walkers, shake=args.shake, data=str(args.data))
         (work / "clips").mkdir(parents=True, exist_ok=True)
         for k in clips:
             if not (work / "clips" / f"walk{k:02d}.mp4").exists():

@@ -331,3 +331,60 @@ def test_aac_is_written_at_a_rate_it_has(rate: int, written: int) -> None:
     from unseen.media.audio import aac_rate
 
     assert aac_rate(rate) == written
+
+
+def _frames_moved(shifts: list[tuple[int, int]]) -> list[np.ndarray]:
+    """Luma frames of a textured picture seen through a 560x360 window moved by ``shifts``."""
+    from skimage import data
+
+    picture = data.coffee()[..., 1].astype(np.float32)  # 400x600, green as luma
+    big = np.pad(picture, 60, mode="reflect")
+    return [big[60 + dy : 60 + dy + 360, 60 + dx : 60 + dx + 560] for dx, dy in shifts]
+
+
+def test_a_shaken_camera_is_told_from_a_steady_one_and_a_smooth_pan() -> None:
+    """The render looks for small tracked faces at their zoom where the camera strayed from the
+    straight line between the frames searched in full detail: near zero for a still camera
+    and a steady pan, large for a hand's shake; the same from a plan alone, looking back."""
+    from unseen.track.shake import Moves, Shake, off_line
+
+    still = [(0, 0)] * 18
+    pan = [(3 * i, i) for i in range(18)]
+    shaken = [(round(20 * np.sin(2 * np.pi * 5 * i / 25)), round(12 * np.cos(2 * np.pi * 6 * i / 25))) for i in range(18)]
+
+    def strays(shifts: list[tuple[int, int]]) -> list[float]:
+        moves = Moves()
+        return off_line([moves.feed(f, 1.0) for f in _frames_moved(shifts)], [0, 6, 12])
+
+    def jerks(shifts: list[tuple[int, int]]) -> list[float]:
+        shake = Shake()
+        return [shake.feed(f, 1.0) for f in _frames_moved(shifts)][4:]  # (a start looks like a jerk)
+
+    assert max(strays(still)) < 0.5 and max(strays(pan)) < 1.0, (strays(still), strays(pan))
+    assert max(strays(shaken)) > 10, strays(shaken)
+    assert max(jerks(still)) < 0.5 and max(jerks(pan)) < 1.0, (jerks(still), jerks(pan))
+    assert min(jerks(shaken)) > 8, jerks(shaken)
+
+
+def test_a_face_is_refound_off_its_tracked_box_at_its_zoom(astronaut: np.ndarray) -> None:
+    """On a 1080p frame a 50-px head moved 25 px from where its track put it is found again in
+    its crop (a face of about 30 px: too small for the whole-frame search at half size), and
+    a second box over the same face shares the first one's crop."""
+    from PIL import Image
+
+    from unseen.detect.zoom import crops, refound
+    from unseen.pipeline.video_search import video_finder
+
+    frame = np.full((1080, 1920, 3), 90, np.uint8)
+    frame[525:575, 925:963] = np.asarray(Image.fromarray(astronaut[15:215, 150:300]).resize((38, 50), Image.LANCZOS))
+    tracked = Region(900.0, 500.0, 938.0, 550.0, 0.9, "centerface", "head")  # 25 px up and left
+    duplicate = Region(902.0, 503.0, 942.0, 555.0, 0.9, "centerface", "head")
+    elsewhere = Region(300.0, 300.0, 338.0, 350.0, 0.9, "centerface", "head")
+    c = crops(frame, [tracked, duplicate, elsewhere])
+    assert c.group[0] == c.group[1] != c.group[2] and len(c.boxes) == 2
+    found = refound(video_finder().model, c)
+    assert found[2] is None
+    for face in found[:2]:
+        assert face is not None
+        cx, cy = (face.x0 + face.x1) / 2, (face.y0 + face.y1) / 2
+        assert 930 < cx < 958 and 535 < cy < 565, face

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Iterable
 
 import av
 import numpy as np
@@ -69,6 +70,19 @@ def make_clip(path: Path, astronaut: np.ndarray, *, audio: bool = True, rotation
         mux_mono(out, a, tone, 16000)
     out.close()
     return pts
+
+
+def write_h264(path: Path, frames: Iterable[np.ndarray], size: tuple[int, int], rate: int = 25) -> Path:
+    """An H.264 MP4 of RGB ``frames`` of ``size`` (width, height)."""
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=rate)
+        v.width, v.height, v.pix_fmt = size[0], size[1], "yuv420p"
+        for rgb in frames:
+            for p in v.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+    return path
 
 
 def read_frames(path: Path) -> tuple[list[np.ndarray], list[Fraction], list[str]]:
@@ -671,19 +685,35 @@ def test_a_face_shown_for_two_frames_between_searched_ones_is_covered(astronaut:
         peek = card.copy()
         peek[324:394, 96:149] = np.asarray(Image.fromarray(astronaut[15:215, 150:300]).resize((53, 70), Image.LANCZOS))  # face and hair
         inner = (103, 345, 142, 376)
-    with av.open(str(path), "w") as out:
-        v = out.add_stream("libx264", rate=25)
-        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
-        for i in range(60):  # long enough that the read-back samples one frame in three, not most
-            for p in v.encode(av.VideoFrame.from_ndarray(peek if i in shown else card, format="rgb24")):
-                out.mux(p)
-        for p in v.encode():
-            out.mux(p)
-    [res] = unseen.clean([path], tmp_path / "out")
+    # 60 frames: long enough that the read-back samples one frame in three, not most
+    [res] = unseen.clean([write_h264(path, (peek if i in shown else card for i in range(60)), size)], tmp_path / "out")
     assert res.status == "ok", res.error
     frames, _, _ = read_frames(Path(res.output))
     for i in shown:
         assert covered(frames[i], inner) > 0.97, f"frame {i}"
+
+
+def test_a_small_face_on_a_shaken_camera_stays_covered(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A hand-held camera shaking faster than the analysis searches (one frame in three) moved
+    a 50-px head out from under its track's box between searched frames: 15 of 50 frames came
+    out a tenth to three quarters bare, verified. Tracked heads are now looked for at their
+    zoom on every frame not searched at full detail, and masked where they are."""
+    import math
+
+    from skimage import data
+
+    w, h = 1920, 1080
+    canvas = np.array(Image.fromarray(data.coffee()).resize((w + 200, h + 200)))
+    canvas[500:550, 900:938] = np.asarray(Image.fromarray(astronaut[15:215, 150:300]).resize((38, 50), Image.LANCZOS))  # face and hair
+    inner = (905, 515, 933, 537)  # eyes to mouth, in the canvas
+    path = tmp_path / "handheld.mp4"
+    shifts = [(round(100 + 30 * math.sin(2 * math.pi * 5 * i / 25)), round(100 + 30 * math.cos(2 * math.pi * 6.5 * i / 25))) for i in range(36)]
+    [res] = unseen.clean([write_h264(path, (canvas[dy : dy + h, dx : dx + w] for dx, dy in shifts), (w, h))], tmp_path / "out")
+    assert res.status == "ok", res.error
+    frames, _, _ = read_frames(Path(res.output))
+    x0, y0, x1, y1 = inner
+    shares = [covered(f, (x0 - dx, y0 - dy, x1 - dx, y1 - dy)) for f, (dx, dy) in zip(frames, shifts)]
+    assert min(shares) > 0.97, [(i, round(s, 2)) for i, s in enumerate(shares) if s <= 0.97]
 
 
 def test_a_wall_clock_start_is_not_carried_into_the_output(clip, tmp_path: Path) -> None:

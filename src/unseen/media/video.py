@@ -305,6 +305,14 @@ class DecodedFrame:
             rgb = np.rot90(rgb, k=(rotation % 360) // 90)
         return np.ascontiguousarray(rgb)
 
+    def grey(self, side: int) -> tuple[np.ndarray, float]:
+        """The luma as stored, shrunk by FFmpeg (averaging) so that its long side is about
+        ``side`` px, and the scale it was shrunk by."""
+        f = self._frame
+        k = min(1.0, side / max(f.width, f.height, 1))
+        w, h = max(8, round(f.width * k)), max(8, round(f.height * k))
+        return f.to_ndarray(width=w, height=h, format="gray", interpolation="AREA"), k
+
     def thumbnail(self, cols: int = 32, rows: int = 18) -> np.ndarray:
         """A coarse grid of luma samples, enough to tell one shot from the next."""
         f = self._frame

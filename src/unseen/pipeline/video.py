@@ -21,6 +21,7 @@ from ..media.video import VideoInfo, iter_frames, probe_video
 from ..names import tag_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan, PlanTrack, as_box, in_picture, source_of
+from ..track.shake import off_line
 from ..track.tracks import TrackSettings, camera_path, held, track_boxes
 from ..results import CleanResult, Verification
 from ..types import Region
@@ -28,7 +29,7 @@ from ..verify.still import left_visible
 from ..verify.video import FrameCheck, check_file, readback_frames
 from .common import Options
 from .progress import Stage
-from .video_encode import PreCheck, encode, precheck_checker
+from .video_encode import FOLLOW_HEAD, PreCheck, encode, precheck_checker
 from .video_search import Analysis, VideoOptions, detection_scales, search, video_finder
 
 if TYPE_CHECKING:
@@ -188,7 +189,11 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     derive = analysed if analysed is not None and analysed.plan is plan else None
     seed = secrets.randbits(64)
     checked: dict[int, list[Region]] = {}  # masks of the frames the checker already passed
-    searched = {f for f, scale in analysed.found.looked.items() if scale > 0} if analysed is not None else set()
+    looked = analysed.found.looked if analysed is not None else {}
+    searched = {f for f, scale in looked.items() if scale > 0}
+    key = max(looked.values(), default=0.0)  # the key frames' scale: full detail
+    # how far the camera strayed from the straight line between frames searched in full detail
+    stray = off_line(analysed.found.moves, [f for f, scale in looked.items() if scale >= key > 0]) if analysed is not None and len(analysed.found.moves) == n else None
     with staged(final) as tmp:
         for rounds in range(1, MAX_ROUNDS + 1):
             masks = released.frame_masks()
@@ -203,7 +208,10 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             # detector's look: the analysis searches one frame in three, so a face shown for a
             # frame or two between them (a turn to the camera, a flash cut, a shaken camera) was
             # never seen. A plan alone does not say which were searched.
-            pre = PreCheck(sample - skip, settings.pad, released.switched_off, search=set(range(n)) - searched, search_scale=search_scale) if opts.faces else None
+            # small tracked heads are looked for at their zoom where the camera strayed from its
+            # straight line (a hand-held camera), on frames not searched at full detail
+            full_detail = {f for f, scale in looked.items() if scale >= key > 0}
+            pre = PreCheck(sample - skip, settings.pad, released.switched_off, search=set(range(n)) - searched, search_scale=search_scale, follow_below=FOLLOW_HEAD / mid, full_detail=full_detail, follow_aspect=float(info.upright_aspect), off_line=stray) if opts.faces else None
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:
                 try:
@@ -220,6 +228,8 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             for f, rs in sorted(added.items()):  # masked in this render already, held +-pad
                 for r in rs:
                     released.tracks.append(_held_track(released, f, r, settings.pad, n, "p"))
+            followed = pre.followed if pre is not None else {}
+            _add_followed(released, followed)
             checked.update({f: list(masks.get(f, [])) for f in check.seen | (pre.sample if pre is not None else set()) if f not in unmasked})  # (the second detector's looks)
             if not unmasked:
                 break
@@ -239,6 +249,24 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     return res
 
 
+def _add_followed(plan: Plan, followed: dict[int, list[tuple[Region, Region]]]) -> None:
+    """Tracked faces found off their track's box (masked where found, on that frame alone): a
+    track beside each track they were found off, on those frames."""
+    owner = {(f, as_box((r.x0, r.y0, r.x1, r.y1))): t.id for t in plan.tracks if t.on for f in t.boxes if (r := t.region_at(f)) is not None}
+    beside: dict[str, PlanTrack] = {}
+    for f, pairs in sorted(followed.items()):
+        for head, face in pairs:
+            h = face.head()
+            fitted = in_picture(as_box((h.x0, h.y0, h.x1, h.y1)), plan.input.width or 0, plan.input.height or 0)
+            if fitted is None:
+                continue
+            key = owner.get((f, as_box((head.x0, head.y0, head.x1, head.y1))), f"{f}:{head}")
+            if key not in beside:
+                beside[key] = PlanTrack(plan.new_id("p"), {}, source=source_of(face))
+                plan.tracks.append(beside[key])
+            beside[key].boxes[f] = fitted
+
+
 def _not_kept(found: dict[int, list[Region]], plan: Plan) -> dict[int, list[Region]]:
     """Faces verification found, less those a person switched off (theirs is the last word)."""
     out = {}
@@ -254,6 +282,8 @@ def _next_round(released: Plan, derive: VideoAnalysed | None, added: dict[int, l
     """The plan for the next round: faces found by verification tracked from now on (with the
     analysis, when the plan is its own: as the first render's faces were)."""
     if derive is not None:
+        # (faces found by following a track are not: judged in its company, they would vouch
+        # for all of a false track in the next round; the next render follows again)
         derive.found.add_faces(added)
         derive.found.add_faces(unmasked)
         return Plan(released.input, list(released.regions), _tracks(derive.found, derive.info, vopts))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -18,12 +18,15 @@ from ..mask import MaskStyle, apply, fill_area, mask_areas
 from ..media.audio import aac_rate
 from ..media.timeline import Timeline
 from ..media.video import Colour, DecodedFrame, VideoInfo, _is_cover_art, decode, frame_rotation, open_container, rgb_at, size_changed, upright, upright_yuv420, yuv420_planes
+from ..plan import as_box
+from ..track.shake import JERK, OFF_LINE, REACH, SIDE as SHAKE_SIDE, Shake
 from ..track.tracks import held
 from ..types import Region
-from .video_search import VideoOptions, video_finder
+from .video_search import VIDEO_RULE, VideoOptions, video_finder
 
 if TYPE_CHECKING:
     from ..detect import FaceChecker
+    from ..detect.zoom import Crops
     from .sound_track import SoundTrack
 
 # Hysteresis: frames are checked before encoding at a lower score than the read-back uses, so a
@@ -36,6 +39,17 @@ PRECHECK_THRESHOLD = 0.55
 # so the checker's thread finishes before its verdict is needed (at 1080p a check takes two to
 # three frames' worth of decoding, masking and encoding)
 PRECHECK_SLACK = 6
+# Tracked heads under this many pixels tall at the mid frames' size (80 px at 1080p, 53 at 720p)
+# are the ones the whole-frame search before encoding sees too rarely to catch one its box lost:
+# they are looked for at their zoom (detect.zoom) where the camera strayed from its straight
+# line (track.shake), and a face found so must be this well covered where it is, else its
+# head is masked there
+FOLLOW_HEAD = 40.0
+FOLLOW_COVER = 0.97
+# a face found so is judged as any candidate of its size, in company: its track's own sightings
+# vouch for it as sure faces of its size beside it would (alone, a 24-px face on a shaken
+# frame fell short on 9 frames of 50; a track's box on a coat or a crest finds nothing better)
+FOLLOW_RULE = replace(VIDEO_RULE, bars=tuple((h, bar, bar) for h, bar, _ in VIDEO_RULE.bars))
 
 
 @lru_cache(maxsize=1)
@@ -105,28 +119,63 @@ class PreCheck:
     search: set[int] = field(default_factory=set)
     # (scale, stored pixels' aspect) of the main detector's picture, as the analysis makes it
     search_scale: tuple[float, float] | None = None
+    # tracked heads under ``follow_below`` px are looked for at their zoom where the camera
+    # strays, on frames not searched at full detail; ``followed`` keeps (the tracked head, the
+    # face found off it)
+    follow_below: float = 0.0
+    full_detail: set[int] = field(default_factory=set)
+    follow_aspect: float = 1.0  # the upright picture's pixels' width as shown
+    # how far the camera strayed from its straight line on each frame (track.shake.off_line),
+    # where the analysis recorded its moves; without it the render measures how it jerks
+    off_line: list[float] | None = None
+    followed: dict[int, list[tuple[Region, Region]]] = field(default_factory=dict)
 
-    def look(self, i: int, small: "np.ndarray | None", found_at: "np.ndarray | None", width: int, height: int, regions: list[Region], grid: int) -> list[Region]:
+    def look(self, i: int, small: "np.ndarray | None", found_at: "np.ndarray | None", width: int, height: int, regions: list[Region], grid: int, follow: "Crops | None" = None) -> tuple[list[Region], list[Region]]:
         """Heads of the faces seen on frame ``i`` that ``regions`` leave uncovered: by the
         second detector in ``small`` (the masked frame shrunk to its working size, see
-        FaceChecker.find_shrunk), and by the main detector in ``found_at`` (the frame before
-        masking, upright at ``search_scale``)."""
+        FaceChecker.find_shrunk), by the main detector in ``found_at`` (the frame before
+        masking, upright at ``search_scale``) and around the tracked heads of ``follow``, at
+        their zoom. Returns (heads to hold a while each side, heads for this frame alone: a
+        tracked face found where it is)."""
         from ..detect import judge_for
+        from ..detect.zoom import judged, refound
+        from ..mask import coverage
         from ..types import Detections
-        from ..verify.still import left_visible, unmasked_faces
+        from ..verify.still import covered_by, left_visible, unmasked_faces
         from ..verify.video import checker_faces
 
         # the analysis is over: the finder's model is this thread's alone
+        kept = self.kept(i)
+        here: list[Region] = []
+        if follow is not None:
+            finder = video_finder()
+            found = refound(finder.model, follow)
+            cov = coverage(regions, width, height, grid) if any(f is not None for f in found) else None
+            off: list[tuple[int, Region]] = []  # faces found where the masks leave part of them
+            # a switched-off track's box is off its face as much as the others' (held: grown)
+            off_boxes = [held(r, REACH) for r in kept]
+            for k, face in enumerate(found):
+                if face is not None and cov is not None and not covered_by(cov, face, width, height, FOLLOW_COVER) and not any(left_visible(face.head(), r) for r in off_boxes):
+                    off.append((k, face))
+            sure = judged(judge_for(finder, FOLLOW_RULE), follow, off) if off else []
+            for k, face in off:
+                if face in sure:
+                    sure.remove(face)  # heads over one face find it once
+                    face = Region(face.x0, face.y0, face.x1, face.y1, face.score, "verify:" + face.source)
+                    self.followed.setdefault(i, []).append((follow.heads[k], face))
+                    h = face.head()  # drawn as the released plan holds it (a tenth of a pixel)
+                    here.append(Region(*as_box((h.x0, h.y0, h.x1, h.y1)), h.score, h.source, h.shape))
+            regions = regions + here
         seen: list[Region] = []
         if small is not None:
             seen += checker_faces(precheck_checker(), judge_for(video_finder()), small, width, height, self.threshold).faces
         if found_at is not None:
             seen += searched_faces(found_at, width, height, regions, grid)
         new = [Region(r.x0, r.y0, r.x1, r.y1, r.score, "verify:" + r.source) for r in unmasked_faces(Detections(seen), regions, width, height, grid)]
-        new = [r for r in new if not any(left_visible(r.head(), k) for k in self.kept(i))]
+        new = [r for r in new if not any(left_visible(r.head(), k) for k in kept)]
         if new:
             self.added.setdefault(i, []).extend(new)
-        return [r.head() for r in new]
+        return [r.head() for r in new], here
 
 
 def searched_faces(rgb: np.ndarray, width: int, height: int, regions: list[Region] = [], grid: int = 1) -> list[Region]:
@@ -298,15 +347,33 @@ class _Queue:
         self.lag = precheck.pad if precheck is not None else 0
         self.depth = self.lag + (PRECHECK_SLACK if precheck is not None else 0)
         self.waiting: deque[_Frame] = deque()
-        self.verdicts: deque[tuple[int, Future[list[Region]]]] = deque()
+        self.verdicts: deque[tuple[int, Future[tuple[list[Region], list[Region]]]]] = deque()
         self.checker = ThreadPoolExecutor(1, thread_name_prefix="unseen-precheck") if precheck is not None else None
+        self.shake = Shake()
 
-    def to_search(self, i: int, frame: Any) -> "np.ndarray | None":
-        """The unmasked frame, upright at the main detector's size, where it is to be searched."""
+    def to_search(self, i: int, frame: Any) -> "tuple[np.ndarray | None, Crops | None]":
+        """The unmasked frame, upright at the main detector's size, where it is to be searched;
+        and the crops of its small tracked heads (detect.zoom)."""
         pre = self.precheck
-        if self.checker is None or pre is None or pre.search_scale is None or i not in pre.search:
-            return None
-        return DecodedFrame(i, frame, frame.time_base).scaled_rgb(*pre.search_scale)
+        if self.checker is None or pre is None or pre.search_scale is None:
+            return None, None
+        decoded = DecodedFrame(i, frame, frame.time_base)
+        heads: list[Region] = []
+        if pre.follow_below and i not in pre.full_detail:
+            if pre.off_line is not None:  # how far the camera strayed, from the analysis's record
+                reach = pre.off_line[i] / OFF_LINE if i < len(pre.off_line) else 0.0
+            else:  # a plan alone: how hard the picture jerked lately
+                reach = self.shake.feed(*decoded.grey(SHAKE_SIDE)) / JERK
+            heads = [r for r in self.masker.masks.get(i, []) if r.shape == "head" and r.height < pre.follow_below and r.height <= reach]
+        elif pre.follow_below and pre.off_line is None:
+            self.shake.feed(*decoded.grey(SHAKE_SIDE))
+        follow = None
+        if heads:
+            from ..detect.zoom import crops, shrink
+
+            scale = shrink(heads)
+            follow = crops(decoded.scaled_rgb(scale), heads, pre.follow_aspect, scale)
+        return (decoded.scaled_rgb(*pre.search_scale) if i in pre.search else None), follow
 
     def tagged(self, frame: Any) -> Any:
         """A masked yuv420p frame told its range and matrix (they come as bare numbers), so it is
@@ -317,17 +384,17 @@ class _Queue:
             frame.colorspace = c.matrix
         return frame
 
-    def put(self, item: _Frame, found_at: "np.ndarray | None" = None) -> None:
+    def put(self, item: _Frame, found_at: "np.ndarray | None" = None, follow: "Crops | None" = None) -> None:
         import av
 
         self.waiting.append(item)
         i, pixels, fmt = item[0], item[1], item[2]
         pre = self.precheck
-        if self.checker is not None and pre is not None and (i in pre.sample or found_at is not None):
+        if self.checker is not None and pre is not None and (i in pre.sample or found_at is not None or follow is not None):
             w, h = self.writer.size
             small = rgb_at(self.tagged(av.VideoFrame.from_ndarray(pixels, format=fmt)), *precheck_checker().working_size(w, h)) if i in pre.sample else None
             regions = list(self.masker.masks.get(i, []))
-            self.verdicts.append((i, self.checker.submit(pre.look, i, small, found_at, w, h, regions, self.masker.style.grid)))
+            self.verdicts.append((i, self.checker.submit(pre.look, i, small, found_at, w, h, regions, self.masker.style.grid, follow)))
         while len(self.waiting) > self.depth:
             self._encode_next()
 
@@ -348,11 +415,11 @@ class _Queue:
         masks = self.masker.masks
         while self.verdicts and self.verdicts[0][0] <= upto:
             g, verdict = self.verdicts.popleft()
-            new = verdict.result()
-            if not new:
-                continue
+            new, here = verdict.result()
             # held like a tracker's box: growing with the frames from where it was seen
-            around = {f: [r if f == g else held(r, abs(f - g)) for r in new] for f in range(max(0, g - self.lag), g + self.lag + 1)}
+            around = {f: [r if f == g else held(r, abs(f - g)) for r in new] for f in range(max(0, g - self.lag), g + self.lag + 1)} if new else {}
+            if here:  # a tracked face found where it is: on this frame alone
+                around[g] = around.get(g, []) + here
             for f, rs in around.items():
                 masks.setdefault(f, []).extend(rs)
             for k, (f, px, fm, pts, tb) in enumerate(self.waiting):  # decoded, not encoded yet
@@ -380,9 +447,9 @@ def encode(src: Path, dst: Path, info: VideoInfo, masks: dict[int, list[Region]]
             timeline = Timeline(info.time_base, info.rate, clock)  # as check_file expects
             try:
                 for i, frame in enumerate(decode(inp, v_in)):  # (an empty packet: the frame before, again)
-                    found_at = queue.to_search(i, frame)  # before the masks are drawn
+                    found_at, follow = queue.to_search(i, frame)  # before the masks are drawn
                     pixels, fmt = masker.masked(i, frame)
-                    queue.put((i, pixels, fmt, timeline.next(frame.pts), timeline.time_base), found_at)
+                    queue.put((i, pixels, fmt, timeline.next(frame.pts), timeline.time_base), found_at, follow)
                     if progress:
                         progress(1)
                 queue.drain()

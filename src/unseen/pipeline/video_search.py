@@ -17,6 +17,7 @@ from ..media.panorama import brought_back, pole_views
 from ..media.video import VideoInfo, iter_frames
 from ..prefetch import prefetch
 from ..track.cuts import scene_cut
+from ..track.shake import SIDE as SHAKE_SIDE, Moves
 from ..track.tracks import Motion, Track, TrackSettings, link
 from ..types import Region
 
@@ -84,7 +85,8 @@ class Analysis:
     searched frame (the camera's motion is estimated from them); ``faces``: those the judge
     calls faces, and ``uncertain``: those that came close (tracks are linked over both: see
     face_tracks for which are kept); ``looked``: the scale each searched frame was searched at;
-    ``cuts``: first frames of new shots; ``pts``: every frame's timestamp."""
+    ``cuts``: first frames of new shots; ``pts``: every frame's timestamp; ``moves``: every
+    frame's shift from the one before."""
 
     candidates: dict[int, list[Region]] = field(default_factory=dict)
     faces: dict[int, list[Region]] = field(default_factory=dict)
@@ -92,6 +94,8 @@ class Analysis:
     looked: dict[int, float] = field(default_factory=dict)
     cuts: set[int] = field(default_factory=set)
     pts: list[int | None] = field(default_factory=list)
+    # the whole picture's shift from the frame before (track.shake): where a shaken camera strays
+    moves: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -156,12 +160,14 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
     def frames() -> Iterator[tuple[int, int | None, np.ndarray | None]]:
         """(index, pts, picture at the detector's scale or None): cuts found on the way."""
         prev = None
+        moves = Moves()
         for fr in iter_frames(path, one_size=True):
             i = fr.index
             th = fr.thumbnail()
             if prev is not None and scene_cut(prev, th):
                 res.cuts.add(i)
             prev = th
+            res.moves.append(moves.feed(*fr.grey(SHAKE_SIDE), cut=i in res.cuts))
             scale = key_scale if i % vopts.detect_every == 0 or i in res.cuts else mid_scale if half and i % vopts.detect_every == half else 0.0
             yield i, fr.pts, fr.scaled_rgb(scale, sample_aspect=float(info.sample_aspect)) if scale else None
 

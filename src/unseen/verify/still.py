@@ -161,11 +161,11 @@ def unmasked_faces(found: Detections, regions: list[Region], width: int, height:
     return [r for r in found if not covered_by(cov, r, width, height)]
 
 
-def covered_by(cov: np.ndarray, r: Region, width: int, height: int) -> bool:
-    """Whether the masks of coverage map ``cov`` cover at least 80% of ``r`` (or it has no
-    pixels in the picture)."""
+def covered_by(cov: np.ndarray, r: Region, width: int, height: int, share: float = 0.8) -> bool:
+    """Whether the masks of coverage map ``cov`` cover at least ``share`` of ``r`` (or it has
+    no pixels in the picture)."""
     x0, y0, x1, y1 = r.pixel_box(width, height)
-    return x1 <= x0 or y1 <= y0 or float(cov[y0:y1, x0:x1].mean()) >= 0.8
+    return x1 <= x0 or y1 <= y0 or float(cov[y0:y1, x0:x1].mean()) >= share
 
 
 def left_visible(head: Region, kept: Region) -> bool:
