@@ -193,7 +193,8 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     searched = {f for f, scale in looked.items() if scale > 0}
     key = max(looked.values(), default=0.0)  # the key frames' scale: full detail
     # how far the camera strayed from the straight line between frames searched in full detail
-    stray = off_line(analysed.found.moves, [f for f, scale in looked.items() if scale >= key > 0]) if analysed is not None and len(analysed.found.moves) == n else None
+    full_detail = {f for f, scale in looked.items() if scale >= key > 0}
+    stray = off_line(analysed.found.moves, sorted(full_detail)) if analysed is not None and len(analysed.found.moves) == n else None
     with staged(final) as tmp:
         for rounds in range(1, MAX_ROUNDS + 1):
             masks = released.frame_masks()
@@ -210,7 +211,6 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             # never seen. A plan alone does not say which were searched.
             # small tracked heads are looked for at their zoom where the camera strayed from its
             # straight line (a hand-held camera), on frames not searched at full detail
-            full_detail = {f for f, scale in looked.items() if scale >= key > 0}
             pre = PreCheck(sample - skip, settings.pad, released.switched_off, search=set(range(n)) - searched, search_scale=search_scale, follow_below=FOLLOW_HEAD / mid, full_detail=full_detail, follow_aspect=float(info.upright_aspect), off_line=stray) if opts.faces else None
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:

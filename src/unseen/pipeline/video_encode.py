@@ -359,14 +359,13 @@ class _Queue:
             return None, None
         decoded = DecodedFrame(i, frame, frame.time_base)
         heads: list[Region] = []
-        if pre.follow_below and i not in pre.full_detail:
+        if pre.follow_below:
             if pre.off_line is not None:  # how far the camera strayed, from the analysis's record
                 reach = pre.off_line[i] / OFF_LINE if i < len(pre.off_line) else 0.0
-            else:  # a plan alone: how hard the picture jerked lately
+            else:  # a plan alone: how hard the picture jerked lately (fed every frame)
                 reach = self.shake.feed(*decoded.grey(SHAKE_SIDE)) / JERK
-            heads = [r for r in self.masker.masks.get(i, []) if r.shape == "head" and r.height < pre.follow_below and r.height <= reach]
-        elif pre.follow_below and pre.off_line is None:
-            self.shake.feed(*decoded.grey(SHAKE_SIDE))
+            if i not in pre.full_detail:
+                heads = [r for r in self.masker.masks.get(i, []) if r.shape == "head" and r.height < pre.follow_below and r.height <= reach]
         follow = None
         if heads:
             from ..detect.zoom import crops, shrink
