@@ -366,6 +366,52 @@ def test_a_shaken_camera_is_told_from_a_steady_one_and_a_smooth_pan() -> None:
     assert min(jerks(shaken)) > 8, jerks(shaken)
 
 
+def test_a_shift_says_how_sure_it_is() -> None:
+    """A picture moved by the camera gives one clear peak; two unrelated pictures (a dark stage
+    under moving lights) give none, and such a shift is not trusted to move masks."""
+    from unseen.track.shake import SURE_PEAK, Moves
+
+    a, b = _frames_moved([(0, 0), (7, -4)])
+    moves = Moves()
+    moves.feed(a, 1.0)
+    dx, dy, sure = moves.feed(b, 1.0)
+    assert (round(dx), round(dy)) == (-7, 4) and sure > 3 * SURE_PEAK, (dx, dy, sure)
+    rng = np.random.default_rng(1)
+    moves = Moves()
+    moves.feed(rng.normal(size=(180, 320)).astype(np.float32), 1.0)
+    assert moves.feed(rng.normal(size=(180, 320)).astype(np.float32), 1.0)[2] < SURE_PEAK
+
+
+def _shaken_face(f: int) -> Region:
+    """A 30-px face standing still in a scene that a hand shakes by 40 px every other frame."""
+    dx = 40.0 * (f % 2)
+    return Region(200.0 + dx, 100.0, 230.0 + dx, 130.0, 0.9, "test")
+
+
+def test_a_bridged_box_and_the_tracker_follow_a_shaken_camera() -> None:
+    """Between two sightings a bridged box went in a straight line while a hand-held camera
+    shook the face off it; with the picture's measured moves it goes where the face went (where
+    every move on the way was sure), and the face's sightings on shaken frames make one track."""
+    from unseen.track.tracks import link, shake_followed, track_boxes
+
+    # the picture's shift from the frame before: +40, -40, ... (sure), the fifth one unsure
+    moves = [(0.0, 0.0, float("inf"))] + [(40.0 if f % 2 else -40.0, 0.0, 1.0 if f == 5 else 50.0) for f in range(1, 12)]
+    seen = {f: [_shaken_face(f)] for f in (0, 2, 4, 6)}
+    [alone] = link(seen, set())
+    for f in (1, 3):
+        without = track_boxes([alone], 12, set())[0][f]
+        assert not contains(without, _shaken_face(f)), f  # on the straight line: the face left it
+        box = track_boxes([alone], 12, set(), moves=moves)[0][f]
+        assert contains(box, _shaken_face(f)) and box.width < 40, (f, box)
+    # frame 5's move was unsure: that box stays on its line, for the render's look to check
+    assert not contains(track_boxes([alone], 12, set(), moves=moves)[0][5], _shaken_face(5))
+    assert shake_followed(alone, moves) == {0, 1, 2, 3, 4, 6}
+    # sightings a frame apart, each 40 px off the last: several tracks, or one with the moves
+    every = {f: [_shaken_face(f)] for f in range(0, 5)}
+    assert len(link(every, set())) > 1
+    assert len(link(every, set(), moves=moves)) == 1
+
+
 def test_a_face_is_refound_off_its_tracked_box_at_its_zoom(astronaut: np.ndarray) -> None:
     """On a 1080p frame a 50-px head moved 25 px from where its track put it is found again in
     its crop (a face of about 30 px: too small for the whole-frame search at half size), and

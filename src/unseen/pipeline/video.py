@@ -22,7 +22,7 @@ from ..names import tag_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan, PlanTrack, as_box, in_picture, source_of
 from ..track.shake import off_line
-from ..track.tracks import TrackSettings, camera_path, held, track_boxes
+from ..track.tracks import TrackSettings, camera_path, held, shake_followed, track_boxes
 from ..results import CleanResult, Verification
 from ..types import Region
 from ..verify.still import left_visible
@@ -86,15 +86,18 @@ def plan_from(found: Analysis, info: VideoInfo, sha256: str, manual: list[Region
     return plan
 
 
-def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str = "t") -> list[PlanTrack]:
-    """The plan's tracks, derived from the analysis (deterministic: the same file gives the same)."""
+def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str = "t", steady: dict[int, set[tuple[float, float, float, float]]] | None = None) -> list[PlanTrack]:
+    """The plan's tracks, derived from the analysis (deterministic: the same file gives the same).
+    ``steady``, when given, is filled with the head boxes, per frame, that are where their face
+    is whatever the camera did (see shake_followed): the render need not look for those."""
     if not found.looked:
         return []
     settings = _settings(info, vopts)
     path = camera_path(found.candidates, found.n, found.cuts, settings)
     tracks = found.face_tracks(settings, path)
+    moves = found.moves if len(found.moves) == found.n else None
     out = []
-    for t, boxes in zip(tracks, track_boxes(tracks, found.n, found.cuts, settings, path, found.looked, found.candidates)):
+    for t, boxes in zip(tracks, track_boxes(tracks, found.n, found.cuts, settings, path, found.looked, found.candidates, moves)):
         best = max(t.boxes.values(), key=lambda r: r.score)
         heads = {}
         for f, r in boxes.items():
@@ -105,6 +108,9 @@ def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str =
                 heads[f] = fitted
         if heads:
             out.append(PlanTrack(f"{prefix}{len(out) + 1}", heads, source=source_of(best)))
+            if steady is not None and moves is not None:
+                for f in shake_followed(t, moves) & heads.keys():
+                    steady.setdefault(f, set()).add(heads[f])
     return out
 
 
@@ -195,6 +201,10 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     # how far the camera strayed from the straight line between frames searched in full detail
     full_detail = {f for f, scale in looked.items() if scale >= key > 0}
     stray = off_line(analysed.found.moves, sorted(full_detail)) if analysed is not None and len(analysed.found.moves) == n else None
+    # ...but not for heads the analysis's plan already moves with the camera's measured shake
+    steady: dict[int, set[tuple[float, float, float, float]]] = {}
+    if stray is not None and analysed is not None:
+        _tracks(analysed.found, info, vopts, steady=steady)
     with staged(final) as tmp:
         for rounds in range(1, MAX_ROUNDS + 1):
             masks = released.frame_masks()
@@ -211,7 +221,7 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
             # never seen. A plan alone does not say which were searched.
             # small tracked heads are looked for at their zoom where the camera strayed from its
             # straight line (a hand-held camera), on frames not searched at full detail
-            pre = PreCheck(sample - skip, settings.pad, released.switched_off, search=set(range(n)) - searched, search_scale=search_scale, follow_below=FOLLOW_HEAD / mid, full_detail=full_detail, follow_aspect=float(info.upright_aspect), off_line=stray) if opts.faces else None
+            pre = PreCheck(sample - skip, settings.pad, released.switched_off, search=set(range(n)) - searched, search_scale=search_scale, follow_below=FOLLOW_HEAD / mid, full_detail=full_detail, follow_aspect=float(info.upright_aspect), off_line=stray, steady=steady) if opts.faces else None
             desc = N_("render {name} (round {round})").format(name=src.name, round=rounds) if rounds > 1 else N_("render {name}").format(name=src.name)
             with Stage(opts, "render", n, desc) as stage:
                 try:

@@ -128,6 +128,9 @@ class PreCheck:
     # how far the camera strayed from its straight line on each frame (track.shake.off_line),
     # where the analysis recorded its moves; without it the render measures how it jerks
     off_line: list[float] | None = None
+    # head boxes (as the plan holds them) per frame that the plan moves with the camera's
+    # measured shake (track.tracks.shake_followed): not looked for
+    steady: dict[int, set[tuple[float, float, float, float]]] = field(default_factory=dict)
     followed: dict[int, list[tuple[Region, Region]]] = field(default_factory=dict)
 
     def look(self, i: int, small: "np.ndarray | None", found_at: "np.ndarray | None", width: int, height: int, regions: list[Region], grid: int, follow: "Crops | None" = None) -> tuple[list[Region], list[Region]]:
@@ -365,7 +368,8 @@ class _Queue:
             else:  # a plan alone: how hard the picture jerked lately (fed every frame)
                 reach = self.shake.feed(*decoded.grey(SHAKE_SIDE)) / JERK
             if i not in pre.full_detail:
-                heads = [r for r in self.masker.masks.get(i, []) if r.shape == "head" and r.height < pre.follow_below and r.height <= reach]
+                here = pre.steady.get(i, set())
+                heads = [r for r in self.masker.masks.get(i, []) if r.shape == "head" and r.height < pre.follow_below and r.height <= reach and (r.x0, r.y0, r.x1, r.y1) not in here]
         follow = None
         if heads:
             from ..detect.zoom import crops, shrink

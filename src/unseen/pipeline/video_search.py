@@ -86,7 +86,7 @@ class Analysis:
     calls faces, and ``uncertain``: those that came close (tracks are linked over both: see
     face_tracks for which are kept); ``looked``: the scale each searched frame was searched at;
     ``cuts``: first frames of new shots; ``pts``: every frame's timestamp; ``moves``: every
-    frame's shift from the one before."""
+    frame's shift from the one before, and how sure it is (track.shake)."""
 
     candidates: dict[int, list[Region]] = field(default_factory=dict)
     faces: dict[int, list[Region]] = field(default_factory=dict)
@@ -95,7 +95,7 @@ class Analysis:
     cuts: set[int] = field(default_factory=set)
     pts: list[int | None] = field(default_factory=list)
     # the whole picture's shift from the frame before (track.shake): where a shaken camera strays
-    moves: list[tuple[float, float]] = field(default_factory=list)
+    moves: list[tuple[float, float, float]] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -118,7 +118,8 @@ class Analysis:
         of its own: a faint face in a crowd comes back frame after frame)."""
         sure = {(f, r) for f, rs in self.faces.items() for r in rs}
         key = max(self.looked.values(), default=1.0) or 1.0  # key frames are searched at the largest scale
-        return [t for t in link(self.linkable(), self.cuts, settings, path) if _vouched(t, sure, seen, faint / key)]
+        moves = self.moves if len(self.moves) == self.n else None
+        return [t for t in link(self.linkable(), self.cuts, settings, path, moves) if _vouched(t, sure, seen, faint / key)]
 
 
 def _vouched(t: Track, sure: set[tuple[int, Region]], seen: int, faint: float) -> bool:

@@ -10,6 +10,11 @@ track's ends a face stays covered until the evidence says it left: a cut, or a f
 detector searched at a zoom where that face would have been plain to see and found nothing
 (a confident miss), unless the detector also missed it while it was there. Without such
 evidence (small faces, frames not searched) it is held for a set time.
+
+A hand-held camera shakes faster than the frames searched: where the analysis measured the
+whole picture's shift on every frame (track.shake), a box bridged between two sightings is
+moved with it, sightings are averaged where it took them, and the tracker links a face to
+where the picture moved it when the faces tell no path.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import numpy as np
 
 from ..detect.boxes import iou_matrix
 from ..types import Region
+from .shake import positions
 
 
 @dataclass(frozen=True)
@@ -256,9 +262,12 @@ def _centre_close(a: Region, b: Region) -> bool:
     return abs(ax - bx) < 0.8 * size and abs(ay - by) < 0.8 * size and ratio < 1.6
 
 
-def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None) -> list[Track]:
+def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, moves: list[tuple[float, ...]] | None = None) -> list[Track]:
     """Greedy association, frame by frame; ``cuts`` holds the first frame of every new shot.
-    With the camera ``path``, a track's last box is first carried to where the camera took it."""
+    With the camera ``path``, a track's last box is first carried to where the camera took it;
+    with the picture's measured ``moves`` (track.shake.Moves), also to where the picture moved
+    (a hand-held camera: the faces a frame apart were too few or too shaken to tell the path)."""
+    pos, unsure = positions(moves) if moves else (None, None)
     tracks: list[Track] = []
     active: list[Track] = []
     prev = -1
@@ -274,11 +283,14 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
             # where the camera took the last box, or where it was: the better of the two, so a
             # wrong camera estimate never links worse than none
             moved = last if path is None else [path[f].after(path[t.last].inverse()).apply(r) for t, r in zip(active, last)]
+            # (only where the faces told no motion: in a crowd whose faces give the camera's
+            # path, the picture's own shift linked neighbours' sightings into one track)
+            shifted = last if pos is None or f >= len(pos) else [
+                Motion(1.0, *(pos[f] - pos[t.last])).apply(r) if unsure[f] == unsure[t.last] and (path is None or path[f] == path[t.last]) else r
+                for t, r in zip(active, last)
+            ]
             new = np.array([[r.x0, r.y0, r.x1, r.y1] for r in free], dtype=np.float32)
-            ious = np.maximum(
-                iou_matrix(np.array([[r.x0, r.y0, r.x1, r.y1] for r in last], dtype=np.float32), new),
-                iou_matrix(np.array([[r.x0, r.y0, r.x1, r.y1] for r in moved], dtype=np.float32), new),
-            )
+            ious = np.maximum.reduce([iou_matrix(np.array([[r.x0, r.y0, r.x1, r.y1] for r in rs], dtype=np.float32), new) for rs in (last, moved, shifted)])
             used_t: set[int] = set()
             for flat in np.argsort(-ious, axis=None, kind="stable"):
                 i, j = divmod(int(flat), len(free))
@@ -287,7 +299,7 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
                     break
                 if i in used_t or j in used_d:
                     continue
-                if score >= s.iou or _centre_close(last[i], free[j]) or _centre_close(moved[i], free[j]):
+                if score >= s.iou or any(_centre_close(rs[i], free[j]) for rs in (last, moved, shifted)):
                     active[i].boxes[f] = free[j]
                     used_t.add(i)
                     used_d.add(j)
@@ -299,24 +311,29 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
     return tracks
 
 
-def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None) -> dict[int, list[Region]]:
+def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None, moves: list[tuple[float, ...]] | None = None) -> dict[int, list[Region]]:
     """Per-frame boxes to mask, every track's together (see track_boxes)."""
     out: dict[int, list[Region]] = {}
-    for boxes in track_boxes(tracks, n_frames, cuts, s, path, looked, seen):
+    for boxes in track_boxes(tracks, n_frames, cuts, s, path, looked, seen, moves):
         for f, r in boxes.items():
             out.setdefault(f, []).append(r)
     return out
 
 
-def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None) -> list[dict[int, Region]]:
+def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None, moves: list[tuple[float, ...]] | None = None) -> list[dict[int, Region]]:
     """Each track's box on every frame it masks: smoothed (never smaller than the detection),
     bridged and held along the camera ``path`` (see camera_path; a still camera when None).
+    ``moves``: the picture's measured shift on every frame (track.shake.Moves): between two
+    sightings a bridged box is moved as far off their straight line as the picture strayed
+    (a hand-held camera's shake, faster than the frames searched), where every shift on the
+    way was sure; the faces' path still gives the zoom.
     ``looked``: the frames the detector searched, with the scale it searched them at; ``seen``:
     everything it found there, whatever its score. A track's hold ends at a searched frame
     where the face would have been at least ``s.sure_miss`` px tall and nothing at all was
     found near it, unless (``s.distrust_misses``) the detector missed the face so on a frame
     between two of its sightings."""
     path = path or [Motion()] * n_frames
+    pos, unsure = positions(moves) if moves and len(moves) >= n_frames else (None, None)
     looked = looked or {}
     seen = seen or {}
     shots = _shots(n_frames, cuts)
@@ -327,6 +344,17 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
     def carried(r: Region, f: int, m: int) -> Region:
         """Box ``r`` seen on frame ``f``, where the camera has taken it by frame ``m``."""
         return path[m].after(path[f].inverse()).apply(r)
+
+    def shifted(r: Region, f: int, m: int) -> Region:
+        """Box ``r`` of frame ``f`` carried to frame ``m``, centred where the picture's measured
+        moves took it when every one on the way was sure and the faces' path does not zoom
+        (a shift measured at the picture's middle is not a face's off it, under a zoom): a
+        shaken camera's sightings average to the face, not to a box spread over the shake."""
+        c = carried(r, f, m)
+        if pos is None or unsure[max(f, m)] != unsure[min(f, m)] or abs(path[m].s / path[f].s - 1.0) > 0.01:
+            return c
+        dx, dy = pos[m] - pos[f]
+        return Motion(1.0, (r.x0 + r.x1 - c.x0 - c.x1) / 2 + dx, (r.y0 + r.y1 - c.y0 - c.y1) / 2 + dy).apply(c)
 
     def missed(there: Region, m: int) -> bool:
         """Frame ``m`` was searched at a zoom where a face at ``there`` is plain to see, and
@@ -360,7 +388,7 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
         out: dict[int, Region] = {}
         keys = sorted(t.boxes)
         for idx, f in enumerate(keys):
-            window = [carried(t.boxes[k], k, f) for k in keys[max(0, idx - s.smooth) : idx + s.smooth + 1]]
+            window = [shifted(t.boxes[k], k, f) for k in keys[max(0, idx - s.smooth) : idx + s.smooth + 1]]
             avg = Region(
                 sum(r.x0 for r in window) / len(window), sum(r.y0 for r in window) / len(window),
                 sum(r.x1 for r in window) / len(window), sum(r.y1 for r in window) / len(window),
@@ -369,9 +397,15 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
             out[f] = _union(avg, t.boxes[f])
             if idx + 1 < len(keys):
                 g = keys[idx + 1]
+                shaken = pos is not None and unsure[g] == unsure[f]
                 for m in range(f + 1, g):
                     a, b = carried(t.boxes[f], f, m), carried(t.boxes[g], g, m)
-                    out[m] = _grow(_lerp(a, b, (m - f) / (g - f)), s.grow)
+                    box = _lerp(a, b, (m - f) / (g - f))
+                    if shaken:  # centred where the picture took the face, off the sightings' line
+                        plain = _lerp(t.boxes[f], t.boxes[g], (m - f) / (g - f))
+                        dx, dy = pos[m] - pos[f] - (pos[g] - pos[f]) * (m - f) / (g - f)
+                        box = Motion(1.0, (plain.x0 + plain.x1 - box.x0 - box.x1) / 2 + dx, (plain.y0 + plain.y1 - box.y0 - box.y1) / 2 + dy).apply(box)
+                    out[m] = _grow(box, s.grow)
         (first, first_set), (last, last_set) = hold_until(t, -1), hold_until(t, 1)
         # the (costlier) look between sightings only where a miss would cut a hold short
         if s.distrust_misses and (first, last) != (first_set, last_set) and missed_while_there(t):
@@ -382,6 +416,19 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
             out[m] = held(carried(t.boxes[t.last], t.last, m), m - t.last, s)
         result.append(out)
     return result
+
+
+def shake_followed(t: Track, moves: list[tuple[float, ...]]) -> set[int]:
+    """The frames on which ``t``'s box is where the face is, shaken camera or not: its sightings,
+    and the frames bridged between two of them where every shift of the picture on the way was
+    sure (track_boxes moves the box with it there)."""
+    unsure = positions(moves)[1]
+    keys = sorted(t.boxes)
+    out = set(keys)
+    for f, g in pairwise(keys):
+        if g < len(unsure) and unsure[g] == unsure[f]:
+            out.update(range(f + 1, g))
+    return out
 
 
 def held(r: Region, frames_away: int, s: TrackSettings = TrackSettings()) -> Region:
