@@ -68,7 +68,8 @@ def analysed_clip(src: Path, cache: Path, cached: bool):  # type: ignore[no-unty
 
     info = probe_video(src)
     found = kept_analysis(src, info, cache, reuse=cached)
-    return VideoAnalysed(plan_from(found, info, sha256_file(src), [], VideoOptions()), info, found)
+    steady: dict = {}
+    return VideoAnalysed(plan_from(found, info, sha256_file(src), [], VideoOptions(), steady=steady), info, found, steady)
 
 
 def origins(analysed, released) -> dict[str, tuple[str, object]]:  # type: ignore[no-untyped-def]

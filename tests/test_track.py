@@ -391,25 +391,42 @@ def _shaken_face(f: int) -> Region:
 def test_a_bridged_box_and_the_tracker_follow_a_shaken_camera() -> None:
     """Between two sightings a bridged box went in a straight line while a hand-held camera
     shook the face off it; with the picture's measured moves it goes where the face went (where
-    every move on the way was sure), and the face's sightings on shaken frames make one track."""
-    from unseen.track.tracks import link, shake_followed, track_boxes
+    every move on the way was sure, the face moved with the picture and the camera did not
+    zoom), and the face's sightings on shaken frames make one track."""
+    from unseen.track.tracks import link, track_boxes
 
+    still = [Motion()] * 12  # the faces tell no camera motion (as for people walking past)
     # the picture's shift from the frame before: +40, -40, ... (sure), the fifth one unsure
     moves = [(0.0, 0.0, float("inf"))] + [(40.0 if f % 2 else -40.0, 0.0, 1.0 if f == 5 else 50.0) for f in range(1, 12)]
     seen = {f: [_shaken_face(f)] for f in (0, 2, 4, 6)}
-    [alone] = link(seen, set())
+    [alone] = link(seen, set(), path=still)
+    followed: list[set[int]] = []
+    [boxes] = track_boxes([alone], 12, set(), path=still, moves=moves, followed=followed)
     for f in (1, 3):
-        without = track_boxes([alone], 12, set())[0][f]
+        without = track_boxes([alone], 12, set(), path=still)[0][f]
         assert not contains(without, _shaken_face(f)), f  # on the straight line: the face left it
-        box = track_boxes([alone], 12, set(), moves=moves)[0][f]
-        assert contains(box, _shaken_face(f)) and box.width < 40, (f, box)
+        assert contains(boxes[f], _shaken_face(f)) and boxes[f].width < 40, (f, boxes[f])
     # frame 5's move was unsure: that box stays on its line, for the render's look to check
-    assert not contains(track_boxes([alone], 12, set(), moves=moves)[0][5], _shaken_face(5))
-    assert shake_followed(alone, moves) == {0, 1, 2, 3, 4, 6}
+    assert not contains(boxes[5], _shaken_face(5))
+    assert followed == [{0, 1, 2, 3, 4, 6}]
+    # a face that did not move as the picture did (a near passer-by moved most of it) keeps its line
+    away = {0: [_shaken_face(0)], 2: [Region(220.0, 100.0, 250.0, 130.0, 0.9, "test")]}  # 20 px, the picture 0
+    [other] = link(away, set(), path=still)
+    followed = []
+    assert track_boxes([other], 12, set(), path=still, moves=moves, followed=followed)[0][1] == track_boxes([other], 12, set(), path=still)[0][1]
+    assert followed == [{0, 2}]
+    # ...and so does a box while the faces' path zooms (the picture's shift is its middle's)
+    zoom = [Motion(1.0 + 0.02 * f) for f in range(12)]
+    followed = []
+    track_boxes([alone], 12, set(), path=zoom, moves=moves, followed=followed)
+    assert followed == [{0, 2, 4, 6}]
     # sightings a frame apart, each 40 px off the last: several tracks, or one with the moves
     every = {f: [_shaken_face(f)] for f in range(0, 5)}
-    assert len(link(every, set())) > 1
-    assert len(link(every, set(), moves=moves)) == 1
+    assert len(link(every, set(), path=still)) > 1
+    assert len(link(every, set(), path=still, moves=moves)) == 1
+    # where the faces give the camera a path, the picture's shift does not link
+    panned = [Motion(1.0, 5.0 * f) for f in range(12)]
+    assert len(link(every, set(), path=panned, moves=moves)) > 1
 
 
 def test_a_face_is_refound_off_its_tracked_box_at_its_zoom(astronaut: np.ndarray) -> None:

@@ -8,7 +8,7 @@ with the video's length.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from ..names import tag_names
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan, PlanTrack, as_box, in_picture, source_of
 from ..track.shake import off_line
-from ..track.tracks import TrackSettings, camera_path, held, shake_followed, track_boxes
+from ..track.tracks import TrackSettings, camera_path, held, track_boxes
 from ..results import CleanResult, Verification
 from ..types import Region
 from ..verify.still import left_visible
@@ -52,6 +52,9 @@ class VideoAnalysed:
     plan: Plan
     info: VideoInfo
     found: Analysis
+    # the plan's head boxes, per frame, that move with the camera's measured shake (filled by
+    # plan_from): the render need not look for those faces off their boxes
+    steady: dict[int, set[tuple[float, float, float, float]]] = field(default_factory=dict)
 
 
 def _settings(info: VideoInfo, vopts: VideoOptions) -> TrackSettings:
@@ -71,16 +74,17 @@ def analyse(src: Path, sha256: str, opts: Options) -> VideoAnalysed:
         found = Analysis(pts=[fr.pts for fr in iter_frames(src, one_size=True)])
         if found.n == 0:
             raise CorruptInput(N_("video has no decodable frames"))
-    return VideoAnalysed(plan_from(found, info, sha256, opts.manual_for(src), vopts, opts.faces), info, found)
+    steady: dict[int, set[tuple[float, float, float, float]]] = {}
+    return VideoAnalysed(plan_from(found, info, sha256, opts.manual_for(src), vopts, opts.faces, steady), info, found, steady)
 
 
-def plan_from(found: Analysis, info: VideoInfo, sha256: str, manual: list[Region], vopts: VideoOptions, faces: bool = True) -> Plan:
+def plan_from(found: Analysis, info: VideoInfo, sha256: str, manual: list[Region], vopts: VideoOptions, faces: bool = True, steady: dict[int, set[tuple[float, float, float, float]]] | None = None) -> Plan:
     """The plan an analysis gives: the person's regions, a track per face, and (when faces were
-    searched) the uncertain spots no track masks."""
+    searched) the uncertain spots no track masks. ``steady``: see _tracks."""
     plan = Plan(InputInfo(sha256, "video", info.format, info.width, info.height, found.n, f"{info.time_base.numerator}/{info.time_base.denominator}", list(found.pts)))
     for r in manual:
         plan.add_drawn(r)
-    plan.tracks = _tracks(found, info, vopts)
+    plan.tracks = _tracks(found, info, vopts, steady=steady)
     if faces:
         _add_uncertain(plan, found)
     return plan
@@ -89,7 +93,7 @@ def plan_from(found: Analysis, info: VideoInfo, sha256: str, manual: list[Region
 def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str = "t", steady: dict[int, set[tuple[float, float, float, float]]] | None = None) -> list[PlanTrack]:
     """The plan's tracks, derived from the analysis (deterministic: the same file gives the same).
     ``steady``, when given, is filled with the head boxes, per frame, that are where their face
-    is whatever the camera did (see shake_followed): the render need not look for those."""
+    is whatever the camera did (see track_boxes): the render need not look for those."""
     if not found.looked:
         return []
     settings = _settings(info, vopts)
@@ -97,7 +101,8 @@ def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str =
     tracks = found.face_tracks(settings, path)
     moves = found.moves if len(found.moves) == found.n else None
     out = []
-    for t, boxes in zip(tracks, track_boxes(tracks, found.n, found.cuts, settings, path, found.looked, found.candidates, moves)):
+    followed: list[set[int]] = []
+    for t, boxes, kept in zip(tracks, track_boxes(tracks, found.n, found.cuts, settings, path, found.looked, found.candidates, moves, followed), followed):
         best = max(t.boxes.values(), key=lambda r: r.score)
         heads = {}
         for f, r in boxes.items():
@@ -109,7 +114,7 @@ def _tracks(found: Analysis, info: VideoInfo, vopts: VideoOptions, prefix: str =
         if heads:
             out.append(PlanTrack(f"{prefix}{len(out) + 1}", heads, source=source_of(best)))
             if steady is not None and moves is not None:
-                for f in shake_followed(t, moves) & heads.keys():
+                for f in kept & heads.keys():
                     steady.setdefault(f, set()).add(heads[f])
     return out
 
@@ -202,9 +207,8 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     full_detail = {f for f, scale in looked.items() if scale >= key > 0}
     stray = off_line(analysed.found.moves, sorted(full_detail)) if analysed is not None and len(analysed.found.moves) == n else None
     # ...but not for heads the analysis's plan already moves with the camera's measured shake
-    steady: dict[int, set[tuple[float, float, float, float]]] = {}
-    if stray is not None and analysed is not None:
-        _tracks(analysed.found, info, vopts, steady=steady)
+    # (matched by their boxes: a person's changes to a track are looked for)
+    steady = analysed.steady if analysed is not None else {}
     with staged(final) as tmp:
         for rounds in range(1, MAX_ROUNDS + 1):
             masks = released.frame_masks()
@@ -296,7 +300,8 @@ def _next_round(released: Plan, derive: VideoAnalysed | None, added: dict[int, l
         # for all of a false track in the next round; the next render follows again)
         derive.found.add_faces(added)
         derive.found.add_faces(unmasked)
-        return Plan(released.input, list(released.regions), _tracks(derive.found, derive.info, vopts))
+        derive.steady.clear()
+        return Plan(released.input, list(released.regions), _tracks(derive.found, derive.info, vopts, steady=derive.steady))
     out = released.copy()
     for f, rs in sorted(unmasked.items()):
         for r in rs:

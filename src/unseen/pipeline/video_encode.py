@@ -129,7 +129,7 @@ class PreCheck:
     # where the analysis recorded its moves; without it the render measures how it jerks
     off_line: list[float] | None = None
     # head boxes (as the plan holds them) per frame that the plan moves with the camera's
-    # measured shake (track.tracks.shake_followed): not looked for
+    # measured shake (track.tracks.track_boxes' ``followed``): not looked for
     steady: dict[int, set[tuple[float, float, float, float]]] = field(default_factory=dict)
     followed: dict[int, list[tuple[Region, Region]]] = field(default_factory=dict)
 

@@ -91,7 +91,7 @@ def positions(moves: list[tuple[float, ...]]) -> tuple[np.ndarray, np.ndarray]:
     of the shifts up to it were unsure: two frames' positions compare where that count is the
     same on both. (A record of two numbers a frame, from before shifts were rated, is sure.)"""
     m = np.array([tuple(v)[:3] if len(v) > 2 else (*v, np.inf) for v in moves], dtype=np.float64).reshape(-1, 3)
-    return np.cumsum(m[:, :2], axis=0), np.cumsum(m[:, 2] < SURE_PEAK)
+    return np.cumsum(m[:, :2], axis=0), np.cumsum(~(m[:, 2] >= SURE_PEAK))  # (a NaN is unsure)
 
 
 def off_line(moves: list[tuple[float, ...]], anchors: list[int]) -> list[float]:
@@ -118,7 +118,7 @@ class Shake:
 
     def __init__(self) -> None:
         self._moves = Moves()
-        self._recent: deque[tuple[float, float]] = deque(maxlen=REACH + 1)
+        self._recent: deque[tuple[float, float, float]] = deque(maxlen=REACH + 1)
 
     def feed(self, grey: np.ndarray, scale: float, cut: bool = False) -> float:
         if cut:

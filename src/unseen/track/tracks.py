@@ -212,6 +212,11 @@ def match_motion(a: list[Region], b: list[Region], min_pairs: int = 3) -> Motion
     return m
 
 
+# a camera path that changes scale by less than this between two frames does not zoom: a
+# picture's measured shift is taken for every face's in it
+ZOOMLESS = 0.01
+
+
 def _shots(n_frames: int, cuts: set[int]) -> list[tuple[int, int]]:
     bounds = sorted({0, *(c for c in cuts if 0 < c < n_frames), n_frames})
     return list(pairwise(bounds))
@@ -283,32 +288,41 @@ def link(detections: dict[int, list[Region]], cuts: set[int], s: TrackSettings =
             # where the camera took the last box, or where it was: the better of the two, so a
             # wrong camera estimate never links worse than none
             moved = last if path is None else [path[f].after(path[t.last].inverse()).apply(r) for t, r in zip(active, last)]
-            # (only where the faces told no motion: in a crowd whose faces give the camera's
-            # path, the picture's own shift linked neighbours' sightings into one track)
-            shifted = last if pos is None or f >= len(pos) else [
-                Motion(1.0, *(pos[f] - pos[t.last])).apply(r) if unsure[f] == unsure[t.last] and (path is None or path[f] == path[t.last]) else r
-                for t, r in zip(active, last)
-            ]
-            new = np.array([[r.x0, r.y0, r.x1, r.y1] for r in free], dtype=np.float32)
-            ious = np.maximum.reduce([iou_matrix(np.array([[r.x0, r.y0, r.x1, r.y1] for r in rs], dtype=np.float32), new) for rs in (last, moved, shifted)])
             used_t: set[int] = set()
-            for flat in np.argsort(-ious, axis=None, kind="stable"):
-                i, j = divmod(int(flat), len(free))
-                score = ious[i, j]
-                if score <= 0:
-                    break
-                if i in used_t or j in used_d:
-                    continue
-                if score >= s.iou or any(_centre_close(rs[i], free[j]) for rs in (last, moved, shifted)):
-                    active[i].boxes[f] = free[j]
-                    used_t.add(i)
-                    used_d.add(j)
+            _pair(active, free, f, (last, moved), used_t, used_d, s)
+            # then, for what is left, where the picture's measured moves took it, where every
+            # one was sure and the faces told no motion (in a crowd whose faces give the
+            # camera's path, the picture's own shift linked neighbours' sightings together)
+            if pos is not None and f < len(pos) and len(used_t) < len(active) and len(used_d) < len(free):
+                shifted = [
+                    Motion(1.0, *(pos[f] - pos[t.last])).apply(r) if unsure[f] == unsure[t.last] and (path is None or path[f] == path[t.last]) else r
+                    for t, r in zip(active, last)
+                ]
+                _pair(active, free, f, (shifted,), used_t, used_d, s)
         for j, d in enumerate(free):
             if j not in used_d:
                 t = Track({f: d})
                 tracks.append(t)
                 active.append(t)
     return tracks
+
+
+def _pair(active: list[Track], free: list[Region], f: int, where: tuple[list[Region], ...], used_t: set[int], used_d: set[int], s: TrackSettings) -> None:
+    """Link tracks not yet used to detections on frame ``f`` not yet used, best overlap first,
+    each track's last box taken at the best of its places ``where``."""
+    new = np.array([[r.x0, r.y0, r.x1, r.y1] for r in free], dtype=np.float32)
+    ious = np.maximum.reduce([iou_matrix(np.array([[r.x0, r.y0, r.x1, r.y1] for r in rs], dtype=np.float32), new) for rs in where])
+    for flat in np.argsort(-ious, axis=None, kind="stable"):
+        i, j = divmod(int(flat), len(free))
+        score = ious[i, j]
+        if score <= 0:
+            break
+        if i in used_t or j in used_d:
+            continue
+        if score >= s.iou or any(_centre_close(rs[i], free[j]) for rs in where):
+            active[i].boxes[f] = free[j]
+            used_t.add(i)
+            used_d.add(j)
 
 
 def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None, moves: list[tuple[float, ...]] | None = None) -> dict[int, list[Region]]:
@@ -320,13 +334,16 @@ def render_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSet
     return out
 
 
-def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None, moves: list[tuple[float, ...]] | None = None) -> list[dict[int, Region]]:
+def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSettings = TrackSettings(), path: list[Motion] | None = None, looked: dict[int, float] | None = None, seen: dict[int, list[Region]] | None = None, moves: list[tuple[float, ...]] | None = None, followed: list[set[int]] | None = None) -> list[dict[int, Region]]:
     """Each track's box on every frame it masks: smoothed (never smaller than the detection),
     bridged and held along the camera ``path`` (see camera_path; a still camera when None).
     ``moves``: the picture's measured shift on every frame (track.shake.Moves): between two
     sightings a bridged box is moved as far off their straight line as the picture strayed
     (a hand-held camera's shake, faster than the frames searched), where every shift on the
-    way was sure; the faces' path still gives the zoom.
+    way was sure, the face's own move between them is the picture's (within half its height:
+    a near passer-by can move most of the picture while the faces behind stay put) and the
+    faces' path does not zoom there; ``followed``, when given, gets for each track the frames
+    its box is where the face is, shaken camera or not: its sightings and those bridged so.
     ``looked``: the frames the detector searched, with the scale it searched them at; ``seen``:
     everything it found there, whatever its score. A track's hold ends at a searched frame
     where the face would have been at least ``s.sure_miss`` px tall and nothing at all was
@@ -351,7 +368,7 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
         (a shift measured at the picture's middle is not a face's off it, under a zoom): a
         shaken camera's sightings average to the face, not to a box spread over the shake."""
         c = carried(r, f, m)
-        if pos is None or unsure[max(f, m)] != unsure[min(f, m)] or abs(path[m].s / path[f].s - 1.0) > 0.01:
+        if pos is None or unsure[max(f, m)] != unsure[min(f, m)] or abs(path[m].s / path[f].s - 1.0) > ZOOMLESS:
             return c
         dx, dy = pos[m] - pos[f]
         return Motion(1.0, (r.x0 + r.x1 - c.x0 - c.x1) / 2 + dx, (r.y0 + r.y1 - c.y0 - c.y1) / 2 + dy).apply(c)
@@ -387,6 +404,7 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
     for t in tracks:
         out: dict[int, Region] = {}
         keys = sorted(t.boxes)
+        steady = set(keys)
         for idx, f in enumerate(keys):
             window = [shifted(t.boxes[k], k, f) for k in keys[max(0, idx - s.smooth) : idx + s.smooth + 1]]
             avg = Region(
@@ -397,7 +415,10 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
             out[f] = _union(avg, t.boxes[f])
             if idx + 1 < len(keys):
                 g = keys[idx + 1]
-                shaken = pos is not None and unsure[g] == unsure[f]
+                shaken = pos is not None and _moved_with_picture(t.boxes[f], t.boxes[g], pos[g] - pos[f]) and unsure[g] == unsure[f]
+                shaken = shaken and all(abs(path[m].s / path[f].s - 1.0) <= ZOOMLESS for m in range(f + 1, g + 1))
+                if shaken:
+                    steady.update(range(f + 1, g))
                 for m in range(f + 1, g):
                     a, b = carried(t.boxes[f], f, m), carried(t.boxes[g], g, m)
                     box = _lerp(a, b, (m - f) / (g - f))
@@ -415,20 +436,16 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
         for m in range(t.last + 1, last + 1):
             out[m] = held(carried(t.boxes[t.last], t.last, m), m - t.last, s)
         result.append(out)
+        if followed is not None:
+            followed.append(steady)
     return result
 
 
-def shake_followed(t: Track, moves: list[tuple[float, ...]]) -> set[int]:
-    """The frames on which ``t``'s box is where the face is, shaken camera or not: its sightings,
-    and the frames bridged between two of them where every shift of the picture on the way was
-    sure (track_boxes moves the box with it there)."""
-    unsure = positions(moves)[1]
-    keys = sorted(t.boxes)
-    out = set(keys)
-    for f, g in pairwise(keys):
-        if g < len(unsure) and unsure[g] == unsure[f]:
-            out.update(range(f + 1, g))
-    return out
+def _moved_with_picture(a: Region, b: Region, picture: np.ndarray) -> bool:
+    """Face ``a`` moved to ``b`` as the whole picture moved (within half the face's height)."""
+    dx = (b.x0 + b.x1 - a.x0 - a.x1) / 2 - picture[0]
+    dy = (b.y0 + b.y1 - a.y0 - a.y1) / 2 - picture[1]
+    return bool(np.hypot(dx, dy) <= 0.5 * max(a.height, b.height))
 
 
 def held(r: Region, frames_away: int, s: TrackSettings = TrackSettings()) -> Region:
