@@ -370,8 +370,7 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
         c = carried(r, f, m)
         if pos is None or unsure[max(f, m)] != unsure[min(f, m)] or abs(path[m].s / path[f].s - 1.0) > ZOOMLESS:
             return c
-        dx, dy = pos[m] - pos[f]
-        return Motion(1.0, (r.x0 + r.x1 - c.x0 - c.x1) / 2 + dx, (r.y0 + r.y1 - c.y0 - c.y1) / 2 + dy).apply(c)
+        return _recentred(c, r, *(pos[m] - pos[f]))
 
     def missed(there: Region, m: int) -> bool:
         """Frame ``m`` was searched at a zoom where a face at ``there`` is plain to see, and
@@ -424,8 +423,7 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
                     box = _lerp(a, b, (m - f) / (g - f))
                     if shaken:  # centred where the picture took the face, off the sightings' line
                         plain = _lerp(t.boxes[f], t.boxes[g], (m - f) / (g - f))
-                        dx, dy = pos[m] - pos[f] - (pos[g] - pos[f]) * (m - f) / (g - f)
-                        box = Motion(1.0, (plain.x0 + plain.x1 - box.x0 - box.x1) / 2 + dx, (plain.y0 + plain.y1 - box.y0 - box.y1) / 2 + dy).apply(box)
+                        box = _recentred(box, plain, *(pos[m] - pos[f] - (pos[g] - pos[f]) * (m - f) / (g - f)))
                     out[m] = _grow(box, s.grow)
         (first, first_set), (last, last_set) = hold_until(t, -1), hold_until(t, 1)
         # the (costlier) look between sightings only where a miss would cut a hold short
@@ -439,6 +437,11 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
         if followed is not None:
             followed.append(steady)
     return result
+
+
+def _recentred(box: Region, like: Region, dx: float, dy: float) -> Region:
+    """``box`` moved so that its centre is ``like``'s moved by (dx, dy)."""
+    return Motion(1.0, (like.x0 + like.x1 - box.x0 - box.x1) / 2 + dx, (like.y0 + like.y1 - box.y0 - box.y1) / 2 + dy).apply(box)
 
 
 def _moved_with_picture(a: Region, b: Region, picture: np.ndarray) -> bool:
