@@ -231,3 +231,42 @@ def test_a_fill_is_not_a_face_but_a_dim_blurred_or_busy_one_is_not_a_fill(astron
     # the astronaut's face, her hair, and the flag's stripes and stars: a photo, not a fill
     for box in (Region(190, 60, 290, 200), Region(150, 20, 330, 110), Region(420, 0, 512, 90)):
         assert fill_share(astronaut, box) < 0.1
+
+
+def _squeezed_crowd(astronaut: np.ndarray, squeeze: float) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A row of astronaut heads 110 to 26 px tall, each squeezed sideways ``squeeze`` times (a
+    banner of portraits filmed at an angle); returns the picture and the faces' boxes."""
+    head = Image.fromarray(astronaut[40:260, 120:340])
+    canvas = np.full((300, 500, 3), 90, dtype=np.uint8)
+    boxes, x = [], 10
+    for side in (110, 90, 70, 60, 50, 50, 40, 40, 32, 32, 26, 26):
+        w = round(side / squeeze)
+        canvas[100 : 100 + side, x : x + w] = np.asarray(head.resize((w, side), Image.LANCZOS))
+        k = side / 220
+        fx0, fy0, fx1, fy1 = FACE_BOX
+        boxes.append((round(x + (fx0 - 120) * k / squeeze), round(100 + (fy0 - 40) * k), round(x + (fx1 - 120) * k / squeeze), round(100 + (fy1 - 40) * k)))
+        x += w + 8
+    return canvas, boxes
+
+
+def test_faces_squeezed_sideways_are_found_stretched_back(astronaut: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Faces squeezed to a third of their width: the pyramid misses the smallest (26 px tall, 9
+    wide), the picture searched stretched sideways finds them, and they are masked; only there
+    (the space between the heads keeps its picture)."""
+    import unseen.detect as detect
+
+    canvas, boxes = _squeezed_crowd(astronaut, 3.0)
+    src = tmp_path / "banner.png"
+    Image.fromarray(canvas).save(src)
+
+    def masked_faces(out_dir: str) -> list[bool]:
+        [res] = unseen.clean([src], out_dir=tmp_path / out_dir)
+        assert res.status == "ok", res.error
+        masked = _masked(canvas, np.asarray(Image.open(res.output).convert("RGB")))
+        assert masked.mean() < 0.1 and masked[250:].mean() < 0.02  # heads, not a slab
+        # (the astronaut's face box reaches past her squeezed head's rounded mask at its corners)
+        return [bool(masked[y0:y1, x0:x1].mean() >= 0.5) for x0, y0, x1, y1 in boxes]
+
+    assert all(masked_faces("with"))
+    monkeypatch.setattr(detect, "sideways_faces", lambda *args, **kwargs: [])
+    assert not all(masked_faces("without"))  # the sideways pass is what found them
