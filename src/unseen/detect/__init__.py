@@ -329,8 +329,9 @@ def find_faces_steps(width: int, height: int) -> int:
 
 def find_faces(rgb: np.ndarray, tick: Tick = None) -> Judgement:
     """What to mask: the main detector's whole pyramid (mirrored, tiled, upscaled for small
-    faces, and once on the picture stretched sideways) and the second detector's finds, judged with the masking rule, and whatever the
-    visibility rule sees too (so that verification rarely finds more on the rendered picture).
+    faces, and once on the picture stretched sideways) and the second detector's finds, judged
+    with the masking rule, and whatever the visibility rule sees too (so that verification
+    rarely finds more on the rendered picture).
     ``tick()`` as it goes, ``find_faces_steps`` times in all."""
     finder = face_finder()
     h, w = rgb.shape[:2]
