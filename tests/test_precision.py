@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FACE_BOX, covered
+from conftest import FACE_BOX, covered, squeezed_crowd
 from PIL import Image
 from skimage import data as skdata
 
@@ -233,29 +233,13 @@ def test_a_fill_is_not_a_face_but_a_dim_blurred_or_busy_one_is_not_a_fill(astron
         assert fill_share(astronaut, box) < 0.1
 
 
-def _squeezed_crowd(astronaut: np.ndarray, squeeze: float) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
-    """A row of astronaut heads 110 to 26 px tall, each squeezed sideways ``squeeze`` times (a
-    banner of portraits filmed at an angle); returns the picture and the faces' boxes."""
-    head = Image.fromarray(astronaut[40:260, 120:340])
-    canvas = np.full((300, 500, 3), 90, dtype=np.uint8)
-    boxes, x = [], 10
-    for side in (110, 90, 70, 60, 50, 50, 40, 40, 32, 32, 26, 26):
-        w = round(side / squeeze)
-        canvas[100 : 100 + side, x : x + w] = np.asarray(head.resize((w, side), Image.LANCZOS))
-        k = side / 220
-        fx0, fy0, fx1, fy1 = FACE_BOX
-        boxes.append((round(x + (fx0 - 120) * k / squeeze), round(100 + (fy0 - 40) * k), round(x + (fx1 - 120) * k / squeeze), round(100 + (fy1 - 40) * k)))
-        x += w + 8
-    return canvas, boxes
-
-
 def test_faces_squeezed_sideways_are_found_stretched_back(astronaut: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Faces squeezed to a third of their width: the pyramid misses the smallest (26 px tall, 9
     wide), the picture searched stretched sideways finds them, and they are masked; only there
     (the space between the heads keeps its picture)."""
     import unseen.detect as detect
 
-    canvas, boxes = _squeezed_crowd(astronaut, 3.0)
+    canvas, boxes = squeezed_crowd(astronaut, 3.0)
     src = tmp_path / "banner.png"
     Image.fromarray(canvas).save(src)
 

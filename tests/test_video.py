@@ -19,7 +19,7 @@ from PIL import Image
 import unseen
 from unseen.cli import main
 
-from conftest import FACE_BOX, mux_mono, needs_exiftool, sha
+from conftest import FACE_BOX, mux_mono, needs_exiftool, sha, squeezed_crowd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from leaks import exiftool_tags, identifying  # noqa: E402
@@ -714,6 +714,32 @@ def test_a_small_face_on_a_shaken_camera_stays_covered(astronaut: np.ndarray, tm
     x0, y0, x1, y1 = inner
     shares = [covered(f, (x0 - dx, y0 - dy, x1 - dx, y1 - dy)) for f, (dx, dy) in zip(frames, shifts)]
     assert min(shares) > 0.97, [(i, round(s, 2)) for i, s in enumerate(shares) if s <= 0.97]
+
+
+def test_a_banner_of_squeezed_faces_is_found_on_key_frames_stretched_sideways(astronaut: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A banner of portraits squeezed to a third of their width (filmed at an angle): the key
+    frames' pass misses the narrowest, the key frames searched stretched sideways find them, and
+    every frame masks them; only there (the picture below the heads stays)."""
+    import unseen.detect as detect
+
+    banner, faces = squeezed_crowd(astronaut, 3.0)
+    frame = np.full((360, 640, 3), 90, dtype=np.uint8)
+    frame[30:330, 70:570] = banner
+    faces = [(x0 + 70, y0 + 30, x1 + 70, y1 + 30) for x0, y0, x1, y1 in faces]
+    src = write_h264(tmp_path / "banner.mp4", [frame] * 13, (640, 360))
+
+    def masked_faces(out_dir: str) -> list[bool]:
+        [res] = unseen.clean([src], tmp_path / out_dir)
+        assert res.status == "ok", res.error
+        frames, _, _ = read_frames(Path(res.output))
+        assert len(frames) == 13
+        for f in frames:
+            assert covered(f, (0, 290, 640, 360)) < 0.02  # heads, not a slab
+        return [min(covered(f, box) for f in frames) >= 0.5 for box in faces]
+
+    assert all(masked_faces("with"))
+    monkeypatch.setattr(detect, "stretched_faces", lambda *args, **kwargs: [])
+    assert not all(masked_faces("without"))  # the sideways search is what found them
 
 
 def test_a_wall_clock_start_is_not_carried_into_the_output(clip, tmp_path: Path) -> None:

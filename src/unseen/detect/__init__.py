@@ -284,7 +284,8 @@ def _visible_scale(width: int, height: int) -> float:
 # many pixels as the pyramid's detail pass, unmirrored; what it calls a face on its own (no
 # company: a stretched crowd's textures vouch badly) and no face found otherwise lies on is
 # masked. Squeezed set: 45 more faces protected for 0.3 points of collateral; true proportions:
-# 3 more for 0.04 (README, "This release: faces squeezed sideways").
+# 3 more for 0.04 (README, "The last release: faces squeezed sideways"). A video's key frames
+# are searched so too (pipeline.video_search.sideways_scale).
 SIDEWAYS = 2.0
 SIDEWAYS_RULE = Rule(tuple((h, solo, solo) for h, _, solo in MASK_RULE.bars))
 
@@ -305,15 +306,23 @@ def sideways_faces(finder: "FaceFinder", rgb: np.ndarray, faces: list[Region], t
     h, w = rgb.shape[:2]
     sw, sh, k = _sideways_size(finder, w, h)
     wide = resize_rgb(np.ascontiguousarray(rgb[..., :3]), sw, sh)
+    return stretched_faces(finder, wide, k, (w / sw, h / sh), faces, tick=tick)
+
+
+def stretched_faces(finder: "FaceFinder", wide: np.ndarray, scale: float, back: tuple[float, float], faces: list[Region], rule: Rule = SIDEWAYS_RULE, tick: Tick = None) -> list[Region]:
+    """What the sideways pass calls a face on ``wide`` (a picture stretched SIDEWAYS times as
+    wide, ``scale`` its height against the picture's) by ``rule``, brought back by ``back`` (x,
+    y factors) to the picture's pixels: the faces whose centre lies on none of ``faces``' heads
+    (the faces already found there, in the picture's pixels)."""
     found = _nms(finder._run(wide, 1.0, tick))
-    judged = judge_for(finder, SIDEWAYS_RULE).candidates(wide, found, scale=k).faces
+    judged = judge_for(finder, rule).candidates(wide, found, scale=scale).faces
     heads = [f.head() for f in faces]
     out = []
     for r in judged:
-        back = Region(r.x0 * w / sw, r.y0 * h / sh, r.x1 * w / sw, r.y1 * h / sh, r.score, r.source + "+sideways")
-        cx, cy = (back.x0 + back.x1) / 2, (back.y0 + back.y1) / 2
+        mapped = Region(r.x0 * back[0], r.y0 * back[1], r.x1 * back[0], r.y1 * back[1], r.score, r.source + "+sideways")
+        cx, cy = (mapped.x0 + mapped.x1) / 2, (mapped.y0 + mapped.y1) / 2
         if not any(a.x0 <= cx <= a.x1 and a.y0 <= cy <= a.y1 for a in heads):
-            out.append(back)
+            out.append(mapped)
     return out
 
 

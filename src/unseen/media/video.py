@@ -289,18 +289,20 @@ class DecodedFrame:
             self._rgb = upright(self._frame, frame_rotation(self._frame))
         return self._rgb
 
-    def scaled_rgb(self, scale: float, sample_aspect: float = 1.0) -> np.ndarray:
+    def scaled_rgb(self, scale: float, sample_aspect: float = 1.0, stretch: float = 1.0) -> np.ndarray:
         """Upright RGB resized by ``scale`` by FFmpeg (several times faster than Pillow on full
         frames; no resampling at all at scale 1); the stored width also stretched by
-        ``sample_aspect`` so non-square pixels show faces in their true shape."""
+        ``sample_aspect`` so non-square pixels show faces in their true shape, and the upright
+        width by ``stretch`` (the sideways search: detect.SIDEWAYS)."""
         f = self._frame
-        w = max(1, round(f.width * scale * sample_aspect))
-        h = max(1, round(f.height * scale))
+        rotation = frame_rotation(f)
+        turned = rotation % 180 == 90  # the stored height is the upright width
+        w = max(1, round(f.width * scale * sample_aspect * (1.0 if turned else stretch)))
+        h = max(1, round(f.height * scale * (stretch if turned else 1.0)))
         if (w, h) == (f.width, f.height):
             rgb = f.to_ndarray(format="rgb24")
         else:
             rgb = f.to_ndarray(width=w, height=h, format="rgb24", interpolation="BILINEAR")
-        rotation = frame_rotation(f)
         if rotation % 90 == 0 and rotation % 360:
             rgb = np.rot90(rgb, k=(rotation % 360) // 90)
         return np.ascontiguousarray(rgb)

@@ -39,8 +39,9 @@ class TrackSettings:
     max_grow: float = 0.25
     smooth: int = 2  # detections on each side averaged for a steadier box
     min_pairs: int = 3  # faces agreeing between two analysed frames needed to trust a camera motion
-    # a face at least this tall at the detector's input is found nearly always: a frame searched
-    # at such a zoom with no detection there means the face has gone (turned, hidden, left)
+    # a face at least this tall at the detector's input (its apparent height: see _apparent) is
+    # found nearly always: a frame searched at such a zoom with no detection there means the
+    # face has gone (turned, hidden, left)
     sure_miss: float = 40.0
     # ...unless the detector already missed this face at such a zoom while it was there (between
     # two sightings): a squeezed, turned or dim face it finds one frame in two. Such a face is
@@ -375,7 +376,7 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
     def missed(there: Region, m: int) -> bool:
         """Frame ``m`` was searched at a zoom where a face at ``there`` is plain to see, and
         nothing at all was found near it."""
-        return m in looked and there.height * looked[m] >= s.sure_miss and not any(there.iou(r) > 0.1 for r in seen.get(m, []))
+        return m in looked and _apparent(there) * looked[m] >= s.sure_miss and not any(there.iou(r) > 0.1 for r in seen.get(m, []))
 
     def missed_while_there(t: Track) -> bool:
         """The detector missed this face at such a zoom on a frame between two of its sightings:
@@ -437,6 +438,17 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
         if followed is not None:
             followed.append(steady)
     return result
+
+
+# CenterFace boxes faces in their true shape at least this wide for their height (95 in 100
+# sure faces of WIDER photos): a narrower box is a face squeezed sideways (a banner filmed at an
+# angle), which the detector finds only as well as a face of its width
+FACE_ASPECT = 0.7
+
+
+def _apparent(r: Region) -> float:
+    """The height of a face as the detector can see it: its box's, or less when squeezed."""
+    return min(r.height, r.width / FACE_ASPECT)
 
 
 def _recentred(box: Region, like: Region, dx: float, dy: float) -> Region:
