@@ -164,8 +164,8 @@ def pole_faces(finder: FaceFinder, judge: FaceJudge, rgb: np.ndarray, scale: flo
 
 
 def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[[int], None] | None = None) -> Analysis:
-    """Search key frames (and the frames half-way between) for faces, judge each candidate,
-    find scene cuts and read every frame's timestamp."""
+    """Search key frames (once more stretched sideways) and the frames half-way between for
+    faces, judge each candidate, find scene cuts and read every frame's timestamp."""
     from ..detect import SIDEWAYS, judge_for, stretched_faces
 
     finder = video_finder()
@@ -176,6 +176,7 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
     half = vopts.detect_every // 2
 
     wide_scale = sideways_scale(round(info.width * aspect), info.height, key_scale) if vopts.sideways else 0.0
+    sample = float(info.sample_aspect)
 
     def frames() -> Iterator[tuple[int, int | None, np.ndarray | None, np.ndarray | None]]:
         """(index, pts, picture at the detector's scale or None, the key frame stretched
@@ -191,7 +192,6 @@ def search(path: Path, info: VideoInfo, vopts: VideoOptions, progress: Callable[
             res.moves.append(moves.feed(*fr.grey(SHAKE_SIDE), cut=i in res.cuts))
             key = i % vopts.detect_every == 0 or i in res.cuts
             scale = key_scale if key else mid_scale if half and i % vopts.detect_every == half else 0.0
-            sample = float(info.sample_aspect)
             wide = fr.scaled_rgb(wide_scale, sample_aspect=sample, stretch=SIDEWAYS) if key and wide_scale else None
             yield i, fr.pts, fr.scaled_rgb(scale, sample_aspect=sample) if scale else None, wide
 
