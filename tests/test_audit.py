@@ -141,6 +141,13 @@ def test_a_second_picture_is_said_of_and_left_out(tmp_path: Path) -> None:
     both.save(heic, quality=90, primary_index=1)
     by_file = {Path(r.input).name: r for r in unseen.audit([mpo, heic], faces=False)}
     assert [f.category for f in by_file["stereo.jpg"].findings if f.name == "MPF secondary images"] == ["hidden-picture"]
+    # the second picture lies after the first's end: said once, not again as a trailer...
+    assert not [f for f in by_file["stereo.jpg"].findings if f.category == "trailer"], by_file["stereo.jpg"].findings
+    # ...but bytes beyond the pictures the MPF block lists still are
+    padded = tmp_path / "padded.jpg"
+    padded.write_bytes(mpo.read_bytes() + b"x" * 500)
+    [res] = unseen.audit([padded], faces=False)
+    assert [f.value for f in res.findings if f.category == "trailer"] == ["500 bytes (may hold another picture or data)"], res.findings
     assert [f.value for f in by_file["second.heic"].findings if f.name == "more images in the file"] == ["2 images: the main one is the picture shown; unseen's safe copy leaves the others out"]
     for src, kept in ((mpo, 60), (heic, 200)):
         [res] = unseen.clean([src], tmp_path / "out", faces=False)

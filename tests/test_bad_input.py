@@ -158,6 +158,50 @@ def test_a_folder_walk_says_what_it_skips(tmp_path: Path, astronaut: np.ndarray,
     assert "every file found was skipped" in capsys.readouterr().err
 
 
+def test_hidden_files_are_said_of_in_a_folder_walk(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hidden photo, a hidden folder and an unfinished output were passed over without a word
+    (the user believed the folder done): each gets its line, in clean, analyse and review alike.
+    A Mac's AppleDouble files (``._NAME``: not pictures) pass quietly, but audit, which looks
+    at what a folder gives away, reads the hidden files and says what an AppleDouble one is."""
+    folder = tmp_path / "trip"
+    (folder / ".thumbs").mkdir(parents=True)
+    Image.fromarray(astronaut).save(folder / "a.png")
+    Image.fromarray(astronaut).save(folder / ".secret.png")
+    Image.fromarray(astronaut).save(folder / ".thumbs" / "t.png")
+    (folder / ".unseen-tmp-host-1-x.png").write_bytes(b"half written")
+    (folder / "._a.png").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 40)
+    assert main(["clean", str(folder), "--no-faces", "-o", str(tmp_path / "out")]) == 0
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 3 and all(line.startswith("skipped ") for line in lines), err
+    assert f"skipped {folder / '.secret.png'}: a hidden file" in err and f"skipped {folder / '.thumbs'}: a hidden folder" in err
+    assert f"skipped {folder / '.unseen-tmp-host-1-x.png'}: an unfinished unseen output" in err and "._a.png" not in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.unseen.png"]
+    assert main(["analyse", str(folder), "--no-faces", "-o", str(tmp_path / "plans")]) == 0
+    assert capsys.readouterr().err.count("skipped ") == 3
+    # review: the same lines, the same files
+    from unseen.review import server
+
+    opened: list[list[Path]] = []
+
+    class Server:
+        def __init__(self, files: list[Path], out_dir: Path | None, idle: float | None) -> None:
+            opened.append(files)
+            self.url = "http://127.0.0.1:1/"
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(server, "ReviewServer", Server)
+    assert main(["review", str(folder), "--no-browser"]) == 0
+    assert opened == [[folder / "a.png"]] and capsys.readouterr().err.count("skipped ") == 3
+    # audit reads every file of the folder: hidden ones are shared with it
+    by_name = {Path(r.input).name: r for r in unseen.audit([folder], faces=False)}
+    assert sorted(by_name) == ["._a.png", ".secret.png", ".unseen-tmp-host-1-x.png", "a.png", "t.png"]
+    assert by_name["._a.png"].format == "AppleDouble" and by_name["._a.png"].identifying
+    assert by_name[".unseen-tmp-host-1-x.png"].error
+
+
 def test_ctrl_c_leaves_no_partial_file(tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from unseen.media.still import STILL
 

@@ -16,6 +16,7 @@ from .detect.runtime import cpu_count
 from .errors import UnseenError
 from .results import AuditResult, CleanResult
 from .types import Region
+from .media.probe import apple_double
 from .output import TMP_PREFIX, is_output_name, sweep_stale
 from .output_names import Input, decide, make_folders, name_finding
 from .pipeline import analyse_file, clean_file, render_file
@@ -27,8 +28,9 @@ Progress = Callable[[CleanResult], None]
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Path]:
-    """Expand directories (recursively, in a stable order); skip hidden files, temporary files
-    and (unless ``outputs``: audit checks them) unseen's own outputs and plans found while walking.
+    """Expand directories (recursively, in a stable order); skip hidden files and folders,
+    unfinished outputs and unseen's own outputs and plans found while walking (unless
+    ``outputs``: audit checks every file, hidden ones too).
     Named files are yielded as given. Links to folders are never walked (a loop, or a path out
     of the folder): they are yielded like files, and refused with one line as everything that
     is not a regular file is."""
@@ -51,12 +53,15 @@ class Skipped(NamedTuple):
 
 SKIPPED_OUTPUT = N_("already an unseen output (name contains .unseen); not cleaning it again")
 SKIPPED_PLAN = N_("an unseen plan (name ends in .plan.json), not a picture, video or recording")
-
-
+SKIPPED_HIDDEN = N_("a hidden file (its name starts with a dot); not cleaning it: name it without the dot, or name it alone, to clean it")
+SKIPPED_HIDDEN_FOLDER = N_("a hidden folder (its name starts with a dot); not walked: name it to walk it")
+SKIPPED_UNFINISHED = N_("an unfinished unseen output (its run stopped before verifying it); not cleaning it: delete it")
 def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Input | Skipped]:
-    """As ``iter_inputs``, with the outputs and plans found while walking (unless ``outputs``)
-    as ``Skipped``, in their places. Hidden and temporary files are passed over without a word
-    (a Mac's ``._IMG_1234.JPG`` beside every photo on a USB stick)."""
+    """As ``iter_inputs``, with what a folder walk passes over as ``Skipped``, in its place:
+    hidden files and folders, unfinished outputs and (unless ``outputs``) unseen's outputs and
+    plans. A Mac's AppleDouble files (``._IMG_1234.JPG`` beside every photo on a USB stick) are
+    not pictures: passed over without a word. ``outputs`` (audit): every file is yielded, hidden
+    ones too (they are shared with the folder), and hidden folders are walked."""
     for raw in paths:
         if not os.fspath(raw):  # Path("") is the current folder: an unset variable, not a wish
             raise ValueError("an empty path names no file")
@@ -64,15 +69,24 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> I
         if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p):
                 linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]  # os.walk lists these as folders
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
-                for name in sorted(files + linked):
+                hidden = [] if outputs else sorted(d for d in dirs if d.startswith(".") and d not in linked)
+                dirs[:] = sorted(d for d in dirs if d not in linked and d not in hidden)
+                entries = sorted([(name, False) for name in files + linked] + [(d, True) for d in hidden])
+                for name, folder in entries:
                     f = Path(root) / name
-                    if name.startswith(".") or name.startswith(TMP_PREFIX):
-                        continue
-                    if not outputs and (is_output_name(f) or name.endswith(PLAN_SUFFIX)):
+                    if folder:
+                        yield Skipped(f, SKIPPED_HIDDEN_FOLDER)
+                    elif outputs:
+                        yield Input(f, p)
+                    elif name.startswith(TMP_PREFIX):
+                        yield Skipped(f, SKIPPED_UNFINISHED)
+                    elif name.startswith("."):
+                        if not (name.startswith("._") and apple_double(f)):
+                            yield Skipped(f, SKIPPED_HIDDEN)
+                    elif is_output_name(f) or name.endswith(PLAN_SUFFIX):
                         yield Skipped(f, SKIPPED_OUTPUT if is_output_name(f) else SKIPPED_PLAN)
-                        continue
-                    yield Input(f, p)
+                    else:
+                        yield Input(f, p)
         else:
             yield Input(p)
 

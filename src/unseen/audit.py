@@ -11,7 +11,7 @@ from .media.still import STILL
 from .media.metadata import image_findings
 from .results import AuditResult
 from .types import Detections, Region
-from .media.probe import probe
+from .media.probe import apple_double, probe
 from .plan import PLAN_SUFFIX
 
 
@@ -190,6 +190,8 @@ def audit_audio(path: Path) -> AuditResult:
 def audit_file(path: Path, faces: bool = True, progress: bool = False) -> AuditResult:
     if path.name.endswith(PLAN_SUFFIX):
         return audit_plan(path)
+    if apple_double(path):
+        return audit_apple_double(path)
     p = probe(path)
     kind = handler_for(p).kind_of(path, p)
     if kind == "video":
@@ -204,6 +206,16 @@ def audit_plan(path: Path) -> AuditResult:
 
     res = AuditResult(input=str(path), kind="plan", format="json")
     res.findings.append(Finding("other", N_("unseen plan"), N_("where the faces and masks are in the original, and its SHA-256 fingerprint: keep it apart from what you share")))
+    return res
+
+
+def audit_apple_double(path: Path) -> AuditResult:
+    """A Mac's AppleDouble file (``._NAME``) travels with a folder or a zip made on a Mac, and
+    tells what the file beside it came from."""
+    from .types import Finding
+
+    res = AuditResult(input=str(path), kind="metadata file", format="AppleDouble")
+    res.findings.append(Finding("other", N_("a Mac's record of another file"), N_("can tell where that file was downloaded from, its tags and comments: delete it before sharing")))
     return res
 
 

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .api import Skipped, audit, clean, iter_files, walk
-from .display import shown
+from .display import shown, skipped_line
 from .errors import UnseenError, UsageError
 from .i18n import N_, Msg, argparse_language, localize, ngettext
 from .i18n import gettext as _
@@ -31,7 +31,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # the words of the audit table that are data in --json (a finding's category, a file's kind)
 # the operating system's reasons (strerror is English whatever the locale), shown inside our lines
 _OS_REASONS = (N_("Permission denied"), N_("No such file or directory"), N_("No space left on device"), N_("Read-only file system"), N_("Is a directory"), N_("Not a directory"), N_("File name too long"), N_("Too many levels of symbolic links"), N_("Disk quota exceeded"), N_("Input/output error"), N_("File exists"), N_("Operation not permitted"))
-_TABLE_WORDS = (N_("location"), N_("time"), N_("device"), N_("software"), N_("owner"), N_("hidden-picture"), N_("voice"), N_("other"), N_("trailer"), N_("name"), N_("face"), N_("image"), N_("video"), N_("audio"), N_("plan"), N_("PNG custom text field"))
+_TABLE_WORDS = (N_("location"), N_("time"), N_("device"), N_("software"), N_("owner"), N_("hidden-picture"), N_("voice"), N_("other"), N_("trailer"), N_("name"), N_("face"), N_("image"), N_("video"), N_("audio"), N_("plan"), N_("metadata file"), N_("PNG custom text field"))
 
 
 def _color(text: str) -> tuple[int, int, int]:
@@ -157,7 +157,7 @@ def _clean_line(r: CleanResult) -> str:
 def _clean_text(r: CleanResult) -> str:
     # the result's own texts (error, warnings, fallback) stay English in --json; translated here
     if r.status == "skipped":
-        return _skipped(r.input, r.error or "")
+        return skipped_line(r.input, r.error or "")
     if r.status != "ok":
         return _failed(r.input, r.error or "")
     n = len(r.regions)
@@ -189,11 +189,6 @@ def _clean_text(r: CleanResult) -> str:
 def _failed(path: object, reason: str) -> str:
     """The line of a file that got no output: its name and the one-line reason, translated."""
     return _("FAILED  {path}: {reason}").format(path=path, reason=localize(reason))
-
-
-def _skipped(path: object, reason: str) -> str:
-    """The line of a file a folder walk passed over (not a failure: the batch goes on as done)."""
-    return _("skipped {path}: {reason}").format(path=path, reason=localize(reason))
 
 
 def _warning(text: str) -> str:
@@ -324,7 +319,7 @@ def _run_analyse(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"input": str(item.path), "plan": None, "error": None, "skipped": item.reason}), flush=True)
         else:
-            print(shown(_skipped(item.path, item.reason)), file=sys.stderr, flush=True)
+            print(shown(skipped_line(item.path, item.reason)), file=sys.stderr, flush=True)
 
     for path, plan, where, error in analyse_files(args.paths, args.out_dir, faces=not args.no_faces, regions=regions, overwrite=args.overwrite, keep_names=args.keep_names, progress=sys.stderr.isatty() and not args.json and not args.quiet, on_skip=skipped):
         done += 1

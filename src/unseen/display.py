@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from .i18n import gettext as _
+from .i18n import localize
+
 # control, format (bidi overrides, zero-width), surrogate (undecodable bytes), line/paragraph separators
 _HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
@@ -28,3 +31,9 @@ def shown(text: object) -> str:
     if s.isprintable() and s.isascii():
         return s
     return "".join(_escape(c) if unicodedata.category(c) in _HIDDEN else c for c in s)
+
+
+def skipped_line(path: object, reason: str) -> str:
+    """The line of a file a folder walk passed over (not a failure: the batch goes on as done),
+    translated; ``shown`` before printing."""
+    return _("skipped {path}: {reason}").format(path=path, reason=localize(reason))

@@ -278,8 +278,10 @@ def image_findings(im: Image.Image, fmt: str, data: bytes) -> list[Finding]:
     out += hidden_pictures(im, data)
     lay = containers.layout(fmt, data)
     if lay is not None:
-        if lay.trailer:
-            out.append(Finding("trailer", N_("bytes after the end of the image"), N_("{n} bytes (may hold another picture or data)").format(n=lay.trailer)))
+        # the MPF images (reported above) lie after the picture: the trailer is what is more
+        listed = sum(int(e.get("Size") or 0) for e in _mp_entries(im)[1:]) if fmt == "jpeg" else 0
+        if lay.trailer > listed:
+            out.append(Finding("trailer", N_("bytes after the end of the image"), N_("{n} bytes (may hold another picture or data)").format(n=lay.trailer - listed)))
         known = {"APP0:JFIF", "APP1:Exif", "APP1:http://ns.adobe.com/xap/1.0/", "APP2:ICC_PROFILE", "APP13:Photoshop 3.0", "APP2:MPF", "COM", "tEXt", "iTXt", "zTXt", "eXIf", "iCCP", "EXIF", "XMP", "ICCP"}
         others = sorted({b for b in lay.blocks if b not in known and not b.startswith("APP14:Adobe")})
         if others:

@@ -83,6 +83,21 @@ def sniff(head: bytes) -> Probe | None:
 _PERMISSIVE = {"tty", "image2", "image2pipe", "data", "bin", "txt", "lavfi", "subviewer", "webvtt", "srt", "ass", "mpl2"}
 
 
+# The first bytes of an AppleDouble file: a Mac's record of the file beside it (its extended
+# attributes: where it was downloaded from, tags, comments; its resource fork), written as
+# ._NAME on disks that cannot hold them and into zip files made on a Mac
+APPLE_DOUBLE = b"\x00\x05\x16\x07"
+
+
+def apple_double(path: Path) -> bool:
+    """``path`` is an AppleDouble file (read by its first bytes; False when unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == APPLE_DOUBLE
+    except OSError:
+        return False
+
+
 def _ffmpeg_probe(path: Path) -> Probe | None:
     """Media without a signature unseen knows (DV, MXF, RealMedia, ...): ask FFmpeg."""
     try:

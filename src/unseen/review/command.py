@@ -24,7 +24,8 @@ IDLE_EXIT = 180.0  # seconds: longer than a hidden tab's slowest poll (browsers 
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..api import iter_files
+    from ..api import Input, walk
+    from ..display import shown, skipped_line
     from .server import ReviewServer
 
     if args.shortcut:
@@ -38,7 +39,13 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(_("unseen: no such file: {path}").format(path=missing[0]), file=sys.stderr)
         return 2
-    server = ReviewServer(list(iter_files(args.paths)), args.out_dir, IDLE_EXIT if args.exit_when_closed else None)
+    files = []
+    for item in walk(args.paths):  # what a folder walk passes over gets its line, as in clean
+        if isinstance(item, Input):
+            files.append(item.path)
+        else:
+            print(shown(skipped_line(item.path, item.reason)), file=sys.stderr, flush=True)
+    server = ReviewServer(files, args.out_dir, IDLE_EXIT if args.exit_when_closed else None)
     print(f"unseen review: {server.url}", flush=True)
     if not args.exit_when_closed:
         print(_("Keep this window open while you review; press Ctrl-C here to stop."), flush=True)
