@@ -389,8 +389,8 @@ def _shaken_face(f: int) -> Region:
 
 
 def test_a_bridged_box_and_the_tracker_follow_a_shaken_camera() -> None:
-    """Between two sightings a bridged box went in a straight line while a hand-held camera
-    shook the face off it; with the picture's measured moves it goes where the face went (where
+    """Between two sightings (and beyond them) a bridged (held) box went in a straight line while
+    a hand-held camera shook the face off it; with the picture's measured moves it goes where the face went (where
     every move on the way was sure, the face moved with the picture and the camera did not
     zoom), and the face's sightings on shaken frames make one track."""
     from unseen.track.tracks import link, track_boxes
@@ -408,6 +408,9 @@ def test_a_bridged_box_and_the_tracker_follow_a_shaken_camera() -> None:
         assert contains(boxes[f], _shaken_face(f)) and boxes[f].width < 40, (f, boxes[f])
     # frame 5's move was unsure: that box stays on its line, for the render's look to check
     assert not contains(boxes[5], _shaken_face(5))
+    # beyond the last sighting (6) the held box goes with the picture too (every move since sure)
+    for f in (7, 9):
+        assert contains(boxes[f], _shaken_face(f)) and not contains(track_boxes([alone], 12, set(), path=still)[0][f], _shaken_face(f)), f
     assert followed == [{0, 1, 2, 3, 4, 6}]
     # a face that did not move as the picture did (a near passer-by moved most of it) keeps its line
     away = {0: [_shaken_face(0)], 2: [Region(220.0, 100.0, 250.0, 130.0, 0.9, "test")]}  # 20 px, the picture 0
