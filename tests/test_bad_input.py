@@ -175,7 +175,7 @@ def test_hidden_files_are_said_of_in_a_folder_walk(tmp_path: Path, astronaut: np
     lines = err.splitlines()
     assert len(lines) == 3 and all(line.startswith("skipped ") for line in lines), err
     assert f"skipped {folder / '.secret.png'}: a hidden file" in err and f"skipped {folder / '.thumbs'}: a hidden folder" in err
-    assert f"skipped {folder / '.unseen-tmp-host-1-x.png'}: an unfinished unseen output" in err and "._a.png" not in err
+    assert f"skipped {folder / '.unseen-tmp-host-1-x.png'}: an unseen output not yet verified" in err and "._a.png" not in err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.unseen.png"]
     assert main(["analyse", str(folder), "--no-faces", "-o", str(tmp_path / "plans")]) == 0
     assert capsys.readouterr().err.count("skipped ") == 3
