@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import random
+import shutil
 import signal
 import struct
 import subprocess
@@ -137,8 +138,25 @@ def _sound_seeds() -> dict[str, bytes]:
         "sound.opus": _sound("ogg", "libopus", rate=48000),
         "sound.m4a": _sound("ipod", "aac"),
         "sound.aiff": _sound("aiff", "pcm_s16be"),
-        "sound.amr": _sound("amr", "libopencore_amrnb", rate=8000),
+        **({"sound.amr": amr} if (amr := _amr()) else {}),
     }
+
+
+def _amr() -> bytes | None:
+    """A phone's AMR voice memo, written by PyAV where its FFmpeg has the encoder (PyAV 18.1.1's
+    wheels have none), else by the ffmpeg command where it has; None where neither has."""
+    from unseen.media.audio import can_encode
+
+    if can_encode("libopencore_amrnb"):
+        return _sound("amr", "libopencore_amrnb", rate=8000)
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        wav, amr = os.path.join(d, "s.wav"), os.path.join(d, "s.amr")
+        Path(wav).write_bytes(_sound("wav", "pcm_s16le", rate=8000))
+        made = subprocess.run([ffmpeg, "-v", "error", "-i", wav, "-c:a", "libopencore_amrnb", "-ar", "8000", "-ac", "1", amr], capture_output=True)
+        return Path(amr).read_bytes() if made.returncode == 0 and os.path.exists(amr) else None
 
 
 def seeds() -> dict[str, bytes]:

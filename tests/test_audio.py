@@ -111,6 +111,20 @@ def test_audio_exiftool_clean(fmt: str, codec: str, ext: str, tmp_path: Path) ->
     assert identifying(exiftool_tags(Path(res.output))) == []
 
 
+def test_every_sound_is_written_in_a_family_this_ffmpeg_can_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyAV 18.1.1's wheels came without the AMR encoder the earlier ones had: a phone's AMR
+    voice memo was refused ("cannot encode"). A family the build cannot write becomes M4A/AAC."""
+    from unseen.media import audio
+
+    for family in audio.TARGETS:
+        target = audio.target_of(family, family)
+        assert audio.can_encode(target.codec), (family, target)
+        av.Codec(target.codec, "w")  # PyAV agrees
+    monkeypatch.setattr(audio, "can_encode", lambda codec: codec != "libopencore_amrnb")
+    assert audio.target_of("amr_nb", "amr") == audio.DEFAULT_TARGET
+    assert audio.target_of("flac", "flac").ext == ".flac"
+
+
 def test_voice_modes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = write_audio(tmp_path / "v.wav", vowel_voice(), "wav", "pcm_s16le")
     x, _, _, _ = read(src)

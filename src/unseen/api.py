@@ -56,6 +56,8 @@ SKIPPED_PLAN = N_("an unseen plan (name ends in .plan.json), not a picture, vide
 SKIPPED_HIDDEN = N_("a hidden file (its name starts with a dot); not cleaning it: name it without the dot, or name it alone, to clean it")
 SKIPPED_HIDDEN_FOLDER = N_("a hidden folder (its name starts with a dot); not walked: name it to walk it")
 SKIPPED_UNFINISHED = N_("an unseen output not yet verified (a run still writing it, or one that stopped); not cleaning it")
+
+
 def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Input | Skipped]:
     """As ``iter_inputs``, with what a folder walk passes over as ``Skipped``, in its place:
     hidden files and folders, unfinished outputs and (unless ``outputs``) unseen's outputs and

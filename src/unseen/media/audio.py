@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -246,8 +247,23 @@ def target_for(sound: SoundReader) -> AudioTarget:
 
 
 def target_of(codec: str, container: str) -> AudioTarget:
-    """The family a sound is written in: its codec's, else its container's, else M4A/AAC."""
-    return TARGETS.get(codec) or TARGETS.get(container) or DEFAULT_TARGET
+    """The family a sound is written in: its codec's, else its container's, else M4A/AAC; also
+    M4A/AAC where this FFmpeg build cannot write that family (PyAV 18.1.1's wheels came without
+    the AMR encoder its earlier ones had: a phone's AMR voice memo was refused)."""
+    target = TARGETS.get(codec) or TARGETS.get(container) or DEFAULT_TARGET
+    return target if can_encode(target.codec) else DEFAULT_TARGET
+
+
+@lru_cache(maxsize=None)
+def can_encode(codec: str) -> bool:
+    """This FFmpeg build has an encoder named ``codec``."""
+    import av
+
+    try:
+        av.Codec(codec, "w")
+    except Exception:  # noqa: BLE001 - av.codec.codec.UnknownCodecError, or any refusal
+        return False
+    return True
 
 
 AAC_RATES = (7350, 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)

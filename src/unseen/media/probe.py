@@ -90,8 +90,11 @@ APPLE_DOUBLE = b"\x00\x05\x16\x07"
 
 
 def apple_double(path: Path) -> bool:
-    """``path`` is an AppleDouble file (read by its first bytes; False when unreadable)."""
+    """``path`` is an AppleDouble file (read by its first bytes; False when unreadable or not a
+    regular file: opening a named pipe would wait for a writer forever)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with open(path, "rb") as fh:
             return fh.read(4) == APPLE_DOUBLE
     except OSError:
