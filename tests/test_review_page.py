@@ -471,8 +471,11 @@ def test_a_crowd_plan_stays_workable_and_a_failed_save_says_so(chromium: Any, cl
                        return r.top >= 0 && r.bottom <= innerHeight; }"""
         )
         saved(page)
-        # the save state is said again in a newly chosen language
+        # the save state is said again in a newly chosen language, and the selected mask's label
+        # on the picture too (the canvas kept its English label until the next redraw)
+        page.evaluate("() => { window.drawn = []; const f = CanvasRenderingContext2D.prototype.fillText; CanvasRenderingContext2D.prototype.fillText = function (s, ...a) { window.drawn.push(s); return f.call(this, s, ...a); }; }")
         page.click(".lang button[data-lang=ko]")
+        page.wait_for_function("() => { const tr = S.plan.tracks.find((x) => x.id === S.sel); return S.lang === 'ko' && window.drawn.includes(shortLabel(tr)) && shortLabel(tr).startsWith('얼굴'); }")
         page.wait_for_function("() => S.lang === 'ko' && document.getElementById('save-state').textContent === t('All changes saved') && t('All changes saved') !== 'All changes saved'")
         page.wait_for_function("() => { const c = document.querySelector('#strip figcaption').textContent; return c === t('frame {n}', {n: c.replace(/\\D/g, '')}) && !c.startsWith('frame '); }")  # the strip too
         page.click(".lang button[data-lang=en]")

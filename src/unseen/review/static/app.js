@@ -37,6 +37,7 @@ function applyStrings() {
   if (S.saveSay) sayState();
   if (S.plan && isVideo()) { updateFrameNo(); if (S.img) renderStrip(); }
   renderFiles();
+  if (S.img) draw();  // the labels on the picture are words too
 }
 
 async function loadStrings(lang) {
