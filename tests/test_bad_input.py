@@ -183,10 +183,12 @@ def test_hidden_files_are_said_of_in_a_folder_walk(tmp_path: Path, astronaut: np
     from unseen.review import server
 
     opened: list[list[Path]] = []
+    passed_over: list[list[tuple[Path, str]]] = []
 
     class Server:
-        def __init__(self, files: list[Path], out_dir: Path | None, idle: float | None) -> None:
+        def __init__(self, files: list[Path], out_dir: Path | None, idle: float | None, skipped: list[tuple[Path, str]]) -> None:
             opened.append(files)
+            passed_over.append(skipped)
             self.url = "http://127.0.0.1:1/"
 
         def serve(self) -> None:
@@ -195,6 +197,7 @@ def test_hidden_files_are_said_of_in_a_folder_walk(tmp_path: Path, astronaut: np
     monkeypatch.setattr(server, "ReviewServer", Server)
     assert main(["review", str(folder), "--no-browser"]) == 0
     assert opened == [[folder / "a.png"]] and capsys.readouterr().err.count("skipped ") == 3
+    assert [p.name for p, _ in passed_over[0]] == [".secret.png", ".thumbs", ".unseen-tmp-host-1-x.png"]  # the page lists them too
     # audit reads every file of the folder: hidden ones are shared with it
     by_name = {Path(r.input).name: r for r in unseen.audit([folder], faces=False)}
     assert sorted(by_name) == ["._a.png", ".secret.png", ".unseen-tmp-host-1-x.png", "a.png", "t.png"]

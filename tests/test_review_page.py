@@ -1147,6 +1147,50 @@ def test_the_chosen_language_is_kept_for_the_next_review(chromium: Any, photo: P
         ctx.close()
 
 
+def test_what_a_folder_walk_passed_over_is_listed_on_the_page(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """A folder reviewed from the desktop icon has no terminal to say what was left out: the page
+    lists the hidden file and the unfinished output it did not open, with the reason, in the
+    page's language; the photo beside them opens as usual."""
+    from unseen.output import TMP_PREFIX
+    from unseen.review.command import gather
+
+    folder = tmp_path / "from the phone"
+    folder.mkdir()
+    shutil.copy(photo, folder / "street.jpg")
+    shutil.copy(photo, folder / ".hidden.jpg")
+    shutil.copy(photo, folder / f"{TMP_PREFIX}street.jpg")
+    files, skipped = gather([folder])
+    assert files == [folder / "street.jpg"]
+    server = ReviewServer(files, None, None, skipped)
+    server.start_thread()
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page)
+        rows = page.locator("#skipped-list li")
+        assert page.is_visible("#skipped") and rows.count() == 2
+        assert [rows.nth(i).evaluate("(li) => li.firstChild.textContent") for i in range(2)] == [".hidden.jpg", f"{TMP_PREFIX}street.jpg"]
+        assert "hidden file" in rows.nth(0).text_content()
+        page.click(".lang button[data-lang=ko]")
+        page.wait_for_function("() => S.lang === 'ko'")
+        for i, (_, reason) in enumerate(skipped):
+            assert i18n.localize(reason, "ko") in rows.nth(i).text_content() != reason
+        assert page.text_content("#skipped h3") == i18n.translate("Not opened", "ko") != "Not opened"
+        page.close()
+    finally:
+        server.stop()
+    # nothing passed over: no such list
+    server = serve_copy(photo, tmp_path)
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page)
+        assert not page.is_visible("#skipped")
+        page.close()
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("how", ["row", "picture"])
 def test_masking_a_video_spot_follows_the_face_through_the_video(chromium: Any, clip: Path, tmp_path: Path, how: str) -> None:
     """A spot worth a look is seen on one frame; "Mask it" on its row, and a click on it on the

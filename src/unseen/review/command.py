@@ -23,9 +23,24 @@ def add_parser(sub: argparse._SubParsersAction, named: Callable[[str], str]) -> 
 IDLE_EXIT = 180.0  # seconds: longer than a hidden tab's slowest poll (browsers throttle to one a minute)
 
 
-def run(args: argparse.Namespace) -> int:
+def gather(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to review under ``paths``, and what a folder walk passed over with the reason:
+    each gets its line on the terminal, as in clean, and the page lists them (a review started
+    from its icon has no terminal)."""
     from ..api import Input, walk
     from ..display import shown, skipped_line
+
+    files, skipped = [], []
+    for item in walk(paths):
+        if isinstance(item, Input):
+            files.append(item.path)
+        else:
+            skipped.append((item.path, item.reason))
+            print(shown(skipped_line(item.path, item.reason)), file=sys.stderr, flush=True)
+    return files, skipped
+
+
+def run(args: argparse.Namespace) -> int:
     from .server import ReviewServer
 
     if args.shortcut:
@@ -39,13 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(_("unseen: no such file: {path}").format(path=missing[0]), file=sys.stderr)
         return 2
-    files = []
-    for item in walk(args.paths):  # what a folder walk passes over gets its line, as in clean
-        if isinstance(item, Input):
-            files.append(item.path)
-        else:
-            print(shown(skipped_line(item.path, item.reason)), file=sys.stderr, flush=True)
-    server = ReviewServer(files, args.out_dir, IDLE_EXIT if args.exit_when_closed else None)
+    files, skipped = gather(args.paths)
+    server = ReviewServer(files, args.out_dir, IDLE_EXIT if args.exit_when_closed else None, skipped)
     print(f"unseen review: {server.url}", flush=True)
     if not args.exit_when_closed:
         print(_("Keep this window open while you review; press Ctrl-C here to stop."), flush=True)

@@ -198,7 +198,8 @@ class ReviewApp:
         return _json({"lang": lang, "languages": list(i18n.LANGUAGES), "strings": i18n.strings(lang)})
 
     async def list_files(self, request: Request) -> Response:
-        return _json({"files": [f.to_json(with_plan=False) for f in self.session.files.values()]})
+        skipped = [{"name": p.name, "path": str(p), "reason": reason} for p, reason in self.session.skipped]
+        return _json({"files": [f.to_json(with_plan=False) for f in self.session.files.values()], "skipped": skipped})
 
     async def upload(self, request: Request) -> Response:
         """One file as the request body (streamed into the session's private folder, 0600)."""
@@ -388,13 +389,16 @@ def loopback_socket(port: int = PREFERRED_PORT) -> socket.socket:
 class ReviewServer:
     """``unseen review`` as an object: start, the address, stop (tests run it in a thread)."""
 
-    def __init__(self, paths: list[Path], out_dir: Path | None = None, idle_exit: float | None = None) -> None:
+    def __init__(self, paths: list[Path], out_dir: Path | None = None, idle_exit: float | None = None, skipped: list[tuple[Path, str]] | None = None) -> None:
         """``idle_exit``: seconds without a request from the page (its tab closed: an open page
         asks every two seconds, a hidden one at least once a minute) after which the review ends
-        by itself, once no publish is running; for a review started without a terminal."""
+        by itself, once no publish is running; for a review started without a terminal.
+        ``skipped``: what a folder walk passed over, with the reason (the page lists them: a
+        review started from a shortcut has no terminal to say it)."""
         import uvicorn
 
         self.session = Session(out_dir)
+        self.session.skipped = list(skipped or [])
         for p in paths:
             self.session.add(p)
         self.token = secrets.token_urlsafe(24)

@@ -354,6 +354,7 @@ class Session:
     def __init__(self, out_dir: Path | None = None) -> None:
         self.out_dir = out_dir
         self.files: dict[str, ReviewFile] = {}
+        self.skipped: list[tuple[Path, str]] = []  # what a folder walk passed over, and why (English, as data)
         self._names: set[str] = set()  # outputs this review's files publish to (see review_output)
         self.stopping = threading.Event()
         self._uploads: Path | None = None

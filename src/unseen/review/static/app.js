@@ -91,7 +91,7 @@ function url(path) { return path + (path.includes("?") ? "&" : "?") + "t=" + enc
 
 // --- files -----------------------------------------------------------------------------------
 async function refreshFiles() {
-  try { S.files = (await api("/api/files")).files; } catch (e) { return; }
+  try { const r = await api("/api/files"); S.files = r.files; S.skipped = r.skipped || []; } catch (e) { return; }
   renderFiles();
   if (!S.cur && S.files.length) {
     const wanted = location.hash.slice(1);
@@ -132,6 +132,18 @@ function renderFiles() {
     if (f.id === focused) li.focus();
   }
   $("no-files").hidden = S.files.length > 0;
+  // what the folder's walk passed over (hidden files, unfinished outputs): said here, as the
+  // terminal says it, for a review started from its icon has no terminal
+  const skipped = S.skipped || [];
+  $("skipped").hidden = !skipped.length;
+  $("skipped-list").replaceChildren(...skipped.map((s) => {
+    const li = document.createElement("li");
+    li.textContent = s.name; li.title = s.path;
+    const why = document.createElement("span");
+    why.className = "st"; why.textContent = t(s.reason);
+    li.append(why);
+    return li;
+  }));
 }
 
 async function upload(files) {
