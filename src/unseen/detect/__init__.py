@@ -314,7 +314,7 @@ def stretched_faces(finder: "FaceFinder", wide: np.ndarray, scale: float, back: 
     wide, ``scale`` its height against the picture's) by ``rule``, brought back by ``back`` (x,
     y factors) to the picture's pixels: the faces whose centre lies on none of ``faces``' heads
     (the faces already found there, in the picture's pixels)."""
-    found = _nms(finder._run(wide, 1.0, tick))
+    found = _nms(finder.runs(wide, [1.0], flip=False, tick=tick)[1.0, False])  # one pass at the stretched picture's own size
     judged = judge_for(finder, rule).candidates(wide, found, scale=scale).faces
     heads = [f.head() for f in faces]
     out = []
