@@ -178,7 +178,8 @@ def plan_masks(src: Path, cache: Path, edit=None):  # type: ignore[no-untyped-de
 
 # what an analysis depends on (paths under the unseen package): a kept analysis made by other
 # code is made again; the tracker and the plan (what --plan-only tries out) are not in it
-ANALYSIS_CODE = ("detect", "pipeline/video_search.py", "media/video.py", "track/cuts.py", "track/shake.py")  # shake: the moves are part of it
+# (track/shake.py: the moves are part of it; media/panorama.py: a 360 video's poles are searched)
+ANALYSIS_CODE = ("detect", "pipeline/video_search.py", "media/video.py", "media/panorama.py", "track/cuts.py", "track/shake.py")
 
 
 def plan_work(work: Path, **settings) -> None:  # type: ignore[no-untyped-def]

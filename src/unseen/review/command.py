@@ -24,19 +24,22 @@ IDLE_EXIT = 180.0  # seconds: longer than a hidden tab's slowest poll (browsers 
 
 
 def gather(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """The files to review under ``paths``, and what a folder walk passed over with the reason:
-    each gets its line on the terminal, as in clean, and the page lists them (a review started
-    from its icon has no terminal)."""
-    from ..api import Input, walk
+    """The files to review under ``paths``, and the pictures a folder walk passed over with the
+    reason. Everything passed over gets its line on the terminal, as in clean; the page lists
+    the hidden files and folders and the unfinished outputs (a review started from its icon has
+    no terminal), not the outputs and plans of earlier reviews (a folder reviewed twice would
+    list every one of them)."""
+    from ..api import SKIPPED_HIDDEN, SKIPPED_HIDDEN_FOLDER, SKIPPED_UNFINISHED, Input, walk
     from ..display import shown, skipped_line
 
     files, skipped = [], []
     for item in walk(paths):
         if isinstance(item, Input):
             files.append(item.path)
-        else:
+            continue
+        print(shown(skipped_line(item.path, item.reason)), file=sys.stderr, flush=True)
+        if item.reason in (SKIPPED_HIDDEN, SKIPPED_HIDDEN_FOLDER, SKIPPED_UNFINISHED):
             skipped.append((item.path, item.reason))
-            print(shown(skipped_line(item.path, item.reason)), file=sys.stderr, flush=True)
     return files, skipped
 
 

@@ -397,8 +397,7 @@ class ReviewServer:
         review started from a shortcut has no terminal to say it)."""
         import uvicorn
 
-        self.session = Session(out_dir)
-        self.session.skipped = list(skipped or [])
+        self.session = Session(out_dir, skipped)
         for p in paths:
             self.session.add(p)
         self.token = secrets.token_urlsafe(24)

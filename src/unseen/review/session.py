@@ -351,10 +351,10 @@ def _with_added_from(plan: Plan, released: Plan, taken: Callable[[str], bool], k
 class Session:
     """Every file of one ``unseen review``, and the private folder uploads go to."""
 
-    def __init__(self, out_dir: Path | None = None) -> None:
+    def __init__(self, out_dir: Path | None = None, skipped: list[tuple[Path, str]] | None = None) -> None:
         self.out_dir = out_dir
         self.files: dict[str, ReviewFile] = {}
-        self.skipped: list[tuple[Path, str]] = []  # what a folder walk passed over, and why (English, as data)
+        self.skipped = list(skipped or [])  # what a folder walk passed over, and why (English, as data)
         self._names: set[str] = set()  # outputs this review's files publish to (see review_output)
         self.stopping = threading.Event()
         self._uploads: Path | None = None

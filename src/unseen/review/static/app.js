@@ -134,8 +134,10 @@ function renderFiles() {
   $("no-files").hidden = S.files.length > 0;
   // what the folder's walk passed over (hidden files, unfinished outputs): said here, as the
   // terminal says it, for a review started from its icon has no terminal
-  const skipped = S.skipped || [];
+  const skipped = S.skipped || [], sig = S.lang + JSON.stringify(skipped);
   $("skipped").hidden = !skipped.length;
+  if (sig === S.skippedSig) return;  // the list stays put between polls (its tooltips too)
+  S.skippedSig = sig;
   $("skipped-list").replaceChildren(...skipped.map((s) => {
     const li = document.createElement("li");
     li.textContent = s.name; li.title = s.path;
