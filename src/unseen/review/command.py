@@ -24,8 +24,8 @@ IDLE_EXIT = 180.0  # seconds: longer than a hidden tab's slowest poll (browsers 
 
 
 def gather(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """The files to review under ``paths``, and the pictures a folder walk passed over with the
-    reason. Everything passed over gets its line on the terminal, as in clean; the page lists
+    """The files to review under ``paths``, and what a folder walk passed over, with the reason
+    (English, as data). Everything passed over gets its line on the terminal, as in clean; the page lists
     the hidden files and folders and the unfinished outputs (a review started from its icon has
     no terminal), not the outputs and plans of earlier reviews (a folder reviewed twice would
     list every one of them)."""
