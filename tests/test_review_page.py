@@ -96,9 +96,22 @@ def saved(page: Any) -> None:
     page.wait_for_function("() => !S.saving && document.getElementById('save-state').textContent === t('All changes saved')", timeout=10_000)
 
 
-def publish(page: Any, timeout: float = 180_000) -> Path:
+def publish(page: Any, timeout: float = 180_000, asked: list[str] | None = None) -> Path:
+    """Make the safe copy; the question asked first where masks are switched off is answered
+    yes (and kept in ``asked``)."""
     n = page.evaluate("() => S.cur.job.n")  # a copy made before: its result is on the page until this one's comes
+    said: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        said.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
     page.keyboard.press("p")
+    page.wait_for_function("(n) => S.cur.job.n > n", arg=n, timeout=timeout)
+    page.remove_listener("dialog", answer)
+    if asked is not None:
+        asked += said
     page.wait_for_function("(n) => S.cur.job.n > n && S.cur.job.state !== 'running'", arg=n, timeout=timeout)
     page.wait_for_selector("#output-path, #output-error", timeout=timeout)
     err = page.query_selector("#output-error")
@@ -619,7 +632,7 @@ def test_korean_page_has_no_untranslated_string(chromium: Any, photo: Path, clip
 # --- files added from the page, and stopping -----------------------------------------------------
 
 
-def test_upload_from_the_page_stays_private_and_goes_at_exit(chromium: Any, photo: Path) -> None:
+def test_upload_from_the_page_stays_private_and_goes_at_exit(chromium: Any, photo: Path, tmp_path: Path) -> None:
     server = serve([])
     try:
         page = chromium.new_page(viewport={"width": 1200, "height": 800})
@@ -636,6 +649,23 @@ def test_upload_from_the_page_stays_private_and_goes_at_exit(chromium: Any, phot
         href = page.get_attribute("#result a.button", "href") or ""
         body = httpx.get(f"http://127.0.0.1:{server.port}{href}").content
         assert body == out.read_bytes()
+        temporary = page.evaluate("() => t('This file was added from the page, so its safe copy is kept only while the review is open. Save it now.')")
+        assert temporary in page.text_content("#result")
+        page.close()
+    finally:
+        server.stop()
+    # with an output folder named, the copy stays there: the page does not say it goes
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    server = serve([], out_dir)
+    try:
+        page = chromium.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(server.url)
+        page.set_input_files("#picker", str(photo))
+        ready(page)
+        out = publish(page)
+        assert out.parent == out_dir and out.is_file()
+        assert page.is_visible("#result a.button") and temporary not in page.text_content("#result")
         page.close()
     finally:
         server.stop()
@@ -1147,6 +1177,32 @@ def test_the_chosen_language_is_kept_for_the_next_review(chromium: Any, photo: P
         ctx.close()
 
 
+def test_the_picture_is_fitted_again_when_the_shortcuts_list_opens_and_closes(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """The shortcuts list opens above the picture and changes its stage's size, not the
+    window's: the canvas stretched its old pixels (the picture squashed, then drawn in the top
+    half) and a click landed away from what it pointed at, until "Fit" was pressed."""
+    server = serve_copy(photo, tmp_path)
+    try:
+        page = chromium.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(server.url)
+        ready(page)
+        fitted = """() => { const c = document.getElementById('canvas'), r = document.getElementById('stage').getBoundingClientRect(), k = devicePixelRatio || 1;
+                    const [w, h] = picSize();
+                    return c.width === Math.max(1, Math.round(r.width * k)) && c.height === Math.max(1, Math.round(r.height * k))
+                           && Math.abs(S.fit - Math.min(c.width / w, c.height / h)) < 1e-9; }"""
+        sizes = []
+        for _ in range(2):  # open, then close
+            before = page.evaluate("() => document.getElementById('stage').getBoundingClientRect().height")
+            page.keyboard.press("?")
+            page.wait_for_function(f"(b) => document.getElementById('stage').getBoundingClientRect().height !== b", arg=before)
+            page.wait_for_function(fitted)
+            sizes.append(page.evaluate("() => document.getElementById('canvas').height"))
+        assert sizes[0] != sizes[1]
+        page.close()
+    finally:
+        server.stop()
+
+
 def test_what_a_folder_walk_passed_over_is_listed_on_the_page(chromium: Any, photo: Path, tmp_path: Path) -> None:
     """A folder reviewed from the desktop icon has no terminal to say what was left out: the page
     lists the hidden file and the unfinished output it did not open, with the reason, in the
@@ -1174,16 +1230,16 @@ def test_what_a_folder_walk_passed_over_is_listed_on_the_page(chromium: Any, pho
         rows = page.locator("#skipped-list li")
         assert page.is_visible("#skipped") and rows.count() == 2
         assert [rows.nth(i).evaluate("(li) => li.firstChild.textContent") for i in range(2)] == [".hidden.jpg", f"{TMP_PREFIX}street.jpg"]
-        assert "hidden file" in rows.nth(0).text_content()
+        assert "A hidden file" in rows.nth(0).text_content() and "add it with the button above" in rows.nth(0).text_content()
         # the list is not rebuilt by the page's polls (a row's tooltip holds its whole path)
         page.evaluate("() => { document.querySelector('#skipped-list li').kept = true; }")
         page.wait_for_timeout(2500)
         assert page.evaluate("() => document.querySelector('#skipped-list li').kept === true")
         page.click(".lang button[data-lang=ko]")
         page.wait_for_function("() => S.lang === 'ko'")
-        for i, (_, reason) in enumerate(skipped):
-            ko = i18n.localize(reason, "ko")
-            assert ko != reason and ko in rows.nth(i).text_content()
+        for i in range(2):
+            said = page.evaluate(f"() => t(SKIPPED_SAID[S.skipped[{i}].kind])")
+            assert said and said in rows.nth(i).text_content() and not any(c.isascii() and c.isalpha() for c in said)
         assert page.text_content("#skipped h3") == i18n.translate("Not opened", "ko") != "Not opened"
         page.close()
     finally:
@@ -1397,11 +1453,23 @@ def test_the_publish_result_says_what_was_left_bare_on_purpose(chromium: Any, ph
         false_id = page.evaluate("(b) => S.plan.regions.find((r) => r.box[0] === b[0] && r.box[1] === b[1]).id", list(FALSE_BOX))
         page.click(f"#region-list li[data-id={false_id}] button.switch")
         saved(page)
-        publish(page)
+        # asked first: answered no, no copy is made
+        asked: list[str] = []
+        page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        page.keyboard.press("p")
+        page.wait_for_timeout(1500)
+        question = page.evaluate("() => t('{n} mask(s) are switched off: what is under them will be visible in the safe copy. Make the copy anyway?', {n: 1})")
+        assert asked == [question] and "1곳" in question and page.evaluate("() => !S.cur.job || S.cur.job.state === 'idle'")
+        asked.clear()
+        publish(page, asked=asked)
+        assert asked == [question]
         bare = page.locator("#result #bare")
         assert bare.is_visible()
         said = page.evaluate("() => t('{n} mask(s) you switched off were left off: what is under them can be seen in the safe copy. Make sure no face is among them.', {n: 1})")
         assert bare.text_content() == said and "1곳" in said
+        # said first, before "Done", and in the file list too
+        assert page.evaluate("() => document.querySelector('#result p').id === 'bare'")
+        page.wait_for_function("() => document.querySelector('#file-list li.current .st').textContent === t('Safe copy made, {n} mask(s) left off', {n: 1})")
         page.close()
     finally:
         server.stop()

@@ -27,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import i18n
+from ..api import SKIPPED_HIDDEN, SKIPPED_HIDDEN_FOLDER, SKIPPED_UNFINISHED
 from ..i18n import N_
 from ..plan import PlanError, PlanTrack
 from .frames import VideoFrames
@@ -198,7 +199,8 @@ class ReviewApp:
         return _json({"lang": lang, "languages": list(i18n.LANGUAGES), "strings": i18n.strings(lang)})
 
     async def list_files(self, request: Request) -> Response:
-        skipped = [{"name": p.name, "path": str(p), "reason": reason} for p, reason in self.session.skipped]
+        kinds = {SKIPPED_HIDDEN: "hidden", SKIPPED_HIDDEN_FOLDER: "hidden folder", SKIPPED_UNFINISHED: "unfinished"}
+        skipped = [{"name": p.name, "path": str(p), "reason": reason, "kind": kinds.get(reason)} for p, reason in self.session.skipped]
         return _json({"files": [f.to_json(with_plan=False) for f in self.session.files.values()], "skipped": skipped})
 
     async def upload(self, request: Request) -> Response:

@@ -325,10 +325,16 @@ class ReviewFile:
         except Exception as e:  # noqa: BLE001
             job.state, job.error = "failed", one_line(e)
 
+    @property
+    def output_temporary(self) -> bool:
+        """The safe copy goes to the review's private uploads folder, removed when it ends (a file
+        added from the page, with no output folder named)."""
+        return self.uploaded and self.out_dir == self.path.parent
+
     def to_json(self, with_plan: bool = True) -> dict[str, Any]:
         with self.lock:
             d: dict[str, Any] = {"id": self.id, "name": self.name, "state": self.state, "error": self.error, "rev": self.rev,
-                                 "uploaded": self.uploaded, "progress": self.progress, "save_error": self.save_error, "resumed": self.resumed, "plan_file": str(self.plan_file),
+                                 "uploaded": self.uploaded, "output_temporary": self.output_temporary, "progress": self.progress, "save_error": self.save_error, "resumed": self.resumed, "plan_file": str(self.plan_file),
                                  "kind": self.plan.input.kind if self.plan else self.kind, "job": self.job.to_json(), "audit": self.audit, "pictures": self.pictures}
             if with_plan and self.plan is not None:
                 d["plan"] = self.plan.to_json()

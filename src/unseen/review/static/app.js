@@ -106,10 +106,18 @@ function fileState(f) {
   if (f.job && f.job.state === "done") {
     // masks changed since are not in the copy (the open file's revision is the page's own)
     const rev = S.cur && S.plan && f.id === S.cur.id ? S.rev : f.rev;
-    return f.job.rev !== null && f.job.rev !== undefined && rev !== f.job.rev ? t("The safe copy is out of date: make it again") : t("Safe copy made");
+    if (f.job.rev !== null && f.job.rev !== undefined && rev !== f.job.rev) return t("The safe copy is out of date: make it again");
+    return f.job.bare ? t("Safe copy made, {n} mask(s) left off", {n: f.job.bare}) : t("Safe copy made");
   }
   return f.resumed ? t("Your earlier review of this file was reopened") : t("Ready to review");
 }
+
+// what the page says of a file it did not open (the command line's reasons speak of naming it)
+const SKIPPED_SAID = {
+  "hidden": N_("A hidden file (its name starts with a dot), so it was not opened. To review it, add it with the button above."),
+  "hidden folder": N_("A hidden folder (its name starts with a dot): the files in it were not opened. To review one, add it with the button above."),
+  "unfinished": N_("An unfinished safe copy (one being made, or one that was stopped): not opened."),
+};
 
 function renderFiles() {
   const ul = $("file-list");
@@ -142,7 +150,7 @@ function renderFiles() {
     const li = document.createElement("li");
     li.textContent = s.name; li.title = s.path;
     const why = document.createElement("span");
-    why.className = "st"; why.textContent = t(s.reason);
+    why.className = "st"; why.textContent = s.kind in SKIPPED_SAID ? t(SKIPPED_SAID[s.kind]) : t(s.reason);
     li.append(why);
     return li;
   }));
@@ -1279,10 +1287,18 @@ function onUp(e) {
 }
 
 // --- publishing ------------------------------------------------------------------------------------
+// masks and tracks a person switched off (as the server counts them): bare in the copy
+function switchedOff() {
+  return S.plan.regions.filter((r) => !r.on && !r.uncertain).length + (S.plan.tracks || []).filter((tr) => !tr.on).length;
+}
+
 async function publish() {
   if (!S.plan || (S.cur.job && S.cur.job.state === "running")) return;
   // not saved (flush said why): the copy would be made without the edits the page shows
   if (!(await flush())) return;
+  // a face under a mask switched off goes out bare: asked before, not only said after
+  const off = switchedOff();
+  if (off && !window.confirm(t("{n} mask(s) are switched off: what is under them will be visible in the safe copy. Make the copy anyway?", {n: off}))) return;
   try {
     const data = await api("/api/files/" + S.cur.id + "/publish", {method: "POST", json: {rev: S.rev}});
     S.cur.job = data.job;
@@ -1297,6 +1313,10 @@ function renderJob() {
   const j = S.cur && S.cur.job;
   if (!j || j.state === "idle") { $("result-box").hidden = true; return; }
   $("result-box").hidden = false;
+  // a copy this page saw being made is brought into view when it ends (in a narrow window its
+  // result, warnings first, lay below the fold)
+  if (j.state === "running") S.making = S.cur.id + "/" + j.n;
+  else if (S.making === S.cur.id + "/" + j.n) { S.making = null; $("result-box").scrollIntoView({block: "nearest"}); }
   $("progress").hidden = j.state !== "running";
   const res = $("result");
   res.replaceChildren();
@@ -1319,14 +1339,15 @@ function renderJob() {
   if (j.state === "done") {
     // edits made since (or while) the copy was made are not in it
     if (j.rev !== null && j.rev !== undefined && S.rev !== j.rev) p(t("You changed the masks after this copy was made: those changes are not in it. Make the safe copy again."), "fail");
-    p(t("Done. The safe copy was made and checked:"), "ok");
-    const code = document.createElement("code"); code.id = "output-path"; code.textContent = j.output; res.append(code);
-    // left bare on purpose: said where it cannot be missed, before it is shared
+    // left bare on purpose: said first, where it cannot be missed, before it is shared
     if (j.bare) p(t("{n} mask(s) you switched off were left off: what is under them can be seen in the safe copy. Make sure no face is among them.", {n: j.bare}), "warn").id = "bare";
+    p(t("Done. The safe copy was made and checked:"), j.bare ? "" : "ok");
+    const code = document.createElement("code"); code.id = "output-path"; code.textContent = j.output; res.append(code);
     for (const w of j.warnings || []) p(w, "warn");
     p(j.added.length ? t("The final check found {n} more spot(s) and masked them too. They are now shown on the picture.", {n: j.added.length}) : t("The final check found nothing more to mask."));
     if (S.cur.uploaded) {
-      p(t("This file was added from the page, so its safe copy is kept only while the review is open. Save it now."));
+      // with an output folder named (-o) the copy is there for good; otherwise it goes with the review
+      if (S.cur.output_temporary) p(t("This file was added from the page, so its safe copy is kept only while the review is open. Save it now."));
       const a = document.createElement("a"); a.className = "button"; a.href = url("/api/files/" + S.cur.id + "/output"); a.textContent = t("Save the safe copy"); a.download = "";
       res.append(a);
     }
@@ -1422,6 +1443,10 @@ function start() {
   document.addEventListener("dragover", (e) => e.preventDefault());
   document.addEventListener("drop", (e) => { e.preventDefault(); depth = 0; $("drop").hidden = true; upload([...e.dataTransfer.files]); });
   window.addEventListener("resize", () => { fitToolbar(); if (S.img) { const z = S.zoom; fitView(); if (z !== 1) zoomAt(z); } drawTimeline(); });
+  // the stage also changes size without the window (the shortcuts list opening above it): the
+  // canvas stretched its old pixels until the next redraw, and clicks missed what they pointed at
+  new ResizeObserver(() => { const c = $("canvas"), r = $("stage").getBoundingClientRect(), k = window.devicePixelRatio || 1;
+    if (S.img && (c.width !== Math.max(1, Math.round(r.width * k)) || c.height !== Math.max(1, Math.round(r.height * k)))) { const z = S.zoom; fitView(); if (z !== 1) zoomAt(z); } }).observe($("stage"));
   loadStrings(chooseLanguage()).then(refreshFiles);
   setInterval(refreshFiles, 2000);
 }
