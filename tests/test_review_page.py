@@ -733,6 +733,27 @@ def test_a_track_span_typed_past_the_video_is_kept_within_it(clip: Path, tmp_pat
         server.stop()
 
 
+def test_the_page_does_not_speak_of_command_line_options() -> None:
+    """The pipelines' messages end with the command line's way out; the page, whose readers have
+    no terminal, says the rest (a file name's finding said "(--keep-names를 쓰지 않으면)")."""
+    from unseen.i18n import Msg
+    from unseen.output_names import name_finding
+    from unseen.review.server import localized
+
+    finding = name_finding(Path("IMG_20220814_141231.jpg"))
+    assert finding is not None and "--keep-names" in finding.value
+    for lang in ("ko", "en", None):
+        d = {"error": None, "save_error": None, "job": {"error": "damaged video (x); nothing written (--salvage keeps what decodes)", "warnings": [Msg("audio dropped (use --audio keep to keep it, re-encoded)")]},
+             "audit": {"error": None, "findings": [{"category": "name", "name": finding.name, "value": finding.value, "identifying": True},
+                                                  {"category": "other", "name": "container tag 'comment'", "value": "a tag (--as the file says)", "identifying": False}]}}
+        out = localized(d, lang)
+        said = [out["job"]["error"], *out["job"]["warnings"], out["audit"]["findings"][0]["value"]]
+        assert all(s and "--" not in s for s in said), (lang, said)
+        assert out["audit"]["findings"][1]["value"] == "a tag (--as the file says)"  # the file's own text stays as it is
+        if lang == "ko":
+            assert all(any("\uac00" <= c <= "\ud7a3" for c in s) for s in said), said
+
+
 def test_a_named_pipe_is_one_line_in_the_pages_language(tmp_path: Path) -> None:
     """Hashing a named pipe blocked before the server started: no address was ever printed."""
     fifo = tmp_path / "pipe.jpg"

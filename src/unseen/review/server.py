@@ -8,6 +8,7 @@ Policy that lets the page load nothing from anywhere but this server.
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import socket
 import threading
@@ -101,12 +102,22 @@ def _said(request: Request, text: str | None) -> str | None:
     return i18n.localize(text, lang) if text and lang in i18n.LANGUAGES else text
 
 
+# The pipelines' messages end with the command line's way out ("(unless --keep-names)", "(use
+# --audio keep to keep it)"): the page has no such options, and its readers no terminal
+_OPTION_HINT = re.compile(r"\s*\([^()]*--[a-z][^()]*\)")
+
+
+def page_words(text: str) -> str:
+    """A message of unseen's as the page says it: without the command line's options."""
+    return _OPTION_HINT.sub("", text)
+
+
 def localized(d: dict[str, Any], lang: str | None) -> dict[str, Any]:
     """The reasons and audit findings a person reads, in the page's language (the pipelines make
-    them in English, as data; the catalogue knows their templates)."""
-    if lang not in i18n.LANGUAGES or lang == i18n.DEFAULT:
-        return d
-    tr = lambda text: i18n.localize(text, lang) if isinstance(text, str) else text  # noqa: E731
+    them in English, as data; the catalogue knows their templates), without the command line's
+    options."""
+    lang = lang if lang in i18n.LANGUAGES else i18n.DEFAULT
+    tr = lambda text: page_words(i18n.localize(text, lang)) if isinstance(text, str) else text  # noqa: E731
     d["error"] = tr(d.get("error"))
     d["save_error"] = tr(d.get("save_error"))
     d["job"] = dict(d["job"], error=tr(d["job"].get("error")), warnings=[tr(w) for w in d["job"].get("warnings", [])])
