@@ -184,6 +184,15 @@ def test_photo_switch_off_draw_reload_publish(chromium: Any, photo: Path) -> Non
         assert covered(rgb, (55, 435, 75, 455)) > 0.98  # the uncertain spot, switched on
         fx0, fy0, fx1, fy1 = FALSE_BOX
         assert np.abs(rgb[fy0:fy1, fx0:fx1].astype(int) - src[fy0:fy1, fx0:fx1]).max() <= 2  # switched off: untouched
+        # the copy itself opens in a tab of its own (a path means nothing without a terminal)
+        with page.context.expect_page() as opened:
+            page.click("#result #look")
+        tab = opened.value
+        tab.wait_for_load_state()
+        assert tab.evaluate("() => document.images.length === 1 && document.images[0].naturalWidth") == rgb.shape[1]
+        r = httpx.get(f"http://127.0.0.1:{server.port}{page.get_attribute('#result #look', 'href')}")
+        assert r.content == out.read_bytes() and r.headers["content-disposition"].startswith("inline") and r.headers["cache-control"] == "no-store"
+        tab.close()
         page.close()
     finally:
         server.stop()

@@ -326,7 +326,9 @@ class ReviewApp:
         out = f.job.output
         if f.job.state != "done" or not out or not Path(out).is_file():
             raise KeyError("no output")
-        return FileResponse(out, filename=Path(out).name, content_disposition_type="attachment")
+        # ?look: shown in a tab of its own (the page's "Look at the safe copy"), else saved
+        how = "inline" if "look" in request.query_params else "attachment"
+        return FileResponse(out, filename=Path(out).name, content_disposition_type=how)
 
     def close(self) -> None:
         for v in self._frames.values():

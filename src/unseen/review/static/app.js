@@ -1352,6 +1352,10 @@ function renderJob() {
       res.append(a);
     }
     p(t("Look at the safe copy once more before you share it."));
+    // the copy itself, in a tab of its own: a path is nothing to someone who never opens a terminal
+    const look = document.createElement("a"); look.className = "button"; look.id = "look";
+    look.href = url("/api/files/" + S.cur.id + "/output?look=1"); look.target = "_blank"; look.rel = "noopener";
+    look.textContent = t("Look at the safe copy"); res.append(look);
   } else {
     p(t("No safe copy was made."), "fail");
     const r = p(j.error || ""); r.id = "output-error";
