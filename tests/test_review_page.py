@@ -1562,6 +1562,12 @@ def test_the_file_list_says_a_copy_made_before_a_change_is_out_of_date(chromium:
         saved(page)
         page.wait_for_timeout(2500)  # a poll of the file list
         assert state.text_content() == page.evaluate("() => t('The safe copy is out of date: make it again')")
+        assert page.locator("#result p.fail").count() == 1
+        # switched back on: the masks are the copy's again, and nothing says otherwise
+        page.click(f"#region-list li[data-id={false_id}] button.switch")
+        saved(page)
+        page.wait_for_function("() => document.querySelector('#file-list li .st').textContent === t('Safe copy made')")
+        assert page.locator("#result p.fail").count() == 0
         page.close()
     finally:
         server.stop()

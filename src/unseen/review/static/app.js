@@ -105,8 +105,8 @@ function fileState(f) {
   if (f.job && f.job.state === "running") return t("Making the safe copy…");
   if (f.job && f.job.state === "done") {
     // masks changed since are not in the copy (the open file's revision is the page's own)
-    const rev = S.cur && S.plan && f.id === S.cur.id ? S.rev : f.rev;
-    if (f.job.rev !== null && f.job.rev !== undefined && rev !== f.job.rev) return t("The safe copy is out of date: make it again");
+    const stale = S.cur && S.plan && f.id === S.cur.id ? !copyIsCurrent(f.job) : f.job.rev !== null && f.job.rev !== undefined && f.rev !== f.job.rev;
+    if (stale) return t("The safe copy is out of date: make it again");
     return f.job.bare ? t("Safe copy made, {n} mask(s) left off", {n: f.job.bare}) : t("Safe copy made");
   }
   return f.resumed ? t("Your earlier review of this file was reopened") : t("Ready to review");
@@ -1309,6 +1309,21 @@ async function publish() {
   }
 }
 
+// The open file's copy holds its masks as they stand: at the revision it was made from, or at a
+// later one whose masks are the same again (a mask switched off and back on was called a change
+// the copy lacked). The masks a copy was made from are noted when the page first sees it done.
+function copyIsCurrent(j) {
+  if (j.rev === null || j.rev === undefined) return true;
+  const sig = () => JSON.stringify([S.plan.regions, S.plan.tracks || []]);
+  if (S.rev === j.rev) {
+    if (!S.dirty && !S.saving && !S.saveTimerOn && !(S.copy && S.copy.id === S.cur.id && S.copy.n === j.n)) S.copy = {id: S.cur.id, n: j.n, sig: sig()};
+    return true;
+  }
+  if (!S.copy || S.copy.id !== S.cur.id || S.copy.n !== j.n) return false;
+  if (S.copy.at !== S.rev) { S.copy.at = S.rev; S.copy.same = sig() === S.copy.sig; }  // once a revision (a crowd's plan is large)
+  return S.copy.same;
+}
+
 function renderJob() {
   const j = S.cur && S.cur.job;
   if (!j || j.state === "idle") { $("result-box").hidden = true; return; }
@@ -1338,7 +1353,7 @@ function renderJob() {
   const p = (text, cls) => { const x = document.createElement("p"); x.textContent = text; if (cls) x.className = cls; res.append(x); return x; };
   if (j.state === "done") {
     // edits made since (or while) the copy was made are not in it
-    if (j.rev !== null && j.rev !== undefined && S.rev !== j.rev) p(t("You changed the masks after this copy was made: those changes are not in it. Make the safe copy again."), "fail");
+    if (!copyIsCurrent(j)) p(t("You changed the masks after this copy was made: those changes are not in it. Make the safe copy again."), "fail");
     // left bare on purpose: said first, where it cannot be missed, before it is shared
     if (j.bare) p(t("{n} mask(s) you switched off were left off: what is under them can be seen in the safe copy. Make sure no face is among them.", {n: j.bare}), "warn").id = "bare";
     p(t("Done. The safe copy was made and checked:"), j.bare ? "" : "ok");
