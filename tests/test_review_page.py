@@ -150,6 +150,13 @@ def test_photo_switch_off_draw_reload_publish(chromium: Any, photo: Path) -> Non
         false_id = page.evaluate("(b) => S.plan.regions.find((r) => r.box[0] === b[0] && r.box[1] === b[1]).id", list(FALSE_BOX))
         face_ids = page.evaluate("() => S.plan.regions.filter((r) => r.kind === 'face' && r.on).map((r) => r.id)")
         assert page.locator(f"#region-list li[data-id={false_id}]").count() == 1 and len(face_ids) >= 2
+        # each mask's row shows what it covers, cut from the picture (a crowd's rows all read "Face")
+        page.wait_for_function("() => document.querySelectorAll('#region-list li[data-id] canvas.thumb').length === S.plan.regions.filter((r) => !r.uncertain).length")
+        drawn = page.evaluate("""() => [...document.querySelectorAll('#region-list li[data-id] canvas.thumb')].map((c) => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+            for (let i = 0; i < d.length; i += 4) n += (d[i] !== 0x2b || d[i + 1] !== 0x2b || d[i + 2] !== 0x2b);
+            return n / (d.length / 4); })""")
+        assert drawn and min(drawn) > 0.5, drawn
         # a click on the false mask switches it off
         cx, cy = to_screen(page, (FALSE_BOX[0] + FALSE_BOX[2]) / 2, (FALSE_BOX[1] + FALSE_BOX[3]) / 2)
         page.mouse.click(cx, cy)

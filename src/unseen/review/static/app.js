@@ -299,7 +299,7 @@ function showPicture(n, fit) {
   S.picture = n;
   $("page-no").textContent = t("Picture {n} of {m}", {n: n + 1, m: pictures()});
   const id = S.cur.id, img = new Image();
-  img.onload = () => { if (!S.cur || S.cur.id !== id || S.picture !== n) return; S.img = img; if (fit) fitView(); else draw(); };
+  img.onload = () => { if (!S.cur || S.cur.id !== id || S.picture !== n) return; S.img = img; if (fit) fitView(); else draw(); renderSide(); };
   img.src = url("/api/files/" + id + "/image" + (n ? "?n=" + n : ""));
 }
 
@@ -637,9 +637,24 @@ function showAll(ul, n, widen) {
   li.append(more); ul.append(li);
 }
 
+// A photo's mask row shows what the mask covers (a crowd's rows all read "Face"), cut from the
+// picture already on the page: nothing more is asked of the server, nothing kept
+function regionThumb(r) {
+  if (isVideo() || !S.img || !S.img.naturalWidth) return null;
+  const c = document.createElement("canvas"); c.className = "thumb"; c.width = c.height = 96;
+  const [w, h] = picSize(), kx = S.img.naturalWidth / w, ky = S.img.naturalHeight / h;
+  const [x0, y0, x1, y1] = r.box, side = 1.2 * Math.max(x1 - x0, y1 - y0, 1), cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  const g = c.getContext("2d");
+  g.fillStyle = "#2b2b2b"; g.fillRect(0, 0, c.width, c.height);
+  g.drawImage(S.img, (cx - side / 2) * kx, (cy - side / 2) * ky, side * kx, side * ky, 0, 0, c.width, c.height);
+  return c;
+}
+
 function regionItem(r, unsure) {
   const li = document.createElement("li");
   li.dataset.id = r.id;
+  const thumb = regionThumb(r);
+  if (thumb) li.append(thumb);
   li.className = (r.on || unsure ? "" : "off") + (S.sel === r.id ? " sel" : "");
   const what = document.createElement("span"); what.className = "what";
   what.textContent = kindLabel(r) + (unsure && r.on ? " · " + t("masked") : "");
