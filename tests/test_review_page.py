@@ -1240,6 +1240,26 @@ def test_the_picture_is_fitted_again_when_the_shortcuts_list_opens_and_closes(ch
         server.stop()
 
 
+def test_switching_the_view_does_not_move_the_toolbar_or_the_picture(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """The view button's label is shorter for the original: switching (M) re-laid the toolbar in
+    Korean at 1280 px (the publish button jumped rows, the picture moved 41 px)."""
+    server = serve_copy(photo, tmp_path)
+    try:
+        ctx = chromium.new_context(locale="ko-KR", viewport={"width": 1280, "height": 800})
+        page = ctx.new_page()
+        page.goto(server.url)
+        ready(page)
+        where = "() => ['publish', 'stage', 'undo'].map((id) => { const r = document.getElementById(id).getBoundingClientRect(); return [Math.round(r.left), Math.round(r.top), Math.round(r.width)]; })"
+        before = page.evaluate(where)
+        for view in ("original", "masked"):
+            page.keyboard.press("m")
+            page.wait_for_function("(v) => S.view === v", arg=view)
+            assert page.evaluate(where) == before, view
+        ctx.close()
+    finally:
+        server.stop()
+
+
 def test_what_a_folder_walk_passed_over_is_listed_on_the_page(chromium: Any, photo: Path, tmp_path: Path) -> None:
     """A folder reviewed from the desktop icon has no terminal to say what was left out: the page
     lists the hidden file and the unfinished output it did not open, with the reason, in the

@@ -1022,6 +1022,13 @@ function undo(redo) {
 function fitToolbar() {
   const tb = $("toolbar");
   if (tb.offsetParent === null) return;  // hidden: nothing to measure
+  // the view button holds the longer of its two labels: switching the view (M) re-laid the
+  // toolbar, moving the picture and the publish button under the pointer
+  const v = $("view-toggle"), label = v.textContent;
+  v.style.minWidth = "";
+  let widest = 0;
+  for (const s of [t("Showing: masked preview"), t("Showing: original")]) { v.textContent = s; widest = Math.max(widest, v.getBoundingClientRect().width); }
+  v.textContent = label; v.style.minWidth = Math.ceil(widest) + "px";
   tb.classList.remove("compact");
   const words = tb.offsetHeight;
   tb.classList.add("compact");
