@@ -1298,6 +1298,10 @@ def test_what_a_folder_walk_passed_over_is_listed_on_the_page(chromium: Any, pho
             said = page.evaluate(f"() => t(SKIPPED_SAID[S.skipped[{i}].kind])")
             assert said and said in rows.nth(i).text_content() and not any(c.isascii() and c.isalpha() for c in said)
         assert page.text_content("#skipped h3") == i18n.translate("Not opened", "ko") != "Not opened"
+        # the hidden photo added from the page, as its entry says: opened, and no longer listed
+        page.set_input_files("#picker", str(folder / ".hidden.jpg"))
+        page.wait_for_function("() => S.files.length === 2 && S.skipped.length === 1")
+        assert rows.count() == 1 and rows.nth(0).evaluate("(li) => li.firstChild.textContent") == f"{TMP_PREFIX}street.jpg"
         page.close()
     finally:
         server.stop()

@@ -232,6 +232,7 @@ class ReviewApp:
                     return _json({"error": "too large"}, 413)
                 out.write(chunk)
         f = self.session.add(path, uploaded=True)
+        self.session.opened_after_all(f)
         return _json(localized(f.to_json(with_plan=False), _lang(request)))
 
     async def get_file(self, request: Request) -> Response:

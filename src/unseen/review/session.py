@@ -390,6 +390,14 @@ class Session:
         self.start(rf.run_audit)
         return rf
 
+    def opened_after_all(self, f: ReviewFile) -> None:
+        """A file the walk passed over, added from the page (as its entry says to do) under its
+        name without the dot: no longer listed as not opened."""
+        if f.sha is None:
+            return
+        with self._lock:
+            self.skipped = [(p, why) for p, why in self.skipped if not (p.name.lstrip(".") == f.name and p.is_file() and _same_file(p, f.sha))]
+
     def start(self, target: Callable[[], None]) -> None:
         t = threading.Thread(target=target, daemon=True)
         self._threads.append(t)
@@ -403,3 +411,10 @@ class Session:
             t.join(max(0.0, deadline - time.monotonic()))
         if self._uploads is not None:
             shutil.rmtree(self._uploads, ignore_errors=True)
+
+
+def _same_file(p: Path, sha: str) -> bool:
+    try:
+        return sha256_file(p) == sha
+    except OSError:
+        return False
