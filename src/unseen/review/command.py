@@ -24,13 +24,12 @@ IDLE_EXIT = 180.0  # seconds: longer than a hidden tab's slowest poll (browsers 
 
 
 def gather(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """The files to review under ``paths``, and what a folder walk passed over, with the reason
-    (English, as data). Everything passed over gets its line on the terminal, as in clean; the page lists
-    the hidden files and folders and the unfinished outputs (a review started from its icon has
-    no terminal), not the outputs and plans of earlier reviews (a folder reviewed twice would
-    list every one of them)."""
-    from ..api import SKIPPED_HIDDEN, SKIPPED_HIDDEN_FOLDER, SKIPPED_UNFINISHED, Input, walk
+    """The files to review under ``paths``, and what a folder walk passed over that the page
+    lists, with the reason (English, as data; see session.LISTED_SKIPS): a review started from
+    its icon has no terminal. Everything passed over gets its line on the terminal, as in clean."""
+    from ..api import Input, walk
     from ..display import shown, skipped_line
+    from .session import LISTED_SKIPS
 
     files, skipped = [], []
     for item in walk(paths):
@@ -38,7 +37,7 @@ def gather(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
             files.append(item.path)
             continue
         print(shown(skipped_line(item.path, item.reason)), file=sys.stderr, flush=True)
-        if item.reason in (SKIPPED_HIDDEN, SKIPPED_HIDDEN_FOLDER, SKIPPED_UNFINISHED):
+        if item.reason in LISTED_SKIPS:
             skipped.append((item.path, item.reason))
     return files, skipped
 

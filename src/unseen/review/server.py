@@ -28,11 +28,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import i18n
-from ..api import SKIPPED_HIDDEN, SKIPPED_HIDDEN_FOLDER, SKIPPED_UNFINISHED
 from ..i18n import N_
 from ..plan import PlanError, PlanTrack
 from .frames import VideoFrames
-from .session import ReviewFile, Session, Stale, one_line
+from .session import LISTED_SKIPS, ReviewFile, Session, Stale, one_line
 from .tracks import new_track, set_key, set_span
 
 if TYPE_CHECKING:
@@ -210,8 +209,7 @@ class ReviewApp:
         return _json({"lang": lang, "languages": list(i18n.LANGUAGES), "strings": i18n.strings(lang)})
 
     async def list_files(self, request: Request) -> Response:
-        kinds = {SKIPPED_HIDDEN: "hidden", SKIPPED_HIDDEN_FOLDER: "hidden folder", SKIPPED_UNFINISHED: "unfinished"}
-        skipped = [{"name": p.name, "path": str(p), "reason": reason, "kind": kinds.get(reason)} for p, reason in self.session.skipped]
+        skipped = [{"name": p.name, "path": str(p), "reason": reason, "kind": LISTED_SKIPS.get(reason)} for p, reason in self.session.skipped]
         return _json({"files": [f.to_json(with_plan=False) for f in self.session.files.values()], "skipped": skipped})
 
     async def upload(self, request: Request) -> Response:

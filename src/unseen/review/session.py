@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from ..api import SKIPPED_HIDDEN, SKIPPED_HIDDEN_FOLDER, SKIPPED_UNFINISHED
 from ..errors import UnseenError
 from ..media.probe import require_regular
 from ..pipeline.common import sha256_file
@@ -352,6 +353,11 @@ def _with_added_from(plan: Plan, released: Plan, taken: Callable[[str], bool], k
                 own = keep_ids and x.id not in {r.id for r in out.regions} | {t.id for t in out.tracks}
                 getattr(out, kind).append(replace(x, id=x.id if own else out.new_id(x.id.rstrip("0123456789") or "v")))
     return out
+
+
+# What a folder walk passed over that the page lists, by the kind the page words it as: not an
+# earlier review's outputs and plans (a folder reviewed twice would list every one of them)
+LISTED_SKIPS = {SKIPPED_HIDDEN: "hidden", SKIPPED_HIDDEN_FOLDER: "hidden folder", SKIPPED_UNFINISHED: "unfinished"}
 
 
 class Session:

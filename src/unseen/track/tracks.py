@@ -344,8 +344,9 @@ def track_boxes(tracks: list[Track], n_frames: int, cuts: set[int], s: TrackSett
     way was sure, the face's own move between them is the picture's (within half its height:
     a near passer-by can move most of the picture while the faces behind stay put) and the
     faces' path does not zoom there; a box held beyond the sightings goes where the picture
-    moved since (where every shift was sure and the path does not zoom); ``followed``, when given, gets for each track the frames
-    its box is where the face is, shaken camera or not: its sightings and those bridged so.
+    moved since (where every shift was sure and the path does not zoom); ``followed``, when
+    given, gets for each track the frames its box is where the face is, shaken camera or not:
+    its sightings and those bridged so.
     ``looked``: the frames the detector searched, with the scale it searched them at; ``seen``:
     everything it found there, whatever its score. A track's hold ends at a searched frame
     where the face would have been at least ``s.sure_miss`` px tall and nothing at all was
