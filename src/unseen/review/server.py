@@ -229,8 +229,9 @@ class ReviewApp:
                     path.unlink(missing_ok=True)
                     return _json({"error": "too large"}, 413)
                 out.write(chunk)
-        f = self.session.add(path, uploaded=True)
-        self.session.opened_after_all(f)
+        # hashing a large video takes seconds: in a worker thread, so the page's polls go on
+        f = await run_in_threadpool(self.session.add, path, uploaded=True)
+        await run_in_threadpool(self.session.opened_after_all, f)
         return _json(localized(f.to_json(with_plan=False), _lang(request)))
 
     async def get_file(self, request: Request) -> Response:

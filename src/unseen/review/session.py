@@ -128,7 +128,8 @@ class _Run:
 class ReviewFile:
     """One input: where its output and plan go, its plan, and the jobs running on it."""
 
-    def __init__(self, file_id: str, path: Path, out_dir: Path, *, uploaded: bool = False, taken: set[str] | None = None) -> None:
+    def __init__(self, file_id: str, path: Path, out_dir: Path, *, uploaded: bool = False, taken: set[str] | None = None, sha: str | None = None) -> None:
+        """``sha``: the file's SHA-256 where the caller hashed it already (see file_sha)."""
         from ..output_names import review_output
 
         self.id = file_id
@@ -136,14 +137,14 @@ class ReviewFile:
         self.name = path.name
         self.out_dir = out_dir
         self.uploaded = uploaded
+        # hashed once: naming, resuming and the plan check
+        self.sha: str | None = sha or file_sha(path)
         # named as clean names it (no date, time or device of the input's name), never another
         # file's: a plan made for another file, or a safe copy with no plan, is left alone
         try:
-            require_regular(path)  # a named pipe would block the hash, and the review with it
-            self.sha: str | None = sha256_file(path)  # hashed once: naming, resuming and the plan check
-            self.output = review_output(path, out_dir, self.sha, taken if taken is not None else set())
+            self.output = review_output(path, out_dir, self.sha, taken if taken is not None else set()) if self.sha else None
         except (OSError, UnseenError):
-            self.sha, self.output = None, None
+            self.output = None
         self.plan_file = plan_path(self.output if self.output is not None else out_dir / f"{output_stem(path)}.unseen{path.suffix}")
         self.plan: Plan | None = None
         self.rev = 0
@@ -388,9 +389,15 @@ class Session:
             for f in self.files.values():
                 if f.path == path:
                     return f
+        # hashed outside the lock: seconds for a large video, while uploads and lists go on
+        sha = file_sha(path)
+        with self._lock:
+            for f in self.files.values():
+                if f.path == path:  # added meanwhile
+                    return f
             file_id = f"f{len(self.files) + 1}"
             out_dir = self.out_dir or path.parent
-            rf = ReviewFile(file_id, path, out_dir, uploaded=uploaded, taken=self._names)
+            rf = ReviewFile(file_id, path, out_dir, uploaded=uploaded, taken=self._names, sha=sha)
             self.files[file_id] = rf
         self.start(rf.analyse)
         self.start(rf.run_audit)
@@ -417,6 +424,16 @@ class Session:
             t.join(max(0.0, deadline - time.monotonic()))
         if self._uploads is not None:
             shutil.rmtree(self._uploads, ignore_errors=True)
+
+
+def file_sha(path: Path) -> str | None:
+    """The file's SHA-256, or None where it is not a regular file or cannot be read (the
+    analysis then says why)."""
+    try:
+        require_regular(path)  # a named pipe would block the hash, and the review with it
+        return sha256_file(path)
+    except (OSError, UnseenError):
+        return None
 
 
 def _same_file(p: Path, sha: str) -> bool:
