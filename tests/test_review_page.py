@@ -1970,3 +1970,34 @@ def test_a_poll_answered_before_a_save_does_not_take_it_back(chromium: Any, phot
         page.context.close()
     finally:
         server.stop()
+
+
+def test_a_long_copy_says_the_time_left_in_minutes(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """While a safe copy is made the page said "12.3 frames a second · about 2970 s left": the
+    time left in minutes where it is long, in seconds where it is short, and no frame rate."""
+    import re
+
+    server = serve_photo(photo, tmp_path)
+    ctx = chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(server.url)
+        ready(page)
+        job = server.session.files["f1"].job
+        # a render a tenth of the way through after a minute (the server works out the time left)
+        job.stage, job.done, job.total, job.started, job.n, job.state = "render", 100, 1000, time.monotonic() - 60, job.n + 1, "running"
+        page.evaluate("() => reloadFile()")  # as after P: the page asks, then polls while the copy is made
+        minutes = i18n.translate("about {m} min left", "ko").split("{m}")[1]
+        page.wait_for_function("(w) => document.getElementById('progress-text').textContent.includes(w)", arg=minutes, timeout=10_000)
+        text = page.text_content("#progress-text") or ""
+        assert re.search(r"(\d+)" + re.escape(minutes), text) and 8 <= int(re.search(r"(\d+)" + re.escape(minutes), text).group(1)) <= 10, text
+        assert "프레임" not in text and "frames" not in text
+        page.click("button[data-lang=en]")
+        job.done = 990  # nearly there: seconds
+        page.wait_for_function("() => / s left/.test(document.getElementById('progress-text').textContent)", timeout=10_000)
+        assert re.search(r"about \d s left", page.text_content("#progress-text") or ""), page.text_content("#progress-text")
+        job.state = "idle"
+        page.close()
+    finally:
+        ctx.close()
+        server.stop()

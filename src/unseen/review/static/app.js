@@ -1365,8 +1365,8 @@ function renderJob() {
     const stages = {analyse: N_("Looking for faces…"), render: N_("Masking…"), verify: N_("Checking the safe copy…")};
     let text = stages[j.stage] ? t(stages[j.stage]) : t("Making the safe copy and checking it…");
     if (j.total) text += " " + t("{done} of {total}", {done: j.done, total: j.total});
-    if (j.rate) text += " · " + t("{rate} frames a second", {rate: j.rate.toFixed(1)});
-    if (j.left) text += " · " + t("about {s} s left", {s: Math.ceil(j.left)});
+    // time left in the words a person uses (frames a second told them nothing)
+    if (j.left) text += " · " + (j.left < 90 ? t("about {s} s left", {s: Math.ceil(j.left)}) : t("about {m} min left", {m: Math.ceil(j.left / 60)}));
     $("progress-text").textContent = text;
     $("publish").disabled = true;
     return;
