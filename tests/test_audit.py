@@ -99,7 +99,27 @@ def test_audit_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     bad = tmp_path / "x.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0garbage")
     assert main(["audit", str(bad)]) == 1
-    assert "cannot read" in capsys.readouterr().out
+    assert "cannot open JPEG" in capsys.readouterr().out  # the reason alone: it says "cannot" itself
+
+
+def test_a_photo_cut_short_still_says_what_its_tags_give_away(tagged_jpeg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A JPEG cut in half (a broken download, a card pulled out) keeps its EXIF at the start:
+    audit said only that it could not be decoded, not that it carries a GPS position."""
+    half = tmp_path / "half.jpg"
+    raw = tagged_jpeg.read_bytes()
+    half.write_bytes(raw[: len(raw) // 2])
+    [r] = unseen.audit([half])
+    assert r.error and "truncated" in r.error  # the picture: not searched for faces, and said so
+    assert any(f.category == "location" and f.identifying for f in r.findings)
+    capsys.readouterr()
+    assert main(["audit", str(half)]) == 1
+    out = capsys.readouterr().out
+    assert "cannot read the picture, so it was not searched for faces" in out and "GPS" in out
+    assert "nothing identifying" not in out
+    # a file that cannot be read at all is said once, not "cannot read: cannot read file: ..."
+    assert main(["audit", str(tmp_path / "missing.jpg")]) == 1
+    out = capsys.readouterr().out
+    assert out.count("cannot read") == 1, out
 
 
 def test_audit_says_what_it_cannot_read_and_what_clean_leaves_out(astronaut: np.ndarray, tmp_path: Path) -> None:

@@ -231,7 +231,13 @@ def audit_image(path: Path, faces: bool = True) -> AuditResult:
         from .detect import one_per_face, visible_faces
         from .media.still import views
 
-        pic = STILL.decode(path, p.format)
+        try:
+            pic = STILL.decode(path, p.format)
+        except UnseenError as e:
+            # a photo cut short keeps its tags at the start: what they give away is still said,
+            # beside why its picture could not be searched (exit 1 as for any unreadable file)
+            res.error = " ".join(str(e).split())
+            return res
         res.width, res.height = pic.width, pic.height
         # the rule clean verifies every output by, on what a person can be shown of each frame
         for frame in pic.frames:

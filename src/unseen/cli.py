@@ -344,11 +344,15 @@ def _summary(plan: "Plan") -> dict[str, int]:
 
 def _audit_table(r: AuditResult) -> str:
     lines = [f"== {shown(r.input)}"]
-    if r.error:
-        return f"== {shown(r.input)}\n   " + _("cannot read: {reason}").format(reason=shown(localize(r.error)))
+    if r.error and not r.findings:
+        # a reason that says so itself ("cannot read file: ...") is not prefixed with it again
+        said = localize(r.error) if r.error.startswith("cannot ") else _("cannot read: {reason}").format(reason=localize(r.error))
+        return f"== {shown(r.input)}\n   " + shown(said)
     lines.append(f"   {r.format} {_(r.kind)}" + (f", {r.width}x{r.height}" if r.width else ""))
+    if r.error:  # the picture could not be read, its tags could: both are said
+        lines.append("   " + _("cannot read the picture, so it was not searched for faces: {reason}").format(reason=shown(localize(r.error))))
     # what follows is said for information; a search cut short ("frames") is no "nothing found"
-    if not any(f.identifying or f.name == "frames" for f in r.findings) and not r.faces:
+    elif not any(f.identifying or f.name == "frames" for f in r.findings) and not r.faces:
         lines.append("   " + _("nothing identifying found in the file's data (the picture itself may still show places or people)"))
     for f in r.findings:
         mark = "!" if f.identifying else " "
