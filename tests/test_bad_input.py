@@ -158,6 +158,21 @@ def test_a_folder_walk_says_what_it_skips(tmp_path: Path, astronaut: np.ndarray,
     assert "every file found was skipped" in capsys.readouterr().err
 
 
+def test_a_file_named_twice_is_cleaned_once(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
+    """``clean a.png a.png`` (or a file and its folder) wrote a.unseen.png and a-2.unseen.png:
+    two copies of one photo, the second named as if it were another. Done once, the rest said."""
+    folder = tmp_path / "trip"
+    folder.mkdir()
+    Image.fromarray(astronaut).save(folder / "a.png")
+    named = [str(folder / "a.png"), str(folder / "a.png"), str(folder / ".." / "trip" / "a.png"), str(folder)]
+    assert main(["clean", *named, "--no-faces", "-o", str(tmp_path / "out")]) == 0
+    out, err = capsys.readouterr()
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file()) == ["a.unseen.png"], out
+    assert err.count("named more than once") == 3, err
+    assert main(["audit", str(folder / "a.png"), str(folder)]) == 1  # audit too: one report
+    assert capsys.readouterr().out.count("== ") == 1
+
+
 def test_hidden_files_are_said_of_in_a_folder_walk(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """A hidden photo, a hidden folder and an unfinished output were passed over without a word
     (the user believed the folder done): each gets its line, in clean, analyse and review alike.

@@ -56,6 +56,7 @@ SKIPPED_PLAN = N_("an unseen plan (name ends in .plan.json), not a picture, vide
 SKIPPED_HIDDEN = N_("a hidden file (its name starts with a dot); not cleaning it: name it without the dot, or name it alone, to clean it")
 SKIPPED_HIDDEN_FOLDER = N_("a hidden folder (its name starts with a dot); not walked: name it to walk it")
 SKIPPED_UNFINISHED = N_("an unseen output not yet verified (a run still writing it, or one that stopped); not cleaning it")
+SKIPPED_AGAIN = N_("named more than once (or found again in a folder named too); done once")
 
 
 def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> Iterator[Input | Skipped]:
@@ -63,7 +64,17 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> I
     hidden files and folders, unfinished outputs and (unless ``outputs``) unseen's outputs and
     plans. A Mac's AppleDouble files (``._IMG_1234.JPG`` beside every photo on a USB stick) are
     not pictures: passed over without a word. ``outputs`` (audit): every file is yielded, hidden
-    ones too (they are shared with the folder), and hidden folders are walked."""
+    ones too (they are shared with the folder), and hidden folders are walked. A file reached
+    twice (named twice, or named and inside a folder named too) is done once."""
+    seen: set[str] = set()
+
+    def once(item: Input) -> Input | Skipped:
+        key = os.path.realpath(item.path)
+        if key in seen:
+            return Skipped(item.path, SKIPPED_AGAIN)
+        seen.add(key)
+        return item
+
     for raw in paths:
         if not os.fspath(raw):  # Path("") is the current folder: an unset variable, not a wish
             raise ValueError("an empty path names no file")
@@ -79,7 +90,7 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> I
                     if folder:
                         yield Skipped(f, SKIPPED_HIDDEN_FOLDER)
                     elif outputs:
-                        yield Input(f, p)
+                        yield once(Input(f, p))
                     elif name.startswith(TMP_PREFIX):
                         yield Skipped(f, SKIPPED_UNFINISHED)
                     elif name.startswith("."):
@@ -88,9 +99,9 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> I
                     elif is_output_name(f) or name.endswith(PLAN_SUFFIX):
                         yield Skipped(f, SKIPPED_OUTPUT if is_output_name(f) else SKIPPED_PLAN)
                     else:
-                        yield Input(f, p)
+                        yield once(Input(f, p))
         else:
-            yield Input(p)
+            yield once(Input(p))
 
 
 def _one_line(e: BaseException) -> str:
