@@ -166,7 +166,7 @@ def test_hand_drawn_boxes_are_fitted_to_the_picture_so_the_plan_loads(photo: Pat
     assert main(["clean", str(photo), "--plan", str(tmp_path / "astro.plan.json"), "--no-faces", "-o", str(tmp_path)]) == 0
 
 
-@pytest.mark.parametrize("text", ['{"*": 5}', '[[0, 0, NaN, 10]]', '[[0, 0, Infinity, 10]]', "[[0, 0, " + "9" * 400 + ", 10]]", '[[0, 0, true, 10]]'])
+@pytest.mark.parametrize("text", ['{"*": 5}', '[[0, 0, NaN, 10]]', '[[0, 0, Infinity, 10]]', "[[0, 0, " + "9" * 400 + ", 10]]", '[[0, 0, true, 10]]', "boxes: 10 10 60 50", "\u00ff\u00d8 a photo given by mistake"])
 def test_a_bad_regions_file_is_one_line_and_nothing_is_written(text: str, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     boxes = tmp_path / "boxes.json"
     boxes.write_text(text)
@@ -175,6 +175,7 @@ def test_a_bad_regions_file_is_one_line_and_nothing_is_written(text: str, photo:
     assert main(["clean", str(photo), "--regions", str(boxes), "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "regions file" in err[0], err
+    assert "Expecting" not in err[0] and "codec" not in err[0]  # no JSON parser's words
     assert list(out.iterdir()) == []
 
 

@@ -60,9 +60,14 @@ def load_regions(path: Path) -> dict[str, list[Region]]:
     """Read hand-drawn boxes: ``[[x0,y0,x1,y1], ...]`` for every file, or
     ``{"file name": [[x0,y0,x1,y1], ...], "*": [...]}`` per file."""
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as e:
-        raise UsageError(N_("cannot read regions file {path}: {reason}").format(path=path, reason=e)) from None
+        text = Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(N_("cannot read regions file {path}: {reason}").format(path=path, reason=e.strerror or e)) from None
+    try:
+        data = json.loads(text)
+    except ValueError as e:  # the parser's words ("Expecting value: line 1 column 1") tell a person little
+        line = getattr(e, "lineno", None)
+        raise UsageError(N_("regions file {path} is not JSON (line {line}): it must hold a list of boxes, [[x0, y0, x1, y1], ...]").format(path=path, line=line or 1)) from None
     if isinstance(data, list):
         data = {"*": data}
     if not isinstance(data, dict):
