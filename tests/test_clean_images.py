@@ -352,6 +352,15 @@ def test_solid_colour_and_manual_regions(astronaut: np.ndarray, tmp_path: Path) 
     assert covered(out, FACE_BOX, color=np.array([255, 0, 0]), tol=0) > 0.98
 
 
+def test_a_colour_the_fill_does_not_use_is_said(astronaut: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--fill noise --color #ff0000`` dropped the colour without a word."""
+    src = write_format(astronaut, tmp_path / "a.png", "PNG")
+    assert main(["clean", str(src), "--fill", "noise", "--color", "#ff0000", "--no-faces"]) == 0
+    assert "--color colours the solid fill only; --fill noise does not use it" in capsys.readouterr().err
+    assert main(["clean", str(src), "--color", "#ff0000", "--no-faces", "--overwrite"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_no_faces_cleans_metadata_only(tagged_jpeg: Path, astronaut: np.ndarray) -> None:
     [res] = unseen.clean([tagged_jpeg], faces=False)
     out = _out(res)

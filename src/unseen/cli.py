@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", type=named_path, help=_("files or directories (walked recursively)"))
     c.add_argument("-o", "--out-dir", type=Path, help=_("write outputs here instead of beside each input"))
     c.add_argument("--fill", choices=FILLS, default="solid", help=_("how faces are covered (default: solid)"))
-    c.add_argument("--color", type=_color, default=(0, 0, 0), help=_("solid fill colour: black, #rrggbb or r,g,b (default black)"))
+    c.add_argument("--color", type=_color, default=None, help=_("solid fill colour: black, #rrggbb or r,g,b (default black)"))
     c.add_argument("--regions", type=Path, help=_("JSON file of extra boxes to mask: [[x0,y0,x1,y1],...] or {\"name.jpg\": [...]}"))
     c.add_argument("--plan", type=Path, help=_("render exactly this plan (written by 'unseen analyse', edited or not) instead of analysing; one input file"))
     c.add_argument("--update-plan", action="store_true", help=_("write the plan as released (with what verification added) back to the --plan file, or beside the output"))
@@ -198,6 +198,9 @@ def _warning(text: str) -> str:
 def _run_clean(args: argparse.Namespace) -> int:
     if args.fill in WEAK_FILLS:
         print(_warning(WEAK_WARNING), file=sys.stderr)
+    if args.color is not None and args.fill != "solid":  # said, not silently dropped
+        print(_warning(N_("--color colours the solid fill only; --fill {fill} does not use it").format(fill=args.fill)), file=sys.stderr)
+    args.color = args.color or (0, 0, 0)
     if args.voice == "keep":
         from .pipeline.audio import KEEP_WARNING
 
