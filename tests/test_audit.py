@@ -258,3 +258,18 @@ def test_a_video_audit_says_how_many_frames_it_searched(astronaut: np.ndarray, t
     assert main(["audit", str(done.output)]) == 0
     out = capsys.readouterr().out
     assert "nothing identifying found" in out and "20 of 100" in out
+
+
+def test_a_recording_with_nothing_identifying_is_not_said_to_have_a_picture(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Audit of a quiet recording said "the picture itself may still show places or people"."""
+    import wave
+
+    src = tmp_path / "room.wav"
+    with wave.open(str(src), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(np.zeros(16000, dtype="<i2").tobytes())
+    assert main(["audit", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "nothing identifying found" in out and "the sounds in it may still tell places or people" in out and "picture" not in out, out

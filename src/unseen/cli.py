@@ -356,7 +356,10 @@ def _audit_table(r: AuditResult) -> str:
         lines.append("   " + _("cannot read the picture, so it was not searched for faces: {reason}").format(reason=shown(localize(r.error))))
     # what follows is said for information; a search cut short ("frames") is no "nothing found"
     elif not any(f.identifying or f.name == "frames" for f in r.findings) and not r.faces:
-        lines.append("   " + _("nothing identifying found in the file's data (the picture itself may still show places or people)"))
+        if r.kind == "audio":  # a recording has no picture; what it holds can still tell
+            lines.append("   " + _("nothing identifying found in the file's data (the sounds in it may still tell places or people)"))
+        else:
+            lines.append("   " + _("nothing identifying found in the file's data (the picture itself may still show places or people)"))
     for f in r.findings:
         mark = "!" if f.identifying else " "
         # a value is the file's own data (shown as it is) unless unseen wrote it (a Msg: translated)
