@@ -12,6 +12,7 @@ from .media.metadata import image_findings
 from .results import AuditResult
 from .types import Detections, Region
 from .media.probe import apple_double, probe
+from .names import tells_nothing
 from .plan import PLAN_SUFFIX
 
 
@@ -73,13 +74,13 @@ def audit_video(path: Path, faces: bool = True, progress: bool = False) -> Audit
         info = probe_video(path, decode_first=False)  # a stub without frames still has tags to show
     res = AuditResult(input=str(path), kind="video", format=_shown_format(info.format, info.container_tags), width=info.width, height=info.height)
     for key, value in info.container_tags.items():
-        if key in ("major_brand", "minor_version", "compatible_brands"):
+        if tells_nothing(key, value):
             continue
         res.findings.append(Finding(_tag_category(key), N_("container tag '{key}'").format(key=key), value[:80]))
     main = info.stream_kinds.index("video") if "video" in info.stream_kinds else -1  # the picture cleaned and searched
     for i, (kind, tags) in enumerate(zip(info.stream_kinds, info.stream_tags)):
         for key, value in tags.items():
-            if key in ("language", "vendor_id") or (key == "handler_name" and value in ("VideoHandler", "SoundHandler")):
+            if tells_nothing(key, value):
                 continue
             res.findings.append(Finding(_tag_category(key), N_("stream {i} ({kind}) tag '{key}'").format(i=i, kind=kind, key=key), value[:80]))
         if kind == "audio":
@@ -164,9 +165,7 @@ def audit_audio(path: Path) -> AuditResult:
     fmt, tags, extra = probe_tags(path)  # tags and pictures are shown even for a file with no sound
     res.format = _shown_format(fmt, tags)
     for key, value in tags.items():
-        name = key.rsplit(":", 1)[-1]  # "stream 0:handler_name" -> "handler_name"
-        # FFmpeg's constants in every file it writes (unseen's own outputs included) tell nothing
-        if key in ("major_brand", "minor_version", "compatible_brands") or name in ("vendor_id", "language") or (name == "handler_name" and value in ("SoundHandler", "")):
+        if tells_nothing(key, value):
             continue
         res.findings.append(Finding(_tag_category(key), N_("tag '{key}'").format(key=key), value[:80]))
     for kind in extra:

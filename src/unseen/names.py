@@ -80,3 +80,16 @@ def item_count(names: Iterable[str]) -> int:
         m = _COUNTED.match(n)
         total += int(m.group(1)) if m else 1
     return total
+
+
+# What FFmpeg writes into every MP4 or M4A (unseen's own outputs too): these tell nothing, so
+# audit does not list them and clean does not count them among what it dropped (both say the same)
+_CONSTANT_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "vendor_id", "language"})
+_CONSTANT_HANDLERS = frozenset({"VideoHandler", "SoundHandler", ""})
+
+
+def tells_nothing(key: str, value: str) -> bool:
+    """A container's or stream's tag (``key`` as "name", "stream:name" or "stream 0:name") that
+    every file FFmpeg writes carries."""
+    name = key.rsplit(":", 1)[-1]
+    return name in _CONSTANT_TAGS or (name == "handler_name" and value in _CONSTANT_HANDLERS)

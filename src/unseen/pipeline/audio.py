@@ -10,7 +10,7 @@ from ..i18n import N_
 from ..errors import CorruptInput, OutputError, UnsupportedFormat, VerificationFailed
 from ..media.audio import AudioTarget, SoundReader, SoundWriter, target_for, target_of
 from ..results import CleanResult, Verification
-from ..names import tag_names
+from ..names import tag_names, tells_nothing
 from ..output import output_path, publish, staged
 from ..verify.still import strings_in_file
 from ..voice import Disguise, disguise_stream
@@ -90,7 +90,7 @@ def render(src: Path, plan: Plan, opts: Options) -> CleanResult:
     with SoundReader(src, salvage=opts.salvage) as reader:
         target = target_for(reader)
         res.format, res.output_format = reader.format, target.ext.lstrip(".")
-        res.metadata_found = tag_names(reader.tags) + sorted({f"{k} stream" for k in reader.extra_streams})
+        res.metadata_found = tag_names(k for k, v in reader.tags.items() if not tells_nothing(k, v)) + sorted({f"{k} stream" for k in reader.extra_streams})
         final = output_path(src, opts.out_dir, target.ext, (target.ext,), opts.output)
         if final.exists() and not opts.overwrite:
             raise OutputError(N_("output exists: {path} (use --overwrite)").format(path=final))

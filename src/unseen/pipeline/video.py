@@ -18,7 +18,7 @@ from ..mask import MaskStyle
 from ..media.timeline import cut_short
 from ..media.timeline import expected as expected_times, output_clock
 from ..media.video import VideoInfo, iter_frames, probe_video
-from ..names import tag_names
+from ..names import tag_names, tells_nothing
 from ..output import output_path, publish, staged
 from ..plan import InputInfo, Plan, PlanTrack, as_box, in_picture, source_of
 from ..track.shake import off_line
@@ -170,7 +170,8 @@ def render(src: Path, plan: Plan, opts: Options, analysed: VideoAnalysed | None 
     res = CleanResult(input=str(src), kind="video", input_sha256=plan.input.sha256)
     info = analysed.info if analysed is not None else probe_video(src)
     res.format, res.output_format = info.format, "mp4"
-    res.metadata_found = tag_names([*info.container_tags, *(f"stream:{k}" for t in info.stream_tags for k in t)]) + sorted({f"{k} stream" for k in info.stream_kinds if k not in ("video",)} | ({"second video stream"} if info.stream_kinds.count("video") > 1 else set()))
+    tags = [*info.container_tags.items(), *((f"stream:{k}", v) for t in info.stream_tags for k, v in t.items())]
+    res.metadata_found = tag_names(k for k, v in tags if not tells_nothing(k, v)) + sorted({f"{k} stream" for k in info.stream_kinds if k not in ("video",)} | ({"second video stream"} if info.stream_kinds.count("video") > 1 else set()))
     if info.stream_kinds.count("video") > 1:
         res.warnings.append(N_("a second video stream is left out (another camera or a preview): the copy holds the first picture alone"))
     final = output_path(src, opts.out_dir, ".mp4", (".mp4", ".m4v"), opts.output)
