@@ -69,7 +69,9 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> I
     seen: set[str] = set()
 
     def once(item: Input) -> Input | Skipped:
-        key = os.path.realpath(item.path)
+        # the same path, however written; a link is a name of its own (a folder of links to
+        # photos elsewhere cleans each)
+        key = os.path.abspath(item.path)
         if key in seen:
             return Skipped(item.path, SKIPPED_AGAIN)
         seen.add(key)
