@@ -170,6 +170,29 @@ def test_cut_video_refused_unless_salvaged(tmp_path: Path, name: str) -> None:
     assert any(w.startswith("damaged input salvaged:") and stated in w for w in res.warnings), res.warnings
 
 
+@pytest.mark.parametrize("ext", [".mp4", ".mov"])
+def test_a_recording_cut_before_its_index_says_nothing_can_be_salvaged(tmp_path: Path, ext: str) -> None:
+    """A phone's recording stopped abruptly (or a copy cut short) lacks the index an MP4 or MOV
+    writes last: nothing decodes. It read "not a readable media file" with and without
+    --salvage, which left a person trying; now it says why and that salvage cannot help.
+    A file that is not a recording at all keeps the plain words."""
+    whole = _clip(tmp_path / f"whole{ext}", "mp4" if ext == ".mp4" else "mov", "libx264", n=75)
+    src = tmp_path / f"cut{ext}"
+    raw = whole.read_bytes()
+    assert raw.rfind(b"moov") > len(raw) // 2  # the index is written last
+    src.write_bytes(raw[: len(raw) // 2])
+    for salvage in (False, True):
+        [res] = unseen.clean([src], faces=False, salvage=salvage, out_dir=tmp_path / "out")
+        assert res.status == "error" and "without its index" in res.error and "nothing in it can be decoded or salvaged" in res.error, res.error
+    [seen] = unseen.audit([src])
+    assert seen.error and "without its index" in seen.error
+    junk = tmp_path / f"junk{ext}"
+    junk.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 4)
+    [res] = unseen.clean([junk], faces=False, out_dir=tmp_path / "out")
+    assert res.status == "error", res.error
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_encoder_strings_are_found_by_their_whole_form_not_by_chance(tmp_path: Path) -> None:
     """A bare 4-byte name turns up in compressed data once in 4 GiB: a 1 GB video failed its
     check a third of the time. What FFmpeg and x264 write carries a version: that is looked for,

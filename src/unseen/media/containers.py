@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..i18n import N_
 
@@ -185,6 +186,32 @@ def bmff(data: bytes) -> Layout:
                         _keep(lay, "aux:depth-or-gainmap", b"")
     lay.trailer = max(0, len(data) - top_end)
     return lay
+
+
+def bmff_without_index(path: Path) -> bool:
+    """An MP4 or MOV (``ftyp`` first) with no top-level ``moov`` box: the index a recording
+    writes last, missing where it stopped abruptly or a copy was cut short. Box headers only,
+    read in place: a recording of gigabytes is not read into memory."""
+    with open(path, "rb") as f:
+        end = f.seek(0, 2)
+        i, first = 0, True
+        while i + 8 <= end:
+            f.seek(i)
+            head = f.read(16)
+            size, btype = struct.unpack(">I4s", head[:8])
+            if first and btype != b"ftyp":
+                return False
+            first = False
+            if btype == b"moov":
+                return False
+            if size == 1 and len(head) == 16:
+                (size,) = struct.unpack(">Q", head[8:16])
+            elif size == 0:
+                size = end - i
+            if size < 8:
+                break
+            i += size
+        return not first
 
 
 WALKERS = {"jpeg": jpeg, "png": png, "webp": webp, "gif": gif, "heif": bmff, "avif": bmff}

@@ -75,12 +75,23 @@ def _err(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
+def _without_index(path: Path | str) -> bool:
+    from .containers import bmff_without_index
+
+    try:
+        return bmff_without_index(Path(path))
+    except (OSError, struct.error):
+        return False
+
+
 def open_container(path: Path | str):  # type: ignore[no-untyped-def]
     import av
 
     try:
         return av.open(str(path), mode="r", metadata_errors="ignore")
     except av.error.InvalidDataError:
+        if _without_index(path):
+            raise CorruptInput(N_("an MP4 or MOV recording without its index (the recording stopped before writing it, or the copy was cut short): nothing in it can be decoded or salvaged")) from None
         raise CorruptInput(N_("not a readable media file (invalid or truncated data)")) from None
     except (av.error.FFmpegError, OSError) as e:
         raise CorruptInput(N_("cannot open media file: {reason}").format(reason=_err(e))) from None
