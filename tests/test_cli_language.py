@@ -167,7 +167,7 @@ def test_korean_clean_analyse_audit(korean: None, photo: Path, tmp_path: Path, c
     out, err = cap.out, cap.err
     assert f"완료  {photo} -> {tmp_path / 'astronaut.unseen.png'} (" in out and "곳을 가렸어요" in out and "검증을 마쳤어요" in out
     assert f"실패  {empty}: 파일이 비어 있어요" in err
-    assert "주의: 흐리게 하기(blur)와 모자이크(pixelate)는 보호가 아니에요" in err
+    assert "주의: 흐리게 하기(blur)와 모자이크(pixelate)로는 보호되지 않아요" in err
     assert "unseen: 파일 2개 중 1개는 안전한 사본을 만들지 못했어요" in err
     _no_english(out + err)
 

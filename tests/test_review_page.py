@@ -1852,14 +1852,14 @@ def test_a_face_followed_through_a_video_is_undone_in_one_step(chromium: Any, cl
 
 @pytest.mark.parametrize("screen", [{"width": 1440, "height": 900}, {"width": 390, "height": 844}], ids=["laptop", "phone"])
 def test_undo_and_redo_say_their_names_in_korean_and_fit_the_toolbar(chromium: Any, photo: Path, tmp_path: Path, screen: dict[str, int]) -> None:
-    """On a Korean page the buttons are 실행 취소 and 다시 실행 (in words, or by their arrows where
+    """On a Korean page the buttons are 되돌리기 and 다시 하기 (in words, or by their arrows where
     the words would take the toolbar to another line: named so still), inside the screen; on a
     laptop Publish stays on the toolbar's line. A tap on Undo switches a mask back on."""
     server = serve_photo(photo, tmp_path)
     phone = screen["width"] < 500
     try:
         page = open_page(chromium, server, "ko-KR", viewport=screen, has_touch=phone, is_mobile=phone, device_scale_factor=2 if phone else 1)
-        undo, redo = page.get_by_role("button", name="실행 취소"), page.get_by_role("button", name="다시 실행")
+        undo, redo = page.get_by_role("button", name="되돌리기"), page.get_by_role("button", name="다시 하기")
         assert undo.get_attribute("id") == "undo" and redo.get_attribute("id") == "redo"
         assert "되돌리기" in (undo.get_attribute("title") or "") and "다시 하기" in (redo.get_attribute("title") or "")
         past = page.evaluate("() => [...document.querySelectorAll('#toolbar button')].filter((b) => b.getBoundingClientRect().right > innerWidth).map((b) => b.id)")
