@@ -474,7 +474,8 @@ def run_case(case: Case, folder: Path, timeout: float, extra_args: tuple[str, ..
 
 def audit_case(case: Case, folder: Path, timeout: float) -> Outcome:
     """``unseen audit --no-faces`` on the case: exit 0 (nothing found) or 1 (something found, or
-    unreadable: one 'cannot read' line), nothing on stderr, no file written, the input unchanged."""
+    unreadable: a 'cannot read' line, alone or beside the tags it could read), nothing on stderr,
+    no file written, the input unchanged."""
     folder.mkdir(parents=True)
     src = folder / case.name
     src.write_bytes(case.data)
@@ -491,4 +492,4 @@ def audit_case(case: Case, folder: Path, timeout: float) -> Outcome:
         return result("input-changed" if src.read_bytes() != case.data else "leftover")
     if run.code not in (0, 1) or run.stderr.strip():
         return result("noise" if run.code in (0, 1) else "bad-exit", (run.stdout + run.stderr)[-500:])
-    return result("unreadable" if "cannot read:" in run.stdout else "read", run.stdout.splitlines()[-1][-200:] if run.stdout else "")
+    return result("unreadable" if "cannot read" in run.stdout else "read", run.stdout.splitlines()[-1][-200:] if run.stdout else "")

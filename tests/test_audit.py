@@ -99,7 +99,7 @@ def test_audit_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     bad = tmp_path / "x.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0garbage")
     assert main(["audit", str(bad)]) == 1
-    assert "cannot open JPEG" in capsys.readouterr().out  # the reason alone: it says "cannot" itself
+    assert "cannot read: cannot open JPEG" in capsys.readouterr().out
 
 
 def test_a_photo_cut_short_still_says_what_its_tags_give_away(tagged_jpeg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -349,7 +349,7 @@ def _audit_table(r: AuditResult) -> str:
     lines = [f"== {shown(r.input)}"]
     if r.error and not r.findings:
         # a reason that says so itself ("cannot read file: ...") is not prefixed with it again
-        said = localize(r.error) if r.error.startswith("cannot ") else _("cannot read: {reason}").format(reason=localize(r.error))
+        said = localize(r.error) if r.error.startswith("cannot read") else _("cannot read: {reason}").format(reason=localize(r.error))
         return f"== {shown(r.input)}\n   " + shown(said)
     lines.append(f"   {r.format} {_(r.kind)}" + (f", {r.width}x{r.height}" if r.width else ""))
     if r.error:  # the picture could not be read, its tags could: both are said
