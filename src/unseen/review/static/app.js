@@ -12,6 +12,7 @@ const S = {
   view: "masked", zoom: 1, fit: 1, panX: 0, panY: 0, sel: null, frame: 0, playing: false,
   saving: false, pending: false, seq: 0, busy: false, timer: null, drag: null, poll: null, frameWanted: null, frameLoading: false,
   hist: {}, base: null, dirty: false, gesture: null, gestures: 0, server: null,
+  looked: {},  // per file, the spots worth a look the person has selected (asked of before a copy)
 };
 const MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
@@ -270,7 +271,7 @@ function renderStatus() {
   const busy = d.state === "analysing" || d.state === "new";
   $("status").hidden = !busy && d.state !== "failed";
   let text = d.state === "failed" ? t("This file could not be opened: {reason}", {reason: d.error}) : t("Looking for faces… This can take a while for a video.");
-  if (busy && d.progress && d.progress.total) text += " " + t("{done} of {total}", {done: d.progress.done, total: d.progress.total});
+  if (busy && d.progress && d.progress.total) text += " " + t(d.kind === "video" ? N_("{done} of {total} frames") : N_("{done} of {total}"), {done: d.progress.done, total: d.progress.total});
   $("status-text").textContent = text;
   $("status").querySelector(".spinner").hidden = d.state === "failed";
   $("publish").disabled = !S.plan || (d.job && d.job.state === "running");
@@ -540,11 +541,13 @@ function renderSide() {
     const shown = S.allLooks ? unsure : unsure.slice(0, 8);
     for (const r of shown) look.append(regionItem(r, true));
     if (shown.length < unsure.length) showAll(look, unsure.length, () => { S.allLooks = true; });
-    for (const r of regions.filter((r) => !r.uncertain)) list.append(regionItem(r, false));
+    // the final check's additions first (the copy's result points to them), then in plan order
+    const masks = regions.filter((r) => !r.uncertain), added = (r) => (r.source && r.source.by === "verification" ? 0 : 1);
+    for (const r of [...masks].sort((a, b) => added(a) - added(b))) list.append(regionItem(r, false));
     if (isVideo()) {
       // yours first, then the detector's doubt first (where a wrong mask is likeliest); a crowd's
       // thousand tracks are cut to a page (each row is rebuilt on every change)
-      const mine = (tr) => (tr.source.by === "person" ? 0 : 1), doubt = (tr) => (tr.source.score === undefined || tr.source.score === null ? 1 : tr.source.score);
+      const mine = (tr) => (tr.source.by === "person" ? 0 : tr.source.by === "verification" ? 1 : 2), doubt = (tr) => (tr.source.score === undefined || tr.source.score === null ? 1 : tr.source.score);
       const tracks = [...S.plan.tracks].sort((a, b) => mine(a) - mine(b) || doubt(a) - doubt(b));
       const shown = S.allTracks ? tracks : tracks.slice(0, TRACKS_SHOWN);
       if (S.sel && !shown.some((tr) => tr.id === S.sel)) { const sel = tracks.find((tr) => tr.id === S.sel); if (sel) shown.unshift(sel); }
@@ -1057,13 +1060,19 @@ function undoKeys(e) {
 }
 
 // a failure (red) or, with ``note``, news that is no failure (a face followed): not said as an error
-function showMessage(text, note) {
+// ``stay``: until the person closes it (a warning that must not go unread)
+function showMessage(text, note, stay) {
   const m = $("message");
-  m.textContent = text; m.hidden = false;
+  const words = document.createElement("span"), close = document.createElement("button");
+  words.textContent = text;
+  close.type = "button"; close.className = "close"; close.textContent = "×"; close.title = close.ariaLabel = t("Close");
+  close.onclick = () => { m.hidden = true; };
+  m.replaceChildren(words, close); m.hidden = false;
   m.classList.toggle("note", !!note);
+  m.classList.toggle("stay", !!stay);
   m.setAttribute("role", note ? "status" : "alert");
   clearTimeout(S.msgTimer);
-  S.msgTimer = setTimeout(() => { m.hidden = true; }, 8000);
+  if (!stay) S.msgTimer = setTimeout(() => { m.hidden = true; }, 8000);
 }
 
 function setOn(r, on) {
@@ -1110,7 +1119,8 @@ function clampBox(b) {
 function setBusy(on) { S.busy = on; document.body.classList.toggle("busy", on); }
 
 // ``join``: the plan the server returns ends the last step (a spot masked, then its face followed)
-async function serverEdit(path, body, waitText, join) {
+// ``what``: "box" where the person drew it (the result is not called a face)
+async function serverEdit(path, body, waitText, join, what) {
   if (S.busy) return;
   setBusy(true);
   // not saved (flush said why): the plan the server sends back would wipe the edit off the page
@@ -1129,9 +1139,12 @@ async function serverEdit(path, body, waitText, join) {
       const first = made.boxes[0][0] + 1, last = made.boxes[made.boxes.length - 1][0] + 1;
       // the person's own tracks are listed first; say how far the face was followed, so a short
       // or lost follow is seen at once (drag the box on a later frame to carry it on)
-      showMessage(last - first + 1 < Math.min(25, S.plan.input.frames) ?
-        t("The face was followed on frames {a} to {b} only. Check the frames after it: drag the box on a later frame to carry it on.", {a: first, b: last}) :
-        t("The face is masked on frames {a} to {b}. Step through them to check it stays on the face.", {a: first, b: last}), true);
+      const short = last - first + 1 < Math.min(25, S.plan.input.frames);
+      const said = what === "box" ?
+        (short ? N_("What you boxed was followed on frames {a} to {b} only. Check the frames after it: drag the box on a later frame to carry it on.") : N_("What you boxed is masked on frames {a} to {b}. Step through them to check the mask stays on it.")) :
+        (short ? N_("The face was followed on frames {a} to {b} only. Check the frames after it: drag the box on a later frame to carry it on.") : N_("The face is masked on frames {a} to {b}. Step through them to check it stays on the face."));
+      // a follow that ended early is a warning that stays until closed: the frames after it may show the face
+      showMessage(t(said, {a: first, b: last}), true, short);
     }
   } catch (e) {
     if (e.stale) conflict(); else sayFailure(e, N_("That did not work: {reason}"));
@@ -1143,7 +1156,8 @@ async function serverEdit(path, body, waitText, join) {
 }
 
 function addBox(b) {
-  if (isVideo()) { serverEdit("/follow", {frame: S.frame, box: b}, t("Following the face through the video…")); return; }
+  // what a person boxes may be a sign or a name tag: not called a face
+  if (isVideo()) { serverEdit("/follow", {frame: S.frame, box: b}, t("Following what you boxed through the video…"), false, "box"); return; }
   const r = {id: newId("m"), kind: "manual", on: true, shape: "box", box: b, source: {by: "person"}};
   S.plan.regions.push(r); S.sel = r.id; changed();
 }
@@ -1160,6 +1174,7 @@ function setSpan(tr, first, last) {
 
 function select(id, centre) {
   S.sel = id;
+  noteLooked();
   renderSide(); draw(); drawTimeline();
   if (!centre) showRow(id);
   if (centre) {
@@ -1182,6 +1197,17 @@ function centreOn(b) {
   const k = scale();
   S.panX = c.width / 2 - ((b[0] + b[2]) / 2) * k; S.panY = c.height / 2 - ((b[1] + b[3]) / 2) * k;
   draw();
+}
+
+// a spot worth a look the person selected (from its row, by N or on the picture) is one looked at
+function noteLooked() {
+  const r = S.sel && S.plan && S.plan.regions.find((x) => x.id === S.sel && x.uncertain);
+  if (r) (S.looked[S.cur.id] = S.looked[S.cur.id] || new Set()).add(r.id);
+}
+
+function unlooked() {
+  const seen = S.looked[S.cur.id] || new Set();
+  return S.plan.regions.filter((r) => r.uncertain && !r.on && !seen.has(r.id)).length;
 }
 
 function nextLook() {
@@ -1294,6 +1320,7 @@ function onUp(e) {
       return;
     }
     S.sel = d.item ? d.item.ref.id : null;
+    noteLooked();
     renderSide(); draw(); drawTimeline();
     if (d.item) showMessage(t("Selected. Tap it again to switch its mask off or on, or drag it to move it."), true);
     return;
@@ -1319,8 +1346,12 @@ async function publish() {
   // not saved (flush said why): the copy would be made without the edits the page shows
   if (!(await flush())) return;
   // a face under a mask switched off goes out bare: asked before, not only said after
-  const off = switchedOff();
-  if (off && !window.confirm(t("{n} mask(s) are switched off: what is under them will be visible in the safe copy. Make the copy anyway?", {n: off}))) return;
+  // and so does one among the spots worth a look that nobody looked at (they are not masked)
+  const off = switchedOff(), unseenSpots = unlooked();
+  const ask = [];
+  if (off) ask.push(t("{n} mask(s) are switched off: what is under them will be visible in the safe copy.", {n: off}));
+  if (unseenSpots) ask.push(t("{n} spot(s) worth a look were not looked at, and are not masked: a face among them would be visible in the safe copy. N goes through them.", {n: unseenSpots}));
+  if (ask.length && !window.confirm(ask.join("\n\n") + "\n\n" + t("Make the copy anyway?"))) return;
   try {
     const data = await api("/api/files/" + S.cur.id + "/publish", {method: "POST", json: {rev: S.rev}});
     S.cur.job = data.job;
@@ -1364,7 +1395,7 @@ function renderJob() {
     if (j.total) { bar.max = j.total; bar.value = j.done; }
     const stages = {analyse: N_("Looking for faces…"), render: N_("Masking…"), verify: N_("Checking the safe copy…")};
     let text = stages[j.stage] ? t(stages[j.stage]) : t("Making the safe copy and checking it…");
-    if (j.total) text += " " + t("{done} of {total}", {done: j.done, total: j.total});
+    if (j.total) text += " " + t(isVideo() ? N_("{done} of {total} frames") : N_("{done} of {total}"), {done: j.done, total: j.total});
     // time left in the words a person uses (frames a second told them nothing)
     if (j.left) text += " · " + (j.left < 90 ? t("about {s} s left", {s: Math.ceil(j.left)}) : t("about {m} min left", {m: Math.ceil(j.left / 60)}));
     $("progress-text").textContent = text;
@@ -1381,7 +1412,7 @@ function renderJob() {
     p(t("Done. The safe copy was made and checked:"), j.bare ? "" : "ok");
     const code = document.createElement("code"); code.id = "output-path"; code.textContent = j.output; res.append(code);
     for (const w of j.warnings || []) p(w, "warn");
-    p(j.added.length ? t("The final check found {n} more spot(s) and masked them too. They are now shown on the picture.", {n: j.added.length}) : t("The final check found nothing more to mask."));
+    p(j.added.length ? t("The final check found {n} more spot(s) and masked them too. They are listed first among the masks, marked “added by the final check”.", {n: j.added.length}) : t("The final check found nothing more to mask."));
     if (S.cur.uploaded) {
       // with an output folder named (-o) the copy is there for good; otherwise it goes with the review
       if (S.cur.output_temporary) p(t("This file was added from the page, so its safe copy is kept only while the review is open. Save it now."));
