@@ -2053,3 +2053,24 @@ def test_a_follow_that_ends_early_is_a_warning_that_stays(chromium: Any, clip: P
         page.close()
     finally:
         server.stop()
+
+
+def test_in_a_narrow_window_a_rows_button_brings_the_picture_into_view(chromium: Any, photo: Path, tmp_path: Path) -> None:
+    """In a narrow window (800x500) the lists lie under the picture: a row's button ("Mask it", "Switch off")
+    changed a picture scrolled out of sight. The picture comes back into view."""
+    server = serve_photo(photo, tmp_path)
+    try:
+        page = chromium.new_page(viewport={"width": 800, "height": 500})
+        page.goto(server.url)
+        ready(page)
+        button = page.locator("#region-list li button.switch").last
+        button.evaluate("(b) => b.scrollIntoView({block: 'start'})")  # the list read down to it
+        seen = "() => { const r = document.getElementById('stage').getBoundingClientRect(); return Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0)) / r.height; }"
+        assert page.evaluate(seen) < 0.5, "most of the picture is out of view once the list is read"
+        button.click()
+        page.wait_for_function("() => { const r = document.getElementById('stage').getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight / 2; }", timeout=5_000)
+        assert page.evaluate(seen) > 0.99
+        assert page.evaluate("() => S.plan.regions.filter((r) => !r.uncertain && !r.on).length") == 1
+        page.close()
+    finally:
+        server.stop()

@@ -668,16 +668,23 @@ function regionItem(r, unsure) {
   const btn = document.createElement("button"); btn.type = "button";
   btn.className = "switch";
   btn.textContent = r.on ? (unsure ? t("Unmask") : t("Switch off")) : (unsure ? t("Mask it") : t("Switch on"));
-  btn.onclick = (e) => { e.stopPropagation(); toggle(r); };
+  btn.onclick = (e) => { e.stopPropagation(); toggle(r); pictureInView(); };
   li.append(what, btn);
   if (r.source.by === "person") {
     const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this box"); del.setAttribute("aria-label", del.title);
     del.onclick = (e) => { e.stopPropagation(); removeItem(r); };
     li.append(del);
   }
-  li.onclick = () => { select(r.id, true); };
+  li.onclick = () => { select(r.id, true); pictureInView(); };
   li.addEventListener("focusin", (e) => rowFocused(e, r.id, r.frames && (S.frame < r.frames[0] || S.frame > r.frames[1]) ? r.frames[0] : null));
   return li;
+}
+
+// In a narrow window the lists lie under the picture: a row's click changed a picture scrolled out
+// of sight. It is brought back into view (in a wide window it is always in view: nothing moves).
+function pictureInView() {
+  const r = $("stage").getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight) $("stage").scrollIntoView({block: "nearest"});
 }
 
 // a keyboard user tabbing to a row's button sees which box it is for: the box is selected on the
@@ -717,14 +724,14 @@ function trackItem(tr) {
   what.append(small, span);
   const btn = document.createElement("button"); btn.type = "button";
   btn.textContent = tr.on ? t("Switch off") : t("Switch on");
-  btn.onclick = (e) => { e.stopPropagation(); setOn(tr, !tr.on); };
+  btn.onclick = (e) => { e.stopPropagation(); setOn(tr, !tr.on); pictureInView(); };
   li.append(img, what, btn);
   if (tr.source.by === "person") {
     const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this track"); del.setAttribute("aria-label", del.title);
     del.onclick = (e) => { e.stopPropagation(); removeItem(tr); };
     li.append(del);
   }
-  li.onclick = () => { select(tr.id); showFrame(first + Math.floor((last - first) / 2)); };
+  li.onclick = () => { select(tr.id); showFrame(first + Math.floor((last - first) / 2)); pictureInView(); };
   li.addEventListener("focusin", (e) => rowFocused(e, tr.id, S.tidx[tr.id] && S.tidx[tr.id].has(S.frame) ? null : first + Math.floor((last - first) / 2)));
   return li;
 }
