@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -492,4 +493,5 @@ def audit_case(case: Case, folder: Path, timeout: float) -> Outcome:
         return result("input-changed" if src.read_bytes() != case.data else "leftover")
     if run.code not in (0, 1) or run.stderr.strip():
         return result("noise" if run.code in (0, 1) else "bad-exit", (run.stdout + run.stderr)[-500:])
-    return result("unreadable" if "cannot read" in run.stdout else "read", run.stdout.splitlines()[-1][-200:] if run.stdout else "")
+    # the table's own line (indented), not a tag's value that happens to hold the words
+    return result("unreadable" if re.search(r"^ {3}cannot read", run.stdout, re.M) else "read", run.stdout.splitlines()[-1][-200:] if run.stdout else "")

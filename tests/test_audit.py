@@ -105,12 +105,13 @@ def test_audit_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_a_photo_cut_short_still_says_what_its_tags_give_away(tagged_jpeg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A JPEG cut in half (a broken download, a card pulled out) keeps its EXIF at the start:
     audit said only that it could not be decoded, not that it carries a GPS position."""
-    half = tmp_path / "half.jpg"
+    half = tmp_path / "IMG_20220814_141231.jpg"
     raw = tagged_jpeg.read_bytes()
     half.write_bytes(raw[: len(raw) // 2])
     [r] = unseen.audit([half])
     assert r.error and "truncated" in r.error  # the picture: not searched for faces, and said so
     assert any(f.category == "location" and f.identifying for f in r.findings)
+    assert any(f.category == "name" for f in r.findings)  # its name tells the time too
     capsys.readouterr()
     assert main(["audit", str(half)]) == 1
     out = capsys.readouterr().out

@@ -171,6 +171,13 @@ def test_a_file_named_twice_is_cleaned_once(tmp_path: Path, astronaut: np.ndarra
     assert err.count("named more than once") == 3, err
     assert main(["audit", str(folder / "a.png"), str(folder)]) == 1  # audit too: one report
     assert capsys.readouterr().out.count("== ") == 1
+    # "link/../a.png" is where the link leads, not trip/a.png: another photo, cleaned too
+    (tmp_path / "elsewhere" / "sub").mkdir(parents=True)
+    Image.fromarray(astronaut[::-1]).save(tmp_path / "elsewhere" / "a.png")
+    os.symlink(tmp_path / "elsewhere" / "sub", folder / "link")
+    assert main(["clean", str(folder / "a.png"), str(folder / "link" / ".." / "a.png"), "--no-faces", "-o", str(tmp_path / "out2")]) == 0
+    assert "named more than once" not in capsys.readouterr().err
+    assert len(list((tmp_path / "out2").iterdir())) == 2
 
 
 def test_hidden_files_are_said_of_in_a_folder_walk(tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -175,7 +175,7 @@ def test_a_recording_cut_before_its_index_says_nothing_can_be_salvaged(tmp_path:
     """A phone's recording stopped abruptly (or a copy cut short) lacks the index an MP4 or MOV
     writes last: nothing decodes. It read "not a readable media file" with and without
     --salvage, which left a person trying; now it says why and that salvage cannot help.
-    A file that is not a recording at all keeps the plain words."""
+    A file that begins as an MP4 and holds no index is said so too."""
     whole = _clip(tmp_path / f"whole{ext}", "mp4" if ext == ".mp4" else "mov", "libx264", n=75)
     src = tmp_path / f"cut{ext}"
     raw = whole.read_bytes()
@@ -189,7 +189,11 @@ def test_a_recording_cut_before_its_index_says_nothing_can_be_salvaged(tmp_path:
     junk = tmp_path / f"junk{ext}"
     junk.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 4)
     [res] = unseen.clean([junk], faces=False, out_dir=tmp_path / "out")
-    assert res.status == "error", res.error
+    assert res.status == "error" and "without its index" in (res.error or ""), res.error
+    text = tmp_path / f"notes{ext}"  # not an MP4 at all: the plain words
+    text.write_bytes(b"these are my notes, not a video" * 20)
+    [res] = unseen.clean([text], faces=False, out_dir=tmp_path / "out")
+    assert res.status == "error" and "without its index" not in (res.error or ""), res.error
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 

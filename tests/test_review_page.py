@@ -2048,6 +2048,8 @@ def test_a_follow_that_ends_early_is_a_warning_that_stays(chromium: Any, clip: P
         assert message.is_visible() and page.text_content("#message span") == said and "face" not in said
         page.wait_for_timeout(9000)  # longer than a passing message stays
         assert message.is_visible()
+        page.evaluate("() => showMessage(t('Selected. Tap it again to switch its mask off or on, or drag it to move it.'), true)")
+        assert page.text_content("#message span") == said  # a passing note does not take its place
         page.click("#message button.close")
         assert message.is_hidden()
         page.close()

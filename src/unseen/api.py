@@ -69,9 +69,10 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> I
     seen: set[str] = set()
 
     def once(item: Input) -> Input | Skipped:
-        # the same path, however written; a link is a name of its own (a folder of links to
-        # photos elsewhere cleans each)
-        key = os.path.abspath(item.path)
+        # the same path, however written (its folders' links followed, so "link/.." is where the
+        # link leads); a link to a file is a name of its own (a folder of links to photos
+        # elsewhere cleans each)
+        key = os.path.join(os.path.realpath(os.path.dirname(item.path) or "."), os.path.basename(item.path))
         if key in seen:
             return Skipped(item.path, SKIPPED_AGAIN)
         seen.add(key)
@@ -365,7 +366,7 @@ def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, progre
             res = AuditResult(input=str(path), error=N_("{reason}: {path}").format(reason=e.strerror or _one_line(e), path=e.filename or path))
         except Exception as e:  # noqa: BLE001 - an unreadable file is reported, never a traceback
             res = AuditResult(input=str(path), error=N_("internal error ({error})").format(error=f"{type(e).__name__}: {_one_line(e)}"))
-        if res.error is None and (finding := name_finding(path)) is not None:
+        if (res.error is None or res.findings) and (finding := name_finding(path)) is not None:
             res.findings.insert(0, finding)
         results.append(res)
         if on_result:

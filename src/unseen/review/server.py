@@ -210,7 +210,7 @@ class ReviewApp:
 
     async def list_files(self, request: Request) -> Response:
         skipped = [{"name": p.name, "path": str(p), "reason": reason, "kind": LISTED_SKIPS.get(reason)} for p, reason in self.session.skipped]
-        return _json({"files": [f.to_json(with_plan=False) for f in self.session.files.values()], "skipped": skipped})
+        return _json({"files": [f.to_json(with_plan=False) for f in self.session.listed()], "skipped": skipped})
 
     async def upload(self, request: Request) -> Response:
         """One file as the request body (streamed into the session's private folder, 0600)."""

@@ -128,8 +128,9 @@ class _Run:
 class ReviewFile:
     """One input: where its output and plan go, its plan, and the jobs running on it."""
 
-    def __init__(self, file_id: str, path: Path, out_dir: Path, *, uploaded: bool = False, taken: set[str] | None = None, sha: str | None = None) -> None:
-        """``sha``: the file's SHA-256 where the caller hashed it already (see file_sha)."""
+    def __init__(self, file_id: str, path: Path, out_dir: Path, *, uploaded: bool = False, taken: set[str] | None = None, sha: str | None = None, hashed: bool = False) -> None:
+        """``hashed``: the caller hashed the file already, ``sha`` its SHA-256 (None: it could
+        not be read; see file_sha)."""
         from ..output_names import review_output
 
         self.id = file_id
@@ -138,7 +139,7 @@ class ReviewFile:
         self.out_dir = out_dir
         self.uploaded = uploaded
         # hashed once: naming, resuming and the plan check
-        self.sha: str | None = sha or file_sha(path)
+        self.sha: str | None = sha if hashed else file_sha(path)
         # named as clean names it (no date, time or device of the input's name), never another
         # file's: a plan made for another file, or a safe copy with no plan, is left alone
         try:
@@ -397,19 +398,27 @@ class Session:
                     return f
             file_id = f"f{len(self.files) + 1}"
             out_dir = self.out_dir or path.parent
-            rf = ReviewFile(file_id, path, out_dir, uploaded=uploaded, taken=self._names, sha=sha)
+            rf = ReviewFile(file_id, path, out_dir, uploaded=uploaded, taken=self._names, sha=sha, hashed=True)
             self.files[file_id] = rf
         self.start(rf.analyse)
         self.start(rf.run_audit)
         return rf
 
+    def listed(self) -> list[ReviewFile]:
+        """The files, as they stand (an upload adds one from a worker thread meanwhile)."""
+        with self._lock:
+            return list(self.files.values())
+
     def opened_after_all(self, f: ReviewFile) -> None:
         """A file the walk passed over, added from the page (as its entry says to do) under its
-        name without the dot: no longer listed as not opened."""
+        name without the dot: no longer listed as not opened. Hashed outside the lock."""
         if f.sha is None:
             return
         with self._lock:
-            self.skipped = [(p, why) for p, why in self.skipped if not (p.name.lstrip(".") == f.name and p.is_file() and _same_file(p, f.sha))]
+            named = [p for p, _ in self.skipped if p.name.lstrip(".") == f.name]
+        same = {p for p in named if p.is_file() and _same_file(p, f.sha)}
+        with self._lock:
+            self.skipped = [(p, why) for p, why in self.skipped if p not in same]
 
     def start(self, target: Callable[[], None]) -> None:
         t = threading.Thread(target=target, daemon=True)

@@ -172,6 +172,7 @@ async function openFile(id) {
   if (S.cur && S.plan && (S.saveTimerOn || S.saving)) await (S.saveTimerOn ? flush() : S.savePromise);
   stopPlaying();
   location.hash = id;
+  $("message").hidden = true;  // said of the file left
   S.cur = {id}; S.plan = null; S.base = null; S.dirty = false; S.gesture = null; updateUndo(); S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.allTracks = false; S.sel = null; S.frame = 0; S.picture = 0; S.zoom = 1; S.panX = S.panY = 0;
   $("work").hidden = false; $("side").hidden = false; fitToolbar();
   await reloadFile();
@@ -1070,6 +1071,8 @@ function undoKeys(e) {
 // ``stay``: until the person closes it (a warning that must not go unread)
 function showMessage(text, note, stay) {
   const m = $("message");
+  // a passing note does not take the place of a warning that stays (it would go with the note)
+  if (note && !stay && !m.hidden && m.classList.contains("stay")) return;
   const words = document.createElement("span"), close = document.createElement("button");
   words.textContent = text;
   close.type = "button"; close.className = "close"; close.textContent = "×"; close.title = close.ariaLabel = t("Close");
@@ -1332,7 +1335,7 @@ function onUp(e) {
     if (d.item) showMessage(t("Selected. Tap it again to switch its mask off or on, or drag it to move it."), true);
     return;
   }
-  if (d.mode === "press" || d.mode === "grip") { S.sel = d.item.ref.id; toggle(d.item.ref); row(S.sel); return; }
+  if (d.mode === "press" || d.mode === "grip") { S.sel = d.item.ref.id; noteLooked(); toggle(d.item.ref); row(S.sel); return; }
   if ((d.mode === "move" || d.mode === "resize") && d.box) { S.sel = d.item.ref.id; const b = clampBox(d.box); if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) moveBox(d.item, b); else draw(); row(S.sel); return; }
   if (d.mode === "draw" && d.box) {
     const b = clampBox(d.box);
