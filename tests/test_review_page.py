@@ -2076,3 +2076,36 @@ def test_in_a_narrow_window_a_rows_button_brings_the_picture_into_view(chromium:
         page.close()
     finally:
         server.stop()
+
+
+def test_the_safe_copy_is_shown_in_its_folder(chromium: Any, photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person who never opens a terminal reads the copy's path as nothing: a button shows the
+    copy in the file manager (asked of the system for the copy the review made, nothing else);
+    where no file manager can start, the page says so, and where the copy is."""
+    from unseen.review import server as review_server
+
+    shown: list[Path] = []
+    monkeypatch.setattr(review_server, "reveal", lambda path: shown.append(path))
+    server = serve_photo(photo, tmp_path)
+    try:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        ready(page)
+        out = publish(page)
+        page.click("#result #reveal")
+        page.wait_for_timeout(500)
+        assert shown == [out]
+
+        def missing(path: Path) -> None:
+            raise OSError(f"no file manager could be started here (xdg-open is missing): the copy is at {path}")
+
+        monkeypatch.setattr(review_server, "reveal", missing)
+        page.click(".lang button[data-lang=ko]")
+        page.wait_for_function("() => S.lang === 'ko'")
+        page.click("#result #reveal")
+        page.wait_for_function("() => !document.getElementById('message').hidden")
+        said = page.text_content("#message span") or ""
+        assert said.startswith("폴더를 열 수 없었어요") and "xdg-open" in said and str(out) in said, said
+        page.close()
+    finally:
+        server.stop()

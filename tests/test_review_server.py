@@ -53,3 +53,14 @@ def test_the_page_is_answered_while_an_upload_is_hashed(astronaut: np.ndarray, t
         release.set()
         t.join(60)
         server.stop()
+
+
+def test_the_file_manager_is_asked_for_by_each_system_with_the_copy_alone(tmp_path: Path) -> None:
+    """"Show it in its folder": the copy selected in its folder where the system can, its folder
+    opened elsewhere; the command holds the copy's path and nothing else of the page's."""
+    from unseen.review.reveal import opener
+
+    copy = tmp_path / "사진 1.unseen.jpg"
+    assert opener(copy, "darwin") == ["open", "-R", str(copy)]
+    assert opener(copy, "win32") == ["explorer", f"/select,{copy}"]
+    assert opener(copy, "linux") == ["xdg-open", str(tmp_path)]

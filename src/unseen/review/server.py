@@ -32,6 +32,7 @@ from ..i18n import N_
 from ..plan import PlanError, PlanTrack
 from .frames import VideoFrames
 from .session import LISTED_SKIPS, ReviewFile, Session, Stale, one_line
+from .reveal import reveal
 from .tracks import new_track, set_key, set_span
 
 if TYPE_CHECKING:
@@ -330,6 +331,15 @@ class ReviewApp:
         how = "inline" if "look" in request.query_params else "attachment"
         return FileResponse(out, filename=Path(out).name, content_disposition_type=how)
 
+    async def reveal(self, request: Request) -> Response:
+        """The safe copy shown in the file manager (the page's "Show in its folder")."""
+        f = self.file(request)
+        out = f.job.output
+        if f.job.state != "done" or not out or not Path(out).is_file():
+            raise KeyError("no output")
+        await run_in_threadpool(reveal, Path(out))
+        return _json({"shown": True})
+
     def close(self) -> None:
         for v in self._frames.values():
             v.close()
@@ -369,6 +379,7 @@ def make_app(session: Session, token: str, port: Callable[[], int]) -> Guard:
         Route("/api/files/{fid}/span", r.span, methods=["POST"]),
         Route("/api/files/{fid}/publish", r.publish, methods=["POST"]),
         Route("/api/files/{fid}/output", r.output),
+        Route("/api/files/{fid}/reveal", r.reveal, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC)),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _errors, KeyError: _errors, Stale: _errors, PlanError: _errors, ValueError: _errors, IndexError: _errors})

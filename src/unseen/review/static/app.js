@@ -1434,6 +1434,14 @@ function renderJob() {
     const look = document.createElement("a"); look.className = "button"; look.id = "look";
     look.href = url("/api/files/" + S.cur.id + "/output?look=1"); look.target = "_blank"; look.rel = "noopener";
     look.textContent = t("Look at the safe copy"); res.append(look);
+    // and the folder it is in, to share it from (a temporary upload's folder goes with the review)
+    const folder = document.createElement("button"); folder.type = "button"; folder.id = "reveal";
+    folder.textContent = t("Show it in its folder");
+    folder.onclick = async () => {
+      try { await api("/api/files/" + S.cur.id + "/reveal", {method: "POST", json: {}}); }
+      catch (e) { sayFailure(e, N_("The folder could not be opened: {reason}")); }
+    };
+    res.append(" ", folder);
   } else {
     p(t("No safe copy was made."), "fail");
     const r = p(j.error || ""); r.id = "output-error";
