@@ -300,6 +300,22 @@ def test_the_least_sure_masks_go_with_one_slider(chromium: Any, photo: Path, tmp
         page.keyboard.press("ArrowRight")
         says(1)
         assert state() == [True, False, True, True]
+        # one switched off by hand stays off when the slider goes past it and back (Home switched
+        # it on again: the person's choice undone without a word)
+        page.click(f"#region-list li[data-id={ids[3]}] button.switch")
+        says(2)
+        page.focus("#doubt")
+        page.keyboard.press("End")
+        page.keyboard.press("Home")
+        says(1)
+        assert state() == [True, True, True, False]
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        says(2)
+        page.click(f"#region-list li[data-id={ids[3]}] button.switch")  # on again, as before
+        says(1)
+        assert state() == [True, False, True, True]
+        page.focus("#doubt")
         # the page's letters still work on the focused slider (M: original or masked preview)
         page.keyboard.press("m")
         page.wait_for_function("() => S.view === 'original'")

@@ -591,9 +591,11 @@ function isDoubtful(r) {
   return !r.uncertain && r.kind === "face" && r.source.by === "detector" && typeof r.source.score === "number" && r.source.score < DOUBT;
 }
 
-// the slider's state for the plan on the page: where it stands, and the masks the person switched
-// on again by hand (they stay on whichever way the slider goes after); made when the plan arrives
-// (after a reload, every mask below the slider still on counts as switched on by hand)
+// the slider's state for the plan on the page: where it stands, the masks the person switched on
+// again by hand (they stay on whichever way the slider goes after) and those switched off by hand
+// (they stay off: going back, the slider switched on a crest a person had taken the mask off);
+// made when the plan arrives (after a reload, every mask below the slider still on counts as
+// switched on by hand, every one past it off as switched off by hand)
 function doubtState() {
   if (S.doubt && S.doubt.plan === S.plan) return S.doubt;
   const list = doubtful(), saved = Number(sessionStorage.getItem(doubtKey()));
@@ -601,7 +603,7 @@ function doubtState() {
   let at = 0;
   if (Number.isInteger(saved) && saved > 0) at = Math.min(saved, list.length);
   else while (at < list.length && !list[at].on) at++;
-  S.doubt = {plan: S.plan, at, kept: new Set(list.slice(0, at).filter((r) => r.on).map((r) => r.id))};
+  S.doubt = {plan: S.plan, at, kept: new Set(list.slice(0, at).filter((r) => r.on).map((r) => r.id)), dropped: new Set(list.slice(at).filter((r) => !r.on).map((r) => r.id))};
   return S.doubt;
 }
 
@@ -624,7 +626,7 @@ function slideDoubt() {
   if (to === st.at) return;
   for (let i = Math.min(st.at, to); i < Math.max(st.at, to); i++) {
     const r = list[i];
-    if (to > st.at) { if (!st.kept.has(r.id)) r.on = false; } else r.on = true;
+    if (to > st.at) { if (!st.kept.has(r.id)) r.on = false; } else if (!st.dropped.has(r.id)) r.on = true;
   }
   st.at = to;
   sessionStorage.setItem(doubtKey(), String(to));
@@ -959,7 +961,7 @@ function snap() {
   for (const kind of ["regions", "tracks"]) (S.plan[kind] || []).forEach((x, i) => items.set(kind + ":" + x.id, {kind, i, json: JSON.stringify(x)}));
   // the slider's place too (made now if not yet: the first drag's step must know where it was)
   const st = doubtful().length ? doubtState() : null;
-  return {file: S.cur.id, items, doubt: st && {at: st.at, kept: [...st.kept]}};
+  return {file: S.cur.id, items, doubt: st && {at: st.at, kept: [...st.kept], dropped: [...st.dropped]}};
 }
 
 function rebase() { S.base = S.plan && S.cur ? snap() : null; S.dirty = false; updateUndo(); }
@@ -1000,7 +1002,7 @@ function applyStep(step, back) {
     list.splice(Math.min(side(c).i, list.length), 0, JSON.parse(side(c).json));
   }
   const d = step.doubt[back ? 0 : 1];
-  if (d) { const st = doubtState(); st.at = d.at; st.kept = new Set(d.kept); sessionStorage.setItem(doubtKey(), String(d.at)); }
+  if (d) { const st = doubtState(); st.at = d.at; st.kept = new Set(d.kept); st.dropped = new Set(d.dropped || []); sessionStorage.setItem(doubtKey(), String(d.at)); }
 }
 
 function undo(redo) {
@@ -1088,7 +1090,7 @@ function showMessage(text, note, stay) {
 function setOn(r, on) {
   r.on = on;
   // a doubtful mask switched on by hand hid a face: the slider passes it by from now on
-  if (isDoubtful(r)) { const st = doubtState(); if (on) st.kept.add(r.id); else st.kept.delete(r.id); }
+  if (isDoubtful(r)) { const st = doubtState(); if (on) { st.kept.add(r.id); st.dropped.delete(r.id); } else { st.kept.delete(r.id); st.dropped.add(r.id); } }
   changed();
 }
 
