@@ -1358,6 +1358,9 @@ def test_masking_a_video_spot_follows_the_face_through_the_video(chromium: Any, 
             page.wait_for_function("() => S.busy || S.plan.tracks.some((t) => t.source.by === 'person')", timeout=5_000)
         page.wait_for_function("() => !S.busy && S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
         track = page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person')")
+        # listed as a face the person chose to hide, not as a box they drew
+        assert track["kind"] == "face" and track["shape"] == "box"
+        assert page.locator(f"#region-list li[data-id={track['id']}]", has_text=page.evaluate("() => t('masked by you from a spot worth a look')")).count() == 1
         frames = sorted(b[0] for b in track["boxes"])
         assert frames[0] <= 1 and frames[-1] >= N - 2, frames  # followed to both ends
         assert page.evaluate(f"() => S.plan.regions.find((r) => r.id === '{uid}').on")

@@ -295,13 +295,14 @@ class ReviewApp:
         f = self.file(request)
         body = await request.json()
         frame, box, tid = int(body["frame"]), tuple(float(v) for v in body["box"]), body.get("track")
+        face = body.get("spot") is True  # a spot worth a look masked: a face, not a drawn box
         assert len(box) == 4
         frames = VideoFrames(f.path, f.plan.input.pts if f.plan else None)  # its own decoder: seeks go on beside it
 
         def edit(plan: Any) -> str:
             if tid:
                 return set_key(plan, frames, str(tid), frame, box).id  # type: ignore[arg-type]
-            return new_track(plan, frames, frame, box).id  # type: ignore[arg-type]
+            return new_track(plan, frames, frame, box, face=face).id  # type: ignore[arg-type]
 
         try:
             track_id = await run_in_threadpool(f.change, int(body.get("rev", -1)), edit)

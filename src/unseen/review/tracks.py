@@ -8,10 +8,13 @@ from ..plan import Plan, PlanTrack, Source
 from .follow import Box, Candidates, Frames, between, detector_candidates, follow
 
 
-def new_track(plan: Plan, frames: Frames, frame: int, box: Box, *, candidates: Candidates = detector_candidates, on_frame: Callable[[int], None] | None = None) -> PlanTrack:
-    """A person's box on ``frame`` followed forwards and backwards: a new track, switched on."""
+def new_track(plan: Plan, frames: Frames, frame: int, box: Box, *, face: bool = False, candidates: Candidates = detector_candidates, on_frame: Callable[[int], None] | None = None) -> PlanTrack:
+    """A person's box on ``frame`` followed forwards and backwards: a new track, switched on.
+    ``face``: the box is a spot worth a look the person masked (listed as a face they chose to
+    hide, not a box they drew); its whole box is masked either way (a spot's box is already a
+    head's, and where the follow is unsure a box covers more than the head's round shape)."""
     boxes = follow(frames, frame, box, candidates=candidates, on_frame=on_frame)
-    t = PlanTrack(plan.new_id("p"), boxes, kind="manual", on=True, shape="box", source=Source("person"), keyframes={frame})
+    t = PlanTrack(plan.new_id("p"), boxes, kind="face" if face else "manual", on=True, shape="box", source=Source("person"), keyframes={frame})
     plan.tracks.append(t)
     return t
 

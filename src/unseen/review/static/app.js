@@ -506,7 +506,8 @@ function kindLabel(r) {
 
 function sourceLabel(r) {
   const s = r.source, score = s.score !== undefined && s.score !== null ? Math.round(s.score * 100) + "%" : "";
-  if (s.by === "person") return t("drawn by you");
+  // a spot worth a look the person masked is a face they chose to hide, not a box they drew
+  if (s.by === "person") return r.kind === "face" ? t("masked by you from a spot worth a look") : t("drawn by you");
   if (s.by === "verification") return t("added by the final check");
   if (s.by === "checker") return t("found by the second detector ({score})", {score});
   // a low score is the detector's doubt, not a finding: say so (a track is kept at a low score
@@ -1101,7 +1102,7 @@ function toggle(r) {
   if (S.busy) return;  // a face is being followed: see serverEdit
   const follow = r.uncertain && !r.on && isVideo() && r.frames;
   setOn(r, !r.on);
-  if (follow) { stopPlaying(); showFrame(r.frames[0]); serverEdit("/follow", {frame: r.frames[0], box: r.box}, t("Following the face through the video…"), true); }
+  if (follow) { stopPlaying(); showFrame(r.frames[0]); serverEdit("/follow", {frame: r.frames[0], box: r.box, spot: true}, t("Following the face through the video…"), true); }
 }
 
 function removeItem(r) {
