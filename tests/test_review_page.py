@@ -2042,8 +2042,8 @@ def test_a_follow_that_ends_early_is_a_warning_that_stays(chromium: Any, clip: P
 
     real = review_server.new_track
 
-    def lost_after_nine(plan: Any, frames: Any, frame: int, box: Any) -> Any:
-        made = real(plan, frames, frame, box)
+    def lost_after_nine(plan: Any, frames: Any, frame: int, box: Any, **how: Any) -> Any:
+        made = real(plan, frames, frame, box, **how)
         made.boxes = {f: b for f, b in made.boxes.items() if f <= 9}
         made.keyframes = {f for f in made.keyframes if f <= 9}
         return made
