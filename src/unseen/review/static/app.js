@@ -673,11 +673,13 @@ function regionItem(r, unsure) {
   btn.className = "switch";
   btn.textContent = r.on ? (unsure ? t("Unmask") : t("Switch off")) : (unsure ? t("Mask it") : t("Switch on"));
   btn.onclick = (e) => { e.stopPropagation(); toggle(r); pictureInView(); };
-  li.append(what, btn);
+  // a row's buttons stay together: × wrapped onto a line of its own in a narrow panel
+  const acts = document.createElement("span"); acts.className = "acts"; acts.append(btn);
+  li.append(what, acts);
   if (r.source.by === "person") {
     const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this box"); del.setAttribute("aria-label", del.title);
     del.onclick = (e) => { e.stopPropagation(); removeItem(r); };
-    li.append(del);
+    acts.append(del);
   }
   li.onclick = () => { select(r.id, true); pictureInView(); };
   li.addEventListener("focusin", (e) => rowFocused(e, r.id, r.frames && (S.frame < r.frames[0] || S.frame > r.frames[1]) ? r.frames[0] : null));
@@ -729,11 +731,12 @@ function trackItem(tr) {
   const btn = document.createElement("button"); btn.type = "button";
   btn.textContent = tr.on ? t("Switch off") : t("Switch on");
   btn.onclick = (e) => { e.stopPropagation(); setOn(tr, !tr.on); pictureInView(); };
-  li.append(img, what, btn);
+  const acts = document.createElement("span"); acts.className = "acts"; acts.append(btn);
+  li.append(img, what, acts);
   if (tr.source.by === "person") {
     const del = document.createElement("button"); del.type = "button"; del.textContent = "×"; del.title = t("Remove this track"); del.setAttribute("aria-label", del.title);
     del.onclick = (e) => { e.stopPropagation(); removeItem(tr); };
-    li.append(del);
+    acts.append(del);
   }
   li.onclick = () => { select(tr.id); showFrame(first + Math.floor((last - first) / 2)); pictureInView(); };
   li.addEventListener("focusin", (e) => rowFocused(e, tr.id, S.tidx[tr.id] && S.tidx[tr.id].has(S.frame) ? null : first + Math.floor((last - first) / 2)));
