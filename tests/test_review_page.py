@@ -439,6 +439,20 @@ def frames_of(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
+def box_the_patch(page: Any, frame: int) -> dict[str, Any]:
+    """Seek to ``frame`` with the keyboard (Shift: ten frames), box the moving patch there and
+    wait for its follow: the person's track."""
+    for _ in range(frame // 10):
+        page.keyboard.press("Shift+ArrowRight")
+    for _ in range(frame % 10):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("(n) => S.frame === n && S.img.frame === n", arg=frame)
+    x0, y0, x1, y1 = patch_box(frame)
+    drag(page, (x0 - 4, y0 - 4, x1 + 4, y1 + 4))
+    page.wait_for_function("() => !S.busy && S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
+    return page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person')")  # type: ignore[no-any-return]
+
+
 def test_video_box_followed_both_ways_and_published(chromium: Any, clip: Path) -> None:
     server = serve([clip])
     try:
@@ -446,15 +460,7 @@ def test_video_box_followed_both_ways_and_published(chromium: Any, clip: Path) -
         page.goto(server.url)
         ready(page, timeout=180_000)
         assert page.evaluate("() => S.plan.input.frames") == N
-        # seek to frame 12 with the keyboard, then box the patch there
-        page.keyboard.press("Shift+ArrowRight")  # one second: 10 frames
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("() => S.frame === 12 && S.img.frame === 12")
-        x0, y0, x1, y1 = patch_box(12)
-        drag(page, (x0 - 4, y0 - 4, x1 + 4, y1 + 4))
-        page.wait_for_function("() => S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
-        track = page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person')")
+        track = box_the_patch(page, 12)
         boxes = {b[0]: b[1:] for b in track["boxes"]}
         assert sorted(boxes) == list(range(N)), "followed forwards and backwards to both ends"
         for i in (0, 5, 12, 18, 23):
@@ -2007,11 +2013,8 @@ def test_a_long_copy_says_the_time_left_in_minutes(chromium: Any, photo: Path, t
     import re
 
     server = serve_photo(photo, tmp_path)
-    ctx = chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
+    page = open_page(chromium, server, "ko-KR")
     try:
-        page = ctx.new_page()
-        page.goto(server.url)
-        ready(page)
         job = server.session.files["f1"].job
         # a render a tenth of the way through after a minute (the server works out the time left)
         job.stage, job.done, job.total, job.started, job.n, job.state = "render", 100, 1000, time.monotonic() - 60, job.n + 1, "running"
@@ -2026,9 +2029,8 @@ def test_a_long_copy_says_the_time_left_in_minutes(chromium: Any, photo: Path, t
         page.wait_for_function("() => / s left/.test(document.getElementById('progress-text').textContent)", timeout=10_000)
         assert re.search(r"about \d s left", page.text_content("#progress-text") or ""), page.text_content("#progress-text")
         job.state = "idle"
-        page.close()
     finally:
-        ctx.close()
+        page.context.close()
         server.stop()
 
 
@@ -2054,13 +2056,7 @@ def test_a_follow_that_ends_early_is_a_warning_that_stays(chromium: Any, clip: P
         page = chromium.new_page(viewport={"width": 1400, "height": 900})
         page.goto(server.url)
         ready(page, timeout=180_000)
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("() => S.frame === 2 && S.img.frame === 2")
-        x0, y0, x1, y1 = patch_box(2)
-        drag(page, (x0 - 4, y0 - 4, x1 + 4, y1 + 4))
-        page.wait_for_function("() => !S.busy && S.plan.tracks.some((t) => t.source.by === 'person')", timeout=60_000)
-        track = page.evaluate("() => S.plan.tracks.find((t) => t.source.by === 'person')")
+        track = box_the_patch(page, 2)
         assert track["boxes"][-1][0] == 9
         said = page.evaluate("() => t('What you boxed was followed on frames {a} to {b} only. Check the frames after it: drag the box on a later frame to carry it on.', {a: 1, b: 10})")
         message = page.locator("#message")
