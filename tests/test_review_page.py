@@ -276,6 +276,9 @@ def test_the_least_sure_masks_go_with_one_slider(chromium: Any, photo: Path, tmp
         doubtful = page.evaluate("() => doubtful().map((r) => r.id)")
         assert doubtful == [r.id for r in load_plan(plan_file).doubtful()]  # the page's order is the plan's
         assert doubtful[: len(ids)] == ids and small not in doubtful
+        # the detector's doubt is in each row's name; a sure face is a face
+        assert (page.text_content(f"#region-list li[data-id={ids[0]}] .what") or "").startswith("Maybe a face")
+        assert (page.text_content(f"#region-list li[data-id={small}] .what") or "").startswith("Face")
         sure = page.evaluate("() => S.plan.regions.filter((r) => r.on && r.source.score >= 0.5).map((r) => r.id)")
         page.focus("#doubt")
         page.keyboard.press("ArrowRight")

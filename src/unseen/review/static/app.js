@@ -501,6 +501,9 @@ function corners(b) { return [[b[0], b[1]], [b[2], b[1]], [b[0], b[3]], [b[2], b
 
 // --- words for what is on the picture -----------------------------------------------------------
 function kindLabel(r) {
+  // the detector's doubt is said in the name too: a crowd's rows over a crest or a sleeve all
+  // read "Face" (the thumbnail beside it showed otherwise)
+  if (r.kind === "face" && (r.uncertain || isDoubtful(r))) return t("Maybe a face");
   return {face: t("Face"), manual: t("Your box"), text: t("Text"), hand: t("Hand"), person: t("Person")}[r.kind] || r.kind;
 }
 
