@@ -2127,3 +2127,27 @@ def test_the_safe_copy_is_shown_in_its_folder(chromium: Any, photo: Path, tmp_pa
         page.close()
     finally:
         server.stop()
+
+
+def test_a_refused_upload_with_no_file_open_is_said(chromium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no file open the picture's column is hidden, and a message in it too: a file too
+    large to add was refused without a word. It is said under the file list, in the page's
+    language."""
+    from unseen.review import server as review_server
+
+    monkeypatch.setattr(review_server, "MAX_UPLOAD", 1 << 20)  # a mebibyte, for the test (16 GiB in use)
+    big = tmp_path / "큰 영상.mp4"
+    big.write_bytes(bytes(2 << 20))
+    server = serve([], tmp_path / "out")
+    try:
+        page = chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900}).new_page()
+        page.goto(server.url)
+        page.wait_for_function("() => typeof S !== 'undefined' && S.lang === 'ko'")
+        page.set_input_files("#picker", str(big))
+        page.wait_for_selector("#files-message:not([hidden])", timeout=60_000)
+        said = page.text_content("#files-message span") or ""
+        assert "큰 영상.mp4" in said and "1 MiB" in said and "too large" not in said, said
+        assert page.is_hidden("#work")
+        page.context.close()
+    finally:
+        server.stop()

@@ -228,7 +228,8 @@ class ReviewApp:
                 if size > MAX_UPLOAD:
                     out.close()
                     path.unlink(missing_ok=True)
-                    return _json({"error": "too large"}, 413)
+                    limit = f"{MAX_UPLOAD >> 30} GiB" if MAX_UPLOAD >= 1 << 30 else f"{MAX_UPLOAD >> 20} MiB"
+                    return _json({"error": _said(request, N_("too large to add (over {size})").format(size=limit))}, 413)
                 out.write(chunk)
         # hashing a large video takes seconds: in a worker thread, so the page's polls go on
         f = await run_in_threadpool(self.session.add, path, uploaded=True)

@@ -172,7 +172,7 @@ async function openFile(id) {
   if (S.cur && S.plan && (S.saveTimerOn || S.saving)) await (S.saveTimerOn ? flush() : S.savePromise);
   stopPlaying();
   location.hash = id;
-  $("message").hidden = true;  // said of the file left
+  $("message").hidden = $("files-message").hidden = true;  // said of the file left, or of none
   S.cur = {id}; S.plan = null; S.base = null; S.dirty = false; S.gesture = null; updateUndo(); S.img = null; S.preview = false; S.sideSig = null; S.allLooks = false; S.allTracks = false; S.sel = null; S.frame = 0; S.picture = 0; S.zoom = 1; S.panX = S.panY = 0;
   $("work").hidden = false; $("side").hidden = false; fitToolbar();
   await reloadFile();
@@ -1079,7 +1079,9 @@ function undoKeys(e) {
 // a failure (red) or, with ``note``, news that is no failure (a face followed): not said as an error
 // ``stay``: until the person closes it (a warning that must not go unread)
 function showMessage(text, note, stay) {
-  const m = $("message");
+  // with no file open the picture's column is hidden, and a message in it with it (an upload
+  // refused before any file was open said nothing): said under the file list instead
+  const m = $("work").hidden ? $("files-message") : $("message");
   // a passing note does not take the place of a warning that stays (it would go with the note)
   if (note && !stay && !m.hidden && m.classList.contains("stay")) return;
   const words = document.createElement("span"), close = document.createElement("button");
