@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 from .i18n import N_
 from .audit import audit_file
 from .detect.runtime import cpu_count
-from .errors import UnseenError
+from .errors import UnseenError, one_line
 from .results import AuditResult, CleanResult
 from .types import Region
 from .media.probe import apple_double
@@ -105,11 +105,6 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, outputs: bool = False) -> I
                         yield once(Input(f, p))
         else:
             yield once(Input(p))
-
-
-def _one_line(e: BaseException) -> str:
-    text = " ".join(str(e).split())
-    return text or type(e).__name__
 
 
 # A worker killed outright (the kernel's out-of-memory killer, kill -9) breaks the pool: every
@@ -242,13 +237,13 @@ def _clean_one(path: Path, opts: Options, plan: Plan | None = None) -> CleanResu
             plan = Plan.from_json(plan.to_json())
         return clean_file(path, opts) if plan is None else render_file(path, plan, opts)
     except UnseenError as e:
-        return CleanResult(input=str(path), status="error", error=_one_line(e))
+        return CleanResult(input=str(path), status="error", error=one_line(e))
     except MemoryError:
         return CleanResult(input=str(path), status="error", error=N_("out of memory while cleaning"))
     except OSError as e:
-        return CleanResult(input=str(path), status="error", error=N_("{reason}: {path}").format(reason=e.strerror or _one_line(e), path=e.filename or path))
+        return CleanResult(input=str(path), status="error", error=N_("{reason}: {path}").format(reason=e.strerror or one_line(e), path=e.filename or path))
     except Exception as e:  # noqa: BLE001 - fail closed: a bug still leaves no output, and the batch goes on
-        return CleanResult(input=str(path), status="error", error=N_("internal error ({error}); no output written").format(error=f"{type(e).__name__}: {_one_line(e)}"))
+        return CleanResult(input=str(path), status="error", error=N_("internal error ({error}); no output written").format(error=f"{type(e).__name__}: {one_line(e)}"))
 
 
 def analyse(path: str | os.PathLike[str], *, faces: bool = True, regions: list[Region] | None = None, progress: bool = False, on_progress: ProgressFn | None = None) -> Plan:
@@ -315,13 +310,13 @@ def analyse_files(
 def _failure(e: BaseException, path: Path) -> str:
     """The one line a failed file gets."""
     if isinstance(e, UnseenError):
-        return _one_line(e)
+        return one_line(e)
     if isinstance(e, MemoryError):
         return "out of memory"
     if isinstance(e, OSError):
-        return N_("{reason}: {path}").format(reason=e.strerror or _one_line(e), path=e.filename or path)
+        return N_("{reason}: {path}").format(reason=e.strerror or one_line(e), path=e.filename or path)
     if isinstance(e, Exception):
-        return N_("internal error ({error}); nothing written").format(error=f"{type(e).__name__}: {_one_line(e)}")
+        return N_("internal error ({error}); nothing written").format(error=f"{type(e).__name__}: {one_line(e)}")
     raise e
 
 
@@ -361,11 +356,11 @@ def audit(paths: Sequence[str | os.PathLike[str]], *, faces: bool = True, progre
         try:
             res = audit_file(path, faces, progress)
         except UnseenError as e:
-            res = AuditResult(input=str(path), error=_one_line(e))
+            res = AuditResult(input=str(path), error=one_line(e))
         except OSError as e:
-            res = AuditResult(input=str(path), error=N_("{reason}: {path}").format(reason=e.strerror or _one_line(e), path=e.filename or path))
+            res = AuditResult(input=str(path), error=N_("{reason}: {path}").format(reason=e.strerror or one_line(e), path=e.filename or path))
         except Exception as e:  # noqa: BLE001 - an unreadable file is reported, never a traceback
-            res = AuditResult(input=str(path), error=N_("internal error ({error})").format(error=f"{type(e).__name__}: {_one_line(e)}"))
+            res = AuditResult(input=str(path), error=N_("internal error ({error})").format(error=f"{type(e).__name__}: {one_line(e)}"))
         if (res.error is None or res.findings) and (finding := name_finding(path)) is not None:
             res.findings.insert(0, finding)
         results.append(res)

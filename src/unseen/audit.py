@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import UnseenError
+from .errors import UnseenError, one_line
 from .i18n import N_
 from .progress import Progress
 from .media import handler_for
@@ -235,7 +235,7 @@ def audit_image(path: Path, faces: bool = True) -> AuditResult:
         except UnseenError as e:
             # a photo cut short keeps its tags at the start: what they give away is still said,
             # beside why its picture could not be searched (exit 1 as for any unreadable file)
-            res.error = " ".join(str(e).split())
+            res.error = one_line(e)
             return res
         res.width, res.height = pic.width, pic.height
         # the rule clean verifies every output by, on what a person can be shown of each frame

@@ -36,3 +36,9 @@ class Stopped(UnseenError):
 
 class OutputDirError(UsageError):
     """The output folder is missing, not a folder or not writable."""
+
+
+def one_line(e: BaseException) -> str:
+    """An exception's message on one line (its class name where it has none): how every error
+    reaches a person, a report or the page."""
+    return " ".join(str(e).split()) or type(e).__name__

@@ -9,9 +9,9 @@ from typing import Iterator
 import numpy as np
 
 from ..i18n import N_
-from ..errors import CorruptInput, UnsupportedFormat
+from ..errors import CorruptInput, UnsupportedFormat, one_line
 from .frame_length import cut_short
-from .video import _err, _is_cover_art, open_container
+from .video import _is_cover_art, open_container
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ class SoundReader:
 
 def _reason(e: BaseException) -> str:
     """FFmpeg's reason without its error number and call name."""
-    return " ".join(str(getattr(e, "strerror", None) or _err(e)).split())
+    return " ".join(str(getattr(e, "strerror", None) or one_line(e)).split())
 
 
 def _declared_samples(c, a, path: Path) -> int | None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageSequence
 
 from ..i18n import N_
-from ..errors import CorruptInput, OutputError
+from ..errors import CorruptInput, OutputError, one_line
 from ..quiet import quiet_stderr
 from . import register
 from ..types import Region
@@ -243,7 +243,7 @@ class StillImages:
         except Image.UnidentifiedImageError:
             raise CorruptInput(N_("not a readable {format} file (corrupt or truncated header)").format(format=fmt.upper())) from None
         except (OSError, SyntaxError, ValueError, EOFError) as e:
-            raise CorruptInput(N_("cannot open {format}: {reason}").format(format=fmt.upper(), reason=_oneline(e))) from None
+            raise CorruptInput(N_("cannot open {format}: {reason}").format(format=fmt.upper(), reason=one_line(e))) from None
 
     def decode_bytes(self, data: bytes, fmt: str) -> Picture:
         return self.decode(io.BytesIO(data), fmt)
@@ -256,7 +256,7 @@ class StillImages:
         except CorruptInput:
             raise
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, Image.DecompressionBombWarning) as e:
-            raise CorruptInput(N_("cannot decode {format}: {reason}").format(format=fmt.upper(), reason=_oneline(e))) from None
+            raise CorruptInput(N_("cannot decode {format}: {reason}").format(format=fmt.upper(), reason=one_line(e))) from None
         finally:
             im.close()
 
@@ -345,7 +345,7 @@ class StillImages:
             with open(out, "wb") as fh:
                 fh.write(buf.getbuffer())
         except OSError as e:
-            raise OutputError(N_("cannot write {format} output: {reason}").format(format=fmt.upper(), reason=e.strerror or _oneline(e))) from None
+            raise OutputError(N_("cannot write {format} output: {reason}").format(format=fmt.upper(), reason=e.strerror or one_line(e))) from None
         return fmt
 
 
@@ -405,10 +405,6 @@ def _match(im: Image.Image, ref: np.ndarray, keep_size: bool = False) -> Image.I
     canvas = Image.new(mode, (ref.shape[1], ref.shape[0]))
     canvas.paste(im.convert(mode), (0, 0))
     return canvas
-
-
-def _oneline(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
 
 
 STILL = StillImages()

@@ -12,7 +12,7 @@ from typing import BinaryIO, Iterator
 import numpy as np
 
 from ..i18n import N_
-from ..errors import CorruptInput, UnseenError, UnsupportedFormat
+from ..errors import CorruptInput, UnseenError, UnsupportedFormat, one_line
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,6 @@ class VideoInfo:
         return 1 / self.sample_aspect if self.rotation % 180 else self.sample_aspect
 
 
-def _err(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
-
-
 def _without_index(path: Path | str) -> bool:
     from .containers import bmff_without_index
 
@@ -94,7 +90,7 @@ def open_container(path: Path | str):  # type: ignore[no-untyped-def]
             raise CorruptInput(N_("an MP4 or MOV recording without its index (the recording stopped before writing it, or the copy was cut short): nothing in it can be decoded or salvaged")) from None
         raise CorruptInput(N_("not a readable media file (invalid or truncated data)")) from None
     except (av.error.FFmpegError, OSError) as e:
-        raise CorruptInput(N_("cannot open media file: {reason}").format(reason=_err(e))) from None
+        raise CorruptInput(N_("cannot open media file: {reason}").format(reason=one_line(e))) from None
 
 
 def probe_video(path: Path, decode_first: bool = True) -> VideoInfo:
@@ -166,7 +162,7 @@ def _first_frame(c, v) -> tuple[int, Colour]:  # type: ignore[no-untyped-def]
         for frame in decode(c, v):
             return frame_rotation(frame), Colour.of(frame)
     except av.error.FFmpegError as e:
-        raise CorruptInput(N_("video cannot be decoded: {reason}").format(reason=_err(e))) from None
+        raise CorruptInput(N_("video cannot be decoded: {reason}").format(reason=one_line(e))) from None
     raise CorruptInput(N_("video has no decodable frames"))
 
 
@@ -503,4 +499,4 @@ def iter_frames(path: Path, one_size: bool = False) -> Iterator[DecodedFrame]:
                 yield DecodedFrame(i, frame, frame.time_base or v.time_base)
                 i += 1
         except av.error.FFmpegError as e:
-            raise CorruptInput(N_("video decoding failed at frame {frame}: {reason}").format(frame=i, reason=_err(e))) from None
+            raise CorruptInput(N_("video decoding failed at frame {frame}: {reason}").format(frame=i, reason=one_line(e))) from None

@@ -28,10 +28,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import i18n
+from ..errors import one_line
 from ..i18n import N_
 from ..plan import PlanError, PlanTrack
 from .frames import VideoFrames
-from .session import LISTED_SKIPS, ReviewFile, Session, Stale, one_line
+from .session import LISTED_SKIPS, ReviewFile, Session, Stale
 from .reveal import reveal
 from .tracks import new_track, set_key, set_span
 

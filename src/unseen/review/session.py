@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..api import SKIPPED_HIDDEN, SKIPPED_HIDDEN_FOLDER, SKIPPED_UNFINISHED
-from ..errors import UnseenError
+from ..errors import UnseenError, one_line
 from ..media.probe import require_regular
 from ..pipeline.common import sha256_file
 from ..plan import Plan, PlanError, load_plan, plan_path
@@ -82,9 +82,6 @@ def _fits_canvas(path: Path, plan: Plan) -> bool:
 
     return STILL.decode(path, probe(path).format).canvas == (plan.input.width, plan.input.height)
 
-
-def one_line(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
 
 
 @dataclass

@@ -267,12 +267,17 @@ function previewFrame() {
 
 function isVideo() { return S.plan && S.plan.input.kind === "video"; }
 
+// progress as counted: a video's in frames, a photo's in steps
+function counted(video, done, total) {
+  return t(video ? N_("{done} of {total} frames") : N_("{done} of {total}"), {done, total});
+}
+
 function renderStatus() {
   const d = S.cur;
   const busy = d.state === "analysing" || d.state === "new";
   $("status").hidden = !busy && d.state !== "failed";
   let text = d.state === "failed" ? t("This file could not be opened: {reason}", {reason: d.error}) : t("Looking for faces… This can take a while for a video.");
-  if (busy && d.progress && d.progress.total) text += " " + t(d.kind === "video" ? N_("{done} of {total} frames") : N_("{done} of {total}"), {done: d.progress.done, total: d.progress.total});
+  if (busy && d.progress && d.progress.total) text += " " + counted(d.kind === "video", d.progress.done, d.progress.total);
   $("status-text").textContent = text;
   $("status").querySelector(".spinner").hidden = d.state === "failed";
   $("publish").disabled = !S.plan || (d.job && d.job.state === "running");
@@ -1416,7 +1421,7 @@ function renderJob() {
     if (j.total) { bar.max = j.total; bar.value = j.done; }
     const stages = {analyse: N_("Looking for faces…"), render: N_("Masking…"), verify: N_("Checking the safe copy…")};
     let text = stages[j.stage] ? t(stages[j.stage]) : t("Making the safe copy and checking it…");
-    if (j.total) text += " " + t(isVideo() ? N_("{done} of {total} frames") : N_("{done} of {total}"), {done: j.done, total: j.total});
+    if (j.total) text += " " + counted(isVideo(), j.done, j.total);
     // time left in the words a person uses (frames a second told them nothing)
     if (j.left) text += " · " + (j.left < 90 ? t("about {s} s left", {s: Math.ceil(j.left)}) : t("about {m} min left", {m: Math.ceil(j.left / 60)}));
     $("progress-text").textContent = text;
